@@ -1,0 +1,43 @@
+"""fpsnn_core: exact simulation and exact gradients of spiking networks (NumPy/SciPy).
+
+Notation (MATH.md): ``K`` inputs, ``N`` neurons, ``W[j, i]`` from source ``j`` to neuron
+``i`` (shape ``(K+N, N)``), ``tau_s``/``tau_n`` (``a = 1/tau_s``, ``b = 1/tau_n``), threshold
+``theta``, feeding kernel ``y_ji``, spike times ``F`` in time order, ``L = dPhi/dF`` in time
+order and ``P`` the permutation from neuron-major to time order.
+
+Modules, one concept each:
+
+- :mod:`~fpsnn_core.kernels`      the joint kernel ``h`` and ``h'``
+- :mod:`~fpsnn_core.network`      :class:`Network`, immutable and validated
+- :mod:`~fpsnn_core.simulate`     exact event-driven simulation
+- :mod:`~fpsnn_core.traces`       ``V``, ``I`` and ``y_ji`` on a time grid
+- :mod:`~fpsnn_core.implicit`     ``L``, ``P``, ``dPhi/dW`` and the causal graph
+- :mod:`~fpsnn_core.gradients`    FP and the adjoint solve
+- :mod:`~fpsnn_core.losses`       first-spike cross entropy, spike-time MSE
+- :mod:`~fpsnn_core.finite_diff`  central differences that refuse where invalid
+- :mod:`~fpsnn_core.io`           JSON files
+"""
+
+from .errors import (FiniteDifferenceError, FPSNNError, GrazingSpikeError, NoSpikeError,
+                     RunawayFiringError)
+from .finite_diff import FiniteDifferences, finite_difference_jacobian, finite_difference_loss_gradient
+from .gradients import adjoint_gradient, fp_gradient, spike_time_jacobian
+from .implicit import CausalGraph, ImplicitSystem, causal_graph, causal_past, implicit_system
+from .io import NetworkFile, from_json, load, save, to_json
+from .kernels import kernel, kernel_derivative
+from .losses import LossValue, first_spike_cross_entropy, spike_time_mse
+from .network import Network
+from .simulate import GRAZING_TOL, MAX_SPIKES, Simulation, simulate
+from .traces import Traces, feeding_kernels, potentials
+
+__all__ = [
+    "Network", "simulate", "Simulation", "MAX_SPIKES", "GRAZING_TOL",
+    "kernel", "kernel_derivative", "potentials", "feeding_kernels", "Traces",
+    "implicit_system", "ImplicitSystem", "causal_past", "causal_graph", "CausalGraph",
+    "spike_time_jacobian", "adjoint_gradient", "fp_gradient",
+    "first_spike_cross_entropy", "spike_time_mse", "LossValue",
+    "finite_difference_jacobian", "finite_difference_loss_gradient", "FiniteDifferences",
+    "save", "load", "to_json", "from_json", "NetworkFile",
+    "FPSNNError", "RunawayFiringError", "GrazingSpikeError", "NoSpikeError",
+    "FiniteDifferenceError",
+]

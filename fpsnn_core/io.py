@@ -1,0 +1,131 @@
+"""Save and load a network (optionally with input spikes and ``t_max``) as JSON.
+
+The document is an object::
+
+    {"format": "fpsnn-network", "version": 1,
+     "n_inputs": K, "weights": [[...], ...] (K+N rows of N numbers),
+     "mask": [[true, ...], ...] (optional), "tau_s": x or [N], "tau_n": ..., "theta": ...,
+     "layers": [[neuron, ...], ...] (optional),
+     "inputs": [[t, ...], ...] (optional, K lists), "t_max": x (optional),
+     "meta": {...} (optional, free-form, e.g. an input encoding)}
+
+Loading validates everything and raises ``ValueError`` with the offending field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .network import Network
+from .simulate import validate_inputs
+
+FORMAT = "fpsnn-network"
+VERSION = 1
+_NO_T_MAX = np.finfo(float).max   # keep every input time when no t_max is given
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkFile:
+    """What a network file holds: the network and, when present, inputs and ``t_max``."""
+
+    network: Network
+    inputs: tuple | None = None
+    t_max: float | None = None
+    meta: dict | None = None
+
+
+def network_to_dict(net: Network, inputs=None, t_max: float | None = None, meta: dict | None = None) -> dict:
+    """The JSON-ready document of a network (module docstring)."""
+    doc = {"format": FORMAT, "version": VERSION, "n_inputs": net.n_inputs,
+           "weights": net.weights.tolist(), "mask": net.mask.tolist(),
+           "tau_s": net.tau_s.tolist(), "tau_n": net.tau_n.tolist(), "theta": net.theta.tolist(),
+           "layers": [list(layer) for layer in net.layers]}
+    if t_max is not None:
+        doc["t_max"] = float(t_max)
+    if inputs is not None:
+        trains = validate_inputs(inputs, net.n_inputs, t_max if t_max is not None else _NO_T_MAX)
+        doc["inputs"] = [tr.tolist() for tr in trains]
+    if meta:
+        doc["meta"] = meta
+    return doc
+
+
+def to_json(net: Network, inputs=None, t_max: float | None = None, meta: dict | None = None) -> str:
+    """Serialize to a JSON string."""
+    return json.dumps(network_to_dict(net, inputs, t_max, meta))
+
+
+def network_from_dict(doc) -> NetworkFile:
+    """Validate a document and build the network; ``ValueError`` names what is wrong."""
+    if not isinstance(doc, dict):
+        raise ValueError("a network file must hold a JSON object")
+    if doc.get("format") != FORMAT:
+        raise ValueError(f"not an fpsnn network file: 'format' must be {FORMAT!r}")
+    if doc.get("version") != VERSION:
+        raise ValueError(f"unsupported version {doc.get('version')!r} (this reads version {VERSION})")
+    for key in ("n_inputs", "weights"):
+        if key not in doc:
+            raise ValueError(f"the network file has no {key!r}")
+    kw = {k: doc[k] for k in ("tau_s", "tau_n", "theta") if k in doc}
+    for k, v in kw.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, list)):
+            raise ValueError(f"{k!r} must be a number or a list of numbers")
+    weights = doc["weights"]
+    if not isinstance(weights, list) or not all(isinstance(r, list) for r in weights):
+        raise ValueError("'weights' must be a list of rows of numbers")
+    if any(isinstance(x, bool) or not isinstance(x, (int, float)) for r in weights for x in r):
+        raise ValueError("'weights' must contain only numbers")
+    mask = doc.get("mask")
+    if mask is not None and (not isinstance(mask, list)
+                             or any(not isinstance(r, list) or any(not isinstance(x, bool) for x in r)
+                                    for r in mask)):
+        raise ValueError("'mask' must be a list of rows of true/false")
+    layers = doc.get("layers", [])
+    if not isinstance(layers, list) or any(
+            not isinstance(l, list) or any(isinstance(x, bool) or not isinstance(x, int) for x in l)
+            for l in layers):
+        raise ValueError("'layers' must be a list of lists of neuron indices")
+    if len(set(map(len, weights))) > 1:
+        raise ValueError("'weights' rows must all have the same length")
+    net = Network(np.array(weights, dtype=float).reshape(len(weights), -1), doc["n_inputs"],
+                  mask=None if mask is None else np.array(mask, dtype=bool), layers=tuple(layers), **kw)
+    if any(x < 0 or x >= net.n_neurons for l in net.layers for x in l):
+        raise ValueError("'layers' names a neuron that does not exist")
+    t_max = doc.get("t_max")
+    if t_max is not None and (isinstance(t_max, bool) or not isinstance(t_max, (int, float))
+                              or not np.isfinite(t_max) or t_max <= 0):
+        raise ValueError(f"'t_max' must be a number > 0, got {t_max!r}")
+    inputs = doc.get("inputs")
+    if inputs is not None:
+        if not isinstance(inputs, list) or any(not isinstance(tr, list) for tr in inputs):
+            raise ValueError("'inputs' must be a list of lists of spike times")
+        if any(isinstance(x, bool) or not isinstance(x, (int, float)) for tr in inputs for x in tr):
+            raise ValueError("'inputs' must contain only numbers")
+        inputs = validate_inputs(inputs, net.n_inputs, t_max if t_max is not None else _NO_T_MAX)
+    meta = doc.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise ValueError("'meta' must be an object")
+    return NetworkFile(net, inputs, None if t_max is None else float(t_max), meta)
+
+
+def from_json(text: str | bytes) -> NetworkFile:
+    """Parse and validate a JSON network document."""
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not valid JSON: {exc}") from None
+    return network_from_dict(doc)
+
+
+def save(path, net: Network, inputs=None, t_max: float | None = None, meta: dict | None = None) -> None:
+    """Write the network (and optional inputs, ``t_max``, ``meta``) to ``path``."""
+    Path(path).write_text(to_json(net, inputs, t_max, meta))
+
+
+def load(path) -> NetworkFile:
+    """Read and validate a network file."""
+    return from_json(Path(path).read_bytes())

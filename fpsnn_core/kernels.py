@@ -1,0 +1,53 @@
+"""The joint post-synaptic kernel of the LIF model and its time derivative.
+
+With ``a = 1/tau_s`` (synapse) and ``b = 1/tau_n`` (membrane), one spike at time 0
+delivered with unit weight makes the membrane potential follow the joint kernel
+``h = h_s * h_n`` (convolution of two exponentials)::
+
+    h(t)  = (exp(-a t) - exp(-b t)) / (b - a)          t > 0, a != b
+    h(t)  = t exp(-b t)                                 t > 0, a == b
+    h'(t) = (b exp(-b t) - a exp(-a t)) / (b - a)       (a == b: (1 - b t) exp(-b t))
+
+and ``h(t) = h'(t) = 0`` for ``t <= 0``. Both expressions are symmetric in ``a`` and
+``b``. With ``lo = min(a, b)``, ``d = |b - a|`` and ``phi1(x) = expm1(x)/x`` (``phi1(0) = 1``)
+they are evaluated as::
+
+    h(t)  = t exp(-lo t) phi1(-d t)
+    h'(t) = exp(-lo t) (1 - hi t phi1(-d t))            hi = max(a, b)
+
+which has no cancellation as ``a -> b`` and equals the limit formula at ``a == b``:
+the kernels are continuous in the time constants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def phi1(x: np.ndarray) -> np.ndarray:
+    """``expm1(x) / x`` with its limit 1 at ``x = 0``; accurate for every ``x <= 0``."""
+    x = np.asarray(x, dtype=float)
+    safe = np.where(x == 0.0, 1.0, x)
+    return np.where(x == 0.0, 1.0, np.expm1(safe) / safe)
+
+
+def _lo_hi(a, b):
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def kernel(t, a, b) -> np.ndarray:
+    """Joint kernel ``h(t)`` (module docstring); arrays broadcast, zero for ``t <= 0``."""
+    t = np.asarray(t, dtype=float)
+    lo, hi = _lo_hi(a, b)
+    tp = np.maximum(t, 0.0)
+    return np.where(t > 0, tp * np.exp(-lo * tp) * phi1(-(hi - lo) * tp), 0.0)
+
+
+def kernel_derivative(t, a, b) -> np.ndarray:
+    """Time derivative ``h'(t)`` (module docstring) for ``t > 0``; zero for ``t <= 0``."""
+    t = np.asarray(t, dtype=float)
+    lo, hi = _lo_hi(a, b)
+    tp = np.maximum(t, 0.0)
+    return np.where(t > 0, np.exp(-lo * tp) * (1.0 - hi * tp * phi1(-(hi - lo) * tp)), 0.0)

@@ -1,0 +1,107 @@
+"""Losses on spike times and their derivatives ``dLoss/dF`` (MATH.md section 4).
+
+First-spike cross entropy, with ``t_c`` the first spike of output neuron ``c`` and
+``y`` the label::
+
+    loss = -log softmax(-t / tau_0)[y] + gamma (exp(t_y / tau_1) - 1)          (C1)
+    dloss/dt_c = (1[c=y] - softmax_c(-t / tau_0)) / tau_0
+                 + 1[c=y] gamma exp(t_y / tau_1) / tau_1                         (C2)
+
+Spike-time mean squared error against target times for the first spike of each
+listed neuron::
+
+    loss = mean_c (t_c - target_c)^2,   dloss/dt_c = 2 (t_c - target_c) / n    (M1)
+
+Neither loss depends on ``W`` except through ``F``, so ``dLoss/dW = dLoss/dF dF/dW``.
+
+An output that does not fire has no first spike time. By default this raises
+:class:`NoSpikeError` naming the neuron. With ``silent_time=T`` the loss instead uses
+the constant ``T`` for that neuron (for instance ``t_max``): the loss is then defined,
+but no gradient flows through that neuron's time (it has none), and ``LossValue.silent``
+lists such neurons so that a caller can treat them explicitly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .errors import NoSpikeError
+from .simulate import Simulation
+
+
+@dataclass(frozen=True, eq=False)
+class LossValue:
+    """A loss, its derivative with respect to every spike time, and what it used.
+
+    Attributes
+    ----------
+    value : float
+    dloss_dtimes : ndarray, shape (n_spikes,)
+    times : ndarray, shape (n_outputs,)   the first spike times used (or ``silent_time``)
+    silent : ndarray of int               output neurons that did not fire
+    """
+
+    value: float
+    dloss_dtimes: np.ndarray
+    times: np.ndarray
+    silent: np.ndarray
+
+
+def _first_times(sim: Simulation, neurons: Sequence[int], silent_time: float | None):
+    idx = sim.first_spikes(neurons)
+    silent = np.asarray(neurons)[idx < 0]
+    if silent.size and silent_time is None:
+        raise NoSpikeError(
+            f"output neuron(s) {silent.tolist()} did not fire before t_max={sim.t_max:g}: "
+            "there is no spike time to put in the loss (pass silent_time to use a constant)")
+    t = np.where(idx >= 0, sim.spike_times[np.maximum(idx, 0)] if sim.n_spikes else 0.0,
+                 np.nan if silent_time is None else silent_time)
+    return idx, t.astype(float), silent
+
+
+def first_spike_cross_entropy(sim: Simulation, outputs: Sequence[int], label: int, *,
+                              tau_0: float = 1.0, gamma: float = 0.0, tau_1: float = 1.0,
+                              silent_time: float | None = None) -> LossValue:
+    """First-spike cross entropy (C1) and its derivative (C2).
+
+    Parameters
+    ----------
+    outputs : sequence of int
+        Output neurons, one per class.
+    label : int
+        Index into ``outputs`` of the correct class.
+    """
+    if not 0 <= label < len(outputs):
+        raise ValueError(f"label must be in 0..{len(outputs) - 1}, got {label}")
+    if tau_0 <= 0 or tau_1 <= 0:
+        raise ValueError("tau_0 and tau_1 must be > 0")
+    idx, t, silent = _first_times(sim, outputs, silent_time)
+    z = -t / tau_0
+    z_max = z.max()
+    log_norm = z_max + np.log(np.exp(z - z_max).sum())
+    softmax = np.exp(z - log_norm)
+    value = -(z[label] - log_norm) + gamma * np.expm1(t[label] / tau_1)
+    dt = -softmax / tau_0
+    dt[label] += 1.0 / tau_0 + gamma * np.exp(t[label] / tau_1) / tau_1
+    return _result(sim, idx, value, dt, t, silent)
+
+
+def spike_time_mse(sim: Simulation, neurons: Sequence[int], targets, *,
+                   silent_time: float | None = None) -> LossValue:
+    """Mean squared error (M1) of the first spike times of ``neurons`` against ``targets``."""
+    targets = np.asarray(targets, dtype=float)
+    if targets.shape != (len(neurons),) or not np.all(np.isfinite(targets)):
+        raise ValueError(f"targets must be {len(neurons)} finite times, got {targets.tolist()}")
+    idx, t, silent = _first_times(sim, neurons, silent_time)
+    err = t - targets
+    return _result(sim, idx, float(np.mean(err ** 2)), 2.0 * err / err.size, t, silent)
+
+
+def _result(sim, idx, value, dt, t, silent) -> LossValue:
+    grad = np.zeros(sim.n_spikes)
+    fired = idx >= 0
+    np.add.at(grad, idx[fired], dt[fired])
+    return LossValue(float(value), grad, t, silent)

@@ -1,0 +1,307 @@
+"""Exact event-driven simulation of a LIF network in continuous time.
+
+The model is MATH.md section 1 (current-based LIF, reset by subtracting ``theta``).
+Between two events a neuron with state ``(V0, I0)`` at time ``t0`` evolves in closed
+form, with ``h`` the joint kernel of :mod:`fpsnn_core.kernels`::
+
+    I(t0 + s) = I0 exp(-a s)
+    V(t0 + s) = V0 exp(-b s) + I0 h(s)                                 (S1)
+    V'(t0 + s) = -b V0 exp(-b s) + I0 h'(s)
+
+An event of source ``j`` at time ``g`` adds ``W[j, i]`` to ``I_i`` (``V`` is continuous).
+``V`` of (S1) has at most one extremum for ``s > 0``. With ``V0 < theta``:
+
+* if ``I0 <= 0`` or ``V'(0) <= 0``, ``V`` never reaches ``theta`` before the next event;
+* otherwise ``V`` rises to its maximum at ``s*`` (the root of ``V'``; ``d = b - a``)::
+
+      s* = log1p(d / a) / d + log1p(-V0 d / I0) / d                     (S2)
+
+  (limit ``1/a - V0/I0`` at ``d = 0``; no root when ``1 - V0 d / I0 <= 0``), and the
+  first crossing is bracketed in ``[0, min(s*, horizon)]`` where ``V`` increases. It is
+  found by Newton's method safeguarded by bisection, to the last bits of a float64.
+
+At a crossing ``f`` the neuron fires, ``V`` drops from ``theta`` to ``0`` and the
+left-sided slope ``V'(f-) = I(f-) - b theta`` is recorded: it is ``L_kk`` of MATH.md
+section 2.
+
+Equal times (a measure-zero event, defined here): at one instant, neurons that reach
+threshold fire first, in ascending neuron index, then input spikes are delivered.
+A spike at time ``t`` changes other neurons' currents from ``t`` on but, ``V`` being
+continuous, never causes or prevents a crossing at ``t`` itself; in the implicit
+equations only strictly earlier spikes appear. ``Simulation.ties`` counts spikes that
+share their time with another event reaching the same neuron; there the gradient is
+the one-sided derivative of that convention.
+
+A neuron's potential is reported "grazing" when its slope at threshold is tiny
+relative to ``b theta + |I(f-)|`` (below ``grazing_tol``): the spike time is exact but
+its gradient is (nearly) singular; the gradient functions refuse such spikes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .errors import RunawayFiringError
+from .network import Network
+
+#: Default spike budget of :func:`simulate`: past it the run stops with an error.
+MAX_SPIKES = 50_000
+#: Default relative slope below which a threshold crossing counts as grazing.
+GRAZING_TOL = 1e-6
+
+_EPS = np.finfo(float).eps
+
+
+@dataclass(frozen=True, eq=False)
+class Simulation:
+    """Result of :func:`simulate`. Arrays are read-only.
+
+    Attributes
+    ----------
+    spike_times : ndarray, shape (S,)
+        All neuron spikes, ascending (the order of ``F`` and of ``L``).
+    spike_neurons : ndarray of int, shape (S,)
+        Neuron (``0..N-1``) of each spike.
+    slopes : ndarray, shape (S,)
+        ``V'(f-)`` of each spike, from the simulator's state.
+    inputs : tuple of K ndarrays
+        The input spike times used (sorted, only those in ``[0, t_max]``).
+    t_max : float
+        End of the simulated interval.
+    grazing : ndarray of int
+        Indices of spikes whose relative slope is below ``grazing_tol``.
+    ties : int
+        Number of spikes at exactly the time of another event reaching their neuron.
+    """
+
+    spike_times: np.ndarray
+    spike_neurons: np.ndarray
+    slopes: np.ndarray
+    inputs: tuple
+    t_max: float
+    grazing: np.ndarray
+    ties: int = 0
+
+    @property
+    def n_spikes(self) -> int:
+        return int(self.spike_times.size)
+
+    def spikes_of(self, neuron: int) -> np.ndarray:
+        """Spike times of one neuron, ascending."""
+        return self.spike_times[self.spike_neurons == neuron]
+
+    def spike_counts(self, n_neurons: int) -> np.ndarray:
+        """Number of spikes of each neuron, shape (n_neurons,)."""
+        return np.bincount(self.spike_neurons, minlength=n_neurons)
+
+    def first_spikes(self, neurons: Sequence[int]) -> np.ndarray:
+        """Index into ``spike_times`` of each neuron's first spike, ``-1`` if it is silent."""
+        out = np.full(len(neurons), -1, dtype=int)
+        for n, i in enumerate(neurons):
+            idx = np.flatnonzero(self.spike_neurons == i)
+            if idx.size:
+                out[n] = idx[0]
+        return out
+
+
+def validate_inputs(inputs, n_inputs: int, t_max: float) -> tuple:
+    """Check input spike trains and ``t_max``; return sorted read-only arrays in ``[0, t_max]``."""
+    if not np.isscalar(t_max) or not np.isfinite(t_max) or t_max <= 0:
+        raise ValueError(f"t_max must be a finite number > 0, got {t_max!r}")
+    if isinstance(inputs, np.ndarray) and inputs.ndim == 2:
+        inputs = list(inputs)
+    try:
+        trains = list(inputs)
+    except TypeError:
+        raise ValueError("inputs must be a sequence of K arrays of spike times") from None
+    if len(trains) != n_inputs:
+        raise ValueError(f"inputs must have one spike train per input channel: expected "
+                         f"{n_inputs}, got {len(trains)}")
+    out = []
+    for j, train in enumerate(trains):
+        try:
+            arr = np.array(train, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            raise ValueError(f"input channel {j}: spike times must be numbers") from None
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"input channel {j}: spike times must be finite, got {arr.tolist()}")
+        if np.any(arr < 0):
+            raise ValueError(f"input channel {j}: spike times must be >= 0, got {arr.tolist()}")
+        arr = np.sort(arr[arr <= t_max])
+        arr.setflags(write=False)
+        out.append(arr)
+    return tuple(out)
+
+
+class _Neuron:
+    """Scalar constants of one neuron, for the event loop (plain floats are fastest)."""
+
+    __slots__ = ("a", "b", "theta", "lo", "hi", "d")
+
+    def __init__(self, a: float, b: float, theta: float):
+        self.a, self.b, self.theta = a, b, theta
+        self.lo, self.hi = min(a, b), max(a, b)
+        self.d = b - a
+
+    def h(self, s: float) -> float:
+        """Joint kernel ``h(s)``, the formula of :mod:`fpsnn_core.kernels`, for a float."""
+        x = -(self.hi - self.lo) * s
+        return s * math.exp(-self.lo * s) * (math.expm1(x) / x if x != 0.0 else 1.0)
+
+    def dh(self, s: float) -> float:
+        """``h'(s)``, the formula of :mod:`fpsnn_core.kernels`, for a float."""
+        x = -(self.hi - self.lo) * s
+        p = math.expm1(x) / x if x != 0.0 else 1.0
+        return math.exp(-self.lo * s) * (1.0 - self.hi * s * p)
+
+    def peak(self, V0: float, I0: float) -> float:
+        """``s*`` of (S2), the maximum of ``V`` for ``I0 > 0``; ``inf`` if there is none."""
+        d, a = self.d, self.a
+        arg = -V0 * d / I0
+        if arg <= -1.0:
+            return math.inf
+        if d == 0.0:
+            return 1.0 / a - V0 / I0
+        return (math.log1p(d / a) + math.log1p(arg)) / d
+
+    def crossing(self, V0: float, I0: float, horizon: float) -> float:
+        """First ``s`` in ``(0, horizon]`` with ``V(s) = theta`` by (S1), or ``inf``."""
+        b, theta = self.b, self.theta
+        if I0 <= 0.0 or I0 - b * V0 <= 0.0:
+            return math.inf
+        end = min(self.peak(V0, I0), horizon)
+        if V0 * math.exp(-b * end) + I0 * self.h(end) < theta:
+            return math.inf
+        lo, hi = 0.0, end
+        x = end
+        for _ in range(200):
+            F = V0 * math.exp(-b * x) + I0 * self.h(x) - theta
+            if F < 0.0:
+                lo = x
+            elif F > 0.0:
+                hi = x
+            else:
+                return x
+            dF = -b * V0 * math.exp(-b * x) + I0 * self.dh(x)
+            xn = x - F / dF if dF > 0.0 else -1.0
+            if not (lo < xn < hi):
+                xn = 0.5 * (lo + hi)
+            if abs(xn - x) <= 2.0 * _EPS * xn or hi - lo <= 2.0 * _EPS * hi:
+                return hi if xn >= hi else xn
+            x = xn
+        return hi
+
+
+def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES,
+             grazing_tol: float = GRAZING_TOL) -> Simulation:
+    """Simulate ``net`` exactly on ``[0, t_max]``, event by event.
+
+    Parameters
+    ----------
+    net : Network
+    inputs : sequence of K 1-D arrays
+        Spike times of each input channel (``>= 0``; those after ``t_max`` are ignored).
+    t_max : float
+        End of the simulation, ``> 0``.
+    max_spikes : int
+        Spike budget; reaching it raises :class:`RunawayFiringError`.
+    grazing_tol : float
+        Relative slope below which a crossing is reported in ``Simulation.grazing``.
+
+    Returns
+    -------
+    Simulation
+    """
+    trains = validate_inputs(inputs, net.n_inputs, t_max)
+    t_max = float(t_max)
+    K, N = net.n_inputs, net.n_neurons
+    neurons = [_Neuron(float(a), float(b), float(th))
+               for a, b, th in zip(net.a, net.b, net.theta)]
+    W = net.weights
+    targets = [[(int(i), float(W[j, i])) for i in np.flatnonzero(W[j])] for j in range(K + N)]
+
+    # input events in time order (ties: channel order)
+    ev_t = np.concatenate([t for t in trains] + [np.zeros(0)])
+    ev_j = np.concatenate([np.full(t.size, j) for j, t in enumerate(trains)] + [np.zeros(0, int)])
+    order = np.lexsort((ev_j, ev_t))
+    ev_t, ev_j = ev_t[order].tolist(), ev_j[order].astype(int).tolist()
+
+    t0 = [0.0] * N          # time of each neuron's state
+    V = [0.0] * N
+    I = [0.0] * N
+    jump = [0.0] * N        # current received at exactly time t0[i] (for left slopes)
+    cand = [math.inf] * N   # next crossing with no further events
+    version = [0] * N
+    heap: list = []
+    times, who, slopes, ties = [], [], [], 0
+
+    def advance(i: int, t: float) -> None:
+        s = t - t0[i]
+        if s > 0.0:
+            nrn = neurons[i]
+            V[i] = V[i] * math.exp(-nrn.b * s) + I[i] * nrn.h(s)
+            I[i] = I[i] * math.exp(-nrn.a * s)
+            t0[i] = t
+            jump[i] = 0.0
+
+    def schedule(i: int) -> None:
+        s = neurons[i].crossing(V[i], I[i], t_max - t0[i])
+        cand[i] = t0[i] + s
+        version[i] += 1
+        if s < math.inf:
+            heapq.heappush(heap, (cand[i], i, version[i]))
+
+    def deliver(j: int, t: float) -> None:
+        nonlocal ties
+        for i, w in targets[j]:
+            if cand[i] == t:     # it fires at t anyway: the event acts after t
+                ties += 1
+                advance(i, t)
+                I[i] += w
+                jump[i] += w
+                continue
+            advance(i, t)
+            I[i] += w
+            jump[i] += w
+            schedule(i)
+
+    k_in = 0
+    while True:
+        while heap and heap[0][2] != version[heap[0][1]]:
+            heapq.heappop(heap)
+        t_next_in = ev_t[k_in] if k_in < len(ev_t) else math.inf
+        if heap and heap[0][0] <= t_next_in and heap[0][0] <= t_max:
+            f, i, _ = heapq.heappop(heap)
+            if len(times) >= max_spikes:
+                raise RunawayFiringError(
+                    f"runaway firing: the spike budget max_spikes={max_spikes} was reached at "
+                    f"t={f:.6g} < t_max={t_max:g} (neuron {i} fired "
+                    f"{who.count(i)} times). Lower the weights or raise max_spikes.")
+            nrn = neurons[i]
+            advance(i, f)
+            slopes.append(I[i] - jump[i] - nrn.b * nrn.theta)
+            times.append(f)
+            who.append(i)
+            V[i] = 0.0
+            schedule(i)
+            deliver(K + i, f)
+        elif t_next_in <= t_max:
+            deliver(ev_j[k_in], t_next_in)
+            k_in += 1
+        else:
+            break
+
+    spike_times = np.array(times, dtype=float)
+    spike_neurons = np.array(who, dtype=int)
+    slope_arr = np.array(slopes, dtype=float)
+    scale = net.b[spike_neurons] * net.theta[spike_neurons] + np.abs(
+        slope_arr + net.b[spike_neurons] * net.theta[spike_neurons])
+    grazing = np.flatnonzero(slope_arr <= grazing_tol * scale)
+    for arr in (spike_times, spike_neurons, slope_arr, grazing):
+        arr.setflags(write=False)
+    return Simulation(spike_times, spike_neurons, slope_arr, trains, t_max, grazing, ties)
