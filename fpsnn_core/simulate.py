@@ -236,6 +236,7 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
     I = [0.0] * N
     jump = [0.0] * N        # current received at exactly time t0[i] (for left slopes)
     cand = [math.inf] * N   # next crossing with no further events
+    last = [-1.0] * N       # time of each neuron's last spike
     version = [0] * N
     heap: list = []
     times, who, slopes, ties = [], [], [], 0
@@ -259,16 +260,14 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
     def deliver(j: int, t: float) -> None:
         nonlocal ties
         for i, w in targets[j]:
-            if cand[i] == t:     # it fires at t anyway: the event acts after t
+            fires_now = cand[i] == t   # it fires at t anyway: the event acts after t
+            if fires_now or last[i] == t:
                 ties += 1
-                advance(i, t)
-                I[i] += w
-                jump[i] += w
-                continue
             advance(i, t)
             I[i] += w
             jump[i] += w
-            schedule(i)
+            if not fires_now:
+                schedule(i)
 
     k_in = 0
     while True:
@@ -287,6 +286,7 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
             slopes.append(I[i] - jump[i] - nrn.b * nrn.theta)
             times.append(f)
             who.append(i)
+            last[i] = f
             V[i] = 0.0
             schedule(i)
             deliver(K + i, f)

@@ -31,7 +31,9 @@ Procedure
   before any of the jumps is applied.
 * Values reported by :func:`reference_potential` at a time t are left limits:
   events at exactly t (input jumps, resets) are not yet applied, matching the
-  strict ``g < t`` of MATH.md's closed form (so V equals theta at a spike time).
+  strict ``g < t`` of MATH.md's closed form.  Input times are exact breakpoints;
+  a grid time that coincides with a neuron's spike to within the integration
+  accuracy may land on either side of its reset.
 """
 
 import numpy as np
@@ -245,7 +247,9 @@ def reference_potential(W, n_inputs, tau_s, tau_n, theta, inputs, t_grid,
     Returns ``(V, I)``, each of shape ``(len(t_grid), N)``, obtained by the same
     ODE integration as :func:`reference_spikes` (integration stops exactly at
     each grid time).  Values are left limits: at a grid time equal to an input
-    or spike time, the jump / reset at that time is not yet applied.
+    time, that input's jump is not yet applied.  A grid time within the
+    reference's accuracy (~1e-14) of a neuron's spike may fall on either side of
+    that spike's reset; sample a little before or after spike times instead.
     """
     net = _Net(W, n_inputs, tau_s, tau_n, theta)
     grid = np.asarray(t_grid, dtype=float).ravel()

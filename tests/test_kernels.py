@@ -1,0 +1,51 @@
+"""The kernel formulas against SymPy's symbolic convolution and derivative."""
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sym
+
+import fpsnn_core as fp
+
+t, s = sym.symbols("t s", positive=True)
+
+
+def symbolic_kernel(a, b):
+    """h = h_s * h_n: the convolution of exp(-a t) and exp(-b t), by SymPy."""
+    return sym.integrate(sym.exp(-a * s) * sym.exp(-b * (t - s)), (s, 0, t))
+
+
+@pytest.mark.parametrize("a,b", [(2, 1), (sym.Rational(99, 100), 1), (1, 3), (1, 1),
+                                 (sym.Rational(5, 2), sym.Rational(5, 2))])
+def test_kernel_and_derivative_equal_symbolic_convolution(a, b):
+    h = symbolic_kernel(a, b)
+    dh = sym.diff(h, t)
+    h_num = sym.lambdify(t, h, "mpmath")
+    dh_num = sym.lambdify(t, dh, "mpmath")
+    grid = np.array([1e-6, 0.013, 0.37, 1.0, 2.9, 7.5])
+    ours = fp.kernel(grid, float(a), float(b))
+    ours_d = fp.kernel_derivative(grid, float(a), float(b))
+    with mpmath.workdps(50):   # the symbolic form cancels for small t: evaluate it in 50 digits
+        exact = np.array([float(h_num(mpmath.mpf(x))) for x in grid])
+        exact_d = np.array([float(dh_num(mpmath.mpf(x))) for x in grid])
+    np.testing.assert_allclose(ours, exact, rtol=1e-14)
+    np.testing.assert_allclose(ours_d, exact_d, rtol=1e-12, atol=1e-15)
+
+
+def test_kernels_vanish_before_the_spike():
+    x = np.array([-1.0, -1e-9, 0.0])
+    assert np.all(fp.kernel(x, 2.0, 1.0) == 0) and np.all(fp.kernel_derivative(x, 2.0, 1.0) == 0)
+
+
+def test_kernels_continuous_as_time_constants_meet():
+    grid = np.linspace(0.01, 5, 50)
+    at = fp.kernel(grid, 1.0, 1.0)
+    for d in (1e-4, 1e-8, 1e-12, -1e-8):
+        np.testing.assert_allclose(fp.kernel(grid, 1.0 + d, 1.0), at, rtol=3 * abs(d) * 5 + 1e-15)
+        np.testing.assert_allclose(fp.kernel_derivative(grid, 1.0 + d, 1.0),
+                                   fp.kernel_derivative(grid, 1.0, 1.0), atol=3 * abs(d) * 5 + 1e-15)
+
+
+def test_kernel_symmetric_in_time_constants():
+    grid = np.linspace(0.0, 4, 41)
+    np.testing.assert_allclose(fp.kernel(grid, 0.7, 3.0), fp.kernel(grid, 3.0, 0.7), rtol=1e-15)

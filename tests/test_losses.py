@@ -1,0 +1,95 @@
+"""Losses on spike times: values, derivatives and their gradients in W."""
+
+import numpy as np
+import pytest
+
+import fpsnn_core as fp
+from networks import case
+
+
+def layered_sim(seed=0):
+    net, inputs, t_max = case("layered", seed, tau_s=0.5)
+    return net, inputs, t_max, fp.simulate(net, inputs, t_max)
+
+
+def test_cross_entropy_value_by_hand():
+    net, inputs, t_max, sim = layered_sim()
+    outputs = list(net.layers[-1])
+    res = fp.first_spike_cross_entropy(sim, outputs, 1, tau_0=0.5, gamma=0.1, tau_1=2.0)
+    t = np.array([sim.spikes_of(o)[0] for o in outputs])
+    z = -t / 0.5
+    expect = -z[1] + np.log(np.exp(z).sum()) + 0.1 * (np.exp(t[1] / 2.0) - 1)
+    assert res.value == pytest.approx(expect, rel=1e-14)
+    np.testing.assert_array_equal(res.times, t)
+
+
+@pytest.mark.parametrize("label", [0, 1])
+def test_cross_entropy_derivative_in_times_against_differences(label):
+    # perturb one first-spike time at a time through a fake simulation
+    net, inputs, t_max, sim = layered_sim()
+    outputs = list(net.layers[-1])
+    res = fp.first_spike_cross_entropy(sim, outputs, label, tau_0=0.7, gamma=0.3, tau_1=1.5)
+    idx = sim.first_spikes(outputs)
+    for n, k in enumerate(idx):
+        vals = []
+        for d in (1e-6, -1e-6):
+            times = np.array(sim.spike_times)
+            times[k] += d
+            moved = fp.Simulation(times, sim.spike_neurons, sim.slopes, sim.inputs, sim.t_max,
+                                  sim.grazing)
+            vals.append(fp.first_spike_cross_entropy(moved, outputs, label, tau_0=0.7, gamma=0.3,
+                                                     tau_1=1.5).value)
+        assert res.dloss_dtimes[k] == pytest.approx((vals[0] - vals[1]) / 2e-6, rel=1e-6)
+    assert np.count_nonzero(res.dloss_dtimes) == len(outputs)
+
+
+def test_loss_gradient_in_weights_fp_adjoint_and_finite_differences():
+    net, inputs, t_max, sim = layered_sim(2)
+    outputs = list(net.layers[-1])
+
+    def loss(s):
+        return fp.first_spike_cross_entropy(s, outputs, 0, gamma=0.2).value
+
+    c = fp.first_spike_cross_entropy(sim, outputs, 0, gamma=0.2).dloss_dtimes
+    g_fp = fp.fp_gradient(net, sim, c)
+    g_adj = fp.adjoint_gradient(net, sim, c)
+    fd = fp.finite_difference_loss_gradient(net, inputs, t_max, loss, eps=1e-6)
+    assert fd.valid.sum() >= 0.9 * net.n_params
+    np.testing.assert_allclose(g_adj, g_fp, atol=1e-12 * np.abs(g_fp).max())
+    ok = fd.valid
+    np.testing.assert_allclose(g_fp[ok], fd.jacobian[ok], rtol=1e-5, atol=1e-8)
+    assert np.abs(g_fp).max() > 1e-3
+
+
+def test_mse_and_its_gradient():
+    net, inputs, t_max, sim = layered_sim(3)
+    outputs = list(net.layers[-1])
+    targets = [0.9, 1.3]
+    res = fp.spike_time_mse(sim, outputs, targets)
+    t = np.array([sim.spikes_of(o)[0] for o in outputs])
+    assert res.value == pytest.approx(np.mean((t - targets) ** 2), rel=1e-14)
+    fd = fp.finite_difference_loss_gradient(
+        net, inputs, t_max, lambda s: fp.spike_time_mse(s, outputs, targets).value, eps=1e-6)
+    g = fp.fp_gradient(net, sim, res.dloss_dtimes)
+    np.testing.assert_allclose(g[fd.valid], fd.jacobian[fd.valid], rtol=1e-5, atol=1e-8)
+
+
+def test_silent_output_is_reported_not_masked():
+    net = fp.Network([[5.0, 0.2], [0.0, 0.0], [0.0, 0.0]], 1, tau_s=0.5)
+    sim = fp.simulate(net, [[0.1]], 2.0)
+    assert sim.spikes_of(1).size == 0
+    with pytest.raises(fp.NoSpikeError, match=r"output neuron\(s\) \[1\] did not fire"):
+        fp.first_spike_cross_entropy(sim, [0, 1], 0)
+    res = fp.first_spike_cross_entropy(sim, [0, 1], 0, silent_time=2.0)
+    assert res.silent.tolist() == [1] and res.times[1] == 2.0
+    assert np.isfinite(res.value) and np.count_nonzero(res.dloss_dtimes) == 1
+    with pytest.raises(fp.NoSpikeError):
+        fp.spike_time_mse(sim, [1], [1.0])
+
+
+def test_loss_argument_errors():
+    net, inputs, t_max, sim = layered_sim()
+    with pytest.raises(ValueError, match="label"):
+        fp.first_spike_cross_entropy(sim, [7, 8], 2)
+    with pytest.raises(ValueError, match="targets"):
+        fp.spike_time_mse(sim, [7, 8], [1.0])

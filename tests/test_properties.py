@@ -1,0 +1,72 @@
+"""Property-based tests (hypothesis) over random small networks."""
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import assume, given, strategies as st
+
+import fpsnn_core as fp
+from reference import reference_spikes
+
+
+@st.composite
+def small_networks(draw):
+    K = draw(st.integers(1, 3))
+    N = draw(st.integers(1, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    drive = draw(st.floats(1.5, 4.0))
+    tau_s = draw(st.sampled_from([0.5, 1.0, 2.0, None]))
+    tau_s = rng.uniform(0.3, 2.0, N) if tau_s is None else tau_s
+    W = rng.normal(0.0, 0.6, (K + N, N))
+    W[:K] += drive * rng.uniform(0.5, 1.0, (K, N))
+    W[K + np.arange(N), np.arange(N)] = 0.0
+    mask = rng.uniform(size=W.shape) < 0.8
+    mask[K + np.arange(N), np.arange(N)] = False
+    W[~mask] = 0.0
+    net = fp.Network(W, K, tau_s=tau_s, tau_n=1.0, theta=rng.uniform(0.8, 1.2, N), mask=mask)
+    inputs = [np.sort(rng.uniform(0, 1.5, rng.integers(0, 4))) for _ in range(K)]
+    return net, inputs, 3.0
+
+
+def well_conditioned(net, sim):
+    """No crossing close to grazing (FD and ODE event detection are ill-posed there)."""
+    if sim.n_spikes == 0:
+        return True
+    rel = sim.slopes / (net.b[sim.spike_neurons] * net.theta[sim.spike_neurons])
+    return rel.min() > 0.05
+
+
+@given(small_networks())
+def test_simulation_matches_ode_and_system_is_triangular(case):
+    net, inputs, t_max = case
+    try:
+        sim = fp.simulate(net, inputs, t_max, max_spikes=300)
+    except fp.RunawayFiringError:
+        assume(False)
+    assume(well_conditioned(net, sim))
+    ref_t, ref_n = reference_spikes(np.asarray(net.weights), net.n_inputs, net.tau_s, net.tau_n,
+                                    net.theta, inputs, t_max)
+    assert sim.n_spikes == ref_t.size
+    np.testing.assert_array_equal(sim.spike_neurons, ref_n)
+    np.testing.assert_allclose(sim.spike_times, ref_t, atol=1e-9)
+    if sim.n_spikes:
+        L = fp.implicit_system(net, sim).L
+        assert sp.triu(L, 1).nnz == 0 and np.all(L.diagonal() > 0)
+
+
+@given(small_networks())
+def test_fp_equals_adjoint_and_finite_differences(case):
+    net, inputs, t_max = case
+    try:
+        sim = fp.simulate(net, inputs, t_max, max_spikes=300)
+    except fp.RunawayFiringError:
+        assume(False)
+    assume(sim.n_spikes > 0 and well_conditioned(net, sim))
+    J = fp.spike_time_jacobian(net, sim)
+    c = np.random.default_rng(0).normal(size=sim.n_spikes)
+    g = np.tensordot(c, J, axes=1)
+    np.testing.assert_allclose(fp.adjoint_gradient(net, sim, c), g,
+                               atol=1e-10 * max(np.abs(g).max(), 1e-300))
+    fd = fp.finite_difference_jacobian(net, inputs, t_max, eps=1e-7, max_spikes=300)
+    ok = fd.valid
+    err = np.abs(J[:, ok] - fd.jacobian[:, ok])
+    assert np.all(err <= 1e-5 * np.abs(J[:, ok]) + 1e-6 * max(1.0, np.abs(J).max()))

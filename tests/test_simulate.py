@@ -1,0 +1,171 @@
+"""Spike times against an independent ODE integration and against hand-worked cases."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+import fpsnn_core as fp
+from networks import case
+from reference import reference_spikes
+
+CASES = [(kind, seed, tau_s)
+         for kind in ("recurrent", "layered")
+         for seed in (0, 2, 3)
+         for tau_s in (0.5, 1.0)]
+
+
+@pytest.mark.parametrize("kind,seed,tau_s", CASES)
+def test_spike_times_match_ode_integration(kind, seed, tau_s):
+    t_max = 4.0 if tau_s != 1.0 else 2.0
+    net, inputs, t_max = case(kind, seed, tau_s=tau_s, t_max=t_max)
+    sim = fp.simulate(net, inputs, t_max)
+    ref_t, ref_n = reference_spikes(np.asarray(net.weights), net.n_inputs, net.tau_s, net.tau_n,
+                                    net.theta, inputs, t_max)
+    counts = sim.spike_counts(net.n_neurons)
+    assert counts.min() >= 1 and counts.max() >= 3, "the case must make neurons fire several times"
+    assert sim.n_spikes == ref_t.size
+    np.testing.assert_array_equal(sim.spike_neurons, ref_n)
+    np.testing.assert_allclose(sim.spike_times, ref_t, rtol=0, atol=1e-9)
+
+
+def test_per_neuron_constants_match_ode_integration():
+    rng = np.random.default_rng(11)
+    net, inputs, t_max = case("recurrent", 11)
+    net = fp.Network(net.weights, net.n_inputs, tau_s=rng.uniform(0.3, 1.5, 4),
+                     tau_n=rng.uniform(0.5, 1.5, 4), theta=rng.uniform(0.7, 1.3, 4))
+    sim = fp.simulate(net, inputs, t_max)
+    ref_t, ref_n = reference_spikes(np.asarray(net.weights), 2, net.tau_s, net.tau_n, net.theta,
+                                    inputs, t_max)
+    assert sim.n_spikes == ref_t.size > 8
+    np.testing.assert_array_equal(sim.spike_neurons, ref_n)
+    np.testing.assert_allclose(sim.spike_times, ref_t, rtol=0, atol=1e-9)
+
+
+def test_hand_worked_single_neuron_two_inputs_one_spike():
+    # One neuron, tau_s = 0.5 (a = 2), tau_n = 1 (b = 1), theta = 1, two input channels
+    # spiking at g1 = 0 (weight w1 = 2) and g2 = 0.5 (weight w2 = 3).
+    # Kernel h(t) = (exp(-a t) - exp(-b t)) / (b - a) = exp(-t) - exp(-2 t).
+    # Before g2: V = 2 h(t) has its maximum 2 * 1/4 = 0.5 at t = ln 2 < 1: no spike.
+    # After g2:  V(t) = 2 (e^-t - e^-2t) + 3 (e^-(t-.5) - e^-2(t-.5)).
+    # With x = e^-t:  V = x (2 + 3 e^.5) - x^2 (2 + 3 e) = 1, a quadratic in x:
+    #   c2 x^2 - c1 x + 1 = 0,  c1 = 2 + 3 e^0.5 = 6.946164..., c2 = 2 + 3 e = 10.154845...
+    #   x = (c1 + sqrt(c1^2 - 4 c2)) / (2 c2)   (the larger root: the earlier time)
+    #     = (6.946164 + sqrt(48.24919 - 40.61938)) / 20.30969 = (6.946164 + 2.762211) / 20.30969
+    #     = 0.478016,   f = -ln x = 0.738131
+    # One spike only: after the reset V = 0 and V(f+s) = I(f) h(s) with I(f) = 2 e^{-2f}
+    # + 3 e^{-2(f-.5)} = 1.8973..., whose maximum 1.8973/4 = 0.474 < 1.
+    c1, c2 = 2 + 3 * math.exp(0.5), 2 + 3 * math.e
+    f = -math.log((c1 + math.sqrt(c1 * c1 - 4 * c2)) / (2 * c2))
+    assert f == pytest.approx(0.738109, abs=1e-6)
+    net = fp.Network([[2.0], [3.0], [0.0]], 2, tau_s=0.5, tau_n=1.0, theta=1.0)
+    sim = fp.simulate(net, [[0.0], [0.5]], 5.0)
+    assert sim.n_spikes == 1
+    assert sim.spike_times[0] == pytest.approx(f, rel=4e-16, abs=4e-16)
+    # the slope at threshold: V'(f) = I(f) - b theta
+    I_f = 2 * math.exp(-2 * f) + 3 * math.exp(-2 * (f - 0.5))
+    assert sim.slopes[0] == pytest.approx(I_f - 1.0, rel=1e-13)
+
+
+def test_equal_time_constants_hand_worked():
+    # a == b == 1: h(t) = t e^-t. One input of weight w = 5 at 0: V = 5 t e^-t, which
+    # first reaches 1 before its maximum at t = 1. After the reset at f1 the potential is
+    # V(t) = 5 t e^-t - e^-(t - f1) (MATH.md closed form), which reaches 1 again at f2.
+    net = fp.Network([[5.0], [0.0]], 1, tau_s=1.0, tau_n=1.0, theta=1.0)
+    sim = fp.simulate(net, [[0.0]], 1.0)
+    f1 = brentq(lambda t: 5 * t * math.exp(-t) - 1, 1e-9, 1.0, xtol=1e-16, rtol=8.9e-16)
+    f2 = brentq(lambda t: 5 * t * math.exp(-t) - math.exp(-(t - f1)) - 1, f1 + 1e-9, 1.0,
+                xtol=1e-16, rtol=8.9e-16)
+    assert sim.n_spikes == 2
+    np.testing.assert_allclose(sim.spike_times, [f1, f2], rtol=1e-14)
+
+
+def test_continuous_as_time_constants_meet():
+    net, inputs, t_max = case("recurrent", 4, tau_s=1.0, t_max=2.0)
+    base = fp.simulate(net, inputs, t_max)
+    for delta in (1e-7, -1e-7):
+        near = fp.simulate(fp.Network(net.weights, 2, tau_s=1.0 + delta, tau_n=1.0), inputs, t_max)
+        np.testing.assert_array_equal(near.spike_neurons, base.spike_neurons)
+        np.testing.assert_allclose(near.spike_times, base.spike_times, atol=1e-5)
+        assert np.max(np.abs(near.spike_times - base.spike_times)) > 0
+
+
+def test_several_spikes_between_inputs_and_after_the_last_input():
+    net = fp.Network([[30.0], [0.0]], 1, tau_s=0.5, tau_n=1.0, theta=1.0)
+    sim = fp.simulate(net, [[0.1]], 3.0)
+    assert sim.n_spikes >= 5 and np.all(sim.spike_times > 0.1)
+    ref_t, _ = reference_spikes(np.asarray(net.weights), 1, 0.5, 1.0, 1.0, [[0.1]], 3.0)
+    np.testing.assert_allclose(sim.spike_times, ref_t, atol=1e-9)
+
+
+def test_threshold_reached_at_the_crossing():
+    net, inputs, t_max = case("recurrent", 2)
+    sim = fp.simulate(net, inputs, t_max)
+    tr = fp.potentials(net, sim, sim.spike_times)
+    V_at_spike = tr.V[np.arange(sim.n_spikes), sim.spike_neurons]
+    np.testing.assert_allclose(V_at_spike, 1.0, atol=1e-13)
+
+
+def test_silent_network_has_no_spikes():
+    net = fp.Network([[0.3], [0.0]], 1)
+    sim = fp.simulate(net, [[0.1, 0.2]], 5.0)
+    assert sim.n_spikes == 0 and sim.spike_times.shape == (0,)
+    assert sim.first_spikes([0]).tolist() == [-1]
+
+
+def test_runaway_firing_stops_with_a_clear_error():
+    W = np.array([[5.0, 0.0], [0.0, 50.0], [50.0, 0.0]])
+    net = fp.Network(W, 1)
+    with pytest.raises(fp.RunawayFiringError, match="spike budget max_spikes=500"):
+        fp.simulate(net, [[0.0]], 100.0, max_spikes=500)
+
+
+def test_grazing_crossing_is_flagged():
+    # a = 2, b = 1: one input of weight w gives V = w (e^-t - e^-2t) with maximum w / 4.
+    # w = 4 (1 + 1e-14) just touches theta = 1 at t = ln 2, where V'' = -2: the slope at
+    # the crossing is ~ sqrt(2 * 2 * 1e-14) = 2e-7, relative to b theta + I = 2: 1e-7 < 1e-6.
+    net = fp.Network([[4.0 * (1 + 1e-14)], [0.0]], 1, tau_s=0.5, tau_n=1.0)
+    sim = fp.simulate(net, [[0.0]], 3.0)
+    assert sim.n_spikes == 1 and sim.spike_times[0] == pytest.approx(math.log(2), abs=1e-5)
+    assert sim.grazing.tolist() == [0]
+    with pytest.raises(fp.GrazingSpikeError, match="grazes"):
+        fp.spike_time_jacobian(net, sim)
+    clear = fp.simulate(fp.Network([[4.4], [0.0]], 1, tau_s=0.5, tau_n=1.0), [[0.0]], 3.0)
+    assert clear.grazing.size == 0
+
+
+def test_inputs_at_equal_times_and_spike_at_an_input_time():
+    # channels firing together are delivered together; a neuron firing exactly when an
+    # input arrives fires from its state before that input (strictly earlier events only)
+    net = fp.Network([[5.0], [1.0], [0.0]], 2, tau_s=0.5, tau_n=1.0)
+    first = fp.simulate(fp.Network([[5.0], [0.0], [0.0]], 2, tau_s=0.5, tau_n=1.0),
+                        [[0.0], []], 3.0).spike_times[0]
+    sim = fp.simulate(net, [[0.0], [first]], 3.0)
+    assert sim.spike_times[0] == first
+    assert sim.ties == 1
+    assert sim.slopes[0] == pytest.approx(
+        fp.simulate(fp.Network([[5.0], [0.0], [0.0]], 2, tau_s=0.5, tau_n=1.0),
+                    [[0.0], []], 3.0).slopes[0], rel=1e-15)
+
+
+@pytest.mark.parametrize("inputs,t_max,match", [
+    ([[0.1]], 0.0, "t_max"),
+    ([[0.1]], float("nan"), "t_max"),
+    ([[-0.1]], 1.0, ">= 0"),
+    ([[float("inf")]], 1.0, "finite"),
+    ([[0.1], [0.2]], 1.0, "one spike train per input channel"),
+    ([["a"]], 1.0, "numbers"),
+])
+def test_bad_inputs_raise_clear_errors(inputs, t_max, match):
+    net = fp.Network([[1.0], [0.0]], 1)
+    with pytest.raises(ValueError, match=match):
+        fp.simulate(net, inputs, t_max)
+
+
+def test_inputs_after_t_max_are_ignored_and_order_does_not_matter():
+    net = fp.Network([[3.0], [0.0]], 1, tau_s=0.5)
+    a = fp.simulate(net, [[0.5, 0.1, 9.0]], 2.0)
+    b = fp.simulate(net, [[0.1, 0.5]], 2.0)
+    np.testing.assert_array_equal(a.spike_times, b.spike_times)
+    assert a.inputs[0].tolist() == [0.1, 0.5]
