@@ -170,29 +170,45 @@ class _Neuron:
         return (math.log1p(d / a) + math.log1p(arg)) / d
 
     def crossing(self, V0: float, I0: float, horizon: float) -> float:
-        """First ``s`` in ``(0, horizon]`` with ``V(s) = theta`` by (S1), or ``inf``."""
-        b, theta = self.b, self.theta
-        if I0 <= 0.0 or I0 - b * V0 <= 0.0:
+        """First ``s`` in ``(0, horizon]`` with ``V(s) = theta`` by (S1), or ``inf``.
+
+        Newton's method safeguarded by the bracket, started from the root of the
+        second-order Taylor expansion of ``V`` at ``s = 0``. ``V`` and ``V'`` are
+        written out inline (this is the simulator's innermost loop).
+        """
+        a, b, theta, lo_ab, hi_ab = self.a, self.b, self.theta, self.lo, self.hi
+        dv0 = I0 - b * V0                       # V'(0)
+        if I0 <= 0.0 or dv0 <= 0.0:
             return math.inf
         end = min(self.peak(V0, I0), horizon)
         if V0 * math.exp(-b * end) + I0 * self.h(end) < theta:
             return math.inf
+        gap = theta - V0
+        ddv0 = -b * dv0 - a * I0                # V''(0)
+        disc = dv0 * dv0 + 2.0 * ddv0 * gap
+        x = 2.0 * gap / (dv0 + math.sqrt(disc)) if disc > 0.0 else end
         lo, hi = 0.0, end
-        x = end
-        for _ in range(200):
-            F = V0 * math.exp(-b * x) + I0 * self.h(x) - theta
+        if not lo < x < hi:
+            x = 0.5 * (lo + hi)
+        spread = lo_ab - hi_ab
+        for _ in range(100):
+            e_lo = math.exp(-lo_ab * x)
+            e_b = e_lo if b == lo_ab else math.exp(-b * x)
+            z = spread * x
+            p = math.expm1(z) / z if z != 0.0 else 1.0
+            F = V0 * e_b + I0 * x * e_lo * p - theta           # V(x) - theta, (S1)
             if F < 0.0:
                 lo = x
             elif F > 0.0:
                 hi = x
             else:
                 return x
-            dF = -b * V0 * math.exp(-b * x) + I0 * self.dh(x)
+            dF = -b * V0 * e_b + I0 * e_lo * (1.0 - hi_ab * x * p)   # V'(x)
             xn = x - F / dF if dF > 0.0 else -1.0
-            if not (lo < xn < hi):
+            if not lo < xn < hi:
                 xn = 0.5 * (lo + hi)
-            if abs(xn - x) <= 2.0 * _EPS * xn or hi - lo <= 2.0 * _EPS * hi:
-                return hi if xn >= hi else xn
+            if abs(xn - x) <= 4.0 * _EPS * xn or hi - lo <= 4.0 * _EPS * hi:
+                return min(max(xn, lo), hi)
             x = xn
         return hi
 
