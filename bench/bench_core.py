@@ -51,8 +51,8 @@ def main() -> None:
         n_spk.append(sim.n_spikes)
         n_hidden.append(counts[:120].mean())
         n_out.append(counts[120:].mean())
-        n_rows.append(fp.causal_past(net, sim, sim.first_spikes(outputs)[loss.silent.size * 0:]
-                                     [sim.first_spikes(outputs) >= 0]).size)
+        first = sim.first_spikes(outputs)
+        n_rows.append(fp.causal_past(net, sim, first[first >= 0]).size)
 
     def q(x, scale=1e3):
         a = np.percentile(np.asarray(x) * scale, [25, 50, 75])
