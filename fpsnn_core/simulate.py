@@ -250,7 +250,7 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
     t0 = [0.0] * N          # time of each neuron's state
     V = [0.0] * N
     I = [0.0] * N
-    jump = [0.0] * N        # current received at exactly time t0[i] (for left slopes)
+    I_left = [0.0] * N      # I just before any jump at time t0[i] (for left slopes)
     cand = [math.inf] * N   # next crossing with no further events
     last = [-1.0] * N       # time of each neuron's last spike
     version = [0] * N
@@ -264,7 +264,7 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
             V[i] = V[i] * math.exp(-nrn.b * s) + I[i] * nrn.h(s)
             I[i] = I[i] * math.exp(-nrn.a * s)
             t0[i] = t
-            jump[i] = 0.0
+            I_left[i] = I[i]
 
     def schedule(i: int) -> None:
         s = neurons[i].crossing(V[i], I[i], t_max - t0[i])
@@ -281,7 +281,6 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
                 ties += 1
             advance(i, t)
             I[i] += w
-            jump[i] += w
             if not fires_now:
                 schedule(i)
 
@@ -299,7 +298,7 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
                     f"{who.count(i)} times). Lower the weights or raise max_spikes.")
             nrn = neurons[i]
             advance(i, f)
-            slopes.append(I[i] - jump[i] - nrn.b * nrn.theta)
+            slopes.append(I_left[i] - nrn.b * nrn.theta)
             times.append(f)
             who.append(i)
             last[i] = f

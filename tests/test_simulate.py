@@ -169,3 +169,19 @@ def test_inputs_after_t_max_are_ignored_and_order_does_not_matter():
     b = fp.simulate(net, [[0.1, 0.5]], 2.0)
     np.testing.assert_array_equal(a.spike_times, b.spike_times)
     assert a.inputs[0].tolist() == [0.1, 0.5]
+
+
+def test_two_neurons_firing_at_exactly_the_same_time():
+    # identical drive: both cross at the same float time; they are ordered by index, the
+    # first does not influence the second at that instant, and the tie is counted
+    W = np.array([[4.5, 4.5], [0.0, 0.7], [0.7, 0.0]])
+    net = fp.Network(W, 1, tau_s=0.5)
+    sim = fp.simulate(net, [[0.0]], 0.8)
+    assert sim.spike_neurons[:2].tolist() == [0, 1]
+    assert sim.spike_times[0] == sim.spike_times[1]
+    assert sim.slopes[0] == sim.slopes[1]
+    assert sim.ties >= 1
+    L = fp.implicit_system(net, sim).L.toarray()
+    assert L[1, 0] == 0.0
+    fd = fp.finite_difference_jacobian(net, [[0.0]], 0.8, eps=1e-6, entries=[(0, 0)])
+    assert not fd.valid[0, 0] and "reorders" in fd.reasons[(0, 0)]
