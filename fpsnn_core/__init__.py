@@ -13,6 +13,7 @@ Modules, one concept each:
 - :mod:`~fpsnn_core.traces`       ``V``, ``I`` and ``y_ji`` on a time grid
 - :mod:`~fpsnn_core.implicit`     ``L``, ``P``, ``dPhi/dW`` and the causal graph
 - :mod:`~fpsnn_core.gradients`    FP and the adjoint solve
+- :mod:`~fpsnn_core.eventprop`    EventProp: adjoint dynamics backwards in time
 - :mod:`~fpsnn_core.losses`       first-spike cross entropy, spike-time MSE
 - :mod:`~fpsnn_core.finite_diff`  central differences that refuse where invalid
 - :mod:`~fpsnn_core.io`           JSON files
@@ -20,6 +21,7 @@ Modules, one concept each:
 
 from .errors import (FiniteDifferenceError, FPSNNError, GrazingSpikeError, NoSpikeError,
                      RunawayFiringError)
+from .eventprop import AdjointTraces, BackwardPass, adjoint_traces, eventprop, eventprop_gradient
 from .finite_diff import FiniteDifferences, finite_difference_jacobian, finite_difference_loss_gradient
 from .gradients import adjoint_gradient, fp_gradient, spike_time_jacobian
 from .implicit import CausalGraph, ImplicitSystem, causal_graph, causal_past, implicit_system
@@ -35,6 +37,7 @@ __all__ = [
     "kernel", "kernel_derivative", "potentials", "feeding_kernels", "Traces",
     "implicit_system", "ImplicitSystem", "causal_past", "causal_graph", "CausalGraph",
     "spike_time_jacobian", "adjoint_gradient", "fp_gradient",
+    "eventprop", "eventprop_gradient", "adjoint_traces", "BackwardPass", "AdjointTraces",
     "first_spike_cross_entropy", "spike_time_mse", "LossValue",
     "finite_difference_jacobian", "finite_difference_loss_gradient", "FiniteDifferences",
     "save", "load", "to_json", "from_json", "NetworkFile",
