@@ -16,9 +16,14 @@ Modules, one concept each:
 - :mod:`~fpsnn_core.eventprop`    EventProp: adjoint dynamics backwards in time
 - :mod:`~fpsnn_core.losses`       first-spike cross entropy, spike-time MSE
 - :mod:`~fpsnn_core.finite_diff`  central differences that refuse where invalid
+- :mod:`~fpsnn_core.discrete`     the same model on a step grid (spike times by interpolation)
+- :mod:`~fpsnn_core.surrogate`    surrogate spike derivatives (fast sigmoid, sigmoid, arctan, triangle, straight-through)
+- :mod:`~fpsnn_core.bptt`         BPTT with a surrogate; credit over time of one synapse
 - :mod:`~fpsnn_core.io`           JSON files
 """
 
+from .bptt import BPTTResult, bptt_gradient, bptt_gradients, fp_credit, surrogate_credit
+from .discrete import DiscreteSimulation, simulate_discrete
 from .errors import (FiniteDifferenceError, FPSNNError, GrazingSpikeError, NoSpikeError,
                      RunawayFiringError)
 from .eventprop import AdjointTraces, BackwardPass, adjoint_traces, eventprop, eventprop_gradient
@@ -30,6 +35,7 @@ from .kernels import kernel, kernel_derivative
 from .losses import LossValue, first_spike_cross_entropy, spike_time_mse
 from .network import Network
 from .simulate import GRAZING_TOL, MAX_SPIKES, Simulation, simulate
+from .surrogate import SURROGATES, Surrogate, surrogate
 from .traces import Traces, feeding_kernels, potentials
 
 __all__ = [
@@ -43,4 +49,6 @@ __all__ = [
     "save", "load", "to_json", "from_json", "NetworkFile",
     "FPSNNError", "RunawayFiringError", "GrazingSpikeError", "NoSpikeError",
     "FiniteDifferenceError",
+    "simulate_discrete", "DiscreteSimulation", "surrogate", "Surrogate", "SURROGATES",
+    "bptt_gradient", "bptt_gradients", "BPTTResult", "fp_credit", "surrogate_credit",
 ]

@@ -1,0 +1,259 @@
+"""Discrete-time simulation of the LIF model of MATH.md section 1, with step ``dt``.
+
+This is the time-stepped network that surrogate-gradient training uses (MATH.md
+section 5), kept as close to the exact model as a step grid allows. Steps are
+``t_n = n dt``, ``n = 0..T`` with ``T = ceil(t_max / dt)``. Per neuron, ``I[n]`` and
+``V[n]`` are the current and potential at ``t_n``, before anything happens at ``t_n``.
+
+**Exact decay per step.** With no event inside ``(t_n, t_n + dt)`` the linear system
+``I' = -a I``, ``V' = -b V + I`` is solved exactly (the closed form (S1) of
+:mod:`fpsnn_core.simulate`)::
+
+    I[n+1] = exp(-a dt) I+[n]
+    V[n+1] = exp(-b dt) V+[n] + h(dt) I+[n]                                   (D1)
+
+with ``h`` the joint kernel of :mod:`fpsnn_core.kernels`: ``h(dt) = (exp(-a dt) -
+exp(-b dt)) / (b - a)``, and ``h(dt) = dt exp(-b dt)`` when ``tau_s == tau_n``. No
+error is made between events: a subthreshold neuron driven by inputs on the grid has
+exactly the potential of :func:`fpsnn_core.potentials` at every ``t_n``.
+
+**Events on the grid.** At step ``n``, in this order::
+
+    s[n]  = H(V[n] - theta)                    spike when V >= theta          (D2)
+    V+[n] = V[n] - theta s[n]                  reset by subtraction            (D3)
+    I+[n] = I[n] + sum_j W[j, i] u_j[n]        u = (x[n], s[n])                (D4)
+
+where ``x_j[n]`` counts the spikes of input ``j`` in ``(t_{n-1}, t_n]`` (an input at
+time ``g`` is delivered at the first grid time ``>= g``) and ``s[n]`` are the neurons'
+own spikes, delivered to their targets at the step they occur (zero delay, as in the
+exact model: a spike changes other neurons' currents, never their potentials, at the
+instant it happens). A neuron fires at most once per step.
+
+**Spike times.** A spike at step ``n`` happened between ``t_{n-1}`` and ``t_n``. Its
+time is read out by linear interpolation of the threshold crossing between the
+post-reset potential of the step before, ``p = V+[n-1] < theta``, and ``q = V[n] >=
+theta``::
+
+    t_hat = t_{n-1} + dt (theta - p) / (q - p)                                  (D5)
+    d t_hat / d q = -dt (theta - p) / (q - p)^2
+    d t_hat / d p = -dt (q - theta) / (q - p)^2                                 (D6)
+
+(D5) is differentiable in the voltages, so a loss on spike times passes its gradient
+to ``V[n]`` and ``V+[n-1]`` by (D6) (see :mod:`fpsnn_core.surrogate`). The sum of the
+two derivatives is ``-dt / (q - p) ~ -1 / V'(t_hat)``: the discrete counterpart of
+``df/dV = -1/V'(f)``. If ``p >= theta`` (the neuron fired at the step before and is
+still above threshold) the crossing is placed at ``t_{n-1}`` with zero derivative, and
+the spike is listed in ``saturated``.
+
+Errors against the exact model: an input off the grid is delayed by less than ``dt``,
+and so are a neuron's spikes as they reach its targets and its own reset; the spike
+times therefore converge at first order in ``dt``. When every input lies on the grid,
+a neuron's first spike before any neuron spike reaches it is exact up to the
+interpolation (D5), second order in ``dt``.
+
+**Relaxed forward pass.** ``spike_fn`` may replace ``H`` in (D2) by a smooth function
+(a surrogate's ``fn``); ``s`` is then real-valued and everything is smooth in ``W``.
+This exists to check back-propagation through time against finite differences; spike
+times are not read out then.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .kernels import kernel
+from .network import Network
+from .simulate import validate_inputs
+
+#: Largest ``(T + 1) * N`` a discrete simulation may allocate.
+MAX_STATE_SIZE = 20_000_000
+_GRID_TOL = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class DiscreteSimulation:
+    """Result of :func:`simulate_discrete`. Arrays are read-only.
+
+    Attributes
+    ----------
+    dt : float
+    t : ndarray, shape (T+1,)             the grid ``n dt``
+    V : ndarray, shape (T+1, N)           ``V[n]`` before the spike test (D2)
+    I : ndarray, shape (T+1, N)           ``I+[n]``, after the jumps (D4)
+    s : ndarray, shape (T+1, N)           ``s[n]``: 0/1, or real with ``spike_fn``
+    x : ndarray, shape (T+1, K)           input spikes delivered at each step
+    spike_steps : ndarray of int, shape (S,)     step ``n`` of each spike, ascending
+    spike_neurons : ndarray of int, shape (S,)   neuron of each spike
+    spike_times : ndarray, shape (S,)            ``t_hat`` of (D5)
+    saturated : ndarray of int                   spikes with ``V+[n-1] >= theta``
+    inputs : tuple of K ndarrays, t_max : float  as given (inputs sorted, in [0, t_max])
+    relaxed : bool                               True when ``spike_fn`` replaced ``H``
+    """
+
+    dt: float
+    t: np.ndarray
+    V: np.ndarray
+    I: np.ndarray
+    s: np.ndarray
+    x: np.ndarray
+    spike_steps: np.ndarray
+    spike_neurons: np.ndarray
+    spike_times: np.ndarray
+    saturated: np.ndarray
+    inputs: tuple
+    t_max: float
+    relaxed: bool = False
+
+    @property
+    def n_steps(self) -> int:
+        """``T``: the grid has ``T + 1`` points."""
+        return self.t.size - 1
+
+    @property
+    def n_spikes(self) -> int:
+        return int(self.spike_times.size)
+
+    def spikes_of(self, neuron: int) -> np.ndarray:
+        """Spike times (D5) of one neuron, ascending."""
+        return self.spike_times[self.spike_neurons == neuron]
+
+    def spike_counts(self, n_neurons: int) -> np.ndarray:
+        """Number of spikes of each neuron, shape (n_neurons,)."""
+        return np.bincount(self.spike_neurons, minlength=n_neurons)
+
+    def first_spikes(self, neurons: Sequence[int]) -> np.ndarray:
+        """Index into ``spike_times`` of each neuron's first spike, ``-1`` if silent.
+
+        Same contract as :meth:`fpsnn_core.Simulation.first_spikes`, so the losses of
+        :mod:`fpsnn_core.losses` apply to a discrete simulation unchanged."""
+        out = np.full(len(neurons), -1, dtype=int)
+        for n, i in enumerate(neurons):
+            idx = np.flatnonzero(self.spike_neurons == i)
+            if idx.size:
+                out[n] = idx[0]
+        return out
+
+
+def step_constants(net: Network, dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``exp(-a dt)``, ``exp(-b dt)`` and ``h(dt)`` of (D1), each of shape (N,)."""
+    return np.exp(-net.a * dt), np.exp(-net.b * dt), kernel(dt, net.a, net.b)
+
+
+def n_steps(t_max: float, dt: float) -> int:
+    """``T = ceil(t_max / dt)`` (a ratio within 1e-9 of an integer counts as that integer)."""
+    return int(math.ceil(t_max / dt - _GRID_TOL))
+
+
+def input_counts(trains: tuple, dt: float, T: int) -> np.ndarray:
+    """``x[n, j]``: spikes of input ``j`` delivered at step ``n``, shape (T+1, K).
+
+    An input at ``g`` goes to step ``ceil(g / dt)`` (within 1e-9 of a grid point counts
+    as on it), the first grid time ``>= g``."""
+    x = np.zeros((T + 1, len(trains)))
+    for j, train in enumerate(trains):
+        steps = np.minimum(np.ceil(np.asarray(train) / dt - _GRID_TOL), T).astype(int)
+        np.add.at(x[:, j], np.maximum(steps, 0), 1.0)
+    return x
+
+
+def _check_dt(dt, t_max: float, n_neurons: int) -> float:
+    if not np.isscalar(dt) or not np.isfinite(dt) or dt <= 0:
+        raise ValueError(f"dt must be a finite number > 0, got {dt!r}")
+    size = (n_steps(t_max, float(dt)) + 1) * n_neurons
+    if size > MAX_STATE_SIZE:
+        raise ValueError(f"dt={dt:g} is too small for t_max={t_max:g} and {n_neurons} neurons: "
+                         f"the state would hold {size:.3g} numbers (limit {MAX_STATE_SIZE:.0e})")
+    return float(dt)
+
+
+def simulate_discrete(net: Network, inputs, t_max: float, dt: float, *,
+                      spike_fn: Callable[[np.ndarray], np.ndarray] | None = None
+                      ) -> DiscreteSimulation:
+    """Simulate ``net`` on the grid ``n dt`` by (D1)-(D4) and read spike times by (D5).
+
+    Parameters
+    ----------
+    net : Network
+    inputs : sequence of K 1-D arrays
+        Input spike times, as for :func:`fpsnn_core.simulate`.
+    t_max : float
+        End of the simulation, ``> 0``; the grid runs to ``ceil(t_max / dt) dt``.
+    dt : float
+        Step, ``> 0``.
+    spike_fn : callable, optional
+        Replaces ``H(V - theta)`` in (D2) by ``spike_fn(V - theta)`` (relaxed pass);
+        arrays of shape (N,) in and out.
+
+    Returns
+    -------
+    DiscreteSimulation
+    """
+    trains = validate_inputs(inputs, net.n_inputs, t_max)
+    t_max = float(t_max)
+    dt = _check_dt(dt, t_max, net.n_neurons)
+    K, N = net.n_inputs, net.n_neurons
+    T = n_steps(t_max, dt)
+    decay_s, decay_n, kappa = step_constants(net, dt)
+    theta = net.theta
+    x = input_counts(trains, dt, T)
+    drive = x @ net.weights[:K]                                      # (T+1, N)
+    W_rec = net.weights[K:]
+    V = np.zeros((T + 1, N))
+    I = np.zeros((T + 1, N))
+    s = np.zeros((T + 1, N))
+    v_post = np.zeros(N)
+    i_post = np.zeros(N)
+    for n in range(T + 1):                                           # forward in time
+        if n > 0:
+            V[n] = decay_n * v_post + kappa * i_post                 # (D1)
+            i_pre = decay_s * i_post
+        else:
+            i_pre = np.zeros(N)
+        s[n] = (V[n] >= theta) if spike_fn is None else spike_fn(V[n] - theta)   # (D2)
+        v_post = V[n] - theta * s[n]                                 # (D3)
+        i_post = i_pre + drive[n] + s[n] @ W_rec                     # (D4)
+        I[n] = i_post
+    if spike_fn is None:
+        steps, who, t_hat, saturated = _read_spike_times(V, s, theta, dt)
+    else:
+        steps = who = np.zeros(0, dtype=int)
+        t_hat, saturated = np.zeros(0), np.zeros(0, dtype=int)
+    arrays = [np.arange(T + 1) * dt, V, I, s, x, steps, who, t_hat, saturated]
+    for arr in arrays:
+        arr.setflags(write=False)
+    return DiscreteSimulation(dt, *arrays[:5], steps, who, t_hat, saturated, trains, t_max,
+                              spike_fn is not None)
+
+
+def crossing_fraction(p: np.ndarray, q: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """``(theta - p) / (q - p)`` of (D5), and 0 where ``p >= theta``; arrays broadcast."""
+    ok = p < theta
+    return np.where(ok, (theta - p) / np.where(ok, q - p, 1.0), 0.0)
+
+
+def _read_spike_times(V, s, theta, dt):
+    """Spikes in time order (ties by neuron) with their times (D5)."""
+    steps, who = np.nonzero(s)                                       # row-major: by step
+    p = V[steps - 1, who] - theta[who] * s[steps - 1, who]           # V+[n-1] (steps >= 1)
+    frac = crossing_fraction(p, V[steps, who], theta[who])
+    t_hat = (steps - 1 + frac) * dt                                  # (D5)
+    saturated = np.flatnonzero(p >= theta[who])
+    return steps.astype(int), who.astype(int), t_hat, saturated
+
+
+def spike_time_voltage_derivatives(sim: DiscreteSimulation, theta: np.ndarray):
+    """(D6) for every spike: ``(d t_hat / d V[n], d t_hat / d V+[n-1])``, shapes (S,).
+
+    Zero for the ``saturated`` spikes (their time does not move with the voltages)."""
+    n, i = sim.spike_steps, sim.spike_neurons
+    p = sim.V[n - 1, i] - theta[i] * sim.s[n - 1, i]
+    q = sim.V[n, i]
+    ok = p < theta[i]
+    denom = np.where(ok, q - p, 1.0) ** 2
+    d_q = np.where(ok, -sim.dt * (theta[i] - p) / denom, 0.0)
+    d_p = np.where(ok, -sim.dt * (q - theta[i]) / denom, 0.0)
+    return d_q, d_p
