@@ -67,7 +67,7 @@ import numpy as np
 
 from .kernels import kernel
 from .network import Network
-from .simulate import validate_inputs
+from .simulate import SpikeRecord, validate_inputs
 
 #: Largest ``(T + 1) * N`` a discrete simulation may allocate.
 MAX_STATE_SIZE = 20_000_000
@@ -75,7 +75,7 @@ _GRID_TOL = 1e-9
 
 
 @dataclass(frozen=True, eq=False)
-class DiscreteSimulation:
+class DiscreteSimulation(SpikeRecord):
     """Result of :func:`simulate_discrete`. Arrays are read-only.
 
     Attributes
@@ -112,30 +112,6 @@ class DiscreteSimulation:
     def n_steps(self) -> int:
         """``T``: the grid has ``T + 1`` points."""
         return self.t.size - 1
-
-    @property
-    def n_spikes(self) -> int:
-        return int(self.spike_times.size)
-
-    def spikes_of(self, neuron: int) -> np.ndarray:
-        """Spike times (D5) of one neuron, ascending."""
-        return self.spike_times[self.spike_neurons == neuron]
-
-    def spike_counts(self, n_neurons: int) -> np.ndarray:
-        """Number of spikes of each neuron, shape (n_neurons,)."""
-        return np.bincount(self.spike_neurons, minlength=n_neurons)
-
-    def first_spikes(self, neurons: Sequence[int]) -> np.ndarray:
-        """Index into ``spike_times`` of each neuron's first spike, ``-1`` if silent.
-
-        Same contract as :meth:`fpsnn_core.Simulation.first_spikes`, so the losses of
-        :mod:`fpsnn_core.losses` apply to a discrete simulation unchanged."""
-        out = np.full(len(neurons), -1, dtype=int)
-        for n, i in enumerate(neurons):
-            idx = np.flatnonzero(self.spike_neurons == i)
-            if idx.size:
-                out[n] = idx[0]
-        return out
 
 
 def step_constants(net: Network, dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

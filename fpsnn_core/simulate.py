@@ -57,8 +57,37 @@ GRAZING_TOL = 1e-6
 _EPS = np.finfo(float).eps
 
 
+class SpikeRecord:
+    """Queries on ``spike_times`` and ``spike_neurons`` (ascending time), shared by the
+    exact and the discrete simulations so that the losses apply to both."""
+
+    spike_times: np.ndarray
+    spike_neurons: np.ndarray
+
+    @property
+    def n_spikes(self) -> int:
+        return int(self.spike_times.size)
+
+    def spikes_of(self, neuron: int) -> np.ndarray:
+        """Spike times of one neuron, ascending."""
+        return self.spike_times[self.spike_neurons == neuron]
+
+    def spike_counts(self, n_neurons: int) -> np.ndarray:
+        """Number of spikes of each neuron, shape (n_neurons,)."""
+        return np.bincount(self.spike_neurons, minlength=n_neurons)
+
+    def first_spikes(self, neurons: Sequence[int]) -> np.ndarray:
+        """Index into ``spike_times`` of each neuron's first spike, ``-1`` if it is silent."""
+        out = np.full(len(neurons), -1, dtype=int)
+        for n, i in enumerate(neurons):
+            idx = np.flatnonzero(self.spike_neurons == i)
+            if idx.size:
+                out[n] = idx[0]
+        return out
+
+
 @dataclass(frozen=True, eq=False)
-class Simulation:
+class Simulation(SpikeRecord):
     """Result of :func:`simulate`. Arrays are read-only.
 
     Attributes
@@ -86,27 +115,6 @@ class Simulation:
     t_max: float
     grazing: np.ndarray
     ties: int = 0
-
-    @property
-    def n_spikes(self) -> int:
-        return int(self.spike_times.size)
-
-    def spikes_of(self, neuron: int) -> np.ndarray:
-        """Spike times of one neuron, ascending."""
-        return self.spike_times[self.spike_neurons == neuron]
-
-    def spike_counts(self, n_neurons: int) -> np.ndarray:
-        """Number of spikes of each neuron, shape (n_neurons,)."""
-        return np.bincount(self.spike_neurons, minlength=n_neurons)
-
-    def first_spikes(self, neurons: Sequence[int]) -> np.ndarray:
-        """Index into ``spike_times`` of each neuron's first spike, ``-1`` if it is silent."""
-        out = np.full(len(neurons), -1, dtype=int)
-        for n, i in enumerate(neurons):
-            idx = np.flatnonzero(self.spike_neurons == i)
-            if idx.size:
-                out[n] = idx[0]
-        return out
 
 
 def validate_inputs(inputs, n_inputs: int, t_max: float) -> tuple:
