@@ -1,0 +1,70 @@
+"""Gradient check: FP, adjoint and finite differences side by side; the loss along a weight."""
+
+import numpy as np
+import streamlit as st
+
+import fpsnn_core as fp
+from fpsnn_app import ui
+from fpsnn_app.scenes.gradient_check import LOSSES, gradient_scene, parse_targets
+from fpsnn_app.scenes.jacobian import param_labels
+from fpsnn_app.ui.network_picker import current_network
+
+st.title("Gradient check")
+st.markdown(
+    "Three ways to the same gradient of a loss: **FP** (forward substitution through $L$), the "
+    "**adjoint** (backward solve of $L^\\top\\lambda = \\partial\\mathcal{L}/\\partial F$) and "
+    "**finite differences** of the simulation. The first two are exact; the third is only "
+    "valid where a small step changes no spike count or order, because the loss is piecewise "
+    "smooth in each weight.")
+
+choice = ui.require(current_network())
+outputs = choice.outputs
+labels = param_labels(fp.from_json(choice.json).network, None)
+into_first = [p for p, lab in enumerate(labels) if lab.endswith(f"→n{outputs[0]}")]
+Q = dict(bind="query-params")
+
+c = st.columns([3, 2, 2, 3, 2])
+kind = c[0].radio("Loss", list(LOSSES), format_func=LOSSES.get, key="gradient_check.loss", **Q)
+label, targets = 0, ()
+if kind == "cross_entropy":
+    label = c[1].selectbox("Correct class", range(len(outputs)), key="gradient_check.label",
+                           format_func=lambda k: f"n{outputs[k]}", **Q)
+else:
+    default = ", ".join(f"{1 + 0.5 * k:g}" for k in range(len(outputs)))
+    text = c[1].text_input("Target times", default, key="gradient_check.targets",
+                           help="One first-spike time per output neuron.", **Q)
+    try:
+        targets = parse_targets(text, len(outputs))
+    except ValueError as exc:
+        c[1].error(f"Target times: {exc}")
+        st.stop()
+eps = c[2].select_slider("Finite-difference step", [10.0 ** e for e in range(-10, -1)], 1e-6,
+                         format_func=lambda e: f"{e:.0e}", key="gradient_check.eps", **Q)
+weight = c[3].selectbox("Weight to slice", range(len(labels)), format_func=labels.__getitem__,
+                        index=into_first[0] if into_first else 0, key="gradient_check.weight", **Q)
+span = c[4].slider("Slice half-width", 0.1, 4.0, 0.8, 0.1, key="gradient_check.span", **Q)
+
+scene = ui.require(ui.compute(gradient_scene, choice.json, outputs, kind, label, targets, eps,
+                              weight, span))
+m = st.columns(4)
+m[0].metric("Loss", f"{scene.loss:.5f}")
+m[1].metric("Max rel. error FP vs adjoint", f"{scene.max_rel_adjoint:.1e}")
+m[2].metric("Max rel. error FP vs FD",
+            "n/a" if np.isnan(scene.max_rel_fd) else f"{scene.max_rel_fd:.1e}")
+m[3].metric("FD refused", f"{scene.n_refused} of {scene.n_params}")
+ui.notices(scene.notices)
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader("Agreement")
+    ui.chart(scene.agreement, key="gradient_check.agreement")
+with right:
+    st.subheader("Per weight")
+    st.dataframe(scene.table, hide_index=True, width="stretch", height=460,
+                 column_config={k: st.column_config.NumberColumn(format="%.3e")
+                                for k in ("FP", "adjoint", "finite diff.", "rel. err FP–adjoint",
+                                          "rel. err FP–FD")})
+st.subheader("The loss along one weight")
+ui.chart(scene.slice, key="gradient_check.loss_slice")
+ui.downloads("gradient-check", network_json=choice.json, csv={"gradients": scene.table_csv},
+             figures={"agreement": scene.agreement.fig, "loss-slice": scene.slice.fig})

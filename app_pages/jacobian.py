@@ -1,0 +1,50 @@
+"""Jacobian: dPhi/dF becomes lower triangular in time order; FP replayed step by step."""
+
+import streamlit as st
+
+from fpsnn_app import ui
+from fpsnn_app.scenes.jacobian import jacobian_scene
+from fpsnn_app.scenes.network import spike_options
+from fpsnn_app.ui.network_picker import current_network
+
+st.title("The spike-time Jacobian")
+st.markdown(
+    "Each spike gives one equation $\\Phi_k(F, W) = V_{i_k}(f_k) - \\theta = 0$. Its Jacobian "
+    "$\\partial\\Phi/\\partial F$ looks unstructured when spikes are grouped by neuron; sorted "
+    "by time with a permutation $P$ it is **lower triangular**, $L = P\\,\\tfrac{\\partial\\Phi}"
+    "{\\partial F}P^\\top$, because a spike depends only on earlier spikes. The implicit function "
+    "theorem gives $L\\,\\tfrac{dF}{dW} = -\\tfrac{\\partial\\Phi}{\\partial W}$, which FP solves "
+    "forward in time, one spike after another.")
+
+choice = ui.require(current_network())
+labels = ui.require(ui.compute(spike_options, choice.json))
+n = min(len(labels), 120)
+step = st.slider("FP step k (spike in time order)", 0, max(n - 1, 1), n // 2, key="jacobian.step",
+                 bind="query-params", disabled=n < 2,
+                 help="Replays forward substitution: row k needs only rows l < k.")
+scene = ui.require(ui.compute(jacobian_scene, choice.json, step))
+
+m = st.columns(4)
+m[0].metric("Spikes (equations)", scene.n_spikes)
+m[1].metric("Non-zeros in L", scene.nnz)
+m[2].metric("Above diagonal, by neuron", scene.above_neuron_major)
+m[3].metric("Above diagonal, by time", scene.above_time_order)
+ui.notices(scene.notices)
+
+st.subheader("dΦ/dF by neuron, and L by time")
+ui.chart(scene.matrices, key="jacobian.matrices")
+st.subheader(f"Forward propagation, step {scene.step}")
+if scene.step_latex:
+    st.latex(scene.step_latex)
+if scene.fp_step is not None:
+    ui.chart(scene.fp_step, key="jacobian.fp_step")
+left, right = st.columns([2, 3])
+with left:
+    st.subheader("The permutation P")
+    ui.chart(scene.permutation, key="jacobian.permutation")
+with right:
+    st.subheader("dΦ/dW")
+    ui.chart(scene.dphi_dw, key="jacobian.dphi_dw")
+ui.downloads("jacobian", network_json=choice.json,
+             csv={"dF/dW": scene.jacobian_csv} if scene.jacobian_csv else None,
+             figures={"L": scene.matrices.fig, "dPhi-dW": scene.dphi_dw.fig})

@@ -1,0 +1,59 @@
+"""Neuron: one LIF neuron, its inputs, current, potential and the implicit equation."""
+
+import streamlit as st
+
+from fpsnn_app import ui
+from fpsnn_app.presets import NEURON
+from fpsnn_app.scenes.neuron import neuron_scene
+
+st.title("One neuron")
+st.markdown(
+    "Input spikes arrive through weights $W_j$; each adds a kernel $h$ to the potential "
+    "($V = \\sum_j W_j y_j - \\theta\\sum_m e^{-(t-m)/\\tau_n}$). When $V$ reaches the threshold "
+    "$\\theta$ the neuron fires at time $f$, defined implicitly by $V(f) = \\theta$; the slope "
+    "$V'(f^-)$ there is what turns that equation into a derivative.")
+
+with st.sidebar:
+    st.subheader("Neuron constants")
+    tau_s = st.slider("τ_s, synaptic time constant", 0.1, 3.0, NEURON.tau_s, 0.05,
+                      key="neuron.tau_s", bind="query-params")
+    tau_n = st.slider("τ_n, membrane time constant", 0.1, 3.0, NEURON.tau_n, 0.05,
+                      key="neuron.tau_n", bind="query-params",
+                      help="τ_n = τ_s works too (the kernel's limit form).")
+    theta = st.slider("θ, threshold", 0.1, 3.0, NEURON.theta, 0.05, key="neuron.theta",
+                      bind="query-params")
+    t_max = st.slider("t_max, end of simulation", 1.0, 10.0, NEURON.t_max, 0.5, key="neuron.t_max",
+                      bind="query-params")
+
+cols = st.columns(len(NEURON.weights))
+inputs, weights = [], []
+for j, col in enumerate(cols):
+    with col:
+        inputs.append(ui.times_input(f"Input {j} spike times", NEURON.inputs[j],
+                                     key=f"neuron.in{j}", t_max=t_max))
+        weights.append(st.slider(f"Weight W{j}", -8.0, 8.0, NEURON.weights[j], 0.1,
+                                 key=f"neuron.w{j}", bind="query-params"))
+if any(x is None for x in inputs):
+    st.stop()
+
+scene = ui.require(ui.compute(neuron_scene, tuple(inputs), tuple(weights), tau_s, tau_n, theta,
+                              t_max))
+slopes = [row["slope V'(f-)"] for row in scene.spikes]
+m = st.columns(3)
+m[0].metric("Output spikes", len(scene.spikes))
+m[1].metric("First spike f₁", f"{scene.spikes[0]['time f']:.4f}" if scene.spikes else "none")
+m[2].metric("Smallest slope V'(f-)", f"{min(slopes):.3f}" if slopes else "n/a")
+ui.notices(scene.notices)
+ui.chart(scene.chart, key="neuron.figure")
+
+if scene.spikes:
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown("**Output spikes** (each satisfies $V(f) = \\theta$)")
+        st.dataframe(scene.spikes, hide_index=True, width="stretch")
+    with right:
+        k = st.selectbox("Implicit equation of spike", range(len(scene.spikes)),
+                         format_func=lambda k: f"f{k + 1}", key="neuron.k")
+        st.latex(scene.equations[k])
+ui.downloads("neuron", network_json=scene.network_json, spikes_csv=scene.spikes_csv,
+             figures={"neuron": scene.chart.fig})

@@ -1,0 +1,116 @@
+"""Surrogate gradients: BPTT with a surrogate spike derivative next to the exact FP gradient."""
+
+import numpy as np
+import streamlit as st
+
+import fpsnn_core as fp
+from fpsnn_app import ui
+from fpsnn_app.figures.common import source_label
+from fpsnn_app.figures.surrogate import surrogate_title
+from fpsnn_app.scenes.surrogate import (DTS, LOSSES, SLOPES, credit_scene, gradients_scene,
+                                        synapse_options, sweeps_scene)
+from fpsnn_app.ui.network_picker import current_network
+from fpsnn_core.surrogate import SURROGATES
+
+st.title("Surrogate gradients")
+st.markdown(
+    "Most spiking networks are trained in discrete time with **surrogate gradients**: "
+    "back-propagation through time where the spike's derivative $H'(V-\\theta)$ is replaced by "
+    "a smooth bump $\\sigma'(V-\\theta)$. Here the same network runs on a grid of step $dt$ "
+    "(exact decay per step, spike when $V \\ge \\theta$, reset by subtraction; spike times read "
+    "out by interpolating the threshold crossing), so that one loss has three gradients: "
+    "**exact FP**, **finite differences** of the exact simulation, and **surrogate BPTT**. "
+    "For a synapse $j \\to i$, FP puts credit $y_{ji}(f)/V_i'(f)$ at the firing times; a "
+    "surrogate spreads $\\sigma'(V_i(t)-\\theta)\\,y_{ji}(t)$ over time.")
+
+choice = ui.require(current_network())
+outputs = choice.outputs
+names_all = list(SURROGATES)
+
+c = st.columns([3, 2, 2, 2, 4])
+kinds = list(LOSSES) if len(outputs) > 1 else ["mse"]     # cross entropy needs 2 classes
+kind = c[0].radio("Loss", kinds, format_func=LOSSES.get, key="surrogate.loss",
+                  bind="query-params")
+if kind == "cross_entropy":
+    label = c[1].selectbox("Correct class", range(len(outputs)), format_func=lambda k: f"n{outputs[k]}",
+                           key="surrogate.label", bind="query-params")
+    targets = ()
+else:
+    label = 0
+    text = c[1].text_input("Target times", ", ".join("1" for _ in outputs), key="surrogate.targets",
+                           bind="query-params", help="Target first-spike times: one for all outputs, or one per output.")
+    try:
+        targets = tuple(float(x) for x in text.replace(",", " ").split())
+        if len(targets) == 1:
+            targets *= len(outputs)                           # one time for every output
+        if len(targets) != len(outputs) or not all(np.isfinite(targets)):
+            raise ValueError(f"give one finite target time, or {len(outputs)} (one per output)")
+    except ValueError as exc:
+        c[1].error(f"Target times: {exc}")
+        st.stop()
+dt = c[2].select_slider("Time step dt", DTS, 0.01, format_func=lambda v: f"{v:g}", key="surrogate.dt",
+                        bind="query-params")
+slope = c[3].select_slider("Slope β", SLOPES, 5.0, format_func=lambda v: f"{v:g}",
+                           key="surrogate.slope", bind="query-params",
+                           help="One slope for every surrogate; σ' is narrower as β grows.")
+names = tuple(c[4].multiselect(
+    "Surrogates", names_all, names_all[:4], format_func=surrogate_title, key="surrogate.names",
+    bind="query-params", help="Straight-through (σ' = β everywhere) credits every moment alike; "
+                              "add it to see what having no window does."))
+o = st.columns(2)
+per_time = o[0].toggle("σ' per unit time (× dt/τ_n)", False, key="surrogate.per_time",
+                       bind="query-params",
+                       help="Standard BPTT applies σ' once per step, so every hidden layer scales "
+                            "the gradient by about τ_n/dt. Scaled by dt/τ_n, the sum over steps "
+                            "becomes an integral over time, which converges as dt → 0.")
+keep_reset = o[1].toggle("Keep the reset in the backward pass", False, key="surrogate.keep_reset",
+                         bind="query-params",
+                         help="Most libraries detach it (Zenke & Vogels 2021); kept, it multiplies "
+                              "dLoss/dV by 1 − θσ' at every step near threshold.")
+if not names:
+    st.info("Choose at least one surrogate.")
+    st.stop()
+
+args = (choice.json, outputs, kind, label, targets, dt, names, slope, per_time, not keep_reset)
+grads = ui.require(ui.compute(gradients_scene, *args, True))
+m = st.columns(4)
+m[0].metric("Loss, exact", f"{grads.loss_exact:.5f}")
+m[1].metric("Loss, discrete", f"{grads.loss_discrete:.5f}")
+m[2].metric("Largest spike-time error", "count differs" if np.isnan(grads.spike_time_error)
+            else f"{grads.spike_time_error:.2e}")
+m[3].metric("FP vs finite differences", "refused" if np.isnan(grads.fd_max_rel)
+            else f"{grads.fd_max_rel:.1e}")
+ui.notices(grads.notices)
+
+st.subheader("Credit over time for one synapse")
+options = ui.require(ui.compute(synapse_options, choice.json))
+n_inputs = fp.from_json(choice.json).network.n_inputs
+labels = {f"{source_label(j, n_inputs)}→n{i}": (j, i) for j, i in options}
+syn = st.selectbox("Synapse j → i", list(labels), key="surrogate.synapse", bind="query-params")
+credit = ui.require(ui.compute(credit_scene, choice.json, *labels[syn], dt, names, slope))
+ui.chart(credit.chart, key="surrogate_credit")
+if credit.table:
+    with st.expander("Credit per firing time"):
+        st.dataframe(credit.table, hide_index=True, width="stretch")
+
+st.subheader("Gradients weight by weight")
+rescale = st.toggle("Rescale each surrogate gradient to the exact norm", True, key="surrogate.rescale",
+                    bind="query-params", help="Compares directions; the scale is in the relative norm.")
+if not rescale:
+    grads = ui.require(ui.compute(gradients_scene, *args, False))
+ui.chart(grads.chart, key="surrogate_gradients")
+st.dataframe(grads.table, hide_index=True, width="stretch",
+             column_config={k: st.column_config.NumberColumn(format="%.3g") for k in grads.table[0]
+                            if k != "surrogate"})
+st.caption("Hidden weights are those into neurons that send spikes on: their gradient passes "
+           "through a spike function and so through the surrogate. Weights into the other neurons "
+           "reach the loss through the interpolated spike time alone.")
+
+st.subheader("Sweeps: step and slope")
+hidden = st.toggle("Hidden weights only", True, key="surrogate.hidden", bind="query-params")
+sweeps = ui.require(ui.compute(sweeps_scene, *args, hidden))
+ui.chart(sweeps.dt_chart, key="surrogate_dt_sweep")
+ui.chart(sweeps.slope_chart, key="surrogate_slope_sweep")
+ui.downloads("surrogate", network_json=choice.json, csv={"gradients": grads.table_csv},
+             figures={"credit": credit.chart.fig, "gradients": grads.chart.fig,
+                      "dt-sweep": sweeps.dt_chart.fig, "slope-sweep": sweeps.slope_chart.fig})

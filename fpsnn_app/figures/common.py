@@ -1,0 +1,56 @@
+"""Helpers shared by the figure builders: time grids, labels and line segments."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import fpsnn_core as fp
+
+
+def event_grid(t_max: float, events, n: int = 500) -> np.ndarray:
+    """A time grid on ``[0, t_max]`` with every event time and the float just after it,
+    so that jumps (of ``I`` at inputs, of ``V`` at resets) are drawn vertically.
+
+    Parameters
+    ----------
+    events : array_like, shape (E,)
+        Times of input and output spikes.
+    """
+    ev = np.asarray(events, dtype=float).reshape(-1)
+    ev = ev[(ev >= 0) & (ev <= t_max)]
+    return np.unique(np.concatenate([np.linspace(0.0, t_max, n), ev, np.nextafter(ev, np.inf)]))
+
+
+def all_event_times(sim: fp.Simulation) -> np.ndarray:
+    """Input and neuron spike times together, shape (E,)."""
+    return np.concatenate([np.asarray(tr, float) for tr in sim.inputs] + [sim.spike_times])
+
+
+def spike_labels(sim: fp.Simulation) -> list[str]:
+    """``"#k n<i> t=<f>"`` for each spike, in time order."""
+    return [f"#{k} n{i} t={t:.3g}" for k, (i, t) in
+            enumerate(zip(sim.spike_neurons.tolist(), sim.spike_times.tolist()))]
+
+
+def spike_short_labels(sim: fp.Simulation) -> list[str]:
+    """``"n<i>.<m>"`` (neuron ``i``'s ``m``-th spike, from 1) for each spike in time order."""
+    seen: dict[int, int] = {}
+    out = []
+    for i in sim.spike_neurons.tolist():
+        seen[i] = seen.get(i, 0) + 1
+        out.append(f"n{i}.{seen[i]}")
+    return out
+
+
+def source_label(j: int, n_inputs: int) -> str:
+    """``"in j"`` for an input channel, ``"n i"`` for a neuron source."""
+    return f"in{j}" if j < n_inputs else f"n{j - n_inputs}"
+
+
+def segments(x0, y0, x1, y1) -> tuple[list, list]:
+    """Line segments as one polyline with ``None`` gaps (one Plotly trace for many lines)."""
+    xs, ys = [], []
+    for a, b, c, d in zip(x0, y0, x1, y1):
+        xs += [a, c, None]
+        ys += [b, d, None]
+    return xs, ys

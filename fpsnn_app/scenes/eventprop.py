@@ -1,0 +1,182 @@
+"""The EventProp page: the same gradient by FP, the adjoint solve and EventProp.
+
+:func:`eventprop_scene` (cached by the page) simulates the network, takes the loss's
+``c = dLoss/dF`` and computes the three gradients, the adjoint traces on a grid and FP's
+full ``dF/dW``; :func:`replay_charts` draws them at one step of the replay (cheap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import fpsnn_core as fp
+from fpsnn_core.eventprop import adjoint_traces, eventprop
+
+from ..figures.common import all_event_times, event_grid, source_label, spike_short_labels
+from ..figures.eventprop import adjoint_figure, sweep_figure
+from ..presets import MAX_SPIKES
+from .common import Chart, Notice, grazing_notice, spikes_csv
+
+LOSSES = {"cross_entropy": "First-spike cross entropy",
+          "sum_times": "Sum of all spike times"}
+#: FP's dF/dW is drawn only up to this many entries (spikes x weights).
+MAX_DRAWN_ENTRIES = 60_000
+
+
+@dataclass(frozen=True, eq=False)
+class EventPropScene:
+    """Everything the page shows, for every replay step.
+
+    Attributes
+    ----------
+    n_spikes, n_params : int
+    loss_value : float
+    t, V, lambda_V, lambda_I : ndarray, (T,) and (T, N)
+        Forward potential and adjoint traces on the grid ``t``.
+    theta : ndarray, shape (N,)
+    spike_times, spike_neurons, c, jumps : ndarray, shape (S,)
+    labels : list of str            spike names ``n<i>.<m>``
+    dF : ndarray (S, P) or None     FP's ``dF/dW`` over the parameters
+    param_labels : list of str
+    table : list of dict            gradient per weight by the three methods and differences
+    max_rel_diff : dict             largest ``|difference| / max |gradient|`` per pair
+    t_max : float
+    notices : tuple of Notice
+    spikes_csv, gradients_csv : str
+    """
+
+    n_spikes: int
+    n_params: int
+    loss_value: float
+    t: np.ndarray
+    V: np.ndarray
+    lambda_V: np.ndarray
+    lambda_I: np.ndarray
+    theta: np.ndarray
+    spike_times: np.ndarray
+    spike_neurons: np.ndarray
+    c: np.ndarray
+    jumps: np.ndarray
+    labels: list
+    dF: np.ndarray | None
+    param_labels: list
+    table: list
+    max_rel_diff: dict
+    t_max: float
+    notices: tuple
+    spikes_csv: str
+    gradients_csv: str
+
+
+def loss_derivative(sim: fp.Simulation, loss: str, outputs: tuple, label: int) -> tuple:
+    """``(value, c, notices)`` of the chosen loss (:data:`LOSSES`)."""
+    if loss == "sum_times":
+        return float(sim.spike_times.sum()), np.ones(sim.n_spikes), ()
+    if loss != "cross_entropy":
+        raise ValueError(f"unknown loss {loss!r}; known: {sorted(LOSSES)}")
+    value = fp.first_spike_cross_entropy(sim, list(outputs), label, silent_time=sim.t_max)
+    notes = ()
+    if len(outputs) < 2:
+        notes += (Notice("info", "With a single output the cross entropy is constant (its only "
+                         "softmax entry is 1): every gradient is zero. Pick the sum of spike "
+                         "times, or a network with several outputs."),)
+    if value.silent.size:
+        notes += (Notice("info", f"Output neuron(s) {value.silent.tolist()} did not fire: the loss "
+                        f"uses t_max = {sim.t_max:g} for them, and no gradient flows through a "
+                        "spike that does not exist."),)
+    return value.value, value.dloss_dtimes, notes
+
+
+def eventprop_scene(network_json: str, outputs: tuple, loss: str, label: int) -> EventPropScene:
+    """Simulate, differentiate three ways and trace the adjoint (module docstring)."""
+    loaded = fp.from_json(network_json)
+    net, t_max = loaded.network, float(loaded.t_max)
+    sim = fp.simulate(net, loaded.inputs, t_max, max_spikes=MAX_SPIKES)
+    value, c, notices = loss_derivative(sim, loss, outputs, label)
+    notices = grazing_notice(sim) + notices
+    if sim.n_spikes == 0:
+        notices += (Notice("warning", "No neuron fires: there are no spike times, so the loss "
+                           "has no gradient to compute. Raise a weight or add input spikes."),)
+    params = np.argwhere(net.mask)
+    g_ep = np.array(eventprop(net, sim, c).gradient)
+    g_adj = fp.adjoint_gradient(net, sim, c)
+    if sim.n_spikes * len(params) <= MAX_DRAWN_ENTRIES:
+        J = fp.spike_time_jacobian(net, sim) if sim.n_spikes else np.zeros((0,) + net.weights.shape)
+        dF = J[:, params[:, 0], params[:, 1]]
+        g_fp = np.tensordot(c, J, axes=1)
+    else:
+        dF = None
+        g_fp = fp.fp_gradient(net, sim, c)
+        notices += (Notice("info", f"FP's full dF/dW has {sim.n_spikes} x {len(params)} entries: "
+                           "too many to draw; the table uses FP over the loss's spikes only."),)
+    t = event_grid(t_max, all_event_times(sim))
+    tr = adjoint_traces(net, sim, c, t)
+    K = net.n_inputs
+    names = [f"{source_label(j, K)}→n{i}" for j, i in params]
+    table, csv_rows = _table(names, params, g_fp, g_adj, g_ep)
+    scale = max(float(np.abs(g_fp).max()) if g_fp.size else 0.0, 1e-300)
+    rel = {"EventProp − FP": float(np.abs(g_ep - g_fp).max() / scale),
+           "EventProp − adjoint": float(np.abs(g_ep - g_adj).max() / scale),
+           "adjoint − FP": float(np.abs(g_adj - g_fp).max() / scale)}
+    return EventPropScene(sim.n_spikes, len(params), value, t, fp.potentials(net, sim, t).V,
+                          tr.lambda_V, tr.lambda_I, np.array(net.theta), sim.spike_times,
+                          sim.spike_neurons, c, np.array(tr.jump_sizes), spike_short_labels(sim),
+                          dF, names, table, rel, t_max, notices, spikes_csv(sim), csv_rows)
+
+
+def _table(names, params, g_fp, g_adj, g_ep) -> tuple[list, str]:
+    rows, lines = [], ["weight,FP,adjoint,EventProp,EventProp-FP,EventProp-adjoint"]
+    for name, (j, i) in zip(names, params):
+        a, b, e = float(g_fp[j, i]), float(g_adj[j, i]), float(g_ep[j, i])
+        rows.append({"weight": name, "FP": a, "adjoint solve": b, "EventProp": e,
+                     "EventProp − FP": e - a, "EventProp − adjoint": e - b})
+        lines.append(f"{name},{a!r},{b!r},{e!r},{e - a!r},{e - b!r}")
+    rows.sort(key=lambda r: -abs(r["FP"]))
+    return rows, "\n".join(lines) + "\n"
+
+
+def replay_cursors(scene: EventPropScene, step: int) -> tuple[float, float]:
+    """``(back, fwd)``: EventProp has processed ``t >= back``, FP the spikes ``t <= fwd``.
+
+    Step ``s`` of ``0..S``: EventProp has taken the ``s`` latest spikes (and at ``s = S``
+    swept on to ``t = 0``); FP has computed the rows of the ``s`` earliest.
+    """
+    S = scene.n_spikes
+    step = int(np.clip(step, 0, S))
+    if step == S:
+        return 0.0, scene.t_max
+    back = float(scene.spike_times[S - step]) if step else scene.t_max
+    fwd = float(scene.spike_times[step - 1]) if step else 0.0
+    return back, fwd
+
+
+def replay_charts(scene: EventPropScene, step: int, neurons) -> tuple[Chart, Chart]:
+    """The adjoint-trace figure and the sweep figure at replay ``step`` (``0..S``)."""
+    step = int(np.clip(step, 0, scene.n_spikes))
+    back, fwd = replay_cursors(scene, step)
+    neurons = [int(i) for i in neurons]
+    traces = adjoint_figure(scene.t, scene.V, scene.lambda_V, scene.lambda_I, scene.theta,
+                            scene.spike_times, scene.spike_neurons, scene.jumps, neurons,
+                            back, fwd, scene.t_max)
+    who = ", ".join(f"n{i}" for i in neurons)
+    done = scene.spike_times >= back
+    summary = (f"Step {step} of {scene.n_spikes}: EventProp has run back to t = {back:.3f}, "
+               f"jumping λ_V at {int(done.sum())} spike(s); FP has the rows of the "
+               f"{step} earliest spike(s)" + (f", up to t = {fwd:.3f}." if step < scene.n_spikes
+                                              else ": both sweeps are complete."))
+    alt = (f"Stacked plots over time for neurons {who}: each neuron's membrane potential with "
+           "its threshold and spikes, and under it the adjoint traces lambda_V and lambda_I, "
+           "drawn from the end of the simulation back to the EventProp cursor, with the jump "
+           "of lambda_V marked at each processed spike.")
+    sweep = sweep_figure(scene.labels, scene.c, scene.dF, scene.param_labels, scene.jumps, step)
+    nz = int(np.count_nonzero(scene.jumps))
+    sweep_summary = (f"Rows are spikes in time order. FP fills dF/dW (blue > 0, orange < 0) "
+                     f"from the first spike down; EventProp fills the jumps ε from the last up "
+                     f"({nz} of {scene.n_spikes} non-zero): ε solves Lᵀε = c, the adjoint of "
+                     "FP's triangular system.")
+    sweep_alt = ("Three aligned columns with one row per spike in time order: the loss "
+                 "derivative c, FP's matrix of spike-time derivatives filled from the top, and "
+                 "EventProp's jumps epsilon filled from the bottom.")
+    return Chart(traces, alt, summary), Chart(sweep, sweep_alt, sweep_summary)

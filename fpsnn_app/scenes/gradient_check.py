@@ -1,0 +1,162 @@
+"""The Gradient check page: FP, adjoint and finite differences of a loss, and a 1-D slice.
+
+Relative error between two gradients ``a`` and ``b`` of one weight::
+
+    rel(a, b) = |a - b| / max(|a|, |b|, 1e-12)
+
+(``0`` when both vanish). Outputs that stay silent enter the losses with the constant
+time ``t_max`` (``silent_time``): the loss is defined but no gradient flows through them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import fpsnn_core as fp
+
+from ..figures.gradients import agreement_figure, loss_slice_figure
+from ..presets import MAX_SPIKES
+from .common import Chart, Notice, grazing_notice
+from .jacobian import param_labels
+from .network import simulate_file
+
+LOSSES = {"cross_entropy": "First-spike cross entropy", "mse": "Spike-time squared error"}
+#: Number of weight values in the 1-D slice.
+SLICE_POINTS = 161
+
+
+def loss_function(kind: str, outputs: tuple, label: int, targets: tuple, t_max: float):
+    """``sim -> LossValue`` for the chosen loss (MATH.md section 4)."""
+    if kind == "cross_entropy":
+        return lambda sim: fp.first_spike_cross_entropy(sim, list(outputs), label, silent_time=t_max)
+    if kind == "mse":
+        return lambda sim: fp.spike_time_mse(sim, list(outputs), list(targets), silent_time=t_max)
+    raise ValueError(f"unknown loss {kind!r}; choose one of {sorted(LOSSES)}")
+
+
+def parse_targets(text: str, n: int) -> tuple[float, ...]:
+    """``n`` target times from ``"1, 1.5"``; ``ValueError`` with a clear message otherwise."""
+    try:
+        targets = tuple(float(x) for x in text.replace(",", " ").split())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a list of numbers") from None
+    if len(targets) != n or not all(np.isfinite(targets)):
+        raise ValueError(f"give {n} finite target times, one per output neuron")
+    return targets
+
+
+def rel_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise relative error (module docstring); ``NaN`` where ``b`` is ``NaN``."""
+    scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-12)
+    return np.abs(a - b) / scale
+
+
+@dataclass(frozen=True, eq=False)
+class GradientScene:
+    """What the Gradient check page draws; ``table`` has one row per weight."""
+
+    agreement: Chart
+    slice: Chart
+    table: list
+    loss: float
+    max_rel_adjoint: float
+    max_rel_fd: float
+    n_refused: int
+    n_params: int
+    notices: tuple
+    table_csv: str
+
+
+def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: tuple,
+                   eps: float, weight: int, span: float) -> GradientScene:
+    """Compare the three gradients of the loss and slice it along parameter ``weight``.
+
+    Parameters
+    ----------
+    outputs : tuple of int
+        Output neurons (one per class, or one per target time).
+    weight : int
+        Index of the sliced parameter in ``np.argwhere(net.mask)`` order.
+    span : float
+        Half-width of the slice around the current weight.
+    """
+    net, sim = simulate_file(net_json)
+    t_max = sim.t_max
+    loss_fn = loss_function(kind, outputs, label, targets, t_max)
+    value = loss_fn(sim)
+    notices = grazing_notice(sim)
+    if value.silent.size:
+        notices += (Notice("warning", f"Output neuron(s) {value.silent.tolist()} never fire: the "
+                           f"loss uses t = t_max = {t_max:g} for them, and no gradient flows "
+                           "through a spike that does not exist."),)
+    g_fp = fp.fp_gradient(net, sim, value.dloss_dtimes)
+    g_adj = fp.adjoint_gradient(net, sim, value.dloss_dtimes)
+    fd = fp.finite_difference_loss_gradient(net, sim.inputs, t_max, lambda s: loss_fn(s).value,
+                                            eps=eps, max_spikes=MAX_SPIKES)
+    params = np.argwhere(net.mask)
+    labels = param_labels(net, params)
+    a, b, c = (g[params[:, 0], params[:, 1]] for g in (g_fp, g_adj, fd.jacobian))
+    rel_adj, rel_fd = rel_error(a, b), rel_error(a, c)
+    table = [{"weight": lab, "W": float(net.weights[j, i]), "FP": float(x), "adjoint": float(y),
+              "finite diff.": None if np.isnan(z) else float(z),
+              "rel. err FP–adjoint": float(r1), "rel. err FP–FD": None if np.isnan(r2) else float(r2),
+              "FD status": fd.reasons.get((int(j), int(i)), "ok")}
+             for lab, (j, i), x, y, z, r1, r2 in zip(labels, params, a, b, c, rel_adj, rel_fd)]
+    if fd.reasons:
+        notices += (Notice("info", f"Finite differences refused for {len(fd.reasons)} of "
+                           f"{len(params)} weights: a step of ±{eps:g} changes the spike count "
+                           "or order there, so the difference quotient measures a jump, not a "
+                           "derivative (see the table)."),)
+    p = int(np.clip(weight, 0, len(params) - 1))
+    slice_chart = _slice(net, sim, loss_fn, params[p], labels[p], float(a[p]), value.value, span)
+    valid = np.isfinite(rel_fd)
+    max_fd = float(rel_fd[valid].max()) if valid.any() else float("nan")
+    agreement = Chart(agreement_figure(labels, a, b, c),
+                      alt=(f"Scatter plot of {len(params)} weight gradients: adjoint and finite "
+                           "differences against FP, on the diagonal when they agree."),
+                      summary=(f"Max relative error FP vs adjoint {rel_adj.max():.1e}, FP vs finite "
+                               f"differences {max_fd:.1e} over {int(valid.sum())} valid weights "
+                               f"(step {eps:g}); {len(fd.reasons)} refused."))
+    csv = _csv(table)
+    return GradientScene(agreement, slice_chart, table, float(value.value), float(rel_adj.max()),
+                         max_fd, len(fd.reasons), len(params), notices, csv)
+
+
+def _slice(net, sim, loss_fn, param, label: str, slope: float, loss0: float, span: float) -> Chart:
+    j, i = int(param[0]), int(param[1])
+    w0 = float(net.weights[j, i])
+    w = np.unique(np.append(w0 + np.linspace(-span, span, SLICE_POINTS), w0))
+    loss = np.full(w.size, np.nan)
+    counts = np.zeros(w.size, dtype=int)
+    signature = []
+    for m, wm in enumerate(w):                       # one exact simulation per weight value
+        W = np.array(net.weights)
+        W[j, i] = wm
+        try:
+            s = fp.simulate(net.with_weights(W), sim.inputs, sim.t_max, max_spikes=MAX_SPIKES)
+        except fp.RunawayFiringError:
+            signature.append(None)
+            continue
+        loss[m], counts[m] = loss_fn(s).value, s.n_spikes
+        signature.append(tuple(s.spike_counts(net.n_neurons).tolist()))
+    pieces = np.cumsum([0] + [signature[m] != signature[m - 1] for m in range(1, w.size)])
+    n_jumps = int(pieces[-1])
+    fig = loss_slice_figure(w, loss, counts, pieces, w0, loss0, slope, label)
+    return Chart(fig,
+                 alt=(f"Line plot of the loss as weight {label} varies by ±{span:g}, with the FP "
+                      "tangent at the current value and the number of spikes below."),
+                 summary=(f"Along {label} the loss has {n_jumps + 1} piece(s) in ±{span:g}: at each "
+                          f"dotted line a spike appears or vanishes and the loss may jump. The FP "
+                          f"tangent (slope {slope:.4g}) touches the current piece."))
+
+
+def _csv(table: list) -> str:
+    head = list(table[0]) if table else []
+    lines = [",".join(head)]
+    for row in table:
+        lines.append(",".join("" if row[k] is None else
+                              (repr(row[k]) if isinstance(row[k], float) else f'"{row[k]}"')
+                              for k in head))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,106 @@
+"""The Network page: activity of a small network and the causal graph of its spikes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+import fpsnn_core as fp
+
+from ..figures.common import spike_short_labels
+from ..figures.network import MAX_TRACES, causal_graph_figure, raster_traces_figure
+from ..presets import MAX_SPIKES
+from .common import Chart, Notice, grazing_notice, spikes_csv
+
+
+def simulate_file(net_json: str) -> tuple[fp.Network, fp.Simulation]:
+    """Parse a network document (with inputs and ``t_max``) and simulate it."""
+    loaded = fp.from_json(net_json)
+    if loaded.t_max is None:
+        raise ValueError("the network file has no t_max")
+    inputs = loaded.inputs if loaded.inputs is not None else [()] * loaded.network.n_inputs
+    return loaded.network, fp.simulate(loaded.network, inputs, loaded.t_max, max_spikes=MAX_SPIKES)
+
+
+def spike_options(net_json: str) -> tuple[str, ...]:
+    """Labels ``"n<i>.<m>"`` (neuron ``i``'s ``m``-th spike) of every spike in time order:
+    short and stable, as they appear in the URL of a spike selector."""
+    _, sim = simulate_file(net_json)
+    return tuple(spike_short_labels(sim))
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkScene:
+    """What the Network page draws; ``ancestors`` is the selected spike's causal past."""
+
+    raster: Chart
+    graph: Chart
+    n_spikes: int
+    n_edges: int
+    ancestors: tuple
+    counts: tuple
+    notices: tuple
+    spikes_csv: str
+    edges_csv: str
+
+
+def network_scene(net_json: str, selected: int = -1) -> NetworkScene:
+    """Simulate, build the causal graph, and draw both with spike ``selected`` (-1: none)."""
+    net, sim = simulate_file(net_json)
+    graph = fp.causal_graph(net, sim)
+    sel = selected if 0 <= selected < sim.n_spikes else None
+    anc = tuple(int(a) for a in graph.ancestors(sel)) if sel is not None else ()
+    counts = tuple(int(c) for c in sim.spike_counts(net.n_neurons))
+    notices = grazing_notice(sim)
+    if sim.n_spikes == 0:
+        notices += (Notice("warning", "No neuron fires before t_max: the network is silent, so "
+                           "there are no spike times and no causal graph. Raise weights, add "
+                           "input spikes or lower θ."),)
+    if net.n_neurons > MAX_TRACES:
+        notices += (Notice("info", f"Membrane traces are drawn for the first {MAX_TRACES} of "
+                           f"{net.n_neurons} neurons; the raster and graph show all."),)
+    raster = Chart(raster_traces_figure(net, sim, sel, anc),
+                   alt=(f"Spike raster of {net.n_inputs} inputs and {net.n_neurons} neurons above "
+                        "each neuron's membrane potential over time, sharing the time axis."),
+                   summary=_raster_summary(sim, counts))
+    graph_chart = Chart(causal_graph_figure(net, sim, graph, sel, anc),
+                        alt=(f"Causal graph: {sim.n_spikes} spikes placed at their time and "
+                             f"neuron, {graph.src.size} edges from each spike to the later "
+                             "spikes it influences."),
+                        summary=_graph_summary(sim, graph, sel, anc))
+    return NetworkScene(raster, graph_chart, sim.n_spikes, int(graph.src.size), anc, counts,
+                        notices, spikes_csv(sim), _edges_csv(graph))
+
+
+def _raster_summary(sim: fp.Simulation, counts: tuple) -> str:
+    if sim.n_spikes == 0:
+        return "No spikes: every membrane potential stays below its threshold."
+    busiest = int(np.argmax(counts))
+    silent = [f"n{i}" for i, c in enumerate(counts) if c == 0]
+    return (f"{sim.n_spikes} spikes from {sum(c > 0 for c in counts)} of {len(counts)} neurons; "
+            f"n{busiest} fires most ({counts[busiest]}×)"
+            + (f"; silent: {', '.join(silent)}." if silent else "."))
+
+
+def _graph_summary(sim, graph, sel, anc) -> str:
+    if sim.n_spikes == 0:
+        return "No spikes, so no causal graph."
+    text = (f"{graph.src.size} edges among {sim.n_spikes} spikes; time flows left to right, "
+            "width ∝ |direct influence ∂f_k/∂f_s|, blue solid positive, orange dashed negative.")
+    if sel is not None:
+        text += (f" Selected spike #{sel} (n{sim.spike_neurons[sel]}, t = {sim.spike_times[sel]:.3f}) "
+                 f"depends on {len(anc)} earlier spike(s).")
+    return text
+
+
+def _edges_csv(graph: fp.CausalGraph) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["src", "dst", "dphi_dst_dfsrc", "influence"])
+    for row in zip(graph.src.tolist(), graph.dst.tolist(), graph.partial.tolist(),
+                   graph.influence.tolist()):
+        w.writerow([row[0], row[1], repr(row[2]), repr(row[3])])
+    return out.getvalue()

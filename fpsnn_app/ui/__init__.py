@@ -1,0 +1,123 @@
+"""Streamlit helpers shared by the pages (the only part of ``fpsnn_app`` besides the pages
+that imports Streamlit).
+
+- :func:`compute` runs a scene function through ``st.cache_data`` and turns errors into
+  on-page messages (never a traceback);
+- :func:`chart` draws a :class:`~fpsnn_app.scenes.common.Chart` with its ``alt`` text and
+  its one-line summary; :func:`notices` shows a scene's warnings;
+- :func:`downloads` offers the network JSON, spike CSV and figures as standalone HTML
+  (plotly.js inlined, no CDN; built only when clicked);
+- :mod:`.network_picker` is the shared network sidebar of the network pages.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+import streamlit as st
+
+import fpsnn_core as fp
+
+from .. import style
+from ..scenes.common import Chart, Notice
+
+T = TypeVar("T")
+
+#: Plotly's own toolbar: PNG export at twice the size (client-side, offline), no logo.
+PLOTLY_CONFIG = {"displaylogo": False,
+                 "toImageButtonOptions": {"format": "png", "scale": 2},
+                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def compute(fn: Callable[..., T], *args) -> T | None:
+    """``st.cache_data(fn)(*args)``; on a known error show it and return ``None``.
+
+    The page then calls ``st.stop()`` (see :func:`require`).
+    """
+    try:
+        return st.cache_data(fn, max_entries=64, show_spinner=False)(*args)
+    except Exception as exc:          # noqa: BLE001 - every error becomes a message
+        report(exc)
+        return None
+
+
+def require(value: T | None) -> T:
+    """Stop the page quietly when :func:`compute` failed (its message is already shown)."""
+    if value is None:
+        st.stop()
+    return value
+
+
+def report(exc: BaseException) -> None:
+    """Show an exception as a clear message (never a traceback)."""
+    if isinstance(exc, fp.RunawayFiringError):
+        st.error(f"**Runaway firing.** {exc}", icon=":material/local_fire_department:")
+    elif isinstance(exc, fp.GrazingSpikeError):
+        st.warning(f"**Grazing spike: the gradient is singular here.** {exc}. "
+                   "Nudge a weight or an input time.", icon=":material/warning:")
+    elif isinstance(exc, fp.NoSpikeError):
+        st.warning(f"**A needed neuron is silent.** {exc}", icon=":material/visibility_off:")
+    elif isinstance(exc, fp.FiniteDifferenceError):
+        st.warning(f"**Finite differences refused.** {exc}", icon=":material/block:")
+    elif isinstance(exc, ValueError):
+        st.error(f"**Invalid input.** {exc}", icon=":material/error:")
+    else:
+        st.error(f"**Unexpected error** ({type(exc).__name__}): {exc}",
+                 icon=":material/bug_report:")
+
+
+def notices(items: tuple[Notice, ...]) -> None:
+    """Show a scene's notices as ``st.warning`` / ``st.info``."""
+    for n in items:
+        (st.warning if n.level == "warning" else st.info)(n.text)
+
+
+def chart(c: Chart, key: str, **kwargs):
+    """Draw a chart (full width, ``alt`` text) with its summary as a caption below.
+
+    Extra keyword arguments go to ``st.plotly_chart`` (e.g. ``on_select``).
+    """
+    event = st.plotly_chart(c.fig, key=key, alt=c.alt, width="stretch", config=PLOTLY_CONFIG,
+                            **kwargs)
+    st.caption(c.summary)
+    return event
+
+
+def figure_html(fig) -> Callable[[], str]:
+    """A callable giving the standalone HTML of ``fig`` (plotly.js inlined, works offline)."""
+    return lambda: style.standalone(fig).to_html(include_plotlyjs=True, full_html=True)
+
+
+def downloads(stem: str, *, network_json: str | None = None, spikes_csv: str | None = None,
+              csv: dict[str, str] | None = None, figures: dict | None = None) -> None:
+    """A row of download buttons; files are named ``fpsnn-<stem>-<what>.<ext>``."""
+    items = []
+    if network_json is not None:
+        items.append(("Network (JSON)", network_json, f"fpsnn-{stem}-network.json",
+                      "application/json"))
+    if spikes_csv is not None:
+        items.append(("Spikes (CSV)", spikes_csv, f"fpsnn-{stem}-spikes.csv", "text/csv"))
+    for name, text in (csv or {}).items():
+        slug = "".join(c if c.isalnum() else "-" for c in name.lower())
+        items.append((f"{name} (CSV)", text, f"fpsnn-{stem}-{slug}.csv", "text/csv"))
+    for name, fig in (figures or {}).items():
+        items.append((f"Figure: {name} (HTML)", figure_html(fig), f"fpsnn-{stem}-{name}.html",
+                      "text/html"))
+    cols = st.columns(max(len(items), 1))
+    for col, (label, data, file_name, mime) in zip(cols, items):
+        col.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore",
+                            icon=":material/download:", key=f"dl-{file_name}")
+
+
+def times_input(label: str, default, key: str, t_max: float | None = None, **kwargs):
+    """A text input of spike times bound to the URL; shows a clear error and returns
+    ``None`` when the text does not parse (:func:`fpsnn_app.urlstate.parse_times`)."""
+    from ..urlstate import format_times, parse_times
+
+    text = st.text_input(label, format_times(default), key=key, bind="query-params",
+                         help="Spike times separated by commas, e.g. 0.2, 1.0", **kwargs)
+    try:
+        return parse_times(text, t_max)
+    except ValueError as exc:
+        st.error(f"{label}: {exc}")
+        return None

@@ -1,0 +1,70 @@
+"""Helpers of the app tests: run a page under AppTest and read what it shows."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from fpsnn_app.registry import page
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+
+# --- AppTest -------------------------------------------------------------------------
+def open_page(name: str, query: dict | None = None, timeout: float = 60) -> AppTest:
+    """Run the app on page ``name`` (file stem in the registry), with URL ``query``."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    entry = page(name)
+    if entry.url_path:              # AppTest starts on the default page
+        at.run()
+        at.switch_page(entry.path)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def charts(at: AppTest) -> list:
+    """The Plotly charts of the current run."""
+    return list(at.get("plotly_chart"))
+
+
+def figure(at: AppTest, i: int) -> dict:
+    """The ``i``-th Plotly chart's figure as a dict (``proto.spec``)."""
+    return json.loads(charts(at)[i].proto.spec)
+
+
+def values(v) -> np.ndarray:
+    """A trace's ``x``/``y``/``z`` as an array: Plotly may encode arrays as base64, and
+    ``None`` (a gap) becomes ``NaN``; non-numeric data stays an object array."""
+    if isinstance(v, dict) and "bdata" in v:
+        arr = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        if "shape" in v:
+            arr = arr.reshape([int(n) for n in str(v["shape"]).split(",")])
+        return arr
+    arr = np.array(v, dtype=object)
+    try:
+        return np.where(arr == None, np.nan, arr).astype(float)      # noqa: E711
+    except (TypeError, ValueError):
+        return arr
+
+
+def metric(at: AppTest, label: str) -> str:
+    """Value of the metric with this label."""
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise KeyError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception and no error element on the page."""
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+

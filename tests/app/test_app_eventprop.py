@@ -1,0 +1,103 @@
+"""EventProp page: its gradients, jumps and traces against the core's FP and adjoint solve."""
+
+import numpy as np
+
+import fpsnn_core as fp
+from apphelpers import assert_clean, charts, figure, metric, open_page, values
+from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
+from fpsnn_core.gradients import adjoint_solve
+from browserhelpers import metric_value, nudge_slider, rerun_done
+from playwright.sync_api import Page, expect
+
+
+def _default():
+    net, wiring = motif_network(DEFAULT_MOTIF, 0)
+    sim = fp.simulate(net, wiring.inputs, T_MAX)
+    c = fp.first_spike_cross_entropy(sim, list(wiring.outputs), 0, silent_time=T_MAX).dloss_dtimes
+    return net, sim, c
+
+
+def test_gradient_table_equals_fp_and_adjoint():
+    at = open_page("eventprop")
+    assert_clean(at)
+    net, sim, c = _default()
+    assert int(metric(at, "Spikes")) == sim.n_spikes
+    assert float(metric(at, "max |EventProp − FP|")) < 1e-8
+    table = at.dataframe[0].value
+    g_fp = np.tensordot(c, fp.spike_time_jacobian(net, sim), axes=1)
+    params = np.argwhere(net.mask)
+    assert len(table) == len(params)
+    K = net.n_inputs
+    by_name = {(f"in{j}" if j < K else f"n{j - K}") + f"→n{i}": g_fp[j, i] for j, i in params}
+    want = np.array([by_name[w] for w in table["weight"]])
+    scale = np.abs(want).max()
+    assert scale > 0
+    np.testing.assert_allclose(table["EventProp"], want, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(table["adjoint solve"], want, rtol=0, atol=1e-10 * scale)
+
+
+def test_replay_reveals_fp_rows_forward_and_jumps_backward():
+    at = open_page("eventprop")
+    net, sim, c = _default()
+    S, k = sim.n_spikes, 4
+    at.slider(key=f"eventprop.replay.{S}").set_value(k).run()
+    assert_clean(at)
+    assert f"Step {k} of {S}" in at.caption[0].value
+    sweep = figure(at, 1)["data"]
+    dF = values(sweep[1]["z"])
+    assert np.all(np.isfinite(dF[:k])) and np.all(np.isnan(dF[k:]))
+    eps = values(sweep[2]["x"])
+    lam = adjoint_solve(fp.implicit_system(net, sim), c)        # L^T lam = c, by the core
+    assert np.all(np.isnan(eps[: S - k]))
+    np.testing.assert_allclose(eps[S - k:], lam[S - k:], rtol=0, atol=1e-10 * np.abs(lam).max())
+    # the adjoint traces are drawn only where EventProp has been (t >= its cursor)
+    back = sim.spike_times[S - k]
+    traces = figure(at, 0)["data"]
+    lam_V = next(tr for tr in traces if tr.get("name") == "λ_V n0")
+    t, y = values(lam_V["x"]), values(lam_V["y"])
+    assert np.all(np.isnan(y[t < back])) and np.all(np.isfinite(y[t >= back]))
+
+
+def test_adjoint_trace_is_the_kernel_sum_of_the_jumps():
+    at = open_page("eventprop")
+    net, sim, c = _default()
+    lam = adjoint_solve(fp.implicit_system(net, sim), c)
+    traces = figure(at, 0)["data"]
+    for i in range(net.n_neurons):
+        tr = next(tr for tr in traces if tr.get("name") == f"λ_V n{i}")
+        t, y = values(tr["x"]), values(tr["y"])
+        own = sim.spike_neurons == i
+        D = sim.spike_times[own][None, :] - t[:, None]
+        want = -(np.where(D >= 0, np.exp(-net.b[i] * np.maximum(D, 0)), 0.0) @ lam[own])
+        np.testing.assert_allclose(y, want, rtol=0, atol=1e-10 * np.abs(lam).max())
+
+
+def test_sum_of_spike_times_loss():
+    at = open_page("eventprop")
+    at.selectbox(key="eventprop.loss").set_value("sum_times").run()
+    assert_clean(at)
+    net, sim, _ = _default()
+    assert float(metric(at, "Loss")) == float(f"{sim.spike_times.sum():.4f}")
+    sweep = figure(at, 1)["data"]
+    assert np.all(values(sweep[0]["x"]) == 1.0)       # c_k = 1 for every spike
+    assert len(charts(at)) >= 2
+
+
+def test_silent_network_gets_a_message():
+    at = open_page("eventprop", {"motif": "Mutual inhibition", "edits": "0_0_0~1_1_0"})
+    assert not at.exception and not at.error
+    assert any("No neuron fires" in w.value for w in at.warning)
+
+
+def browser_interaction(page: Page) -> None:
+    """One interaction in the browser (run by test_app_browser.py)."""
+    spikes = int(metric_value(page, "Spikes"))
+    nudge_slider(page, "Replay step: spikes taken by each sweep", -3)
+    rerun_done(page)
+    expect(page.get_by_text(f"Step {spikes - 3} of {spikes}")).to_be_visible()
+    before = metric_value(page, "Loss")
+    page.get_by_test_id("stSelectbox").filter(has_text="Loss").click()
+    page.get_by_role("option", name="Sum of all spike times").click()
+    rerun_done(page)
+    assert metric_value(page, "Loss") != before
+    assert "eventprop.loss=" in page.url

@@ -1,0 +1,73 @@
+"""Gradient check: FP = adjoint = finite differences where valid; refusals are explained."""
+
+import numpy as np
+
+import fpsnn_core as fp
+from apphelpers import assert_clean, figure, metric, open_page, values
+from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
+from browserhelpers import metric_value, rerun_done
+from playwright.sync_api import Page
+
+
+def test_default_gradients_agree_with_the_core():
+    at = open_page("gradient_check")
+    assert_clean(at)
+    net, wiring = motif_network(DEFAULT_MOTIF, 0)
+    sim = fp.simulate(net, wiring.inputs, T_MAX)
+    loss = fp.first_spike_cross_entropy(sim, list(wiring.outputs), 0, silent_time=T_MAX)
+    assert np.isclose(float(metric(at, "Loss")), loss.value, atol=1e-5)
+    assert float(metric(at, "Max rel. error FP vs adjoint")) < 1e-10
+    assert float(metric(at, "Max rel. error FP vs FD")) < 1e-4
+    table = at.dataframe[0].value
+    g = fp.adjoint_gradient(net, sim, loss.dloss_dtimes)
+    params = np.argwhere(net.mask)
+    assert np.allclose(table["FP"].to_numpy(float), g[params[:, 0], params[:, 1]], atol=1e-12)
+
+
+def test_loss_switch_and_large_step():
+    at = open_page("gradient_check")
+    before = metric(at, "Loss")
+    at.radio(key="gradient_check.loss").set_value("mse").run()
+    assert_clean(at)
+    assert metric(at, "Loss") != before
+    at.select_slider(key="gradient_check.eps").set_value(1e-2).run()
+    assert_clean(at)
+    refused = int(metric(at, "FD refused").split()[0])
+    table = at.dataframe[0].value
+    assert refused == int((table["FD status"] != "ok").sum())
+    assert refused == 0 or any("refused" in i.value for i in at.info)
+
+
+def test_loss_slice_has_tangent_at_current_weight():
+    at = open_page("gradient_check")
+    fig = figure(at, 1)
+    tangent = [tr for tr in fig["data"] if tr.get("name", "").startswith("FP tangent")][0]
+    point = [tr for tr in fig["data"] if tr.get("name") == "current weight"][0]
+    x, y = values(tangent["x"]), values(tangent["y"])
+    x0, y0 = values(point["x"])[0], values(point["y"])[0]
+    assert np.isclose((x[0] + x[1]) / 2, x0) and np.isclose((y[0] + y[1]) / 2, y0)
+    # the tangent's slope is FP's derivative: compare with a central difference of the slice
+    curve = [tr for tr in fig["data"] if tr.get("legendgroup") == "loss"]
+    xs = np.concatenate([values(c["x"]) for c in curve])
+    ys = np.concatenate([values(c["y"]) for c in curve])
+    order = np.argsort(xs)
+    i = int(np.searchsorted(xs[order], x0))
+    slope_fd = (ys[order][i + 1] - ys[order][i - 1]) / (xs[order][i + 1] - xs[order][i - 1])
+    slope_fp = (y[1] - y[0]) / (x[1] - x[0])
+    assert np.isclose(slope_fd, slope_fp, rtol=2e-2, atol=1e-4)
+
+
+def browser_interaction(page: Page) -> None:
+    """One interaction in the browser (run by test_app_browser.py)."""
+    before = metric_value(page, "Loss")
+    page.get_by_text("Spike-time squared error").click()
+    rerun_done(page)
+    assert metric_value(page, "Loss") != before
+    assert "gradient_check.loss=" in page.url
+
+
+def test_bad_targets_are_reported():
+    at = open_page("gradient_check", {"gradient_check.loss": "Spike-time squared error",
+                                      "gradient_check.targets": "1.0, later"})
+    assert not at.exception
+    assert "is not a list of numbers" in at.error[0].value
