@@ -1,0 +1,7 @@
+"""``python -m fpsnn_core``: see :mod:`fpsnn_core.cli`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,650 @@
+"""Batched exact simulation and exact gradients of layered feed-forward networks.
+
+The general core (:mod:`fpsnn_core.simulate`, :mod:`fpsnn_core.gradients`) handles any
+topology, one sample at a time. Here the network is layered (as built by
+:meth:`Network.feedforward`): layer ``l = 1..L`` receives only from layer ``l-1`` (layer 0
+being the ``K`` inputs) through ``W_l``, the block of ``W`` of shape ``(n_{l-1}, n_l)``.
+Then a layer's neurons are independent of each other given the spikes of the layer
+below, and the work vectorizes over samples and neurons at once.
+
+Spike trains of a layer for a batch of ``B`` samples are padded arrays ``times`` of shape
+``(B, n, M)`` (each neuron's spikes ascending, ``inf`` after its last) with the slopes
+``V'(f-)`` beside them.
+
+**Simulation** (the model and the crossing search of :mod:`fpsnn_core.simulate`, (S1) and
+(S2)): one loop over the merged input events of a layer, vectorized over all
+(sample, neuron) pairs. In each inter-event interval, every pair whose potential reaches
+``theta`` fires; pairs that fired are searched again (a neuron can fire several times
+between two events) until none fires; then all pairs advance to the next event.
+
+**Loss** (MATH.md section 4): only the first spike of each output neuron enters the
+first-spike cross entropy, so the output layer stops at its first spike (one spike per
+output neuron), and only hidden spikes before it enter its gradient (its causal past; later
+spikes meet zero kernels). A silent output uses ``t_max`` in the loss and passes no
+gradient, as ``first_spike_cross_entropy(..., silent_time=t_max)`` of the core.
+
+**Gradients** (MATH.md sections 2-3, entries (J1)-(J4) of :mod:`fpsnn_core.implicit`). In
+a layered network ``L`` couples a spike ``f`` of neuron ``i`` in layer ``l`` only to the
+spikes ``p`` of layer ``l-1`` before it (J2: ``-W_l[j,i] h'(f - p)``) and to the neuron's own
+earlier spikes ``m`` (J3: ``-theta b exp(-b (f - m))``). With ``S_f = L_ff`` the slope:
+
+* FP, forward in layers and, within a neuron, forward in time (G2)::
+
+      df/dW = ( sum_p W_l[j,i] h'(f - p) dp/dW + theta b sum_m exp(-b (f - m)) dm/dW
+                - dPhi_f/dW ) / S_f,         dPhi_f/dW_l[j,i] = y_ji(f)            (B1)
+
+* adjoint, backward in layers and, within a neuron, backward in time (G3)::
+
+      lam_f = ( c_f + sum_q W_{l+1}[i,k] h'(q - f) lam_q
+                + theta b sum_{m > f} exp(-b (m - f)) lam_m ) / S_f
+      dLoss/dW_l[j,i] = - sum_f lam_f y_ji(f)                                    (B2)
+
+  with ``c_f = dLoss/df`` (non-zero only at the output first spikes) and ``q`` the spikes
+  of layer ``l+1`` after ``f`` that receive it.
+
+Both give the numbers of the core (tests compare to 1e-10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import GrazingSpikeError, RunawayFiringError
+from .kernels import phi1
+from .network import Network
+from .simulate import GRAZING_TOL
+
+_EPS = np.finfo(float).eps
+#: Default bound on the spikes of one neuron in one sample (runaway firing).
+MAX_SPIKES_PER_NEURON = 200
+#: Samples per chunk in the gradient (bounds the memory of the kernel tensors).
+CHUNK = 128
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """One layer of a layered network.
+
+    Attributes
+    ----------
+    sources : ndarray of int, shape (n_pre,)
+        Rows of ``W`` feeding the layer (inputs, or ``K +`` neurons of the layer below).
+    neurons : ndarray of int, shape (n,)
+        The layer's neurons (columns of ``W``).
+    weights : ndarray, shape (n_pre, n)
+        ``W_l = W[sources][:, neurons]``.
+    mask : ndarray of bool, shape (n_pre, n)
+    a, b, theta : ndarray, shape (n,)
+    """
+
+    sources: np.ndarray
+    neurons: np.ndarray
+    weights: np.ndarray
+    mask: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    theta: np.ndarray
+
+
+def layers_of(net: Network) -> tuple[Layer, ...]:
+    """Split a layered feed-forward network into its layers.
+
+    Raises ``ValueError`` unless ``net.layers`` is set and every connection of the mask
+    goes from one layer (or the inputs) to the next.
+    """
+    if not net.layers:
+        raise ValueError("the batched path needs a layered network (Network.feedforward); "
+                         "this network has no 'layers'")
+    K = net.n_inputs
+    allowed = np.zeros_like(net.mask)
+    out, sources = [], np.arange(K)
+    for neurons in net.layers:
+        neurons = np.asarray(neurons, dtype=int)
+        allowed[np.ix_(sources, neurons)] = True
+        out.append(Layer(sources, neurons, net.weights[np.ix_(sources, neurons)],
+                         net.mask[np.ix_(sources, neurons)], net.a[neurons], net.b[neurons],
+                         net.theta[neurons]))
+        sources = K + neurons
+    if np.any(net.mask & ~allowed):
+        j, i = np.argwhere(net.mask & ~allowed)[0]
+        raise ValueError(f"the batched path needs a layered feed-forward network; the "
+                         f"connection W[{j}, {i}] skips or goes back a layer")
+    return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class LayerSpikes:
+    """Spikes of one layer for a batch.
+
+    Attributes
+    ----------
+    times : ndarray, shape (B, n, M)
+        Each neuron's spike times ascending, ``inf`` after its last.
+    slopes : ndarray, shape (B, n, M)
+        ``V'(f-)`` of each spike (``nan`` for padding).
+    """
+
+    times: np.ndarray
+    slopes: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class BatchRun:
+    """Result of :func:`simulate_batch`.
+
+    Attributes
+    ----------
+    inputs : ndarray, shape (B, K, M0)
+        Input spike times used (``inf`` where none, and for those after ``t_max``).
+    layers : tuple of LayerSpikes
+        Hidden layers with all their spikes in ``[0, t_max]``; the output layer (last)
+        with its first spike only (``M = 1``).
+    t_max : float
+    """
+
+    inputs: np.ndarray
+    layers: tuple
+    t_max: float
+
+    @property
+    def first_times(self) -> np.ndarray:
+        """First spike time of each output neuron, shape (B, C); ``inf`` if silent."""
+        return self.layers[-1].times[:, :, 0]
+
+    def predictions(self) -> np.ndarray:
+        """The earliest output of each sample, shape (B,); ``-1`` if all are silent."""
+        t = self.first_times
+        return np.where(np.isfinite(t).any(axis=1), np.argmin(t, axis=1), -1)
+
+
+# --- simulation ---------------------------------------------------------------------
+def _h(s, r_lo, r_hi):
+    """``h(s)`` for ``s >= 0`` in the form of :mod:`fpsnn_core.kernels`."""
+    return s * np.exp(-r_lo * s) * phi1((r_lo - r_hi) * s)
+
+
+def _take(x, idx):
+    """``x[idx]`` for an array, ``x`` itself for a scalar (a constant shared by all)."""
+    return x[idx] if np.ndim(x) else x
+
+
+def crossing(V0, I0, horizon, a, b, theta) -> np.ndarray:
+    """First ``s`` in ``(0, horizon]`` with ``V(s) = theta`` by (S1), else ``inf``.
+
+    The search of :func:`fpsnn_core.simulate` (bracket ``[0, min(s*, horizon)]``, Newton's
+    method safeguarded by bisection from the second-order Taylor root), vectorized.
+    ``V0``, ``I0``, ``horizon`` are arrays of one shape (P,); ``a``, ``b``, ``theta`` are
+    arrays of that shape or floats shared by all.
+    """
+    out = np.full(V0.shape, np.inf)
+    dv0 = I0 - b * V0                                        # V'(0)
+    go = np.flatnonzero((I0 > 0.0) & (dv0 > 0.0) & (horizon > 0.0))
+    if go.size == 0:
+        return out
+    V0, I0, dv0, hz = V0[go], I0[go], dv0[go], horizon[go]
+    a, b, theta = (_take(x, go) for x in (a, b, theta))
+    d = b - a
+    arg = np.maximum(-V0 * d / I0, -1.0)                     # no peak where arg <= -1
+    if np.ndim(d) == 0 and d == 0.0:
+        peak = 1.0 / a - V0 / I0                             # (S2), limit d -> 0
+    else:
+        d_safe = np.where(d != 0.0, d, 1.0)
+        with np.errstate(divide="ignore"):                   # log1p(-1) = -inf: no peak
+            peak = np.where(d != 0.0, (np.log1p(d / a) + np.log1p(arg)) / d_safe,
+                            1.0 / a - V0 / I0)               # (S2)
+        peak = np.where(arg > -1.0, peak, np.inf)
+    end = np.minimum(peak, hz)
+    r_lo, r_hi = np.minimum(a, b), np.maximum(a, b)
+    reach = np.flatnonzero(V0 * np.exp(-b * end) + I0 * _h(end, r_lo, r_hi) >= theta)
+    if reach.size == 0:
+        return out
+    go, V0, I0, dv0, end = go[reach], V0[reach], I0[reach], dv0[reach], end[reach]
+    a, b, theta, r_lo, r_hi = (_take(x, reach) for x in (a, b, theta, r_lo, r_hi))
+    gap = theta - V0
+    ddv0 = -b * dv0 - a * I0                                 # V''(0)
+    disc = dv0 * dv0 + 2.0 * ddv0 * gap
+    x = np.where(disc > 0.0, 2.0 * gap / (dv0 + np.sqrt(np.maximum(disc, 0.0))), end)
+    lo, hi = np.zeros_like(end), end.copy()
+    x = np.where((lo < x) & (x < hi), x, 0.5 * hi)
+    root = np.empty(x.shape)
+    todo = np.arange(x.size)
+    scalar = np.ndim(b) == 0 and np.ndim(r_lo) == 0
+    for _ in range(100):
+        xs, V0s, I0s, lt, ht = x[todo], V0[todo], I0[todo], lo[todo], hi[todo]
+        bs, ls, hs, ths = (_take(v, todo) for v in (b, r_lo, r_hi, theta))
+        e_lo = np.exp(-ls * xs)
+        if scalar:
+            e_b = e_lo if b == r_lo else np.exp(-b * xs)
+            z = (r_lo - r_hi) * xs                           # < 0 where x > 0
+            p = np.expm1(z) / z if r_lo != r_hi else 1.0
+        else:
+            e_b = np.where(bs == ls, e_lo, np.exp(-bs * xs))
+            p = phi1((ls - hs) * xs)
+        F = V0s * e_b + I0s * xs * e_lo * p - ths                     # V(x) - theta, (S1)
+        lt = np.where(F < 0.0, xs, lt)
+        ht = np.where(F > 0.0, xs, ht)
+        dF = -bs * V0s * e_b + I0s * e_lo * (1.0 - hs * xs * p)       # V'(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xn = np.where(dF > 0.0, xs - F / dF, -1.0)
+        xn = np.where((lt < xn) & (xn < ht), xn, 0.5 * (lt + ht))
+        exact = F == 0.0
+        done = exact | (np.abs(xn - xs) <= 4.0 * _EPS * xn) | (ht - lt <= 4.0 * _EPS * ht)
+        root[todo] = np.where(exact, xs, np.minimum(np.maximum(xn, lt), ht))
+        x[todo], lo[todo], hi[todo] = xn, lt, ht
+        todo = todo[~done]
+        if todo.size == 0:
+            break
+    root[todo] = hi[todo]
+    out[go] = root
+    return out
+
+
+def _constant(x: np.ndarray, B: int):
+    """A layer constant for the event loop: a float if all neurons share it, else the
+    per-pair array (samples x neurons, flattened)."""
+    return float(x[0]) if np.all(x == x[0]) else np.tile(x, B)
+
+
+def _merge_events(times: np.ndarray):
+    """Events of a layer's input, time-ordered per sample (ties: lower source first).
+
+    ``times`` (B, n_src, M) -> ``(t, src)`` of shape (B, E); padding has ``t = inf``.
+    """
+    B, n_src, M = times.shape
+    flat = times.reshape(B, n_src * M)
+    order = np.argsort(flat, axis=1, kind="stable")
+    t = np.take_along_axis(flat, order, axis=1)
+    keep = np.isfinite(t).any(axis=0)
+    return t[:, keep], (order // M)[:, keep]
+
+
+def _simulate_layer(pre_times: np.ndarray, layer: Layer, t_max: float, first_only: bool,
+                    max_spikes: int = MAX_SPIKES_PER_NEURON) -> LayerSpikes:
+    """Spikes of one layer given the spikes of the layer below (module docstring);
+    :class:`RunawayFiringError` when a neuron fires more than ``max_spikes`` times."""
+    ev_t, ev_src = _merge_events(pre_times)
+    B, E = ev_t.shape
+    n = layer.neurons.size
+    P = B * n
+    a, b, theta = (_constant(x, B) for x in (layer.a, layer.b, layer.theta))
+    r_lo, r_hi = np.minimum(a, b), np.maximum(a, b)
+    W0 = np.vstack([layer.weights, np.zeros((1, n))])       # row -1: padding events
+    ev_src = np.where(np.isfinite(ev_t), ev_src, -1)
+    V, I, t0 = np.zeros(P), np.zeros(P), np.zeros(P)
+    alive = np.ones(P, dtype=bool)
+    count = np.zeros(P, dtype=int)
+    rec_i, rec_m, rec_f, rec_s = [], [], [], []
+    for e in range(E + 1):                                   # loop over events
+        t_e = np.repeat(np.minimum(ev_t[:, e], t_max) if e < E else np.full(B, t_max), n)
+        cand = np.flatnonzero(alive & (I > 0.0))
+        while cand.size:                                     # spikes before event e
+            s = crossing(V[cand], I[cand], t_e[cand] - t0[cand], _take(a, cand), _take(b, cand),
+                         _take(theta, cand))
+            fired = np.isfinite(s)
+            cand, s = cand[fired], s[fired]
+            if cand.size == 0:
+                break
+            I_f = I[cand] * np.exp(-_take(a, cand) * s)
+            rec_i.append(cand)
+            rec_m.append(count[cand])
+            rec_f.append(t0[cand] + s)
+            rec_s.append(I_f - _take(b, cand) * _take(theta, cand))   # V'(f-) = I(f) - b theta
+            count[cand] += 1
+            if count[cand].max() > max_spikes:
+                k = cand[np.argmax(count[cand])]
+                raise RunawayFiringError(
+                    f"runaway firing: neuron {layer.neurons[k % n]} fired more than {max_spikes} "
+                    f"times before t={t0[k] + s[np.argmax(count[cand])]:.6g} (sample {k // n}). "
+                    "Lower the weights or raise max_spikes.")
+            V[cand], I[cand], t0[cand] = 0.0, I_f, t0[cand] + s   # reset by subtraction
+            if first_only:
+                alive[cand] = False
+                break
+        if e == E or not alive.any():
+            break
+        s = t_e - t0                                         # advance to the event, (S1)
+        V = V * np.exp(-b * s) + I * _h(s, r_lo, r_hi)
+        I = I * np.exp(-a * s)
+        t0 = t_e
+        I += W0[ev_src[:, e]].reshape(P)
+    M = max(int(count.max()), 1)
+    times = np.full((P, M), np.inf)
+    slopes = np.full((P, M), np.nan)
+    if rec_i:
+        i, m = np.concatenate(rec_i), np.concatenate(rec_m)
+        times[i, m], slopes[i, m] = np.concatenate(rec_f), np.concatenate(rec_s)
+    return LayerSpikes(times.reshape(B, n, M), slopes.reshape(B, n, M))
+
+
+def _check_inputs(inputs, K: int, t_max: float) -> np.ndarray:
+    if not np.isscalar(t_max) or not np.isfinite(t_max) or t_max <= 0:
+        raise ValueError(f"t_max must be a finite number > 0, got {t_max!r}")
+    try:
+        x = np.array(inputs, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("inputs must be a numeric array of shape (B, K) or (B, K, M0)") from None
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if x.ndim != 3 or x.shape[1] != K or x.shape[0] < 1:
+        raise ValueError(f"inputs must have shape (B, {K}) or (B, {K}, M0) with B >= 1, "
+                         f"got {np.shape(inputs)}")
+    if np.any(np.isnan(x)) or np.any(x < 0):
+        raise ValueError("input spike times must be >= 0 (inf for no spike), not nan")
+    x[x > t_max] = np.inf
+    return np.sort(x, axis=2)
+
+
+def simulate_batch(net: Network, inputs, t_max: float, *,
+                   max_spikes: int = MAX_SPIKES_PER_NEURON) -> BatchRun:
+    """Simulate a layered network on a batch of inputs, exactly.
+
+    Parameters
+    ----------
+    net : Network
+        Layered feed-forward (see :func:`layers_of`).
+    inputs : array_like, shape (B, K) or (B, K, M0)
+        Input spike times per sample and channel (``inf`` for none; times after
+        ``t_max`` are ignored).
+    t_max : float
+    max_spikes : int
+        Spikes allowed per neuron and sample; more raise :class:`RunawayFiringError`.
+
+    Returns
+    -------
+    BatchRun
+        Hidden layers complete on ``[0, t_max]``; output layer up to its first spike.
+    """
+    layers = layers_of(net)
+    x = _check_inputs(inputs, net.n_inputs, t_max)
+    out, pre = [], x
+    for ell, layer in enumerate(layers):
+        spikes = _simulate_layer(pre, layer, float(t_max), ell == len(layers) - 1, max_spikes)
+        out.append(spikes)
+        pre = spikes.times
+    return BatchRun(x, tuple(out), float(t_max))
+
+
+# --- loss -----------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class BatchLoss:
+    """First-spike cross entropy of a batch (MATH.md section 4, (C1)-(C2) of the core).
+
+    Attributes
+    ----------
+    values : ndarray, shape (B,)      loss of each sample
+    dloss_dt : ndarray, shape (B, C)  ``dloss/dt_c``; zero for silent outputs
+    times : ndarray, shape (B, C)     first spike times used (``t_max`` if silent)
+    silent : ndarray of bool, shape (B, C)
+    """
+
+    values: np.ndarray
+    dloss_dt: np.ndarray
+    times: np.ndarray
+    silent: np.ndarray
+
+
+def first_spike_loss(run: BatchRun, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
+                     tau_1: float = 1.0) -> BatchLoss:
+    """First-spike cross entropy of every sample; silent outputs count at ``t_max``.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (B,)
+    """
+    T = run.first_times
+    B, C = T.shape
+    labels = np.asarray(labels)
+    if labels.shape != (B,) or not np.issubdtype(labels.dtype, np.integer) or np.any(
+            (labels < 0) | (labels >= C)):
+        raise ValueError(f"labels must be {B} integers in 0..{C - 1}")
+    if tau_0 <= 0 or tau_1 <= 0:
+        raise ValueError("tau_0 and tau_1 must be > 0")
+    silent = ~np.isfinite(T)
+    t = np.where(silent, run.t_max, T)
+    z = -t / tau_0
+    log_norm = np.logaddexp.reduce(z, axis=1)
+    softmax = np.exp(z - log_norm[:, None])
+    rows = np.arange(B)
+    t_y = t[rows, labels]
+    values = log_norm - z[rows, labels] + gamma * np.expm1(t_y / tau_1)        # (C1)
+    dt = -softmax / tau_0
+    dt[rows, labels] += 1.0 / tau_0 + gamma * np.exp(t_y / tau_1) / tau_1      # (C2)
+    return BatchLoss(values, np.where(silent, 0.0, dt), t, silent)
+
+
+# --- gradients ------------------------------------------------------------------------
+def _pair_delays(post: np.ndarray, pre: np.ndarray):
+    """``f - p`` for post spikes (B, n, M) and pre spikes (B, n_pre, M_pre), shape
+    (B, n_pre, M_pre, n, M), and where ``p < f`` (both real)."""
+    fin_post, fin_pre = np.isfinite(post), np.isfinite(pre)
+    D = (np.where(fin_post, post, 0.0)[:, None, None, :, :]
+         - np.where(fin_pre, pre, 0.0)[:, :, :, None, None])
+    valid = fin_post[:, None, None] & fin_pre[..., None, None] & (D > 0)
+    return np.where(valid, D, 0.0), valid
+
+
+def _kernels(D, valid, layer: Layer):
+    """``h`` and ``h'`` (:mod:`fpsnn_core.kernels`) of every (pre, post) pair of
+    :func:`_pair_delays`, zero where ``p >= f``; evaluated on the valid pairs only."""
+    shape = D.shape
+    a = np.broadcast_to(layer.a[:, None], shape)[valid]
+    b = np.broadcast_to(layer.b[:, None], shape)[valid]
+    s = D[valid]
+    r_lo, r_hi = np.minimum(a, b), np.maximum(a, b)
+    e_lo, p = np.exp(-r_lo * s), phi1((r_lo - r_hi) * s)
+    h, dh = np.zeros(shape), np.zeros(shape)
+    h[valid] = s * e_lo * p
+    dh[valid] = e_lo * (1.0 - r_hi * s * p)
+    return h, dh
+
+
+def causal_cut(run: BatchRun) -> BatchRun:
+    """The run without hidden spikes that no output first spike depends on.
+
+    In a layered network a spike of layer ``l-1`` can influence layer ``l`` only through
+    spikes after it, so those at or after the last kept spike of layer ``l`` (per sample)
+    are dropped, from the top down; the padding dimension ``M`` shrinks accordingly.
+    """
+    layers = list(run.layers)
+    for ell in range(len(layers) - 2, -1, -1):
+        above = layers[ell + 1].times
+        t_last = np.where(np.isfinite(above), above, -np.inf).max(axis=(1, 2))   # (B,)
+        t, S = layers[ell].times, layers[ell].slopes
+        keep = t < t_last[:, None, None]
+        M = max(int(keep.sum(axis=2).max()), 1)
+        layers[ell] = LayerSpikes(np.where(keep, t, np.inf)[:, :, :M],
+                                  np.where(keep, S, np.nan)[:, :, :M])
+    return BatchRun(run.inputs, tuple(layers), run.t_max)
+
+
+def _own_decay(times: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``exp(-b (f_{m+1} - f_m))`` between consecutive spikes, shape (B, n, M-1); 0 at padding."""
+    ok = np.isfinite(times[:, :, 1:])
+    gap = np.where(ok, times[:, :, 1:] - np.where(ok, times[:, :, :-1], 0.0), 0.0)
+    return np.where(ok, np.exp(-b[:, None] * gap), 0.0)
+
+
+def _adjoint(layers, run: BatchRun, dloss_dt: np.ndarray) -> list[np.ndarray]:
+    """``dLoss/dW_l`` for every layer by (B2)."""
+    out = [None] * len(layers)
+    spikes = run.layers
+    lam = np.where(np.isfinite(spikes[-1].times), dloss_dt[:, :, None] / spikes[-1].slopes, 0.0)
+    for ell in range(len(layers) - 1, -1, -1):
+        layer = layers[ell]
+        pre = run.inputs if ell == 0 else spikes[ell - 1].times
+        D, valid = _pair_delays(spikes[ell].times, pre)
+        h, dh = _kernels(D, valid, layer)
+        y = h.sum(axis=2)                                         # y_ji(f), (B, n_pre, n, M)
+        out[ell] = -np.einsum("bjim,bim->ji", y, lam) * layer.mask
+        if ell == 0:
+            break
+        below = layers[ell - 1]
+        r = np.einsum("bjpim,bim,ji->bjp", dh, lam, layer.weights, optimize=True)
+        S, times = spikes[ell - 1].slopes, spikes[ell - 1].times
+        decay = _own_decay(times, below.b)
+        lam = np.zeros_like(r)
+        R = np.zeros(r.shape[:2])                                  # sum_{m>f} e^{-b(m-f)} lam_m
+        for m in range(r.shape[2] - 1, -1, -1):                    # backwards in time
+            if m < r.shape[2] - 1:
+                R = decay[:, :, m] * (lam[:, :, m + 1] + R)
+            ok = np.isfinite(times[:, :, m])
+            lam[:, :, m] = np.where(ok, (r[:, :, m] + below.theta * below.b * R)
+                                    / np.where(ok, S[:, :, m], 1.0), 0.0)
+    return out
+
+
+def _forward(layers, run: BatchRun, dloss_dt: np.ndarray) -> list[np.ndarray]:
+    """``dLoss/dW_l`` for every layer by FP (B1): the Jacobians of every layer's spikes,
+    layer after layer, then ``dLoss/dF dF/dW``."""
+    spikes = run.layers
+    jac_prev: list = []        # d(spikes of layer l-1)/dW_l' for l' < l, full shapes
+    for ell, layer in enumerate(layers):
+        pre = run.inputs if ell == 0 else spikes[ell - 1].times
+        times, S = spikes[ell].times, spikes[ell].slopes
+        D, valid = _pair_delays(times, pre)
+        h, dh = _kernels(D, valid, layer)
+        # driving terms of (B1): own weights (-dPhi/dW), then weights of lower layers
+        own = -h.sum(axis=2).transpose(0, 2, 3, 1)                 # (B, n, M, n_pre)
+        drive = []
+        if ell > 0:
+            dhw = dh * layer.weights[None, :, None, :, None]       # W_l[j,i] h'(f - p)
+            for k, J in enumerate(jac_prev):
+                if k == ell - 1:   # compact: dp_j/dW_{l-1}[q, j] only, (B, n_pre, M_pre, n_q)
+                    drive.append(np.einsum("bjpim,bjpq->bimqj", dhw, J))
+                else:
+                    drive.append(np.einsum("bjpim,bjp...->bim...", dhw, J))
+        decay = _own_decay(times, layer.b)
+        terms = [own] + drive
+        jac = [np.zeros_like(x) for x in terms]
+        ok = np.isfinite(times)
+        scale = np.where(ok, 1.0 / np.where(ok, S, 1.0), 0.0)
+        tb = layer.theta * layer.b
+        for x, J in zip(terms, jac):
+            extra = (1,) * (x.ndim - 3)
+            R = np.zeros(x.shape[:2] + x.shape[3:])
+            for m in range(x.shape[2]):                            # forward in time
+                if m > 0:
+                    R = decay[:, :, m - 1].reshape(R.shape[:2] + extra) * (J[:, :, m - 1] + R)
+                J[:, :, m] = (x[:, :, m] + tb.reshape((1, -1) + extra) * R) \
+                    * scale[:, :, m].reshape(scale.shape[:2] + extra)
+        jac_prev = jac[1:] + [jac[0]]      # lower layers (full), then this one (compact)
+    # the output layer: jac = [own compact (B, C, 1, n_pre), lower layers full ...]
+    c = dloss_dt
+    grads = [np.einsum("bc,bc...->...", c, J[:, :, 0]) for J in jac[1:]]
+    grads.append(np.einsum("bc,bcj->jc", c, jac[0][:, :, 0]))
+    return [g * layer.mask for g, layer in zip(grads, layers)]
+
+
+#: Gradient methods of :func:`loss_gradient`.
+METHODS = ("fp", "adjoint")
+
+
+def grazing_samples(net: Network, run: BatchRun, grazing_tol: float = GRAZING_TOL) -> np.ndarray:
+    """Which samples have a grazing spike (relative slope below ``grazing_tol``, as in
+    :mod:`fpsnn_core.simulate`) among the spikes of ``run``; shape (B,), bool.
+
+    Pass ``causal_cut(run)`` to look only at the spikes the loss depends on.
+    """
+    bad = np.zeros(run.inputs.shape[0], dtype=bool)
+    for spikes, layer in zip(run.layers, layers_of(net)):
+        b_theta = (layer.b * layer.theta)[None, :, None]
+        S = spikes.slopes
+        fin = np.isfinite(spikes.times)
+        low = fin & (np.where(fin, S, 1.0) <= grazing_tol * (b_theta + np.abs(
+            np.where(fin, S, 0.0) + b_theta)))
+        bad |= low.any(axis=(1, 2))
+    return bad
+
+
+def loss_gradient(net: Network, run: BatchRun, dloss_dt, method: str = "fp", *,
+                  on_grazing: str = "raise") -> np.ndarray:
+    """``sum_b dLoss_b/dW`` for ``dLoss_b/dt_c`` of each sample's output first spikes.
+
+    Parameters
+    ----------
+    run : BatchRun
+        From :func:`simulate_batch` on ``net``.
+    dloss_dt : array_like, shape (B, C)
+        Derivative of each sample's loss with respect to its output first spike times
+        (ignored where an output is silent).
+    method : {"fp", "adjoint"}
+        Forward propagation (B1) or the adjoint (B2); the same numbers.
+    on_grazing : {"raise", "skip"}
+        A sample whose loss depends on a grazing spike (singular gradient) raises
+        :class:`GrazingSpikeError`, or is left out of the sum ("skip"; such samples are
+        ``grazing_samples(net, causal_cut(run))``).
+
+    Returns
+    -------
+    ndarray, shape (K+N, N)
+        Summed over the batch; zero outside the mask.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if on_grazing not in ("raise", "skip"):
+        raise ValueError(f"on_grazing must be 'raise' or 'skip', got {on_grazing!r}")
+    layers = layers_of(net)
+    c = np.asarray(dloss_dt, dtype=float)
+    B = run.inputs.shape[0]
+    if c.shape != (B, layers[-1].neurons.size) or not np.all(np.isfinite(c)):
+        raise ValueError(f"dloss_dt must be finite with shape ({B}, {layers[-1].neurons.size})")
+    c = np.where(np.isfinite(run.first_times), c, 0.0)
+    run = causal_cut(run)
+    bad = grazing_samples(net, run) & np.any(c != 0, axis=1)
+    if bad.any():
+        if on_grazing == "raise":
+            raise GrazingSpikeError(
+                f"sample {int(np.flatnonzero(bad)[0])} depends on a spike that only grazes the "
+                "threshold: its gradient is singular there")
+        c = np.where(bad[:, None], 0.0, c)
+    grad = np.zeros((net.n_sources, net.n_neurons))
+    solve = _forward if method == "fp" else _adjoint
+    for lo in range(0, B, CHUNK):                       # bounded memory
+        part = slice(lo, lo + CHUNK)
+        sub = BatchRun(run.inputs[part], tuple(LayerSpikes(s.times[part], s.slopes[part])
+                                               for s in run.layers), run.t_max)
+        for layer, g in zip(layers, solve(layers, sub, c[part])):
+            grad[np.ix_(layer.sources, layer.neurons)] += g
+    return grad
+
+
+@dataclass(frozen=True, eq=False)
+class BatchGradient:
+    """Mean loss and mean gradient of a batch, with what the forward pass gave.
+
+    Attributes
+    ----------
+    loss : float                   mean of ``losses``
+    gradient : ndarray, shape (K+N, N)   mean ``dLoss/dW``
+    losses : ndarray, shape (B,)
+    first_times : ndarray, shape (B, C)  (``inf`` if silent)
+    spike_counts : list of ndarray, shape (B, n_l) per layer (the output counts at most 1)
+    skipped : int                  samples left out of the gradient (grazing spike)
+    """
+
+    loss: float
+    gradient: np.ndarray
+    losses: np.ndarray
+    first_times: np.ndarray
+    spike_counts: list
+    skipped: int = 0
+
+
+def loss_and_gradient(net: Network, inputs, labels, t_max: float, *, tau_0: float = 1.0,
+                      gamma: float = 0.0, tau_1: float = 1.0, method: str = "fp",
+                      on_grazing: str = "raise") -> BatchGradient:
+    """Simulate a batch, its first-spike cross entropy and the exact mean gradient
+    (:func:`simulate_batch`, :func:`first_spike_loss`, :func:`loss_gradient`)."""
+    run = simulate_batch(net, inputs, t_max)
+    loss = first_spike_loss(run, labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1)
+    B = loss.values.size
+    grad = loss_gradient(net, run, loss.dloss_dt, method, on_grazing=on_grazing) / B
+    skipped = 0
+    if on_grazing == "skip":
+        skipped = int((grazing_samples(net, causal_cut(run))
+                       & np.any(loss.dloss_dt != 0, axis=1)).sum())
+    counts = [np.isfinite(s.times).sum(axis=2) for s in run.layers]
+    return BatchGradient(float(loss.values.mean()), grad, loss.values, run.first_times, counts,
+                         skipped)

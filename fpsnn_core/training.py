@@ -1,0 +1,439 @@
+"""Training layered spiking networks with exact gradients: Adam on mini-batches.
+
+One training step (one mini-batch of ``B`` samples):
+
+1. simulate the batch and take the mean first-spike cross entropy and its exact gradient
+   ``g = dLoss/dW`` (:func:`fpsnn_core.batched.loss_and_gradient`, FP or the adjoint);
+2. Adam (Kingma & Ba 2015) with ``t`` the step count::
+
+       m <- beta_1 m + (1 - beta_1) g,    v <- beta_2 v + (1 - beta_2) g^2
+       W <- W - lr * (m / (1 - beta_1^t)) / (sqrt(v / (1 - beta_2^t)) + eps)      (A1)
+
+3. **dead-neuron recovery** ("weight bumping", as in Goeltz et al. 2021): the exact
+   gradient of a first-spike loss cannot revive a neuron that does not fire (it has no
+   spike time to differentiate). So after the Adam step every output neuron that stayed
+   silent on a sample of its own class, and every hidden neuron that fired in no sample of
+   the batch, gets ``bump`` added to all its incoming weights. Silent *wrong* outputs are
+   left alone: silence is a correct answer for them. The bump is outside the gradient and
+   acts only on silent neurons.
+
+The initial weights come from ``default_rng([seed, 0])`` and each epoch visits the training
+set in the order of ``default_rng([seed, 1, epoch])``, so a run is reproducible from its
+seed and can be stopped and resumed between any two steps (the state is a value,
+:class:`TrainState`). The learning rate is ``lr * lr_decay**epoch``. After each epoch the
+network is evaluated on the validation set; the best network by validation accuracy (ties:
+a loss lower by at least ``MIN_DELTA``) is kept, and training stops early after
+``patience`` epochs without improvement.
+
+A mini-batch can be split over worker processes (``workers > 1``): each computes the
+gradient of its part, and the parts are averaged with their sizes as weights.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from .batched import (METHODS, BatchGradient, first_spike_loss, layers_of, loss_and_gradient,
+                      simulate_batch)
+from .network import Network
+
+
+#: Early stopping: at equal validation accuracy, the loss must drop by this much to count.
+MIN_DELTA = 1e-4
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run (all plain values, JSON-ready).
+
+    Attributes
+    ----------
+    hidden : tuple of int          hidden layer sizes
+    weight_mean, weight_std : tuple of float, one per layer (hidden layers, then output)
+    tau_s, tau_n, theta, t_max : float   neuron constants and simulated interval
+    t_early, t_late, t_bias : float      input encoding (E1) of :mod:`fpsnn_core.datasets`
+    lr : float                     Adam step size
+    lr_decay : float               factor on ``lr`` after each epoch
+    batch_size : int
+    epochs : int                   at most this many epochs
+    patience : int                 early stopping: epochs without validation improvement
+    tau_0, gamma, tau_1 : float    first-spike cross entropy (C1)
+    bump : float                   dead-neuron recovery (module docstring); 0 switches it off
+    method : {"fp", "adjoint"}
+    seed : int                     initial weights and sample order
+    """
+
+    hidden: tuple = (120,)
+    weight_mean: tuple = (1.5, 2.0)
+    weight_std: tuple = (0.8, 0.1)
+    tau_s: float = 1 / 0.99
+    tau_n: float = 1.0
+    theta: float = 1.0
+    t_max: float = 3.0
+    t_early: float = 0.15
+    t_late: float = 2.0
+    t_bias: float = 0.9
+    lr: float = 0.005
+    lr_decay: float = 0.97
+    batch_size: int = 150
+    epochs: int = 100
+    patience: int = 30
+    tau_0: float = 0.2
+    gamma: float = 0.005
+    tau_1: float = 1.0
+    bump: float = 0.005
+    method: str = "fp"
+    seed: int = 0
+
+    def __post_init__(self):
+        if len(self.weight_mean) != len(self.hidden) + 1 or len(self.weight_std) != len(self.hidden) + 1:
+            raise ValueError(f"weight_mean and weight_std need {len(self.hidden) + 1} entries "
+                             "(one per layer)")
+        if any(int(h) < 1 for h in self.hidden):
+            raise ValueError(f"hidden layer sizes must be >= 1, got {self.hidden}")
+        for name in ("lr", "t_max", "tau_s", "tau_n", "theta", "tau_0", "tau_1", "lr_decay"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        if self.batch_size < 1 or self.epochs < 0 or self.patience < 1:
+            raise ValueError("batch_size and patience must be >= 1 and epochs >= 0")
+        if self.bump < 0 or self.gamma < 0:
+            raise ValueError("bump and gamma must be >= 0")
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+
+    def to_dict(self) -> dict:
+        """JSON-ready (tuples become lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> "TrainConfig":
+        """Inverse of :meth:`to_dict`; ``ValueError`` for unknown or bad fields."""
+        if not isinstance(doc, dict):
+            raise ValueError("a training configuration must be an object")
+        try:
+            return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in doc.items()})
+        except TypeError as exc:
+            raise ValueError(f"bad training configuration: {exc}") from None
+
+    def encoding_kwargs(self) -> dict:
+        """Keyword arguments of :func:`fpsnn_core.datasets.load_task` for the encoding."""
+        return {"t_early": self.t_early, "t_late": self.t_late, "t_bias": self.t_bias}
+
+
+#: Per-task settings that differ from :class:`TrainConfig`'s defaults (the Yin-Yang ones).
+TASK_DEFAULTS = {
+    "xor": {"hidden": (10,), "t_max": 2.0, "t_early": 0.0, "t_late": 1.0, "t_bias": 0.0,
+            "batch_size": 4, "lr": 0.01, "lr_decay": 1.0, "epochs": 300, "patience": 50},
+    "iris": {"hidden": (30,), "batch_size": 10, "lr": 0.02, "lr_decay": 1.0, "epochs": 150,
+             "patience": 50},
+    "yinyang": {},
+}
+
+
+def default_config(task: str, **overrides) -> TrainConfig:
+    """The configuration of ``task`` (:data:`TASK_DEFAULTS`) with ``overrides``.
+
+    With another number of hidden layers and no weight statistics given, layers after the
+    first are drawn like the output layer (an untuned default).
+    """
+    if task not in TASK_DEFAULTS:
+        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASK_DEFAULTS)}")
+    fields = {**TASK_DEFAULTS[task], **overrides}
+    depth = len(fields.get("hidden", TrainConfig.hidden)) + 1
+    for key in ("weight_mean", "weight_std"):         # other depths: repeat the last layer's
+        if key not in overrides:
+            v = tuple(fields.get(key, getattr(TrainConfig, key)))
+            fields[key] = v[:1] + v[-1:] * (depth - 1) if len(v) != depth else v
+    return TrainConfig(**fields)
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """Encoded samples: input spike times (n, K) and labels (n,); read-only copies."""
+
+    inputs: np.ndarray
+    labels: np.ndarray
+
+    def __post_init__(self):
+        inputs = np.array(self.inputs, dtype=float)
+        labels = np.array(self.labels)
+        if inputs.ndim not in (2, 3) or labels.shape != inputs.shape[:1]:
+            raise ValueError(f"inputs must be (n, K) and labels (n,), got {inputs.shape} and "
+                             f"{labels.shape}")
+        if labels.size and not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError("labels must be integers")
+        for name, arr in (("inputs", inputs), ("labels", labels)):
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+
+    def __len__(self) -> int:
+        return int(self.labels.size)
+
+
+def init_network(n_inputs: int, n_classes: int, config: TrainConfig) -> Network:
+    """The layered network ``K - hidden - C`` with weights drawn from ``config.seed``."""
+    rng = np.random.default_rng([config.seed, 0])
+    return Network.feedforward([n_inputs, *config.hidden, n_classes], rng,
+                               weight_mean=list(config.weight_mean),
+                               weight_std=list(config.weight_std),
+                               tau_s=config.tau_s, tau_n=config.tau_n, theta=config.theta)
+
+
+# --- Adam -----------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class AdamState:
+    """First and second moment estimates (shape of ``W``) and the step count ``t``."""
+
+    m: np.ndarray
+    v: np.ndarray
+    t: int = 0
+
+    @classmethod
+    def zeros(cls, shape) -> "AdamState":
+        return cls(np.zeros(shape), np.zeros(shape), 0)
+
+
+def adam_step(W: np.ndarray, grad: np.ndarray, state: AdamState, lr: float, beta_1: float = 0.9,
+              beta_2: float = 0.999, eps: float = 1e-8) -> tuple[np.ndarray, AdamState]:
+    """One Adam update (A1); returns the new weights and state (inputs unchanged)."""
+    t = state.t + 1
+    m = beta_1 * state.m + (1 - beta_1) * grad
+    v = beta_2 * state.v + (1 - beta_2) * grad ** 2
+    step = lr * (m / (1 - beta_1 ** t)) / (np.sqrt(v / (1 - beta_2 ** t)) + eps)
+    return W - step, AdamState(m, v, t)
+
+
+def bump_weights(net: Network, first_times: np.ndarray, labels: np.ndarray, hidden_counts: list,
+                 bump: float) -> np.ndarray:
+    """Weights after dead-neuron recovery (module docstring).
+
+    Parameters
+    ----------
+    first_times : ndarray, shape (B, C)   output first spikes of the batch (``inf`` if silent)
+    labels : ndarray of int, shape (B,)
+    hidden_counts : list of ndarray, shape (B, n_l)  spike counts of each hidden layer
+    """
+    W = np.array(net.weights)
+    if bump <= 0:
+        return W
+    layers = layers_of(net)
+    B, C = first_times.shape
+    label_silent = ~np.isfinite(first_times[np.arange(B), labels])           # (B,)
+    q_out = (np.bincount(labels[label_silent], minlength=C) > 0).astype(float)  # (C,)
+    dead = [(c.sum(axis=0) == 0).astype(float) for c in hidden_counts]       # (n_l,)
+    for layer, q in zip(layers, dead + [q_out]):
+        W[np.ix_(layer.sources, layer.neurons)] += bump * q[None, :] * layer.mask
+    return W
+
+
+# --- evaluation -----------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """Accuracy, loss and confusion matrix of a network on a split.
+
+    Attributes
+    ----------
+    accuracy : float
+    loss : float                     mean first-spike cross entropy (silent at ``t_max``)
+    confusion : ndarray, shape (C, C+1)  ``[true, predicted]``; the last column counts
+        samples where no output fired
+    predictions : ndarray, shape (n,)    ``-1`` where no output fired
+    first_times : ndarray, shape (n, C)  ``inf`` if silent
+    """
+
+    accuracy: float
+    loss: float
+    confusion: np.ndarray
+    predictions: np.ndarray
+    first_times: np.ndarray
+
+
+def evaluate(net: Network, split: Split, config: TrainConfig, chunk: int = 500) -> Evaluation:
+    """Forward pass over ``split`` in chunks; accuracy counts a sample right when the
+    correct output fires first (and strictly before the others)."""
+    C = len(net.layers[-1])
+    times, losses = [], []
+    for lo in range(0, len(split), chunk):
+        run = simulate_batch(net, split.inputs[lo:lo + chunk], config.t_max)
+        loss = first_spike_loss(run, split.labels[lo:lo + chunk], tau_0=config.tau_0,
+                                gamma=config.gamma, tau_1=config.tau_1)
+        times.append(run.first_times)
+        losses.append(loss.values)
+    T = np.concatenate(times)
+    pred = np.where(np.isfinite(T).any(axis=1), np.argmin(T, axis=1), -1)
+    unique = (T == T.min(axis=1, keepdims=True)).sum(axis=1) == 1
+    correct = (pred == split.labels) & unique
+    confusion = np.zeros((C, C + 1), dtype=int)
+    np.add.at(confusion, (split.labels, np.where(pred < 0, C, pred)), 1)
+    return Evaluation(float(correct.mean()), float(np.concatenate(losses).mean()), confusion,
+                      pred, T)
+
+
+# --- the training state and one step --------------------------------------------------
+@dataclass(frozen=True)
+class EpochMetrics:
+    """Metrics of one epoch (train: running means during the epoch); ``skipped`` counts
+    training samples left out of the gradient because their loss depended on a grazing
+    spike (its gradient is singular)."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+    skipped: int = 0
+
+
+_NO_RUNNING = (0.0, 0, 0, 0.0, 0)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainState:
+    """Everything needed to continue training (a value; steps return a new one).
+
+    ``epoch`` counts completed epochs and ``batch`` the mini-batches done in the
+    current one; ``running`` holds (loss sum, correct, samples, seconds, skipped samples)
+    of that epoch.
+    """
+
+    network: Network
+    adam: AdamState
+    config: TrainConfig
+    epoch: int = 0
+    batch: int = 0
+    running: tuple = (0.0, 0, 0, 0.0, 0)
+    history: tuple = ()
+    best: Network | None = None
+    best_epoch: int = 0
+    best_key: tuple = (-1.0, -np.inf)
+    stopped: bool = False
+
+    @property
+    def done(self) -> bool:
+        """Stopped early, or all epochs done."""
+        return self.stopped or self.epoch >= self.config.epochs
+
+
+def start(n_inputs: int, n_classes: int, config: TrainConfig) -> TrainState:
+    """The state before the first step."""
+    net = init_network(n_inputs, n_classes, config)
+    return TrainState(net, AdamState.zeros(net.weights.shape), config, best=net)
+
+
+def _part_gradient(args) -> BatchGradient:
+    net, inputs, labels, config = args
+    return loss_and_gradient(net, inputs, labels, config.t_max, tau_0=config.tau_0,
+                             gamma=config.gamma, tau_1=config.tau_1, method=config.method,
+                             on_grazing="skip")
+
+
+def batch_gradient(net: Network, inputs, labels, config: TrainConfig,
+                   pool: Executor | None = None) -> BatchGradient:
+    """Loss and exact gradient of one mini-batch (samples whose loss depends on a grazing
+    spike are left out of the gradient and counted), split in two halves over ``pool``'s
+    workers when a pool is given."""
+    if pool is None or len(labels) < 2:
+        return _part_gradient((net, inputs, labels, config))
+    halves = np.array_split(np.arange(len(labels)), 2)
+    parts = list(pool.map(_part_gradient, [(net, inputs[h], labels[h], config) for h in halves]))
+    w = np.array([h.size for h in halves], dtype=float) / len(labels)
+    return BatchGradient(float(sum(wi * p.loss for wi, p in zip(w, parts))),
+                         sum(wi * p.gradient for wi, p in zip(w, parts)),
+                         np.concatenate([p.losses for p in parts]),
+                         np.concatenate([p.first_times for p in parts]),
+                         [np.concatenate(c) for c in zip(*[p.spike_counts for p in parts])],
+                         sum(p.skipped for p in parts))
+
+
+def _order(config: TrainConfig, epoch: int, n: int) -> np.ndarray:
+    return np.random.default_rng([config.seed, 1, epoch]).permutation(n)
+
+
+def step(state: TrainState, train: Split, pool: Executor | None = None) -> TrainState:
+    """One mini-batch: exact gradient, Adam (A1), dead-neuron recovery."""
+    cfg, net = state.config, state.network
+    idx = _order(cfg, state.epoch, len(train))[state.batch * cfg.batch_size:
+                                              (state.batch + 1) * cfg.batch_size]
+    t0 = time.perf_counter()
+    g = batch_gradient(net, train.inputs[idx], train.labels[idx], cfg, pool)
+    lr = cfg.lr * cfg.lr_decay ** state.epoch
+    W, adam = adam_step(np.array(net.weights), g.gradient, state.adam, lr)
+    y, T = train.labels[idx], g.first_times
+    W = bump_weights(net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump)
+    right = (np.argmin(T, axis=1) == y) & np.isfinite(T[np.arange(y.size), y]) & (
+        (T == T.min(axis=1, keepdims=True)).sum(axis=1) == 1)
+    ls, nc, ns, sec, skipped = state.running
+    running = (ls + g.loss * y.size, nc + int(right.sum()), ns + y.size,
+               sec + time.perf_counter() - t0, skipped + g.skipped)
+    return replace(state, network=net.with_weights(W), adam=adam, batch=state.batch + 1,
+                   running=running)
+
+
+def end_epoch(state: TrainState, validation: Split) -> TrainState:
+    """Close an epoch: evaluate on ``validation``, keep the best network, early stopping."""
+    t0 = time.perf_counter()
+    ev = evaluate(state.network, validation, state.config)
+    ls, nc, ns, sec, skipped = state.running
+    epoch = state.epoch + 1
+    metrics = EpochMetrics(epoch, ls / max(ns, 1), nc / max(ns, 1), ev.loss, ev.accuracy,
+                           sec + time.perf_counter() - t0, skipped)
+    key = (ev.accuracy, -ev.loss)
+    best_acc, best_neg_loss = state.best_key
+    better = ev.accuracy > best_acc or (ev.accuracy == best_acc
+                                        and -ev.loss > best_neg_loss + MIN_DELTA)
+    best, best_epoch = (state.network, epoch) if better else (state.best, state.best_epoch)
+    stopped = epoch - best_epoch >= state.config.patience
+    return replace(state, epoch=epoch, batch=0, running=_NO_RUNNING,
+                   history=state.history + (metrics,), best=best, best_epoch=best_epoch,
+                   best_key=key if better else state.best_key, stopped=stopped)
+
+
+def advance(state: TrainState, train: Split, validation: Split, n_batches: int,
+            pool: Executor | None = None) -> TrainState:
+    """Up to ``n_batches`` steps, closing epochs as they complete; stops when done."""
+    per_epoch = -(-len(train) // state.config.batch_size)
+    for _ in range(n_batches):
+        if state.done:
+            break
+        state = step(state, train, pool)
+        if state.batch >= per_epoch:
+            state = end_epoch(state, validation)
+    return state
+
+
+def train(train_split: Split, validation: Split, n_classes: int, config: TrainConfig, *,
+          workers: int = 1, on_batch: Callable | None = None,
+          on_epoch: Callable | None = None) -> TrainState:
+    """Train from scratch until ``config.epochs`` or early stopping.
+
+    Parameters
+    ----------
+    workers : int
+        Processes over which each mini-batch is split (1: in this process).
+    on_batch : callable(state, per_epoch), optional
+        Called after every mini-batch (progress bars).
+    on_epoch : callable(state), optional
+        Called after every epoch with the state (``state.history[-1]`` is the epoch).
+    """
+    state = start(train_split.inputs.shape[1], n_classes, config)
+    per_epoch = -(-len(train_split) // config.batch_size)
+    pool = ProcessPoolExecutor(workers) if workers > 1 else None
+    try:
+        while not state.done:
+            state = step(state, train_split, pool)
+            if on_batch is not None:
+                on_batch(state, per_epoch)
+            if state.batch >= per_epoch:
+                state = end_epoch(state, validation)
+                if on_epoch is not None:
+                    on_epoch(state)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return state

@@ -1,0 +1,178 @@
+"""The batched fast path against the general core: spike times, losses and gradients."""
+
+import numpy as np
+import pytest
+
+import fpsnn_core as fp
+from fpsnn_core import batched as bt
+
+TOL = 1e-10
+
+
+def _yinyang_regime(rng, n_hidden=12):
+    """5-n-3 network in the Yin-Yang training regime: hidden neurons fire several times."""
+    net = fp.Network.feedforward([5, n_hidden, 3], rng, weight_mean=[1.5, 2.0],
+                                 weight_std=[0.8, 0.1], tau_s=1 / 0.99, tau_n=1.0, theta=1.0)
+    x = np.concatenate([rng.uniform(0.15, 2.0, (6, 4)), np.full((6, 1), 0.9)], axis=1)
+    return net, x, 2.0
+
+
+def _deep(rng):
+    """4-6-5-3 network with two input spikes per channel (one channel with only one),
+    constants that differ between the neurons of the first layer, an equal-time-constant
+    output layer (a == b), and hidden neurons firing many times."""
+    tau_s = np.r_[np.linspace(0.4, 0.6, 6), [0.5] * 5, [1.0] * 3]
+    theta = np.r_[np.linspace(0.8, 1.2, 6), [1.0] * 8]
+    net = fp.Network.feedforward([4, 6, 5, 3], rng, weight_mean=[2.0, 1.0, 1.0],
+                                 weight_std=[0.6, 0.5, 0.5], tau_s=tau_s, tau_n=1.0, theta=theta)
+    x = rng.uniform(0.0, 1.5, (5, 4, 2))
+    x[0, 1, 1] = np.inf
+    return net, x, 4.0
+
+
+def _core_reference(net, x, labels, t_max):
+    """Per sample with the general core: sims, first-spike losses, summed FP and adjoint
+    gradients."""
+    x = np.asarray(x, float).reshape(x.shape[0], x.shape[1], -1)
+    outputs = list(net.layers[-1])
+    sims, losses = [], []
+    g_fp, g_adj = np.zeros(net.weights.shape), np.zeros(net.weights.shape)
+    for xb, label in zip(x, labels):
+        sim = fp.simulate(net, [row[np.isfinite(row)] for row in xb], t_max)
+        loss = fp.first_spike_cross_entropy(sim, outputs, int(label), tau_0=0.3, gamma=0.1,
+                                            tau_1=1.5, silent_time=t_max)
+        g_fp += fp.fp_gradient(net, sim, loss.dloss_dtimes)
+        g_adj += fp.adjoint_gradient(net, sim, loss.dloss_dtimes)
+        sims.append(sim)
+        losses.append(loss)
+    return sims, losses, g_fp, g_adj
+
+
+def _yinyang_full_size(rng):
+    return _yinyang_regime(rng, n_hidden=120)
+
+
+@pytest.mark.parametrize("build", [_yinyang_regime, _yinyang_full_size, _deep])
+def test_fast_path_agrees_with_the_core(build):
+    rng = np.random.default_rng(11)
+    net, x, t_max = build(rng)
+    labels = rng.integers(0, 3, x.shape[0])
+    sims, losses, g_fp, g_adj = _core_reference(net, x, labels, t_max)
+    run = bt.simulate_batch(net, x, t_max)
+    hidden = [n for layer in net.layers[:-1] for n in layer]
+    counts = np.concatenate([np.isfinite(s.times).sum(axis=2) for s in run.layers[:-1]], axis=1)
+    assert counts.max() >= 3, "the test must cover neurons that fire several times"
+    for b, sim in enumerate(sims):
+        core_counts = sim.spike_counts(net.n_neurons)[hidden]
+        assert np.array_equal(counts[b], core_counts)
+        bt_times = np.concatenate([s.times[b].reshape(-1) for s in run.layers[:-1]])
+        core_times = np.concatenate([
+            np.pad(sim.spikes_of(i), (0, run.layers[k].times.shape[2] - core_counts[j]),
+                   constant_values=np.inf)
+            for j, (k, i) in enumerate((k, i) for k, layer in enumerate(net.layers[:-1])
+                                       for i in layer)])
+        fin = np.isfinite(core_times)
+        assert np.array_equal(fin, np.isfinite(bt_times))
+        assert np.max(np.abs(bt_times[fin] - core_times[fin]), initial=0) < TOL
+        first = sim.first_spikes(list(net.layers[-1]))
+        core_first = np.where(first >= 0, sim.spike_times[np.maximum(first, 0)], np.inf)
+        assert np.array_equal(np.isfinite(core_first), np.isfinite(run.first_times[b]))
+        ok = np.isfinite(core_first)
+        assert np.all(np.abs(run.first_times[b][ok] - core_first[ok]) < TOL)
+    loss = bt.first_spike_loss(run, labels, tau_0=0.3, gamma=0.1, tau_1=1.5)
+    assert np.allclose(loss.values, [lv.value for lv in losses], rtol=0, atol=TOL)
+    scale = max(1.0, np.abs(g_fp).max())
+    assert np.abs(g_fp - g_adj).max() < TOL * scale           # the core's two methods
+    for method in bt.METHODS:
+        grad = bt.loss_gradient(net, run, loss.dloss_dt, method)
+        assert np.abs(grad - g_fp).max() < TOL * scale, method
+        assert np.all(grad[~net.mask] == 0)
+    assert np.abs(g_fp).max() > 1e-3                          # a real, non-zero gradient
+
+
+def test_silent_outputs_use_t_max_and_pass_no_gradient():
+    rng = np.random.default_rng(5)
+    net = fp.Network.feedforward([3, 6, 3], rng, weight_mean=[2.5, 1.5], weight_std=[0.5, 0.3],
+                                 tau_s=0.5, tau_n=1.0, theta=1.0)
+    W = np.array(net.weights)
+    W[3:9, 6 + 2] = -0.5                                      # output 2 never fires
+    net = net.with_weights(W)
+    x = rng.uniform(0.0, 1.0, (4, 3))
+    labels = np.array([2, 0, 1, 2])
+    run = bt.simulate_batch(net, x, 3.0)
+    assert np.all(np.isinf(run.first_times[:, 2])) and np.all(np.isfinite(run.first_times[:, :2]))
+    loss = bt.first_spike_loss(run, labels, tau_0=0.3, gamma=0.1, tau_1=1.5)
+    assert np.all(loss.silent[:, 2]) and np.all(loss.dloss_dt[:, 2] == 0)
+    _, core, g_fp, _ = _core_reference(net, x, labels, 3.0)
+    assert np.allclose(loss.values, [lv.value for lv in core], rtol=0, atol=TOL)
+    grad = bt.loss_gradient(net, run, loss.dloss_dt, "adjoint")
+    assert np.abs(grad - g_fp).max() < TOL
+    assert np.all(grad[:, 8] == 0)                            # nothing flows into output 2
+    assert run.predictions().tolist() == np.argmin(run.first_times, axis=1).tolist()
+
+
+def test_crossing_matches_the_closed_form_of_tau_n_equal_two_tau_s():
+    """For tau_n = 2 tau_s, V(s) = A x^2 + B x with x = exp(-b s): a quadratic (MATH.md)."""
+    rng = np.random.default_rng(2)
+    a, b, theta = 2.0, 1.0, 1.0
+    V0 = rng.uniform(-0.5, 0.9, 200)
+    I0 = rng.uniform(0.5, 6.0, 200)
+    s = bt.crossing(V0, I0, np.full(200, 50.0), np.full(200, a), np.full(200, b),
+                    np.full(200, theta))
+    # V(s) = V0 x + I0 (x - x^2) / (a - b) with x = exp(-b s), since exp(-a s) = x^2
+    A, B = -I0 / (a - b), V0 + I0 / (a - b)
+    disc = B * B + 4 * A * theta                               # A x^2 + B x - theta = 0
+    with np.errstate(invalid="ignore"):
+        x = (-B - np.sqrt(disc)) / (2 * A)             # A < 0: the larger root, first in time
+    fires = (disc >= 0) & (x > 0) & (x < 1)
+    assert np.array_equal(np.isfinite(s), fires)
+    assert np.allclose(s[fires], -np.log(x[fires]) / b, rtol=1e-12, atol=1e-13)
+    assert 20 < fires.sum() < 200
+
+
+def test_errors_are_clear():
+    rng = np.random.default_rng(0)
+    recurrent = fp.Network(rng.normal(1, 0.5, (2 + 3, 3)) * (1 - np.vstack(
+        [np.zeros((2, 3)), np.eye(3)])), 2)
+    with pytest.raises(ValueError, match="layered"):
+        bt.simulate_batch(recurrent, np.zeros((1, 2)), 1.0)
+    net = fp.Network.feedforward([2, 3, 2], rng)
+    for bad in (np.zeros((1, 3)), -np.ones((1, 2)), [[np.nan, 0.0]], "x"):
+        with pytest.raises(ValueError):
+            bt.simulate_batch(net, bad, 1.0)
+    with pytest.raises(ValueError):
+        bt.simulate_batch(net, np.zeros((1, 2)), 0.0)
+    run = bt.simulate_batch(net, np.zeros((2, 2)), 3.0)
+    with pytest.raises(ValueError):
+        bt.first_spike_loss(run, [0, 2])
+    with pytest.raises(ValueError):
+        bt.loss_gradient(net, run, np.zeros((2, 2)), method="bptt")
+    with pytest.raises(ValueError):
+        bt.loss_gradient(net, run, np.zeros((3, 2)))
+
+
+def test_runaway_firing_raises():
+    rng = np.random.default_rng(0)
+    net = fp.Network.feedforward([2, 3, 2], rng, weight_mean=[40.0, 1.0], weight_std=[1.0, 0.1])
+    with pytest.raises(fp.RunawayFiringError, match="fired more than 5 times"):
+        bt.simulate_batch(net, np.zeros((2, 2)), 3.0, max_spikes=5)
+
+
+def test_grazing_spike_raises_or_is_skipped():
+    """Output 0 peaks a hair above theta (slope ~ 0 at its crossing): its gradient is
+    singular. The core flags it too."""
+    a, b = 2.0, 1.0
+    s_peak = np.log(a / b) / (a - b)
+    h_peak = (np.exp(-b * s_peak) - np.exp(-a * s_peak)) / (a - b)
+    W = np.array([[(1 + 1e-13) / h_peak, 2.0 / h_peak], [0.0, 0.0], [0.0, 0.0]])
+    net = fp.Network(W, 1, tau_s=1 / a, tau_n=1 / b, theta=1.0, mask=W != 0, layers=((0, 1),))
+    x = np.array([[0.0], [0.5]])
+    assert fp.simulate(net, [[0.0]], 4.0).grazing.size == 1
+    run = bt.simulate_batch(net, x, 4.0)
+    assert np.all(np.isfinite(run.first_times))
+    assert bt.grazing_samples(net, run).tolist() == [True, True]
+    loss = bt.first_spike_loss(run, [1, 1])
+    with pytest.raises(fp.GrazingSpikeError):
+        bt.loss_gradient(net, run, loss.dloss_dt)
+    g = bt.loss_and_gradient(net, x[:1], [1], 4.0, on_grazing="skip")
+    assert g.skipped == 1 and np.all(g.gradient == 0)

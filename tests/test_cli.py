@@ -1,0 +1,98 @@
+"""The command line end to end, on tiny runs (subprocesses)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import fpsnn_core as fp
+from fpsnn_core import datasets as ds
+from fpsnn_core import training as tr
+from fpsnn_core.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "fpsnn_core", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_train_then_evaluate_yinyang(tmp_path):
+    out = tmp_path / "net.json"
+    res = _run("train", "--task", "yinyang", "--seed", "3", "--out", str(out), "--epochs", "2",
+               "--hidden", "10", "--train-size", "150", "--batch-size", "50")
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.strip().splitlines()
+    assert sum(line.startswith("epoch ") for line in lines) == 2          # per-epoch metrics
+    assert re.fullmatch(r"test accuracy: [01]\.\d{4}", lines[-1])
+    assert "epoch 2/2 [" in res.stderr and "100%" in res.stderr           # progress bar
+    nf = fp.load(out)
+    assert nf.network.n_inputs == 5 and [len(l) for l in nf.network.layers] == [10, 3]
+    assert nf.t_max == tr.default_config("yinyang").t_max and nf.meta["task"] == "yinyang"
+    enc = ds.Encoding.from_dict(nf.meta["encoding"])
+    assert (enc.t_early, enc.t_late, enc.t_bias) == (0.15, 2.0, 0.9)
+    assert len(nf.meta["history"]) == 2
+
+    # the standard test set: the printed accuracy is the library's
+    res = _run("evaluate", str(out), "--task", "yinyang")
+    assert res.returncode == 0, res.stderr
+    last = res.stdout.strip().splitlines()[-1]
+    task = ds.load_task("yinyang")
+    cfg = tr.TrainConfig.from_dict(nf.meta["config"])
+    ev = tr.evaluate(nf.network, tr.Split(enc.encode(task.test.values), task.test.labels), cfg)
+    assert last == f"test accuracy: {ev.accuracy:.4f}"
+    assert float(nf.meta["test_accuracy"]) == ev.accuracy
+    assert "confusion matrix" in res.stdout
+
+    # a fresh test set from another seed
+    res = _run("evaluate", str(out), "--task", "yinyang", "--seed", "7", "--size", "200")
+    assert res.returncode == 0, res.stderr
+    fresh = ds.yinyang(200, 7)
+    ev = tr.evaluate(nf.network, tr.Split(enc.encode(fresh.values), fresh.labels), cfg)
+    assert res.stdout.strip().splitlines()[-1] == f"test accuracy: {ev.accuracy:.4f}"
+    assert "seed 7, 200 samples" in res.stdout
+
+
+def test_train_xor_quiet_and_adjoint(tmp_path):
+    out = tmp_path / "xor.json"
+    res = _run("train", "--task", "xor", "--seed", "0", "--out", str(out), "--epochs", "3",
+               "--method", "adjoint", "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == ""
+    assert fp.load(out).meta["config"]["method"] == "adjoint"
+    res = _run("evaluate", str(out), "--task", "xor")
+    assert re.fullmatch(r"test accuracy: [01]\.\d{4}", res.stdout.strip().splitlines()[-1])
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
+    res = _run("evaluate", str(tmp_path / "missing.json"), "--task", "yinyang")
+    assert res.returncode == 2 and res.stderr.startswith("error:")
+    assert "Traceback" not in res.stderr
+
+    def fails(*args):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:          # argparse rejects unknown choices itself
+            code = exc.code
+        return code, capsys.readouterr().err
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    code, err = fails("evaluate", str(bad), "--task", "iris")
+    assert code == 2 and "not valid JSON" in err
+    code, err = fails("train", "--task", "iris", "--out", str(tmp_path / "x.json"), "--lr", "-1")
+    assert code == 2 and err.startswith("error: lr must be > 0")
+    code, err = fails("train", "--task", "mnist", "--out", "x.json")
+    assert code == 2 and "invalid choice" in err
+    # a network trained on one task cannot be evaluated on another
+    net = fp.Network.feedforward([3, 2, 2], np.random.default_rng(0))
+    other = tmp_path / "other.json"
+    fp.save(other, net, t_max=2.0, meta={"task": "xor", "encoding": ds.Encoding(
+        [0, 0], [1, 1]).to_dict()})
+    code, err = fails("evaluate", str(other), "--task", "yinyang")
+    assert code == 2 and "trained on task 'xor'" in err
+    code, err = fails("evaluate", str(other), "--task", "xor", "--size", "10")
+    assert code == 2 and "--size applies to yinyang only" in err
