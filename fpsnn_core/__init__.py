@@ -20,6 +20,10 @@ Modules, one concept each:
 - :mod:`~fpsnn_core.surrogate`    surrogate spike derivatives (fast sigmoid, sigmoid, arctan, triangle, straight-through)
 - :mod:`~fpsnn_core.bptt`         BPTT with a surrogate; credit over time of one synapse
 - :mod:`~fpsnn_core.io`           JSON files
+- :mod:`~fpsnn_core.datasets`     XOR, Iris, Yin-Yang and their spike-time encoding
+- :mod:`~fpsnn_core.batched`      batched simulation and exact gradients of layered networks
+- :mod:`~fpsnn_core.training`     Adam, mini-batches, early stopping, evaluation
+- :mod:`~fpsnn_core.cli`          python -m fpsnn_core train / evaluate
 """
 
 from .bptt import BPTTResult, bptt_gradient, bptt_gradients, fp_credit, surrogate_credit

@@ -43,6 +43,11 @@ earlier spikes ``m`` (J3: ``-theta b exp(-b (f - m))``). With ``S_f = L_ff`` the
   of layer ``l+1`` after ``f`` that receive it.
 
 Both give the numbers of the core (tests compare to 1e-10).
+
+As in the core, a neuron firing more than ``max_spikes`` times in a sample raises
+:class:`RunawayFiringError`, and a spike that only grazes the threshold (relative slope
+below ``GRAZING_TOL``) makes its gradient singular: :func:`loss_gradient` raises
+:class:`GrazingSpikeError`, or leaves such samples out and lets the caller count them.
 """
 
 from __future__ import annotations

@@ -20,8 +20,6 @@ import argparse
 import sys
 import time
 
-import numpy as np
-
 from . import datasets
 from .errors import FPSNNError
 from .io import load, save

@@ -91,7 +91,8 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if len(self.weight_mean) != len(self.hidden) + 1 or len(self.weight_std) != len(self.hidden) + 1:
+        depth = len(self.hidden) + 1
+        if len(self.weight_mean) != depth or len(self.weight_std) != depth:
             raise ValueError(f"weight_mean and weight_std need {len(self.hidden) + 1} entries "
                              "(one per layer)")
         if any(int(h) < 1 for h in self.hidden):
@@ -128,7 +129,7 @@ class TrainConfig:
 #: Per-task settings that differ from :class:`TrainConfig`'s defaults (the Yin-Yang ones).
 TASK_DEFAULTS = {
     "xor": {"hidden": (10,), "t_max": 2.0, "t_early": 0.0, "t_late": 1.0, "t_bias": 0.0,
-            "batch_size": 4, "lr": 0.01, "lr_decay": 1.0, "epochs": 300, "patience": 50},
+            "batch_size": 4, "lr": 0.01, "lr_decay": 1.0, "epochs": 300, "patience": 300},
     "iris": {"hidden": (30,), "batch_size": 10, "lr": 0.02, "lr_decay": 1.0, "epochs": 150,
              "patience": 50},
     "yinyang": {},
@@ -253,6 +254,19 @@ class Evaluation:
     first_times: np.ndarray
 
 
+def correct_first(first_times: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Whether the correct output fired, and strictly before every other; shape (B,).
+
+    Parameters
+    ----------
+    first_times : ndarray, shape (B, C)  (``inf`` if silent)
+    labels : ndarray of int, shape (B,)
+    """
+    T = first_times
+    t_y = T[np.arange(labels.size), labels]
+    return np.isfinite(t_y) & ((T <= t_y[:, None]).sum(axis=1) == 1)
+
+
 def evaluate(net: Network, split: Split, config: TrainConfig, chunk: int = 500) -> Evaluation:
     """Forward pass over ``split`` in chunks; accuracy counts a sample right when the
     correct output fires first (and strictly before the others)."""
@@ -266,8 +280,7 @@ def evaluate(net: Network, split: Split, config: TrainConfig, chunk: int = 500) 
         losses.append(loss.values)
     T = np.concatenate(times)
     pred = np.where(np.isfinite(T).any(axis=1), np.argmin(T, axis=1), -1)
-    unique = (T == T.min(axis=1, keepdims=True)).sum(axis=1) == 1
-    correct = (pred == split.labels) & unique
+    correct = correct_first(T, split.labels)
     confusion = np.zeros((C, C + 1), dtype=int)
     np.add.at(confusion, (split.labels, np.where(pred < 0, C, pred)), 1)
     return Evaluation(float(correct.mean()), float(np.concatenate(losses).mean()), confusion,
@@ -307,7 +320,7 @@ class TrainState:
     config: TrainConfig
     epoch: int = 0
     batch: int = 0
-    running: tuple = (0.0, 0, 0, 0.0, 0)
+    running: tuple = _NO_RUNNING
     history: tuple = ()
     best: Network | None = None
     best_epoch: int = 0
@@ -366,8 +379,7 @@ def step(state: TrainState, train: Split, pool: Executor | None = None) -> Train
     W, adam = adam_step(np.array(net.weights), g.gradient, state.adam, lr)
     y, T = train.labels[idx], g.first_times
     W = bump_weights(net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump)
-    right = (np.argmin(T, axis=1) == y) & np.isfinite(T[np.arange(y.size), y]) & (
-        (T == T.min(axis=1, keepdims=True)).sum(axis=1) == 1)
+    right = correct_first(T, y)
     ls, nc, ns, sec, skipped = state.running
     running = (ls + g.loss * y.size, nc + int(right.sum()), ns + y.size,
                sec + time.perf_counter() - t0, skipped + g.skipped)

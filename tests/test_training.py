@@ -55,7 +55,6 @@ def test_bump_weights_revives_silent_neurons():
 
 
 def test_evaluate_counts_and_confusion():
-    rng = np.random.default_rng(3)
     train, _, cfg = _yinyang(n_train=60)
     net = tr.init_network(5, 3, cfg)
     ev = tr.evaluate(net, train, cfg, chunk=25)
@@ -79,7 +78,8 @@ def test_short_training_run_learns_yinyang():
     assert len(state.history) == 6
     assert state.history[-1].train_loss < state.history[0].train_loss - 0.05
     assert after.loss < before.loss - 0.01
-    assert after.accuracy > 0.6 > before.accuracy + 0.2, (before.accuracy, after.accuracy)  # chance 1/3
+    # chance is 1/3; the initial network is at about 1/4
+    assert after.accuracy > 0.6 > before.accuracy + 0.2, (before.accuracy, after.accuracy)
 
 
 def test_runs_are_reproducible_resumable_and_seeded():

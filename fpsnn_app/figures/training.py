@@ -33,15 +33,22 @@ def curves_figure(epochs, train_loss, val_loss, train_acc, val_acc, height: int 
     for col, (train, val) in enumerate(((train_loss, val_loss), (train_acc, val_acc)), start=1):
         for name, y, dash, symbol in (("train", train, "solid", "circle"),
                                       ("validation", val, "dash", "square")):
+            color = style.BLUE if name == "train" else style.ORANGE
             fig.add_trace(go.Scatter(x=list(epochs), y=list(y), name=name, legendgroup=name,
                                      showlegend=col == 1, mode="lines+markers",
-                                     line=dict(color=style.BLUE if name == "train" else style.ORANGE,
-                                               dash=dash, width=style.LINE_WIDTH),
+                                     line=dict(color=color, dash=dash, width=style.LINE_WIDTH),
                                      marker=dict(symbol=symbol, size=7)), row=1, col=col)
     fig.update_xaxes(title_text="epoch", rangemode="tozero")
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
-    return style.finish(fig, height)
+    return _legend_above_titles(style.finish(fig, height))
+
+
+def _legend_above_titles(fig: go.Figure) -> go.Figure:
+    """Room for the legend above the subplot titles."""
+    fig.update_layout(legend=dict(y=0.99, yanchor="top", yref="container"),
+                      margin=dict(t=85))
+    return fig
 
 
 def regions_figure(grid: np.ndarray, predicted: np.ndarray, points: np.ndarray, labels: np.ndarray,
@@ -71,7 +78,8 @@ def regions_figure(grid: np.ndarray, predicted: np.ndarray, points: np.ndarray, 
         sel = labels == c
         fig.add_trace(go.Scatter(
             x=points[sel, 0], y=points[sel, 1], mode="markers", name=str(name),
-            marker=dict(color=class_color(c), symbol=SYMBOLS[c % len(SYMBOLS)], size=7,
+            marker=dict(color=class_color(c), symbol=SYMBOLS[c % len(SYMBOLS)],
+                        size=7 if len(labels) > 50 else 16,
                         line=dict(width=0.8, color="rgba(0,0,0,0.6)")),
             hovertemplate=f"class {name}<br>x=%{{x:.2f}} y=%{{y:.2f}}<extra></extra>"))
     fig.update_xaxes(title_text=axis_names[0], range=[grid[0], grid[-1]], constrain="domain")
@@ -116,7 +124,7 @@ def first_spike_figure(first_times: np.ndarray, labels: np.ndarray, class_names,
     fig.update_xaxes(tickvals=np.r_[ticks, t_max + width],
                      ticktext=[f"{v:g}" for v in ticks] + ["silent"], row=C, col=1)
     fig.update_xaxes(title_text="first spike time of the output", row=C, col=1)
-    return style.finish(fig, height)
+    return _legend_above_titles(style.finish(fig, height))
 
 
 def confusion_figure(confusion: np.ndarray, class_names, height: int = 380) -> go.Figure:
