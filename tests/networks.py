@@ -1,6 +1,8 @@
-"""Random test networks in which every neuron fires several times."""
+"""Random test networks: hand-tuned ones in which every neuron fires several times, and a
+hypothesis strategy over small random networks."""
 
 import numpy as np
+from hypothesis import strategies as st
 
 import fpsnn_core as fp
 
@@ -27,3 +29,23 @@ def random_layered(rng, sizes=(3, 4, 3, 2), tau_s=0.5, tau_n=1.0, theta=1.0, t_m
 def case(kind, seed, **kw):
     rng = np.random.default_rng(seed)
     return (random_recurrent if kind == "recurrent" else random_layered)(rng, **kw)
+
+
+@st.composite
+def small_networks(draw):
+    """Small random networks (1-3 inputs, 1-5 neurons, random mask without self-loops,
+    random or per-neuron time constants); returns (net, inputs, t_max, rng)."""
+    K = draw(st.integers(1, 3))
+    N = draw(st.integers(1, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    drive = draw(st.floats(1.5, 4.0))
+    tau_s = draw(st.sampled_from([0.5, 1.0, 2.0, None]))
+    tau_s = rng.uniform(0.3, 2.0, N) if tau_s is None else tau_s
+    W = rng.normal(0.0, 0.6, (K + N, N))
+    W[:K] += drive * rng.uniform(0.5, 1.0, (K, N))
+    mask = rng.uniform(size=W.shape) < 0.8
+    mask[K + np.arange(N), np.arange(N)] = False
+    W[~mask] = 0.0
+    net = fp.Network(W, K, tau_s=tau_s, tau_n=1.0, theta=rng.uniform(0.8, 1.2, N), mask=mask)
+    inputs = [np.sort(rng.uniform(0, 1.5, rng.integers(0, 4))) for _ in range(K)]
+    return net, inputs, 3.0, rng

@@ -4,12 +4,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
 
 import fpsnn_core as fp
 from fpsnn_core.eventprop import adjoint_traces, eventprop, eventprop_gradient
 from fpsnn_core.gradients import adjoint_solve
-from networks import random_recurrent
+from networks import random_recurrent, small_networks
 
 N = 4
 
@@ -193,29 +193,11 @@ def test_bad_loss_derivatives_are_refused():
         adjoint_traces(net, sim, np.ones(sim.n_spikes), [0.0, np.inf])
 
 
-@st.composite
-def small_networks(draw):
-    K = draw(st.integers(1, 3))
-    n = draw(st.integers(1, 5))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    drive = draw(st.floats(1.5, 4.0))
-    tau_s = draw(st.sampled_from([0.5, 1.0, 2.0, None]))
-    tau_s = rng.uniform(0.3, 2.0, n) if tau_s is None else tau_s
-    W = rng.normal(0.0, 0.6, (K + n, n))
-    W[:K] += drive * rng.uniform(0.5, 1.0, (K, n))
-    mask = rng.uniform(size=W.shape) < 0.8
-    mask[K + np.arange(n), np.arange(n)] = False
-    W[~mask] = 0.0
-    net = fp.Network(W, K, tau_s=tau_s, tau_n=1.0, theta=rng.uniform(0.8, 1.2, n), mask=mask)
-    inputs = [np.sort(rng.uniform(0, 1.5, rng.integers(0, 4))) for _ in range(K)]
-    return net, inputs, rng
-
-
 @given(small_networks())
 def test_eventprop_equals_adjoint_on_random_small_networks(case):
-    net, inputs, rng = case
+    net, inputs, t_max, rng = case
     try:
-        sim = fp.simulate(net, inputs, 3.0, max_spikes=300)
+        sim = fp.simulate(net, inputs, t_max, max_spikes=300)
     except fp.RunawayFiringError:
         assume(False)
     assume(sim.n_spikes > 0)

@@ -2,29 +2,11 @@
 
 import numpy as np
 import scipy.sparse as sp
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
 
 import fpsnn_core as fp
+from networks import small_networks
 from reference import reference_spikes
-
-
-@st.composite
-def small_networks(draw):
-    K = draw(st.integers(1, 3))
-    N = draw(st.integers(1, 5))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    drive = draw(st.floats(1.5, 4.0))
-    tau_s = draw(st.sampled_from([0.5, 1.0, 2.0, None]))
-    tau_s = rng.uniform(0.3, 2.0, N) if tau_s is None else tau_s
-    W = rng.normal(0.0, 0.6, (K + N, N))
-    W[:K] += drive * rng.uniform(0.5, 1.0, (K, N))
-    W[K + np.arange(N), np.arange(N)] = 0.0
-    mask = rng.uniform(size=W.shape) < 0.8
-    mask[K + np.arange(N), np.arange(N)] = False
-    W[~mask] = 0.0
-    net = fp.Network(W, K, tau_s=tau_s, tau_n=1.0, theta=rng.uniform(0.8, 1.2, N), mask=mask)
-    inputs = [np.sort(rng.uniform(0, 1.5, rng.integers(0, 4))) for _ in range(K)]
-    return net, inputs, 3.0
 
 
 def well_conditioned(net, sim):
@@ -37,7 +19,7 @@ def well_conditioned(net, sim):
 
 @given(small_networks())
 def test_simulation_matches_ode_and_system_is_triangular(case):
-    net, inputs, t_max = case
+    net, inputs, t_max, _ = case
     try:
         sim = fp.simulate(net, inputs, t_max, max_spikes=300)
     except fp.RunawayFiringError:
@@ -55,7 +37,7 @@ def test_simulation_matches_ode_and_system_is_triangular(case):
 
 @given(small_networks())
 def test_fp_equals_adjoint_and_finite_differences(case):
-    net, inputs, t_max = case
+    net, inputs, t_max, _ = case
     try:
         sim = fp.simulate(net, inputs, t_max, max_spikes=300)
     except fp.RunawayFiringError:
