@@ -2,7 +2,7 @@
 hypothesis strategy over small random networks."""
 
 import numpy as np
-from hypothesis import strategies as st
+from hypothesis import assume, strategies as st
 
 import fpsnn_core as fp
 
@@ -49,3 +49,11 @@ def small_networks(draw):
     net = fp.Network(W, K, tau_s=tau_s, tau_n=1.0, theta=rng.uniform(0.8, 1.2, N), mask=mask)
     inputs = [np.sort(rng.uniform(0, 1.5, rng.integers(0, 4))) for _ in range(K)]
     return net, inputs, 3.0, rng
+
+
+def simulate_or_reject(net, inputs, t_max, max_spikes=300):
+    """``fp.simulate`` for a hypothesis example, rejecting the example on runaway firing."""
+    try:
+        return fp.simulate(net, inputs, t_max, max_spikes=max_spikes)
+    except fp.RunawayFiringError:
+        assume(False)
