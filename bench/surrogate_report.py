@@ -39,7 +39,7 @@ from fpsnn_app.surrogate_compare import (DEFAULT_SLOPES, LossSpec, Options, Swee
                                          compare_gradients, hidden_weights, similarity,
                                          surrogate_gradients, sweep_dt, sweep_slope,
                                          synapse_credit)
-from fpsnn_core.discrete import simulate_discrete
+from fpsnn_core.discrete import simulate_discrete, spike_time_error
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "docs" / "figures"
@@ -176,17 +176,11 @@ def convergence_orders(networks) -> tuple[list, list]:
             errs = []
             for dt in dts:
                 d = simulate_discrete(net, inp, T_MAX, dt)
-                if not np.array_equal(d.spike_counts(net.n_neurons), sim.spike_counts(net.n_neurons)):
-                    errs = []
+                if not np.array_equal(d.spike_counts(net.n_neurons),
+                                      sim.spike_counts(net.n_neurons)):
+                    errs = []                  # spike counts differ at this dt: no order
                     break
-                if neurons is None:
-                    a = np.lexsort((sim.spike_times, sim.spike_neurons))
-                    b = np.lexsort((d.spike_times, d.spike_neurons))
-                    errs.append(np.abs(d.spike_times[b] - sim.spike_times[a]).max())
-                else:
-                    ke, kd = sim.first_spikes(neurons), d.first_spikes(neurons)
-                    ok = ke >= 0
-                    errs.append(np.abs(d.spike_times[kd[ok]] - sim.spike_times[ke[ok]]).max())
+                errs.append(spike_time_error(sim, d, net.n_neurons, neurons))
             if errs:
                 out.append(np.polyfit(np.log(dts), np.log(errs), 1)[0])
     return all_orders, first_orders

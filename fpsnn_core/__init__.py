@@ -27,7 +27,7 @@ Modules, one concept each:
 """
 
 from .bptt import BPTTResult, bptt_gradient, bptt_gradients, fp_credit, surrogate_credit
-from .discrete import DiscreteSimulation, simulate_discrete
+from .discrete import DiscreteSimulation, simulate_discrete, spike_time_error
 from .errors import (FiniteDifferenceError, FPSNNError, GrazingSpikeError, NoSpikeError,
                      RunawayFiringError)
 from .eventprop import AdjointTraces, BackwardPass, adjoint_traces, eventprop, eventprop_gradient
@@ -53,6 +53,6 @@ __all__ = [
     "save", "load", "to_json", "from_json", "NetworkFile",
     "FPSNNError", "RunawayFiringError", "GrazingSpikeError", "NoSpikeError",
     "FiniteDifferenceError",
-    "simulate_discrete", "DiscreteSimulation", "surrogate", "Surrogate", "SURROGATES",
+    "simulate_discrete", "DiscreteSimulation", "spike_time_error", "surrogate", "Surrogate", "SURROGATES",
     "bptt_gradient", "bptt_gradients", "BPTTResult", "fp_credit", "surrogate_credit",
 ]

@@ -233,3 +233,31 @@ def spike_time_voltage_derivatives(sim: DiscreteSimulation, theta: np.ndarray):
     d_q = np.where(ok, -sim.dt * (theta[i] - p) / denom, 0.0)
     d_p = np.where(ok, -sim.dt * (q - theta[i]) / denom, 0.0)
     return d_q, d_p
+
+
+def spike_time_error(exact: SpikeRecord, approx: SpikeRecord, n_neurons: int,
+                     neurons: Sequence[int] | None = None) -> float:
+    """Largest spike-time error of ``approx`` (e.g. a :class:`DiscreteSimulation`) against
+    ``exact`` (e.g. :func:`fpsnn_core.simulate`): the ``k``-th spike of each neuron is
+    matched with the ``k``-th spike of the same neuron.
+
+    With ``neurons`` given, only the first spikes of those neurons are compared (neurons
+    silent in both are skipped). ``0.0`` when there is nothing to compare.
+
+    Raises ``ValueError`` when the two records do not have the same spikes to match: a
+    neuron with another number of spikes (all spikes), or silent in one record only
+    (first spikes). Such a pair has no spike-time error, only a different spike count.
+    """
+    if neurons is None:
+        if not np.array_equal(exact.spike_counts(n_neurons), approx.spike_counts(n_neurons)):
+            raise ValueError("the two simulations have different spike counts per neuron")
+        a = np.lexsort((exact.spike_times, exact.spike_neurons))
+        b = np.lexsort((approx.spike_times, approx.spike_neurons))
+        d = approx.spike_times[b] - exact.spike_times[a]
+    else:
+        ke, ka = exact.first_spikes(neurons), approx.first_spikes(neurons)
+        if not np.array_equal(ke >= 0, ka >= 0):
+            raise ValueError("a neuron fires in one simulation and is silent in the other")
+        ok = ke >= 0
+        d = approx.spike_times[ka[ok]] - exact.spike_times[ke[ok]]
+    return float(np.abs(d).max()) if d.size else 0.0

@@ -9,7 +9,8 @@ from scipy.integrate import quad
 import fpsnn_core as fp
 from fpsnn_core.bptt import (backward, bptt_gradient, bptt_gradients, discrete_feeding_kernel,
                              fp_credit, surrogate_credit)
-from fpsnn_core.discrete import simulate_discrete
+from fpsnn_core.discrete import simulate_discrete, spike_time_error
+from fpsnn_core.simulate import SpikeRecord
 from fpsnn_core.surrogate import SURROGATES, surrogate
 from networks import case
 
@@ -75,15 +76,9 @@ def _errors(net, inputs, t_max, neurons=None):
     for dt in DTS:
         d = simulate_discrete(net, inputs, t_max, dt)
         assert np.array_equal(d.spike_counts(net.n_neurons), sim.spike_counts(net.n_neurons))
-        n, i = d.spike_steps, d.spike_neurons
+        n = d.spike_steps
         assert np.all(((n - 1) * dt < d.spike_times) & (d.spike_times <= n * dt))
-        if neurons is None:
-            a = np.lexsort((sim.spike_times, sim.spike_neurons))
-            b = np.lexsort((d.spike_times, d.spike_neurons))
-            out.append(np.abs(d.spike_times[b] - sim.spike_times[a]).max())
-        else:
-            ke, kd = sim.first_spikes(neurons), d.first_spikes(neurons)
-            out.append(np.abs(d.spike_times[kd] - sim.spike_times[ke]).max())
+        out.append(spike_time_error(sim, d, net.n_neurons, neurons))
     return np.array(out)
 
 
@@ -298,3 +293,21 @@ def test_bad_arguments_are_refused():
         bptt_gradient(net, relaxed, np.zeros(0), None)
     with pytest.raises(ValueError, match="synapse"):
         discrete_feeding_kernel(net, d, net.n_sources, 0)
+
+
+class _Record(SpikeRecord):
+    def __init__(self, times, neurons):
+        self.spike_times = np.asarray(times, dtype=float)
+        self.spike_neurons = np.asarray(neurons, dtype=int)
+
+
+def test_spike_time_error_matches_the_kth_spike_of_each_neuron():
+    exact = _Record([0.1, 0.2, 0.5, 0.7], [1, 0, 1, 0])
+    approx = _Record([0.12, 0.21, 0.56, 0.69], [1, 0, 0, 1])   # neuron 1's 2nd spike: 0.69
+    assert spike_time_error(exact, approx, 2) == pytest.approx(0.19)
+    assert spike_time_error(exact, approx, 2, neurons=[0]) == pytest.approx(0.01)
+    assert spike_time_error(exact, approx, 3, neurons=[2]) == 0.0   # silent in both
+    with pytest.raises(ValueError, match="spike counts"):
+        spike_time_error(exact, _Record([0.1, 0.2], [1, 0]), 2)
+    with pytest.raises(ValueError, match="silent"):
+        spike_time_error(exact, _Record([0.2], [0]), 2, neurons=[1])
