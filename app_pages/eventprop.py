@@ -3,7 +3,7 @@
 import streamlit as st
 
 from fpsnn_app import ui
-from fpsnn_app.scenes.eventprop import LOSSES, eventprop_scene, replay_charts
+from fpsnn_app.scenes.eventprop import LOSSES, eventprop_scene, replay_scene
 from fpsnn_app.ui.network_picker import current_network
 
 st.title("EventProp beside FP: the same gradient, backwards in time")
@@ -45,7 +45,8 @@ step = c2.slider("Replay step: spikes taken by each sweep", 0, max(scene.n_spike
                  disabled=scene.n_spikes == 0,
                  help="EventProp takes the latest spikes first, FP the earliest; at the last "
                       "step EventProp has swept back to t = 0.")
-traces, sweep = replay_charts(scene, step, neurons or default)
+traces, sweep = ui.require(ui.compute(replay_scene, choice.json, choice.outputs, loss, label,
+                                       step, tuple(neurons or default)))
 
 left, right = st.columns([1, 1])
 with left:

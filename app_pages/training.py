@@ -7,8 +7,8 @@ import streamlit as st
 import fpsnn_core as fp
 from fpsnn_app import ui
 from fpsnn_app.scenes.training import (HIDDEN_CHOICES, LR_CHOICES, TASK_LABELS, advance_for,
-                                       curves_chart, evaluation_scene, network_json,
-                                       page_config, task_data)
+                                       curves_chart, evaluation_scene, evaluation_settings,
+                                       network_json, page_config, task_data, with_default)
 from fpsnn_core import training as tr
 
 #: Seconds of training per tick while playing, and the tick interval.
@@ -28,11 +28,11 @@ st.markdown(
 c = st.columns([2, 2, 1, 2, 2])
 task = c[0].selectbox("Task", list(TASK_LABELS), format_func=TASK_LABELS.get, key="training.task",
                       bind="query-params")
-default_hidden = tr.default_config(task).hidden[0]
-hidden = c[1].select_slider("Hidden neurons", HIDDEN_CHOICES, default_hidden,
-                            key=f"training.hidden.{task}", bind="query-params")
+defaults = tr.default_config(task)
+hidden = c[1].select_slider("Hidden neurons", with_default(HIDDEN_CHOICES, defaults.hidden[0]),
+                            defaults.hidden[0], key=f"training.hidden.{task}", bind="query-params")
 seed = int(c[2].number_input("Seed", 0, 9999, 0, key="training.seed", bind="query-params"))
-lr = c[3].select_slider("Learning rate", LR_CHOICES, tr.default_config(task).lr,
+lr = c[3].select_slider("Learning rate", with_default(LR_CHOICES, defaults.lr), defaults.lr,
                         format_func=lambda v: f"{v:g}", key=f"training.lr.{task}",
                         bind="query-params")
 method = c[4].radio("Gradient", ["fp", "adjoint"], format_func={"fp": "FP (forward)",
@@ -60,6 +60,7 @@ def _reset():
     r["playing"], r["error"] = False, None
     r["state"] = tr.start(r["state"].network.n_inputs, len(r["state"].network.layers[-1]),
                           r["state"].config)
+    r.pop("shown", None)
 
 
 b = st.columns([1, 1, 1, 5])
@@ -81,7 +82,9 @@ def _train(budget: float, until_epoch_end: bool = False) -> bool:
     return False."""
     r = st.session_state[RUN]
     try:
-        r["state"] = advance_for(r["state"], data, budget, until_epoch_end)
+        r["state"], ended = advance_for(r["state"], data, budget, until_epoch_end)
+        if ended is not None:
+            r["shown"] = ended
         return True
     except fp.FPSNNError as exc:
         r["playing"], r["error"] = False, exc       # shown until Play or Reset
@@ -113,15 +116,20 @@ def live():
                 if hist else "–")
     rows = tuple((h.epoch, h.train_loss, h.train_accuracy, h.val_loss, h.val_accuracy)
                  for h in hist)
-    ui.chart(curves_chart(rows), key="training_curves")
-    # the views show the network at the last epoch end (or the initial one)
-    if state.batch == 0 or "shown" not in r:
+    ui.chart(ui.require(ui.compute(curves_chart, rows)), key="training_curves")
+    # the views show the network at the last epoch end (or the initial one), kept by _train
+    if "shown" not in r:
         r["shown"] = (state.epoch, state.network)
     shown_epoch, shown = r["shown"]
-    net_text = network_json(state, data, shown)
-    ev = ui.require(ui.compute(evaluation_scene, net_text, task, json.dumps(config.to_dict())))
-    st.caption(f"Below: the network after {shown_epoch} epoch{'s' * (shown_epoch != 1)} on the "
-               f"validation set (updated at the end of each epoch).")
+    # cached by the weights and what the views depend on: a new learning rate or gradient
+    # method starts from the same network and reuses them
+    ev = ui.require(ui.compute(evaluation_scene, fp.to_json(shown), task,
+                               evaluation_settings(config)))
+    sample = ("the validation set" if ev.n_samples == ev.n_validation else
+              f"the first {ev.n_samples} of the {ev.n_validation} validation samples (the "
+              "validation accuracy above uses all of them)")
+    st.caption(f"Below: the network after {shown_epoch} epoch{'s' * (shown_epoch != 1)} on "
+               f"{sample}; updated at the end of each epoch.")
     left, right = st.columns([3, 2])
     with left:
         if ev.regions is not None:

@@ -2,7 +2,9 @@
 
 :func:`eventprop_scene` (cached by the page) simulates the network, takes the loss's
 ``c = dLoss/dF`` and computes the three gradients, the adjoint traces on a grid and FP's
-full ``dF/dW``; :func:`replay_charts` draws them at one step of the replay (cheap).
+full ``dF/dW``; :func:`replay_charts` draws them at one step of the replay.
+:func:`replay_scene` is the same from plain values, for the page's cache: the scene takes
+a few milliseconds, its two figures (two subplots per neuron) most of a rerun.
 """
 
 from __future__ import annotations
@@ -180,3 +182,11 @@ def replay_charts(scene: EventPropScene, step: int, neurons) -> tuple[Chart, Cha
                  "derivative c, FP's matrix of spike-time derivatives filled from the top, and "
                  "EventProp's jumps epsilon filled from the bottom.")
     return Chart(traces, alt, summary), Chart(sweep, sweep_alt, sweep_summary)
+
+
+def replay_scene(network_json: str, outputs: tuple, loss: str, label: int, step: int,
+                 neurons: tuple) -> tuple[Chart, Chart]:
+    """:func:`replay_charts` of :func:`eventprop_scene` ``(network_json, outputs, loss,
+    label)`` at replay ``step`` for ``neurons``: plain hashable arguments, so the page caches
+    the figures and a plain rerun rebuilds nothing."""
+    return replay_charts(eventprop_scene(network_json, outputs, loss, label), step, neurons)

@@ -2,15 +2,21 @@
 
 The page keeps a :class:`fpsnn_core.training.TrainState` in the session and calls
 :func:`advance_for` on every tick (a time budget of mini-batches, so the page stays
-responsive). :func:`evaluation_scene` (cached by the page on the network's JSON) evaluates
-a network on the validation set and draws its decision regions (2-D tasks), the first
-output spike times per class and the confusion matrix; :func:`curves_chart` draws the
-history.
+responsive). :func:`evaluation_scene` (cached by the page on the network's weights and
+the settings that matter, :func:`evaluation_settings`) evaluates a network on a fixed
+subset of the validation set and draws its decision regions (2-D tasks), the first output
+spike times per class and the confusion matrix; :func:`curves_chart` draws the history.
+
+What the views cost: each point is one simulation of the network (about 0.2 ms for the
+untrained 5-120-3 Yin-Yang network on a 2-core machine, less once it fires sparsely). The
+decision-region grid is found coarse to fine (:mod:`fpsnn_app.refine`; about 500 of its
+37 x 37 points are simulated), and the views use the first :data:`VIEW_SAMPLES` validation
+samples. The accuracy metrics and the curves are the core's, from the whole validation set
+at each epoch's end.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,13 +29,22 @@ from fpsnn_core import datasets as ds
 from fpsnn_core import training as tr
 
 from ..figures.training import confusion_figure, curves_figure, first_spike_figure, regions_figure
+from ..refine import refined_labels
 from .common import Chart
 
 TASK_LABELS = {"yinyang": "Yin-Yang", "xor": "XOR", "iris": "Iris"}
 HIDDEN_CHOICES = (5, 10, 20, 30, 60, 120, 200)
 LR_CHOICES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
-#: Points per axis of the decision-region grid.
-GRID = 41
+#: Points per axis of the decision-region grid (spacing 1/36).
+GRID = 37
+#: Halvings of the grid spacing (:func:`fpsnn_app.refine.refined_labels`): the network is
+#: simulated on every second point (19 x 19) and then only beside the boundaries found there.
+REFINE_LEVELS = 1
+#: Validation samples the views evaluate: the first ones (a fixed subset; all of a smaller set).
+VIEW_SAMPLES = 200
+#: Fields of :class:`~fpsnn_core.training.TrainConfig` that change what
+#: :func:`evaluation_scene` shows; the others (learning rate, method, ...) only steer training.
+EVAL_FIELDS = ("t_max", "t_early", "t_late", "t_bias", "tau_0", "gamma", "tau_1")
 #: Epochs the page trains at most (no early stopping: the class watches the whole run).
 PAGE_EPOCHS = 200
 
@@ -49,6 +64,12 @@ class TaskData:
     encoding: ds.Encoding
     class_names: tuple
     plane: np.ndarray | None
+
+
+def with_default(choices: tuple, default) -> tuple:
+    """``choices`` with the task's ``default`` added (sorted), so the slider can show the
+    core's default whatever it is."""
+    return tuple(sorted({*choices, default}))
 
 
 def page_config(task: str, hidden: int, seed: int, lr: float, method: str) -> tr.TrainConfig:
@@ -77,18 +98,25 @@ def plane_features(task: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def advance_for(state: tr.TrainState, data: TaskData, budget: float,
-                until_epoch_end: bool = False) -> tr.TrainState:
+                until_epoch_end: bool = False) -> tuple[tr.TrainState, tuple | None]:
     """Mini-batches until ``budget`` seconds have passed (at least one), or until the
-    current epoch ends when ``until_epoch_end``; stops when training is done."""
-    t0, epoch = time.perf_counter(), state.epoch
+    current epoch ends when ``until_epoch_end``; stops when training is done.
+
+    Returns the new state and ``(epoch, network)`` at the last epoch end passed on the way
+    (``None`` if none): the network the views show, the one the core validated.
+    """
+    t0, epoch, ended = time.perf_counter(), state.epoch, None
     while not state.done:
+        before = state.epoch
         state = tr.advance(state, data.train, data.validation, 1)
+        if state.epoch > before:
+            ended = (state.epoch, state.network)
         if until_epoch_end:
             if state.epoch > epoch:
                 break
         elif time.perf_counter() - t0 >= budget:
             break
-    return state
+    return state, ended
 
 
 def network_json(state: tr.TrainState, data: TaskData, network: fp.Network | None = None) -> str:
@@ -107,8 +135,10 @@ class EvalScene:
 
     Attributes
     ----------
-    accuracy, loss : float
+    accuracy, loss : float    on the evaluated samples
     confusion : ndarray, shape (C, C+1)
+    n_samples, n_validation : int    samples evaluated (the first ones), and in the set
+    grid_simulated : int      grid points simulated for the regions (0 without a plane)
     regions : Chart or None   decision regions (2-D tasks only)
     spikes : Chart            first output spike times per class
     matrix : Chart            confusion matrix
@@ -117,33 +147,56 @@ class EvalScene:
     accuracy: float
     loss: float
     confusion: np.ndarray
+    n_samples: int
+    n_validation: int
+    grid_simulated: int
     regions: Chart | None
     spikes: Chart
     matrix: Chart
 
 
-def region_grid(network: fp.Network, task: str, encoding: ds.Encoding, t_max: float):
-    """``(grid (G,), predicted (G, G))`` over the unit square, rows along ``y``."""
+def region_grid(network: fp.Network, task: str, encoding: ds.Encoding, t_max: float,
+                levels: int = REFINE_LEVELS):
+    """``(grid (G,), predicted (G, G), simulated)`` over the unit square, rows along ``y``:
+    the class whose output fires first (``-1``: none), found coarse to fine
+    (:func:`fpsnn_app.refine.refined_labels`; ``levels=0`` simulates every point)."""
     grid = np.linspace(0.0, 1.0, GRID)
-    X, Y = np.meshgrid(grid, grid)
-    inputs = encoding.encode(plane_features(task, X.ravel(), Y.ravel()))
-    pred = bt.simulate_batch(network, inputs, t_max).predictions()
-    return grid, pred.reshape(GRID, GRID)
+
+    def predict(points: np.ndarray) -> np.ndarray:
+        inputs = encoding.encode(plane_features(task, points[:, 0], points[:, 1]))
+        return bt.simulate_batch(network, inputs, t_max).predictions()
+
+    pred, simulated = refined_labels(predict, grid, levels)
+    return grid, pred, simulated
 
 
-def evaluation_scene(json_text: str, task: str, config_json: str) -> EvalScene:
-    """Evaluate the network in ``json_text`` (with its ``meta`` encoding) on ``task``'s
-    validation set, with the configuration ``config_json`` (:meth:`TrainConfig.to_dict`)."""
-    nf = fp.from_json(json_text)
-    cfg = tr.TrainConfig.from_dict(json.loads(config_json))
+def evaluation_settings(config: tr.TrainConfig) -> tuple:
+    """``((name, value), ...)`` of :data:`EVAL_FIELDS`: with the network and the task, the
+    whole input of :func:`evaluation_scene` (so a new learning rate reuses its cache)."""
+    return tuple((name, getattr(config, name)) for name in EVAL_FIELDS)
+
+
+def view_split(split: tr.Split, n: int = VIEW_SAMPLES) -> tr.Split:
+    """The first ``n`` samples of ``split`` (all of them if it is smaller)."""
+    return tr.Split(split.inputs[:n], split.labels[:n])
+
+
+def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene:
+    """Evaluate the network in ``network_json`` on the first :data:`VIEW_SAMPLES` samples of
+    ``task``'s validation set and over its input plane; ``settings`` from
+    :func:`evaluation_settings` (encoding, ``t_max`` and the loss's constants)."""
+    net = fp.from_json(network_json).network
+    cfg = tr.default_config(task, **dict(settings))
     data = task_data(task, **cfg.encoding_kwargs())
-    ev = tr.evaluate(nf.network, data.validation, cfg)
+    val = view_split(data.validation)
+    ev = tr.evaluate(net, val, cfg)
     names = data.class_names
-    n = len(data.validation)
+    n, n_all = len(val), len(data.validation)
+    of = f"{n}" if n == n_all else f"the first {n} of the {n_all}"
     silent = int(ev.confusion[:, -1].sum())
-    regions = None
+    regions, simulated = None, 0
     if data.plane is not None:
-        grid, pred = region_grid(nf.network, task, data.encoding, cfg.t_max)
+        grid, pred, simulated = region_grid(net, task, data.encoding, cfg.t_max)
         share = np.bincount(pred.ravel() + 1, minlength=len(names) + 1) / pred.size
         regions = Chart(
             regions_figure(grid, pred, data.plane, data.validation.labels, names),
@@ -152,25 +205,28 @@ def evaluation_scene(json_text: str, task: str, config_json: str) -> EvalScene:
                 "points on top, coloured and shaped by their true class.",
             summary=f"Predicted area: " + ", ".join(
                 f"{name} {100 * share[c + 1]:.0f}%" for c, name in enumerate(names))
-                    + f", no spike {100 * share[0]:.0f}%. Points: {n} validation samples.")
+                    + f", no spike {100 * share[0]:.0f}% ({simulated} of {pred.size} grid "
+                      f"points simulated, the rest lie between points of one class). "
+                      f"Points: {n_all} validation samples.")
     first = ev.first_times
-    correct = ev.predictions == data.validation.labels
-    med = np.median(first[np.arange(n), data.validation.labels][np.isfinite(
-        first[np.arange(n), data.validation.labels])]) if np.isfinite(first).any() else np.nan
+    correct = ev.predictions == val.labels
+    t_y = first[np.arange(n), val.labels]
+    med = np.median(t_y[np.isfinite(t_y)]) if np.isfinite(t_y).any() else np.nan
     spikes = Chart(
-        first_spike_figure(first, data.validation.labels, names, cfg.t_max),
+        first_spike_figure(first, val.labels, names, cfg.t_max),
         alt="Histograms of the first spike time of each output neuron, one panel per true "
             "class; silent outputs are counted in a last bar labelled silent.",
-        summary=f"The correct output fires first in {100 * ev.accuracy:.1f}% of the {n} "
+        summary=f"The correct output fires first in {100 * ev.accuracy:.1f}% of {of} "
                 f"validation samples (median first spike of the correct output "
                 f"{med:.3f}); {int((~np.isfinite(first)).sum())} output responses are silent.")
     matrix = Chart(
         confusion_figure(ev.confusion, names),
-        alt="Confusion matrix of the validation set: true class down, predicted class across, "
-            "with a last column for samples where no output fired.",
-        summary=f"Validation accuracy {100 * ev.accuracy:.1f}%: {int(correct.sum())} of {n} "
-                f"right; {silent} without any output spike.")
-    return EvalScene(ev.accuracy, ev.loss, ev.confusion, regions, spikes, matrix)
+        alt="Confusion matrix of the evaluated validation samples: true class down, predicted "
+            "class across, with a last column for samples where no output fired.",
+        summary=f"Accuracy {100 * ev.accuracy:.1f}% on {of} validation samples: "
+                f"{int(correct.sum())} of {n} right; {silent} without any output spike.")
+    return EvalScene(ev.accuracy, ev.loss, ev.confusion, n, n_all, simulated, regions, spikes,
+                     matrix)
 
 
 def curves_chart(history: tuple) -> Chart:

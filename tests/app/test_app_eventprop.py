@@ -5,6 +5,7 @@ import numpy as np
 import fpsnn_core as fp
 from apphelpers import assert_clean, charts, figure, metric, open_page, values
 from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
+from fpsnn_app.scenes.eventprop import eventprop_scene, replay_charts, replay_scene
 from fpsnn_core.gradients import adjoint_solve
 from browserhelpers import metric_value, nudge_slider, rerun_done
 from playwright.sync_api import Page, expect
@@ -70,6 +71,28 @@ def test_adjoint_trace_is_the_kernel_sum_of_the_jumps():
         D = sim.spike_times[own][None, :] - t[:, None]
         want = -(np.where(D >= 0, np.exp(-net.b[i] * np.maximum(D, 0)), 0.0) @ lam[own])
         np.testing.assert_allclose(y, want, rtol=0, atol=1e-10 * np.abs(lam).max())
+
+
+def test_replay_figures_are_cached_by_step_and_neurons():
+    """The page caches the replay figures (:func:`replay_scene`): equal keys give equal
+    figures, and a new neuron selection or step is part of the key."""
+    net, wiring = motif_network(DEFAULT_MOTIF, 0)
+    text = fp.to_json(net, wiring.inputs, T_MAX, meta={"outputs": list(wiring.outputs)})
+    args = (text, tuple(wiring.outputs), "cross_entropy", 0)
+    scene = eventprop_scene(*args)
+    for step, neurons in ((3, (0, 2)), (scene.n_spikes, (4,))):
+        got = replay_scene(*args, step, neurons)
+        want = replay_charts(scene, step, neurons)
+        for g, w in zip(got, want):
+            assert g.fig.to_json() == w.fig.to_json()
+            assert (g.alt, g.summary) == (w.alt, w.summary)
+    at = open_page("eventprop")
+    first = figure(at, 0)
+    assert at.run() and figure(at, 0) == first                  # a plain rerun: same figure
+    at.multiselect(key=f"eventprop.neurons.{net.n_neurons}").set_value([3]).run()
+    assert_clean(at)
+    names = {tr.get("name") for tr in figure(at, 0)["data"]}
+    assert {"λ_V n3", "λ_I n3"} <= names and "λ_V n0" not in names
 
 
 def test_sum_of_spike_times_loss():
