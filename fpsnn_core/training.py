@@ -78,10 +78,10 @@ class TrainConfig:
     t_early: float = 0.15
     t_late: float = 2.0
     t_bias: float = 0.9
-    lr: float = 0.005
-    lr_decay: float = 0.97
-    batch_size: int = 150
-    epochs: int = 100
+    lr: float = 0.003
+    lr_decay: float = 0.98
+    batch_size: int = 32
+    epochs: int = 80
     patience: int = 30
     tau_0: float = 0.2
     gamma: float = 0.005
