@@ -79,14 +79,14 @@ class TrainConfig:
     t_late: float = 2.0
     t_bias: float = 0.9
     lr: float = 0.003
-    lr_decay: float = 0.98
+    lr_decay: float = 0.97
     batch_size: int = 32
-    epochs: int = 80
-    patience: int = 30
+    epochs: int = 100
+    patience: int = 40
     tau_0: float = 0.2
     gamma: float = 0.005
     tau_1: float = 1.0
-    bump: float = 0.005
+    bump: float = 0.02
     method: str = "fp"
     seed: int = 0
 
@@ -129,9 +129,10 @@ class TrainConfig:
 #: Per-task settings that differ from :class:`TrainConfig`'s defaults (the Yin-Yang ones).
 TASK_DEFAULTS = {
     "xor": {"hidden": (10,), "t_max": 2.0, "t_early": 0.0, "t_late": 1.0, "t_bias": 0.0,
-            "batch_size": 4, "lr": 0.01, "lr_decay": 1.0, "epochs": 300, "patience": 300},
+            "batch_size": 4, "lr": 0.01, "lr_decay": 1.0, "epochs": 300, "patience": 300,
+            "bump": 0.005},
     "iris": {"hidden": (30,), "batch_size": 10, "lr": 0.02, "lr_decay": 1.0, "epochs": 150,
-             "patience": 50},
+             "patience": 50, "bump": 0.005},
     "yinyang": {},
 }
 
