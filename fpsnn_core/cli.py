@@ -150,18 +150,26 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Train and evaluate spiking networks with "
                                                  "exact gradients.")
     sub = parser.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="train a layered network on a task")
+    epilog = "defaults per task:\n" + "\n".join(
+        f"  {name}: hidden {' '.join(map(str, c.hidden))}, {c.epochs} epochs, mini-batches of "
+        f"{c.batch_size}, lr {c.lr:g} (x{c.lr_decay:g} per epoch), patience {c.patience}"
+        for name, c in ((n, default_config(n)) for n in datasets.TASKS))
+    t = sub.add_parser("train", help="train a layered network on a task", epilog=epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument("--task", required=True, choices=datasets.TASKS)
     t.add_argument("--seed", type=int, default=0, help="initial weights and sample order")
     t.add_argument("--out", required=True, help="where to save the network (JSON)")
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--hidden", type=int, nargs="+", help="hidden layer sizes, e.g. 120")
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--lr", type=float)
-    t.add_argument("--patience", type=int)
-    t.add_argument("--method", choices=("fp", "adjoint"))
-    t.add_argument("--workers", type=int, default=1, help="processes per mini-batch (2 uses "
-                                                          "both cores)")
+    task_default = "default: the task's, below"
+    t.add_argument("--epochs", type=int, help=task_default)
+    t.add_argument("--hidden", type=int, nargs="+", help="hidden layer sizes, e.g. 120; "
+                                                        + task_default)
+    t.add_argument("--batch-size", type=int, help=task_default)
+    t.add_argument("--lr", type=float, help="Adam step size; " + task_default)
+    t.add_argument("--patience", type=int, help="early stopping; " + task_default)
+    t.add_argument("--method", choices=("fp", "adjoint"), help="default: fp")
+    t.add_argument("--workers", type=int, default=1,
+                   help="processes per mini-batch: 2 uses both cores, which pays off only for "
+                        "large mini-batches (e.g. --batch-size 150)")
     t.add_argument("--train-size", type=int, help="use only the first N training samples")
     t.add_argument("--split-seed", type=int, default=0, help="Iris: seed of the split")
     t.add_argument("--quiet", action="store_true", help="no progress bar")

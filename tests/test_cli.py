@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import fpsnn_core as fp
 from fpsnn_core import datasets as ds
@@ -96,3 +97,14 @@ def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
     assert code == 2 and "trained on task 'xor'" in err
     code, err = fails("evaluate", str(other), "--task", "xor", "--size", "10")
     assert code == 2 and "--size applies to yinyang only" in err
+
+
+def test_train_help_lists_each_tasks_defaults(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--help"])
+    assert exc.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for task in ds.TASKS:
+        c = tr.default_config(task)
+        assert (f"{task}: hidden {c.hidden[0]}, {c.epochs} epochs, mini-batches of "
+                f"{c.batch_size}, lr {c.lr:g}") in text
