@@ -28,8 +28,11 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import NoSpikeError
-from .simulate import Simulation
+from .checks import indices, integer, real
+from .errors import ArgumentTypeError, NoSpikeError
+from .simulate import Simulation, SpikeRecord
+
+_NO_LIMIT = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +53,23 @@ class LossValue:
     silent: np.ndarray
 
 
+def _neurons(sim, name: str, neurons, unique: bool = True) -> tuple[int, ...]:
+    """Check the simulation and the neuron list (in range when the network is known)."""
+    if not isinstance(sim, SpikeRecord):
+        raise ArgumentTypeError(f"sim must be a simulation (fp.simulate), got {type(sim).__name__}")
+    net = getattr(sim, "network", None)
+    return indices(name, neurons, _NO_LIMIT if net is None else net.n_neurons, unique=unique)
+
+
+def _checked(value: float, dt: np.ndarray, what: str):
+    if not (np.isfinite(value) and np.all(np.isfinite(dt))):
+        raise ValueError(f"the loss is not finite ({value!r}): {what}")
+    return value, dt
+
+
 def _first_times(sim: Simulation, neurons: Sequence[int], silent_time: float | None):
+    if silent_time is not None:
+        silent_time = real("silent_time", silent_time)
     idx = sim.first_spikes(neurons)
     silent = np.asarray(neurons)[idx < 0]
     if silent.size and silent_time is None:
@@ -74,30 +93,49 @@ def first_spike_cross_entropy(sim: Simulation, outputs: Sequence[int], label: in
     label : int
         Index into ``outputs`` of the correct class.
     """
+    outputs = _neurons(sim, "outputs", outputs)
+    label = integer("label", label)
     if not 0 <= label < len(outputs):
-        raise ValueError(f"label must be in 0..{len(outputs) - 1}, got {label}")
-    if tau_0 <= 0 or tau_1 <= 0:
-        raise ValueError("tau_0 and tau_1 must be > 0")
+        raise ValueError(f"label must be in 0..{len(outputs) - 1} (one per output), got {label}")
+    tau_0 = real("tau_0", tau_0, positive=True)
+    tau_1 = real("tau_1", tau_1, positive=True)
+    gamma = real("gamma", gamma)
     idx, t, silent = _first_times(sim, outputs, silent_time)
     z = -t / tau_0
     z_max = z.max()
     log_norm = z_max + np.log(np.exp(z - z_max).sum())
     softmax = np.exp(z - log_norm)
-    value = -(z[label] - log_norm) + gamma * np.expm1(t[label] / tau_1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = -(z[label] - log_norm) + gamma * np.expm1(t[label] / tau_1)
     dt = -softmax / tau_0
-    dt[label] += 1.0 / tau_0 + gamma * np.exp(t[label] / tau_1) / tau_1
+    with np.errstate(over="ignore", invalid="ignore"):
+        dt[label] += 1.0 / tau_0 + gamma * np.exp(t[label] / tau_1) / tau_1
+    value, dt = _checked(value, dt, f"gamma exp(t / tau_1) overflows for t={t[label]:g}, "
+                                    f"tau_1={tau_1:g}; use a larger tau_1")
     return _result(sim, idx, value, dt, t, silent)
 
 
 def spike_time_mse(sim: Simulation, neurons: Sequence[int], targets, *,
                    silent_time: float | None = None) -> LossValue:
     """Mean squared error (M1) of the first spike times of ``neurons`` against ``targets``."""
-    targets = np.asarray(targets, dtype=float)
+    neurons = _neurons(sim, "neurons", neurons, unique=False)
+    if isinstance(targets, (str, bytes, dict)):
+        raise ArgumentTypeError(f"targets must be a list of numbers, got {targets!r}")
+    try:
+        targets = np.asarray(targets)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError("targets must be a list of numbers") from None
+    if targets.dtype.kind not in "iuf":
+        raise ArgumentTypeError(f"targets must be a list of numbers, got {targets.dtype} values")
+    targets = targets.astype(float)
     if targets.shape != (len(neurons),) or not np.all(np.isfinite(targets)):
         raise ValueError(f"targets must be {len(neurons)} finite times, got {targets.tolist()}")
     idx, t, silent = _first_times(sim, neurons, silent_time)
     err = t - targets
-    return _result(sim, idx, float(np.mean(err ** 2)), 2.0 * err / err.size, t, silent)
+    with np.errstate(over="ignore"):
+        value, dt = _checked(float(np.mean(err ** 2)), 2.0 * err / err.size,
+                             "the spike times and the targets are too far apart")
+    return _result(sim, idx, value, dt, t, silent)
 
 
 def _result(sim, idx, value, dt, t, silent) -> LossValue:

@@ -65,9 +65,9 @@ def _on_upload() -> None:
     if file is None:
         return
     try:
-        text = file.getvalue().decode("utf-8")
-        fp.from_json(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        loaded = fp.from_json(file.getvalue())      # bytes: a UTF-8 byte order mark is fine
+        text = fp.to_json(loaded.network, loaded.inputs, loaded.t_max, loaded.meta)
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
         st.session_state[_UPLOAD_ERROR] = f"{file.name} is not a valid fpsnn network: {exc}"
         return
     st.session_state.pop(_UPLOAD_ERROR, None)
