@@ -407,46 +407,51 @@ def end_epoch(state: TrainState, validation: Split) -> TrainState:
                    best_key=key if better else state.best_key, stopped=stopped)
 
 
-def advance(state: TrainState, train: Split, validation: Split, n_batches: int,
-            pool: Executor | None = None) -> TrainState:
-    """Up to ``n_batches`` steps, closing epochs as they complete; stops when done."""
+def advance(state: TrainState, train: Split, validation: Split, n_batches: int | None = None,
+            pool: Executor | None = None, *, on_batch: Callable | None = None,
+            on_epoch: Callable | None = None) -> TrainState:
+    """Up to ``n_batches`` steps (``None``: until done), closing epochs as they complete;
+    stops when done. The one training loop: :func:`train` and the app's Step / Play call it.
+
+    Parameters
+    ----------
+    on_batch : callable(state, per_epoch), optional
+        Called after every mini-batch (progress bars).
+    on_epoch : callable(state), optional
+        Called after every epoch with the state (``state.history[-1]`` is the epoch).
+    """
     per_epoch = -(-len(train) // state.config.batch_size)
-    for _ in range(n_batches):
-        if state.done:
-            break
+    done = 0
+    while not state.done and (n_batches is None or done < n_batches):
         state = step(state, train, pool)
+        done += 1
+        if on_batch is not None:
+            on_batch(state, per_epoch)
         if state.batch >= per_epoch:
             state = end_epoch(state, validation)
+            if on_epoch is not None:
+                on_epoch(state)
     return state
 
 
 def train(train_split: Split, validation: Split, n_classes: int, config: TrainConfig, *,
           workers: int = 1, on_batch: Callable | None = None,
           on_epoch: Callable | None = None) -> TrainState:
-    """Train from scratch until ``config.epochs`` or early stopping.
+    """Train from scratch until ``config.epochs`` or early stopping (:func:`advance` with
+    no step limit).
 
     Parameters
     ----------
     workers : int
         Processes over which each mini-batch is split (1: in this process).
-    on_batch : callable(state, per_epoch), optional
-        Called after every mini-batch (progress bars).
-    on_epoch : callable(state), optional
-        Called after every epoch with the state (``state.history[-1]`` is the epoch).
+    on_batch, on_epoch : callable, optional
+        As in :func:`advance`.
     """
     state = start(train_split.inputs.shape[1], n_classes, config)
-    per_epoch = -(-len(train_split) // config.batch_size)
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
     try:
-        while not state.done:
-            state = step(state, train_split, pool)
-            if on_batch is not None:
-                on_batch(state, per_epoch)
-            if state.batch >= per_epoch:
-                state = end_epoch(state, validation)
-                if on_epoch is not None:
-                    on_epoch(state)
+        return advance(state, train_split, validation, None, pool, on_batch=on_batch,
+                       on_epoch=on_epoch)
     finally:
         if pool is not None:
             pool.shutdown()
-    return state
