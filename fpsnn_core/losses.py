@@ -74,19 +74,49 @@ def first_spike_cross_entropy(sim: Simulation, outputs: Sequence[int], label: in
     label : int
         Index into ``outputs`` of the correct class.
     """
-    if not 0 <= label < len(outputs):
-        raise ValueError(f"label must be in 0..{len(outputs) - 1}, got {label}")
-    if tau_0 <= 0 or tau_1 <= 0:
-        raise ValueError("tau_0 and tau_1 must be > 0")
+    labels = _check_labels([label], 1, len(outputs))
     idx, t, silent = _first_times(sim, outputs, silent_time)
+    values, dt = cross_entropy(t[None, :], labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1)
+    return _result(sim, idx, values[0], dt[0], t, silent)
+
+
+def _check_labels(labels, B: int, C: int) -> np.ndarray:
+    labels = np.asarray(labels)
+    if (labels.shape != (B,) or (labels.size and not np.issubdtype(labels.dtype, np.integer))
+            or np.any((labels < 0) | (labels >= C))):
+        raise ValueError(f"label must be an integer in 0..{C - 1} (one per sample, {B}), got "
+                         f"{labels.reshape(-1)[:5].tolist()}")
+    return labels
+
+
+def cross_entropy(t, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
+                  tau_1: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(C1) and (C2) for a batch: the one evaluation of the first-spike cross entropy
+    (:func:`first_spike_cross_entropy` and the batched path call it).
+
+    Parameters
+    ----------
+    t : ndarray, shape (B, C)       first spike times (finite: silent outputs already
+                                    replaced by a constant)
+    labels : array_like of int, shape (B,)
+
+    Returns
+    -------
+    values : ndarray, shape (B,)
+    dloss_dt : ndarray, shape (B, C)
+    """
+    B, C = t.shape
+    labels = _check_labels(labels, B, C)
+    if not (tau_0 > 0 and tau_1 > 0):
+        raise ValueError("tau_0 and tau_1 must be > 0")
     z = -t / tau_0
-    z_max = z.max()
-    log_norm = z_max + np.log(np.exp(z - z_max).sum())
-    softmax = np.exp(z - log_norm)
-    value = -(z[label] - log_norm) + gamma * np.expm1(t[label] / tau_1)
-    dt = -softmax / tau_0
-    dt[label] += 1.0 / tau_0 + gamma * np.exp(t[label] / tau_1) / tau_1
-    return _result(sim, idx, value, dt, t, silent)
+    log_norm = np.logaddexp.reduce(z, axis=1)
+    rows = np.arange(B)
+    t_y = t[rows, labels]
+    values = log_norm - z[rows, labels] + gamma * np.expm1(t_y / tau_1)        # (C1)
+    dt = -np.exp(z - log_norm[:, None]) / tau_0
+    dt[rows, labels] += 1.0 / tau_0 + gamma * np.exp(t_y / tau_1) / tau_1      # (C2)
+    return values, dt
 
 
 def spike_time_mse(sim: Simulation, neurons: Sequence[int], targets, *,
