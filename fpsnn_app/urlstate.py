@@ -75,9 +75,3 @@ def apply_edits(weights: np.ndarray, mask: np.ndarray,
         W[j, i] = v
         M[j, i] |= v != 0
     return W, M
-
-
-def diff_edits(base: np.ndarray, edited: np.ndarray) -> dict:
-    """``{(j, i): value}`` where ``edited`` differs from ``base``."""
-    changed = np.argwhere(~np.isclose(np.asarray(base), np.asarray(edited), rtol=0, atol=1e-12))
-    return {(int(j), int(i)): float(edited[j, i]) for j, i in changed}

@@ -58,6 +58,7 @@ import numpy as np
 
 from .errors import GrazingSpikeError, RunawayFiringError
 from .kernels import phi1
+from .losses import cross_entropy_of_first_spikes
 from .network import Network
 from .simulate import GRAZING_TOL
 
@@ -391,32 +392,19 @@ class BatchLoss:
 
 
 def first_spike_loss(run: BatchRun, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
-                     tau_1: float = 1.0) -> BatchLoss:
-    """First-spike cross entropy of every sample; silent outputs count at ``t_max``.
+                     tau_1: float = 1.0, silent: str = "t_max") -> BatchLoss:
+    """First-spike cross entropy of every sample
+    (:func:`fpsnn_core.losses.cross_entropy_of_first_spikes`; by default silent outputs
+    count at ``t_max``).
 
     Parameters
     ----------
     labels : array_like of int, shape (B,)
     """
-    T = run.first_times
-    B, C = T.shape
-    labels = np.asarray(labels)
-    if labels.shape != (B,) or not np.issubdtype(labels.dtype, np.integer) or np.any(
-            (labels < 0) | (labels >= C)):
-        raise ValueError(f"labels must be {B} integers in 0..{C - 1}")
-    if tau_0 <= 0 or tau_1 <= 0:
-        raise ValueError("tau_0 and tau_1 must be > 0")
-    silent = ~np.isfinite(T)
-    t = np.where(silent, run.t_max, T)
-    z = -t / tau_0
-    log_norm = np.logaddexp.reduce(z, axis=1)
-    softmax = np.exp(z - log_norm[:, None])
-    rows = np.arange(B)
-    t_y = t[rows, labels]
-    values = log_norm - z[rows, labels] + gamma * np.expm1(t_y / tau_1)        # (C1)
-    dt = -softmax / tau_0
-    dt[rows, labels] += 1.0 / tau_0 + gamma * np.exp(t_y / tau_1) / tau_1      # (C2)
-    return BatchLoss(values, np.where(silent, 0.0, dt), t, silent)
+    values, dt, t, quiet = cross_entropy_of_first_spikes(
+        run.first_times, labels, run.t_max, tau_0=tau_0, gamma=gamma, tau_1=tau_1,
+        silent=silent)
+    return BatchLoss(values, dt, t, quiet)
 
 
 # --- gradients ------------------------------------------------------------------------
@@ -622,7 +610,8 @@ class BatchGradient:
     Attributes
     ----------
     loss : float                   mean of ``losses``
-    gradient : ndarray, shape (K+N, N)   mean ``dLoss/dW``
+    gradient : ndarray, shape (K+N, N)   mean ``dLoss/dW`` over the samples not skipped
+        (a skipped sample leaves the denominator too; zero if all were skipped)
     losses : ndarray, shape (B,)
     first_times : ndarray, shape (B, C)  (``inf`` if silent)
     spike_counts : list of ndarray, shape (B, n_l) per layer (the output counts at most 1)
@@ -639,17 +628,18 @@ class BatchGradient:
 
 def loss_and_gradient(net: Network, inputs, labels, t_max: float, *, tau_0: float = 1.0,
                       gamma: float = 0.0, tau_1: float = 1.0, method: str = "fp",
-                      on_grazing: str = "raise") -> BatchGradient:
+                      on_grazing: str = "raise", silent: str = "t_max") -> BatchGradient:
     """Simulate a batch, its first-spike cross entropy and the exact mean gradient
     (:func:`simulate_batch`, :func:`first_spike_loss`, :func:`loss_gradient`)."""
     run = simulate_batch(net, inputs, t_max)
-    loss = first_spike_loss(run, labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1)
+    loss = first_spike_loss(run, labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1, silent=silent)
     B = loss.values.size
-    grad = loss_gradient(net, run, loss.dloss_dt, method, on_grazing=on_grazing) / B
     skipped = 0
     if on_grazing == "skip":
         skipped = int((grazing_samples(net, causal_cut(run))
                        & np.any(loss.dloss_dt != 0, axis=1)).sum())
+    grad = (loss_gradient(net, run, loss.dloss_dt, method, on_grazing=on_grazing)
+            / max(B - skipped, 1))
     counts = [np.isfinite(s.times).sum(axis=2) for s in run.layers]
     return BatchGradient(float(loss.values.mean()), grad, loss.values, run.first_times, counts,
                          skipped)
