@@ -76,7 +76,7 @@ def _print_confusion(ev, class_names, what: str, out=sys.stdout):
     names = list(class_names) + ["none"]
     width = max(len(n) for n in names) + 2
     print(f"confusion matrix on {what} (rows: true class, columns: predicted; none = no "
-          "output spike)", file=out)
+          "output spike, or several outputs first at once)", file=out)
     print(" " * width + "".join(f"{n:>{width}}" for n in names), file=out)
     for name, row in zip(class_names, ev.confusion):
         print(f"{name:>{width}}" + "".join(f"{v:>{width}d}" for v in row), file=out)
