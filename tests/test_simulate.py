@@ -153,7 +153,8 @@ def test_inputs_at_equal_times_and_spike_at_an_input_time():
     ([[0.1]], 0.0, "t_max"),
     ([[0.1]], float("nan"), "t_max"),
     ([[-0.1]], 1.0, ">= 0"),
-    ([[float("inf")]], 1.0, "finite"),
+    ([[-float("inf")]], 1.0, ">= 0"),
+    ([[float("nan")]], 1.0, "not nan"),
     ([[0.1], [0.2]], 1.0, "one spike train per input channel"),
     ([["a"]], 1.0, "numbers"),
 ])
@@ -165,7 +166,7 @@ def test_bad_inputs_raise_clear_errors(inputs, t_max, match):
 
 def test_inputs_after_t_max_are_ignored_and_order_does_not_matter():
     net = fp.Network([[3.0], [0.0]], 1, tau_s=0.5)
-    a = fp.simulate(net, [[0.5, 0.1, 9.0]], 2.0)
+    a = fp.simulate(net, [[0.5, 0.1, 9.0, float("inf")]], 2.0)   # inf: no spike
     b = fp.simulate(net, [[0.1, 0.5]], 2.0)
     np.testing.assert_array_equal(a.spike_times, b.spike_times)
     assert a.inputs[0].tolist() == [0.1, 0.5]
