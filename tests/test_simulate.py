@@ -71,7 +71,8 @@ def test_hand_worked_single_neuron_two_inputs_one_spike():
 def test_equal_time_constants_hand_worked():
     # a == b == 1: h(t) = t e^-t. One input of weight w = 5 at 0: V = 5 t e^-t, which
     # first reaches 1 before its maximum at t = 1. After the reset at f1 the potential is
-    # V(t) = 5 t e^-t - e^-(t - f1) (MATH.md closed form), which reaches 1 again at f2.
+    # V(t) = 5 t e^-t - e^-(t - f1) (docs/model.md#the-closed-form), which reaches 1
+    # again at f2.
     net = fp.Network([[5.0], [0.0]], 1, tau_s=1.0, tau_n=1.0, theta=1.0)
     sim = fp.simulate(net, [[0.0]], 1.0)
     f1 = brentq(lambda t: 5 * t * math.exp(-t) - 1, 1e-9, 1.0, xtol=1e-16, rtol=8.9e-16)
