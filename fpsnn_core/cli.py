@@ -1,10 +1,12 @@
-"""Command line: train a layered network on a task, or evaluate a saved one.
+"""Command line: train a layered network on a task, evaluate a saved one, convert NIR.
 
 ::
 
     python -m fpsnn_core train --task yinyang --seed 0 --out net.json [--epochs N ...]
     python -m fpsnn_core train --config eventprop --seed 0 --out net.json
     python -m fpsnn_core evaluate net.json --task yinyang [--seed S --size M]
+    python -m fpsnn_core convert model.nir net.json [--inputs spikes.nir] [--file-unit s]
+    python -m fpsnn_core convert net.json model.nir [--time-unit ms] [--file-unit s]
 
 ``train`` runs a task's default configuration (``--task``) or a named one (``--config``,
 :data:`fpsnn_core.training.NAMED_CONFIGS`), shows a progress bar on stderr, prints one
@@ -16,6 +18,15 @@ its ``meta`` holds the task, the input encoding, the configuration and the histo
 and, as its last line, ``test accuracy: 0.xxxx``. For Yin-Yang, ``--seed``/``--size`` draw a
 fresh test set (default: the standard one, seed 40, 1000 samples); for Iris ``--seed`` is
 the seed of the stratified split.
+
+``convert`` goes from an NIR graph (``.nir``, HDF5) to the core's JSON and back
+(:mod:`fpsnn_core.nir_io`: mapping, units, what is refused). NIR to JSON: ``--inputs``
+reads input spike trains from NIR event data into the JSON; ``--file-unit`` states the
+file's time unit when it does not, ``--time-unit`` converts the network to that unit.
+JSON to NIR: ``--time-unit`` is the unit of the JSON's times (default: its ``meta``'s
+``time_unit``, else ms), ``--file-unit`` the unit written; input spike trains in the
+JSON go to ``--inputs`` (default ``<out>.inputs.nir``) as NIR event data. Bad input
+prints one line ``error: ...`` and exits with status 2.
 """
 
 from __future__ import annotations
@@ -68,7 +79,7 @@ def _print_confusion(ev, class_names, what: str, out=sys.stdout):
     names = list(class_names) + ["none"]
     width = max(len(n) for n in names) + 2
     print(f"confusion matrix on {what} (rows: true class, columns: predicted; none = no "
-          "output spike)", file=out)
+          "output spike, or several outputs first at once)", file=out)
     print(" " * width + "".join(f"{n:>{width}}" for n in names), file=out)
     for name, row in zip(class_names, ev.confusion):
         print(f"{name:>{width}}" + "".join(f"{v:>{width}d}" for v in row), file=out)
@@ -254,6 +265,55 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _file_kind(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".nir", ".h5", ".hdf5"):
+        return "nir"
+    raise ValueError(f"{path}: unknown file type {suffix or '(none)'!r}; use .json or .nir")
+
+
+def cmd_convert(args) -> int:
+    from . import nir_io
+
+    src, dst = _file_kind(args.source), _file_kind(args.dest)
+    if src == dst:
+        raise ValueError(f"both files are {src}: convert goes from .nir to .json or back")
+    if src == "nir":
+        nf = nir_io.from_nir(args.source, file_unit=args.file_unit, time_unit=args.time_unit)
+        inputs = t_max = None
+        if args.inputs:
+            unit = nf.meta.get("time_unit")
+            scale = 1.0
+            if args.time_unit is not None:          # the network was converted: so are times
+                scale = nir_io.TIME_UNITS[unit] / nir_io.TIME_UNITS[args.time_unit]
+            inputs, t_max = nir_io.inputs_from_nir(args.inputs, nf.network.n_inputs, scale=scale)
+        save(args.dest, nf.network, inputs, t_max, meta=nf.meta)
+        net = nf.network
+        print(f"{args.source} -> {args.dest}: {net.n_inputs} inputs, {net.n_neurons} neurons "
+              f"in {len(net.layers)} layer(s), time unit {nf.meta.get('time_unit') or 'as in the file (not stated)'}"
+              + (f", input spikes from {args.inputs}" if args.inputs else ""))
+        return 0
+    nf = load(args.source)
+    stated = (nf.meta or {}).get("time_unit")
+    if args.time_unit is not None and stated is not None and args.time_unit != stated:
+        raise ValueError(f"units do not match: --time-unit {args.time_unit} but "
+                         f"{args.source} states {stated!r}")
+    unit = args.time_unit or stated or nir_io.DEFAULT_TIME_UNIT
+    nir_io.save_nir(args.dest, nf.network, time_unit=unit, file_unit=args.file_unit)
+    msg = f"{args.source} -> {args.dest}: time unit {args.file_unit or unit}"
+    if nf.inputs is not None:
+        out = args.inputs or str(Path(args.dest).with_suffix(".inputs.nir"))
+        t_max = nf.t_max if nf.t_max is not None else max(
+            [float(tr.max()) for tr in nf.inputs if tr.size] + [1.0])
+        nir_io.save_nir_inputs(out, nf.inputs, nf.network.n_inputs, t_max, time_unit=unit,
+                               file_unit=args.file_unit)
+        msg += f"; input spike trains -> {out}"
+    print(msg)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fpsnn_core",
                                      description="Train and evaluate spiking networks with "
@@ -293,12 +353,28 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, help="yinyang: draw a fresh test set from this seed; "
                                             "iris: split seed")
     e.add_argument("--size", type=int, help="yinyang: size of the fresh test set")
+    units = ("s", "ms", "us")
+    c = sub.add_parser("convert", help="convert an NIR graph (.nir) to the core's JSON or back",
+                       description="Convert an NIR graph (.nir, HDF5) to the core's JSON or "
+                                   "back; the direction follows the file extensions.")
+    c.add_argument("source", help="a .nir or .json file")
+    c.add_argument("dest", help="the .json or .nir file to write")
+    c.add_argument("--inputs", help="NIR event data (.nir) of the input spike trains: read "
+                                    "(nir -> json) or written (json -> nir)")
+    c.add_argument("--time-unit", choices=units,
+                   help="nir -> json: convert the network to this unit; json -> nir: the "
+                        "unit of the JSON's times (default: its meta, else ms)")
+    c.add_argument("--file-unit", choices=units,
+                   help="the NIR file's time unit: stated for a file without one (nir -> "
+                        "json), or the unit to write (json -> nir; default: --time-unit)")
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "convert":
+            return cmd_convert(args)
         if args.command == "train":
             if args.workers < 1 or (args.train_size is not None and args.train_size < 1):
                 raise ValueError("--workers and --train-size must be >= 1")
@@ -306,6 +382,9 @@ def main(argv=None) -> int:
         return cmd_evaluate(args)
     except (ValueError, FPSNNError, OSError) as exc:
         return _fail(str(exc))
+    except ImportError as exc:                      # the optional nir package is missing
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except (TypeError, KeyError, IndexError, RecursionError, MemoryError) as exc:
         # a bad value that no check named: still one line, never a traceback
         return _fail(f"{type(exc).__name__}: {exc}")

@@ -44,7 +44,7 @@ from typing import Callable
 import numpy as np
 
 from .batched import (METHODS, BatchGradient, first_spike_loss, layers_of, loss_and_gradient,
-                      simulate_batch)
+                      predict, simulate_batch)
 from .checks import real
 from .errors import RunawayFiringError
 from .losses import SILENT_RULES
@@ -295,8 +295,9 @@ class Evaluation:
     accuracy : float
     loss : float                     mean first-spike cross entropy (``config.silent``)
     confusion : ndarray, shape (C, C+1)  ``[true, predicted]``; the last column counts
-        samples where no output fired
-    predictions : ndarray, shape (n,)    ``-1`` where no output fired
+        samples without a decision (no output fired, or several first at once)
+    predictions : ndarray, shape (n,)    :func:`fpsnn_core.batched.predict`: ``-1`` where
+        there is no decision; ``accuracy`` is the mean of ``predictions == labels``
     first_times : ndarray, shape (n, C)  ``inf`` if silent
     runaway : int                    samples whose simulation ran away (counted as silent)
     """
@@ -310,21 +311,21 @@ class Evaluation:
 
 
 def correct_first(first_times: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Whether the correct output fired, and strictly before every other; shape (B,).
+    """Whether the correct output fired, and strictly before every other
+    (:func:`fpsnn_core.batched.predict` gives the label); shape (B,).
 
     Parameters
     ----------
     first_times : ndarray, shape (B, C)  (``inf`` if silent)
     labels : ndarray of int, shape (B,)
     """
-    T = first_times
-    t_y = T[np.arange(labels.size), labels]
-    return np.isfinite(t_y) & ((T <= t_y[:, None]).sum(axis=1) == 1)
+    return predict(first_times) == labels
 
 
 def evaluate(net: Network, split: Split, config: TrainConfig, chunk: int = 500) -> Evaluation:
     """Forward pass over ``split`` in chunks; accuracy counts a sample right when the
-    correct output fires first (and strictly before the others)."""
+    correct output fires first (and strictly before the others): the prediction of the
+    confusion matrix equals the label."""
     C = len(net.layers[-1])
     times, losses, runaway = [], [], 0
     for lo in range(0, len(split), chunk):
@@ -343,8 +344,8 @@ def evaluate(net: Network, split: Split, config: TrainConfig, chunk: int = 500) 
         times.append(T)
         losses.append(loss.values)
     T = np.concatenate(times)
-    pred = np.where(np.isfinite(T).any(axis=1), np.argmin(T, axis=1), -1)
-    correct = correct_first(T, split.labels)
+    pred = predict(T)
+    correct = pred == split.labels
     confusion = np.zeros((C, C + 1), dtype=int)
     np.add.at(confusion, (split.labels, np.where(pred < 0, C, pred)), 1)
     return Evaluation(float(correct.mean()), float(np.concatenate(losses).mean()), confusion,

@@ -42,7 +42,7 @@ def test_extreme_but_allowed_time_constants_simulate():
 
 @pytest.mark.parametrize("inputs,match", [
     ({"0": [0.1]}, "inputs must be a sequence"),
-    (["0"], "input channel 0: spike times must be a list of real numbers"),
+    (["0"], "input channel 0: spike times must be real numbers"),
     ([{"a": 1}], "input channel 0"),
     ([[True]], "input channel 0"),
     ([[0.1 + 1j]], "input channel 0"),

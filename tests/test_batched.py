@@ -111,8 +111,14 @@ def test_silent_outputs_use_t_max_and_pass_no_gradient():
     assert run.predictions().tolist() == np.argmin(run.first_times, axis=1).tolist()
 
 
+def test_predict_decides_only_for_one_earliest_output():
+    T = np.array([[0.5, 0.2, np.inf], [0.3, 0.3, 1.0], [np.inf] * 3, [0.1, np.inf, 0.1],
+                  [2.0, 1.0, 0.7]])
+    assert bt.predict(T).tolist() == [1, -1, -1, -1, 2]
+
+
 def test_crossing_matches_the_closed_form_of_tau_n_equal_two_tau_s():
-    """For tau_n = 2 tau_s, V(s) = A x^2 + B x with x = exp(-b s): a quadratic (MATH.md)."""
+    """For tau_n = 2 tau_s, V(s) = A x^2 + B x with x = exp(-b s): a quadratic."""
     rng = np.random.default_rng(2)
     a, b, theta = 2.0, 1.0, 1.0
     V0 = rng.uniform(-0.5, 0.9, 200)
