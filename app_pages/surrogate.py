@@ -37,17 +37,9 @@ if kind == "cross_entropy":
     targets = ()
 else:
     label = 0
-    text = c[1].text_input("Target times", ", ".join("1" for _ in outputs), key="surrogate.targets",
-                           bind="query-params", help="Target first-spike times: one for all outputs, or one per output.")
-    try:
-        targets = tuple(float(x) for x in text.replace(",", " ").split())
-        if len(targets) == 1:
-            targets *= len(outputs)                           # one time for every output
-        if len(targets) != len(outputs) or not all(np.isfinite(targets)):
-            raise ValueError(f"give one finite target time, or {len(outputs)} (one per output)")
-    except ValueError as exc:
-        c[1].error(f"Target times: {exc}")
-        st.stop()
+    targets = controls.target_times(c[1], "Target times", len(outputs), "1", key="surrogate.targets",
+                                    one_for_all=True, help="Target first-spike times: one for all "
+                                                           "outputs, or one per output.")
 dt = c[2].select_slider("Time step dt", DTS, 0.01, format_func=lambda v: f"{v:g}", key="surrogate.dt",
                         bind="query-params")
 slope = c[3].select_slider("Slope β", SLOPES, 5.0, format_func=lambda v: f"{v:g}",

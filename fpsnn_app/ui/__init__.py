@@ -110,14 +110,24 @@ def downloads(stem: str, *, network_json: str | None = None, spikes_csv: str | N
 
 
 def times_input(label: str, default, key: str, t_max: float | None = None, **kwargs):
-    """A text input of spike times bound to the URL; shows a clear error and returns
-    ``None`` when the text does not parse (:func:`fpsnn_app.urlstate.parse_times`)."""
+    """A text input of spike times bound to the URL
+    (:func:`fpsnn_app.urlstate.parse_times`).
+
+    One bad field never hides the page: text that does not parse is flagged under the
+    field and the default times are used until it is fixed; times after ``t_max`` are left
+    out with a note. Both depend on the link alone, so a link reproduces them.
+    """
     from ..urlstate import format_times, parse_times
 
     text = st.text_input(label, format_times(default), key=key, bind="query-params",
                          help="Spike times separated by commas, e.g. 0.2, 1.0", **kwargs)
     try:
-        return parse_times(text, t_max)
+        times = parse_times(text)
     except ValueError as exc:
-        st.error(f"{label}: {exc}")
-        return None
+        times = tuple(sorted(default))
+        st.error(f"{label}: {exc}. Using the default ({format_times(times) or 'none'}) "
+                 "until it is fixed.")
+    if t_max is not None and any(t > t_max for t in times):
+        times = tuple(t for t in times if t <= t_max)
+        st.caption(f"{label}: spikes after t_max = {t_max:g} are left out.")
+    return times
