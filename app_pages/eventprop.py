@@ -37,7 +37,7 @@ ui.notices(scene.notices)
 
 n_neurons = scene.theta.size
 default = list(range(n_neurons)) if n_neurons <= 6 else list(choice.outputs)
-c1, c2 = st.columns([1, 2])
+c1, c2 = st.columns([1, 1])
 neurons = c1.multiselect("Neurons to draw", range(n_neurons), default=default,
                          key=f"eventprop.neurons.{n_neurons}", format_func=lambda i: f"n{i}")
 step = c2.slider("Replay step: spikes taken by each sweep", 0, max(scene.n_spikes, 1),
