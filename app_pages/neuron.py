@@ -3,6 +3,7 @@
 import streamlit as st
 
 from fpsnn_app import ui
+from fpsnn_app.ui import controls
 from fpsnn_app.presets import NEURON
 from fpsnn_app.scenes.neuron import neuron_scene
 
@@ -52,8 +53,8 @@ if scene.spikes:
         st.markdown("**Output spikes** (each satisfies $V(f) = \\theta$)")
         st.dataframe(scene.spikes, hide_index=True, width="stretch")
     with right:
-        k = st.selectbox("Implicit equation of spike", range(len(scene.spikes)),
-                         format_func=lambda k: f"f{k + 1}", key="neuron.k")
+        k = controls.choice(st, "Implicit equation of spike", range(len(scene.spikes)), 0,
+                            key="neuron.k", what="Spike", format_func=lambda k: f"f{k + 1}")
         st.latex(scene.equations[k])
 ui.downloads("neuron", network_json=scene.network_json, spikes_csv=scene.spikes_csv,
              figures={"neuron": scene.chart.fig})

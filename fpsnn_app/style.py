@@ -55,11 +55,6 @@ def sign_color(value: float) -> str:
     return BLUE if value >= 0 else ORANGE
 
 
-def sign_dash(value: float) -> str:
-    """Solid for ``value >= 0``, dashed otherwise (sign never by colour alone)."""
-    return "solid" if value >= 0 else "dash"
-
-
 def neuron_color(i: int) -> str:
     """Colour of neuron ``i`` (cycled through the Safe palette)."""
     return NEURON_COLORS[int(i) % len(NEURON_COLORS)]

@@ -45,6 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .network import _frozen
+
 #: Names of the tasks :func:`load_task` knows.
 TASKS = ("xor", "iris", "yinyang")
 #: The Iris table shipped with the project.
@@ -53,12 +55,6 @@ IRIS_CLASSES = ("setosa", "versicolor", "virginica")
 YINYANG_CLASSES = ("yin", "yang", "dot")
 #: Seeds and sizes of the standard Yin-Yang split (reference README).
 YINYANG_SPLIT = {"train": (42, 5000), "validation": (41, 1000), "test": (40, 1000)}
-
-
-def _frozen(x, dtype=float) -> np.ndarray:
-    out = np.array(x, dtype=dtype, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,4 +1,4 @@
-"""Losses on spike times and their derivatives ``dLoss/dF`` (MATH.md section 4).
+"""Losses on spike times and their derivatives ``dLoss/dF`` (docs/model.md#losses).
 
 First-spike cross entropy, with ``t_c`` the first spike of output neuron ``c`` and
 ``y`` the label::
@@ -74,19 +74,95 @@ def first_spike_cross_entropy(sim: Simulation, outputs: Sequence[int], label: in
     label : int
         Index into ``outputs`` of the correct class.
     """
-    if not 0 <= label < len(outputs):
-        raise ValueError(f"label must be in 0..{len(outputs) - 1}, got {label}")
-    if tau_0 <= 0 or tau_1 <= 0:
-        raise ValueError("tau_0 and tau_1 must be > 0")
+    labels = _check_labels([label], 1, len(outputs))
     idx, t, silent = _first_times(sim, outputs, silent_time)
+    values, dt = cross_entropy(t[None, :], labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1)
+    return _result(sim, idx, values[0], dt[0], t, silent)
+
+
+def _check_labels(labels, B: int, C: int) -> np.ndarray:
+    labels = np.asarray(labels)
+    if (labels.shape != (B,) or (labels.size and not np.issubdtype(labels.dtype, np.integer))
+            or np.any((labels < 0) | (labels >= C))):
+        raise ValueError(f"label must be an integer in 0..{C - 1} (one per sample, {B}), got "
+                         f"{labels.reshape(-1)[:5].tolist()}")
+    return labels
+
+
+def cross_entropy(t, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
+                  tau_1: float = 1.0, exclude=None) -> tuple[np.ndarray, np.ndarray]:
+    """(C1) and (C2) for a batch: the one evaluation of the first-spike cross entropy
+    (:func:`first_spike_cross_entropy` and the batched path call it).
+
+    Parameters
+    ----------
+    t : ndarray, shape (B, C)       first spike times (finite: silent outputs already
+                                    replaced by a constant)
+    labels : array_like of int, shape (B,)
+    exclude : ndarray of bool, shape (B, C), optional
+        Outputs left out of the softmax sum of (C1) (their ``dloss/dt`` is 0); never a
+        sample's label.
+
+    Returns
+    -------
+    values : ndarray, shape (B,)
+    dloss_dt : ndarray, shape (B, C)
+    """
+    B, C = t.shape
+    labels = _check_labels(labels, B, C)
+    if not (tau_0 > 0 and tau_1 > 0):
+        raise ValueError("tau_0 and tau_1 must be > 0")
     z = -t / tau_0
-    z_max = z.max()
-    log_norm = z_max + np.log(np.exp(z - z_max).sum())
-    softmax = np.exp(z - log_norm)
-    value = -(z[label] - log_norm) + gamma * np.expm1(t[label] / tau_1)
-    dt = -softmax / tau_0
-    dt[label] += 1.0 / tau_0 + gamma * np.exp(t[label] / tau_1) / tau_1
-    return _result(sim, idx, value, dt, t, silent)
+    rows = np.arange(B)
+    if exclude is not None:
+        if np.any(exclude[rows, labels]):
+            raise ValueError("a sample's label cannot be left out of the softmax")
+        z = np.where(exclude, -np.inf, z)
+    log_norm = np.logaddexp.reduce(z, axis=1)
+    t_y = t[rows, labels]
+    values = log_norm - z[rows, labels] + gamma * np.expm1(t_y / tau_1)        # (C1)
+    dt = -np.exp(z - log_norm[:, None]) / tau_0
+    dt[rows, labels] += 1.0 / tau_0 + gamma * np.exp(t_y / tau_1) / tau_1      # (C2)
+    return values, dt
+
+
+#: How the batched first-spike loss treats outputs that did not fire (``silent=``).
+SILENT_RULES = ("t_max", "exclude")
+
+
+def cross_entropy_of_first_spikes(T, labels, t_max: float, *, tau_0: float = 1.0,
+                                  gamma: float = 0.0, tau_1: float = 1.0,
+                                  silent: str = "t_max"):
+    """(C1)-(C2) of a batch of output first spikes ``T`` (``inf`` where silent).
+
+    ``silent="t_max"``: a silent output counts at ``t_max`` and passes no gradient (it has
+    no spike time). ``silent="exclude"`` (EventProp's rule): silent wrong outputs leave
+    the softmax sum; a sample whose label output is silent costs the constant (C1) with
+    every output at ``t_max``, ``log C + gamma (exp(t_max / tau_1) - 1)``, and so has no
+    gradient (it is a wrong answer either way). Both are exact derivatives of the value
+    where no first spike appears or disappears.
+
+    Returns
+    -------
+    values : ndarray, shape (B,)
+    dloss_dt : ndarray, shape (B, C)   zero for silent outputs
+    t : ndarray, shape (B, C)          the times used (``t_max`` if silent)
+    silent : ndarray of bool, shape (B, C)
+    """
+    if silent not in SILENT_RULES:
+        raise ValueError(f"silent must be one of {SILENT_RULES}, got {silent!r}")
+    T = np.asarray(T, dtype=float)
+    quiet = ~np.isfinite(T)
+    t = np.where(quiet, t_max, T)
+    if silent == "t_max":
+        values, dt = cross_entropy(t, labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1)
+        return values, np.where(quiet, 0.0, dt), t, quiet
+    labels = _check_labels(labels, *T.shape)
+    label_quiet = quiet[np.arange(T.shape[0]), labels]
+    t = np.where(label_quiet[:, None], t_max, t)
+    values, dt = cross_entropy(t, labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1,
+                               exclude=quiet & ~label_quiet[:, None])
+    return values, np.where(quiet | label_quiet[:, None], 0.0, dt), t, quiet
 
 
 def spike_time_mse(sim: Simulation, neurons: Sequence[int], targets, *,

@@ -139,3 +139,40 @@ def test_config_round_trip():
     assert tr.TrainConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError):
         tr.TrainConfig.from_dict({"learning_rate": 1})
+
+
+def test_runaway_batches_are_skipped_and_the_run_kept(monkeypatch):
+    """A mini-batch past the spike budget is skipped and counted; the run goes on."""
+    train, val, cfg = _yinyang(n_train=60, n_val=20, epochs=2, batch_size=20, hidden=(8,))
+    calls, real = [], tr.batch_gradient
+
+    def flaky(net, x, y, config, pool=None):            # the second mini-batch runs away
+        calls.append(1)
+        if len(calls) == 2:
+            raise fp.RunawayFiringError("neuron 3 fired more than 200 times")
+        return real(net, x, y, config, pool)
+
+    monkeypatch.setattr(tr, "batch_gradient", flaky)
+    state = tr.train(train, val, 3, cfg)
+    assert len(state.history) == 2 and state.skipped_batches == 1
+    assert [m.skipped_batches for m in state.history] == [1, 0]
+    # the skipped batch made no step: Adam counted 5 steps, not 6
+    assert state.adam.t == 5 and state.best is not None
+
+
+def test_real_runaway_in_training_and_evaluation(monkeypatch):
+    """With a spike budget of one spike per neuron (the simulation's own check), every
+    mini-batch in which a hidden neuron fires twice is skipped, and evaluation counts such
+    samples as silent, hence wrong, instead of raising."""
+    train, val, cfg = _yinyang(n_train=60, n_val=20, epochs=1, batch_size=20, hidden=(8,))
+    net = tr.init_network(5, 3, cfg)
+    counts = np.isfinite(bt.simulate_batch(net, val.inputs, cfg.t_max).layers[0].times).sum(2)
+    multi = counts.max(axis=1) > 1
+    assert 0 < multi.sum()
+    monkeypatch.setitem(bt.simulate_batch.__kwdefaults__, "max_spikes", 1)
+    ev = tr.evaluate(net, val, cfg, chunk=8)
+    assert ev.runaway == multi.sum() and np.all(ev.predictions[multi] == -1)
+    assert np.all(np.isinf(ev.first_times[multi])) and np.isfinite(ev.loss)
+    state = tr.train(train, val, 3, cfg)
+    assert state.skipped_batches == 3 == state.history[0].skipped_batches
+    assert np.array_equal(state.network.weights, net.weights)

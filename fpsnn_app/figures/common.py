@@ -1,4 +1,4 @@
-"""Helpers shared by the figure builders: time grids, labels and line segments."""
+"""Helpers shared by the figure builders: time grids and labels."""
 
 from __future__ import annotations
 
@@ -26,12 +26,6 @@ def all_event_times(sim: fp.Simulation) -> np.ndarray:
     return np.concatenate([np.asarray(tr, float) for tr in sim.inputs] + [sim.spike_times])
 
 
-def spike_labels(sim: fp.Simulation) -> list[str]:
-    """``"#k n<i> t=<f>"`` for each spike, in time order."""
-    return [f"#{k} n{i} t={t:.3g}" for k, (i, t) in
-            enumerate(zip(sim.spike_neurons.tolist(), sim.spike_times.tolist()))]
-
-
 def spike_short_labels(sim: fp.Simulation) -> list[str]:
     """``"n<i>.<m>"`` (neuron ``i``'s ``m``-th spike, from 1) for each spike in time order."""
     seen: dict[int, int] = {}
@@ -45,12 +39,3 @@ def spike_short_labels(sim: fp.Simulation) -> list[str]:
 def source_label(j: int, n_inputs: int) -> str:
     """``"in j"`` for an input channel, ``"n i"`` for a neuron source."""
     return f"in{j}" if j < n_inputs else f"n{j - n_inputs}"
-
-
-def segments(x0, y0, x1, y1) -> tuple[list, list]:
-    """Line segments as one polyline with ``None`` gaps (one Plotly trace for many lines)."""
-    xs, ys = [], []
-    for a, b, c, d in zip(x0, y0, x1, y1):
-        xs += [a, c, None]
-        ys += [b, d, None]
-    return xs, ys

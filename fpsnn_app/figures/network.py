@@ -1,6 +1,7 @@
 """A network's activity: raster linked to membrane traces, and the causal graph of spikes.
 
-The causal graph (MATH.md section 2) has one node per spike, drawn at (time, neuron), and
+The causal graph (docs/model.md#the-implicit-equations) has one node per spike, drawn
+at (time, neuron), and
 an edge ``s -> k`` wherever ``Phi_k`` depends on ``f_s`` (``L[k, s] != 0``, ``s`` earlier).
 Edges are coloured and dashed by the sign of the direct influence
 ``d f_k / d f_s = -L[k, s] / L[k, k]`` (blue solid: a later ``f_s`` makes ``f_k`` later;

@@ -8,8 +8,8 @@ Rows, top to bottom:
    term ``-theta sum_m exp(-b (t - m))``; their sum is ``V``;
 4. the membrane potential ``V(t)`` with the threshold, and at each firing time ``f`` the
    implicit equation ``V(f) = theta`` marked with the tangent of slope ``V'(f-)``
-   (``L_kk``, MATH.md section 2); above :data:`MAX_MARKED` spikes only evenly spaced ones
-   carry a label and a tangent.
+   (``L_kk``, docs/model.md#the-implicit-equations); above :data:`MAX_MARKED` spikes only
+   evenly spaced ones carry a label and a tangent.
 """
 
 from __future__ import annotations

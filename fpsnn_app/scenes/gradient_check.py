@@ -28,7 +28,7 @@ SLICE_POINTS = 161
 
 
 def loss_function(kind: str, outputs: tuple, label: int, targets: tuple, t_max: float):
-    """``sim -> LossValue`` for the chosen loss (MATH.md section 4)."""
+    """``sim -> LossValue`` for the chosen loss (docs/model.md#losses)."""
     if kind == "cross_entropy":
         return lambda sim: fp.first_spike_cross_entropy(sim, list(outputs), label, silent_time=t_max)
     if kind == "mse":

@@ -222,9 +222,11 @@ def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene
     matrix = Chart(
         confusion_figure(ev.confusion, names),
         alt="Confusion matrix of the evaluated validation samples: true class down, predicted "
-            "class across, with a last column for samples where no output fired.",
+            "class across, with a last column for samples without a decision (no output "
+            "fired, or several fired first at once).",
         summary=f"Accuracy {100 * ev.accuracy:.1f}% on {of} validation samples: "
-                f"{int(correct.sum())} of {n} right; {silent} without any output spike.")
+                f"{int(correct.sum())} of {n} right; {silent} without a decision (no output "
+                "spike, or a tie).")
     return EvalScene(ev.accuracy, ev.loss, ev.confusion, n, n_all, simulated, regions, spikes,
                      matrix)
 
