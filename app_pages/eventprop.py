@@ -37,17 +37,7 @@ ui.notices(scene.notices)
 
 n_neurons = scene.theta.size
 default = list(range(n_neurons)) if n_neurons <= 6 else list(choice.outputs)
-<<<<<<< HEAD
-c1, c2 = st.columns([1, 1])
-neurons = c1.multiselect("Neurons to draw", range(n_neurons), default=default,
-                         key=f"eventprop.neurons.{n_neurons}", format_func=lambda i: f"n{i}")
-step = c2.slider("Replay step: spikes taken by each sweep", 0, max(scene.n_spikes, 1),
-                 scene.n_spikes, key=f"eventprop.replay.{scene.n_spikes}",
-                 disabled=scene.n_spikes == 0,
-                 help="EventProp takes the latest spikes first, FP the earliest; at the last "
-                      "step EventProp has swept back to t = 0.")
-=======
-c1, c2 = st.columns([1, 2])
+c1, c2 = st.columns([1, 1])     # room for every chip
 neurons = controls.subset(c1, "Neurons to draw", range(n_neurons), default, key="eventprop.neurons",
                           format_func=lambda i: f"n{i}")
 step = controls.int_slider(c2, "Replay step: spikes taken by each sweep", 0, scene.n_spikes,
@@ -55,7 +45,6 @@ step = controls.int_slider(c2, "Replay step: spikes taken by each sweep", 0, sce
                            disabled=scene.n_spikes == 0,
                            help="EventProp takes the latest spikes first, FP the earliest; at the "
                                 "last step EventProp has swept back to t = 0.")
->>>>>>> main
 traces, sweep = ui.require(ui.compute(replay_scene, choice.json, choice.outputs, loss, label,
                                        step, tuple(neurons or default)))
 

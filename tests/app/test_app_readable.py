@@ -87,9 +87,10 @@ def test_log_axes_label_minor_ticks_in_full():
 
 
 def test_causal_graph_labels_are_large_and_above_edges_and_ring():
-    at = open_page("network", {"network.spike": "3"})
+    at = open_page("network", {"network.spike": "n1.1"})
     assert_clean(at)
     graph = figure(at, 0)
+    assert any(tr.get("marker", {}).get("symbol") == "circle-open" for tr in graph["data"])
     nodes = [tr for tr in graph["data"] if tr.get("name") == "spikes"][0]
     labels = [a for a in graph["layout"].get("annotations", ()) if a["text"] in nodes["text"]]
     assert len(labels) == len(nodes["text"])       # every spike labelled, as an annotation
