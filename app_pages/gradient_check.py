@@ -58,9 +58,10 @@ with left:
 with right:
     st.subheader("Per weight")
     st.dataframe(scene.table, hide_index=True, width="stretch", height=460,
-                 column_config={k: st.column_config.NumberColumn(format="%.3e")
-                                for k in ("FP", "adjoint", "finite diff.", "rel. err FP–adjoint",
-                                          "rel. err FP–FD")})
+                 column_config={"FD status": st.column_config.TextColumn(width="medium"),
+                                **{k: st.column_config.NumberColumn(format="%.3e")
+                                   for k in ("FP", "adjoint", "finite diff.",
+                                             "rel. err FP–adjoint", "rel. err FP–FD")}})
 st.subheader("The loss along one weight")
 ui.chart(scene.slice, key="gradient_check.loss_slice")
 ui.downloads("gradient-check", network_json=choice.json, csv={"gradients": scene.table_csv},

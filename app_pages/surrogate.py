@@ -28,7 +28,7 @@ choice = ui.require(current_network())
 outputs = choice.outputs
 names_all = list(SURROGATES)
 
-c = st.columns([3, 2, 2, 2, 4])
+c = st.columns([3, 2, 2, 2])
 kinds = list(LOSSES) if len(outputs) > 1 else ["mse"]     # cross entropy needs 2 classes
 kind = controls.choice(c[0], "Loss", kinds, kinds[0], key="surrogate.loss", widget="radio",
                        format_func=LOSSES.get)
@@ -45,7 +45,8 @@ dt = c[2].select_slider("Time step dt", DTS, 0.01, format_func=lambda v: f"{v:g}
 slope = c[3].select_slider("Slope β", SLOPES, 5.0, format_func=lambda v: f"{v:g}",
                            key="surrogate.slope", bind="query-params",
                            help="One slope for every surrogate; σ' is narrower as β grows.")
-names = tuple(c[4].multiselect(
+# the chips get the full width: in a column they scrolled out of sight ("arcta...")
+names = tuple(st.multiselect(
     "Surrogates", names_all, names_all[:4], format_func=surrogate_title, key="surrogate.names",
     bind="query-params", help="Straight-through (σ' = β everywhere) credits every moment alike; "
                               "add it to see what having no window does."))

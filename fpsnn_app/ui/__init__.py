@@ -51,7 +51,8 @@ def require(value: T | None) -> T:
 def report(exc: BaseException) -> None:
     """Show an exception as a clear message (never a traceback)."""
     if isinstance(exc, fp.RunawayFiringError):
-        st.error(f"**Runaway firing.** {exc}", icon=":material/local_fire_department:")
+        st.error(f"**Runaway firing.** {runaway_text(exc)}",
+                 icon=":material/local_fire_department:")
     elif isinstance(exc, fp.GrazingSpikeError):
         st.warning(f"**Grazing spike: the gradient is singular here.** {exc}. "
                    "Nudge a weight or an input time.", icon=":material/warning:")
@@ -64,6 +65,17 @@ def report(exc: BaseException) -> None:
     else:
         st.error(f"**Unexpected error** ({type(exc).__name__}): {exc}",
                  icon=":material/bug_report:")
+
+
+def runaway_text(exc: fp.RunawayFiringError) -> str:
+    """The core's message in the app's words: the app has no ``max_spikes`` control, so
+    name the budget as a number and the controls a user can change instead."""
+    import re
+
+    what = str(exc).split(" Lower the weights")[0].rstrip(".").removeprefix("runaway firing: ")
+    what = re.sub(r"the spike budget max_spikes=(\d+) was reached", r"the app's limit of \1 "
+                  "spikes was reached", what)
+    return f"{what[:1].upper()}{what[1:]}. Lower the weights, raise the threshold θ or shorten t_max."
 
 
 def notices(items: tuple[Notice, ...]) -> None:
@@ -103,9 +115,10 @@ def downloads(stem: str, *, network_json: str | None = None, spikes_csv: str | N
     for name, fig in (figures or {}).items():
         items.append((f"Figure: {name} (HTML)", figure_html(fig), f"fpsnn-{stem}-{name}.html",
                       "text/html"))
-    cols = st.columns(max(len(items), 1))
-    for col, (label, data, file_name, mime) in zip(cols, items):
-        col.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore",
+    # one wrapping row: each button as wide as its label (equal columns clipped the labels)
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    for label, data, file_name, mime in items:
+        row.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore",
                             icon=":material/download:", key=f"dl-{file_name}")
 
 
