@@ -187,3 +187,25 @@ def test_two_neurons_firing_at_exactly_the_same_time():
     assert L[1, 0] == 0.0
     fd = fp.finite_difference_jacobian(net, [[0.0]], 0.8, eps=1e-6, entries=[(0, 0)])
     assert not fd.valid[0, 0] and "reorders" in fd.reasons[(0, 0)]
+
+
+def test_event_loop_crossing_equals_the_array_crossing():
+    """The event loop's float specialisation ``_Neuron.crossing`` and the array search
+    ``simulate.crossing`` of the batched path: the same crossing (or none) on random states,
+    with a < b, a > b and a == b, rising and falling potentials, short and long horizons."""
+    from fpsnn_core.simulate import _Neuron, crossing
+    rng = np.random.default_rng(5)
+    n = 3000
+    V0 = rng.uniform(-1.0, 0.999, n)
+    I0 = rng.uniform(-1.0, 6.0, n)
+    hz = rng.choice([0.05, 0.5, 5.0, 50.0], n)
+    found = 0
+    for a, b, theta in [(1 / 0.99, 1.0, 1.0), (0.5, 2.0, 1.0), (3.0, 1.0, 0.8), (1.0, 1.0, 1.0)]:
+        vec = crossing(V0, I0, hz, a, b, theta)
+        nrn = _Neuron(a, b, theta)
+        one = np.array([nrn.crossing(v, i, h) for v, i, h in zip(V0, I0, hz)])
+        np.testing.assert_array_equal(np.isfinite(vec), np.isfinite(one))
+        fin = np.isfinite(one)
+        np.testing.assert_allclose(vec[fin], one[fin], rtol=1e-13, atol=0)
+        found += fin.sum()
+    assert found > 1000

@@ -194,8 +194,6 @@ def _picker() -> NetworkChoice | None:
                           t_max=t_max, persist_state="session") for j in range(base.n_inputs)]
     edits = _edits(source, base.weights.shape)
     _sync_url(edits)
-    if any(x is None for x in inputs):
-        return None
     W, mask = apply_edits(base.weights, base.mask, edits)
     try:
         net = fp.Network(W, base.n_inputs, base.tau_s, base.tau_n, base.theta, mask, base.layers)
