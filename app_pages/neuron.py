@@ -34,9 +34,6 @@ for j, col in enumerate(cols):
                                      key=f"neuron.in{j}", t_max=t_max))
         weights.append(st.slider(f"Weight W{j}", -8.0, 8.0, NEURON.weights[j], 0.1,
                                  key=f"neuron.w{j}", bind="query-params"))
-if any(x is None for x in inputs):
-    st.stop()
-
 scene = ui.require(ui.compute(neuron_scene, tuple(inputs), tuple(weights), tau_s, tau_n, theta,
                               t_max))
 slopes = [row["slope V'(f-)"] for row in scene.spikes]

@@ -36,17 +36,6 @@ def loss_function(kind: str, outputs: tuple, label: int, targets: tuple, t_max: 
     raise ValueError(f"unknown loss {kind!r}; choose one of {sorted(LOSSES)}")
 
 
-def parse_targets(text: str, n: int) -> tuple[float, ...]:
-    """``n`` target times from ``"1, 1.5"``; ``ValueError`` with a clear message otherwise."""
-    try:
-        targets = tuple(float(x) for x in text.replace(",", " ").split())
-    except ValueError:
-        raise ValueError(f"{text!r} is not a list of numbers") from None
-    if len(targets) != n or not all(np.isfinite(targets)):
-        raise ValueError(f"give {n} finite target times, one per output neuron")
-    return targets
-
-
 def rel_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Elementwise relative error (module docstring); ``NaN`` where ``b`` is ``NaN``."""
     scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-12)

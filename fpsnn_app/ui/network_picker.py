@@ -69,9 +69,9 @@ def _on_upload() -> None:
     if file is None:
         return
     try:
-        text = file.getvalue().decode("utf-8")
-        fp.from_json(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        loaded = fp.from_json(file.getvalue())      # bytes: a UTF-8 byte order mark is fine
+        text = fp.to_json(loaded.network, loaded.inputs, loaded.t_max, loaded.meta)
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
         st.session_state[_UPLOAD_ERROR] = f"{file.name} is not a valid fpsnn network: {exc}"
         return
     st.session_state.pop(_UPLOAD_ERROR, None)
@@ -194,8 +194,6 @@ def _picker() -> NetworkChoice | None:
                           t_max=t_max, persist_state="session") for j in range(base.n_inputs)]
     edits = _edits(source, base.weights.shape)
     _sync_url(edits)
-    if any(x is None for x in inputs):
-        return None
     W, mask = apply_edits(base.weights, base.mask, edits)
     try:
         net = fp.Network(W, base.n_inputs, base.tau_s, base.tau_n, base.theta, mask, base.layers)
