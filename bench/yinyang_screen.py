@@ -7,7 +7,8 @@ JSON line per run (configuration, validation accuracy by epoch, seconds) to ``--
 The test sets are not loaded. ``docs/yinyang_screening.md`` is written from these logs.
 
 Run:  python bench/yinyang_screen.py --name base --epochs 30 --seed 0 \
-          [--set tau_0=0.05 lr=0.005 ...] --log bench/yinyang_screening.jsonl
+          [--config eventprop] [--set tau_0=0.05 lr=0.005 ...] --log docs/yinyang_screening.jsonl
+      python bench/yinyang_screen.py --report docs/yinyang_screening.jsonl   (Markdown table)
 """
 
 from __future__ import annotations
@@ -22,15 +23,38 @@ from fpsnn_core import datasets as ds
 from fpsnn_core import training as tr
 
 
+def report(path: str, at=(5, 10, 12)) -> str:
+    """A Markdown table of the runs logged in ``path``: validation accuracy at equal epochs."""
+    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    head = ("| run | starts from | changes | seed | " + " | ".join(f"val @{e}" for e in at)
+            + " | best val (epoch) | note |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        acc = r["val_accuracy"]
+        cells = [f"{100 * acc[e - 1]:.1f}" if len(acc) >= e else "-" for e in at]
+        best = max(range(len(acc)), key=acc.__getitem__)
+        changes = ", ".join(f"{k}={v}" for k, v in r["overrides"].items()) or "-"
+        lines.append(f"| {r['name']} | {r['config_name']} | {changes} | {r['seed']} | "
+                     + " | ".join(cells) + f" | {100 * acc[best]:.1f} ({best + 1}) | "
+                     f"{r.get('note', '')} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--name", required=True)
+    parser.add_argument("--report", metavar="LOG", help="print the table of a log and stop")
+    parser.add_argument("--name")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--config", default="yinyang", help="named configuration to start from")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--log", default="bench/yinyang_screening.jsonl")
     args = parser.parse_args(argv)
+    if args.report:
+        print(report(args.report))
+        return
+    if not args.name:
+        parser.error("--name is required to run a screen")
     over = {}
     for item in args.set:
         key, _, value = item.partition("=")

@@ -1,6 +1,7 @@
 """fpsnn_core: exact simulation and exact gradients of spiking networks (NumPy/SciPy).
 
-Notation (MATH.md): ``K`` inputs, ``N`` neurons, ``W[j, i]`` from source ``j`` to neuron
+Notation (docs/model.md#the-network): ``K`` inputs, ``N`` neurons, ``W[j, i]`` from
+source ``j`` to neuron
 ``i`` (shape ``(K+N, N)``), ``tau_s``/``tau_n`` (``a = 1/tau_s``, ``b = 1/tau_n``), threshold
 ``theta``, feeding kernel ``y_ji``, spike times ``F`` in time order, ``L = dPhi/dF`` in time
 order and ``P`` the permutation from neuron-major to time order.

@@ -1,6 +1,6 @@
 """Exact gradients of spike times: forward propagation (FP) and the adjoint solve.
 
-By the implicit function theorem applied to ``Phi(F, W) = 0`` (MATH.md sections 2-3,
+By the implicit function theorem applied to ``Phi(F, W) = 0`` (docs/model.md#fp-and-the-adjoint,
 entries in :mod:`fpsnn_core.implicit`)::
 
     L dF/dW = -dPhi/dW                                                         (G1)

@@ -1,6 +1,6 @@
 """The implicit spike-time equations, their Jacobians and the causal graph.
 
-Every spike ``f_k`` of neuron ``i = i_k`` satisfies (MATH.md section 2)::
+Every spike ``f_k`` of neuron ``i = i_k`` satisfies (docs/model.md#the-implicit-equations)::
 
     Phi_k(F, W) = V_i(f_k) - theta_i = 0,   V_i as in :mod:`fpsnn_core.traces`,
 

@@ -1,4 +1,4 @@
-"""Losses on spike times and their derivatives ``dLoss/dF`` (MATH.md section 4).
+"""Losses on spike times and their derivatives ``dLoss/dF`` (docs/model.md#losses).
 
 First-spike cross entropy, with ``t_c`` the first spike of output neuron ``c`` and
 ``y`` the label::

@@ -1,6 +1,6 @@
 """The network: weights, connectivity mask and neuron constants (immutable).
 
-Notation (MATH.md section 1):
+Notation (docs/model.md#the-network):
 
 =============  ===========================================================
 ``K``          number of input channels, ``n_inputs``

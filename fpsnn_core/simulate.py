@@ -1,6 +1,6 @@
 """Exact event-driven simulation of a LIF network in continuous time.
 
-The model is MATH.md section 1 (current-based LIF, reset by subtracting ``theta``).
+The model is docs/model.md#the-network (current-based LIF, reset by subtracting ``theta``).
 Between two events a neuron with state ``(V0, I0)`` at time ``t0`` evolves in closed
 form, with ``h`` the joint kernel of :mod:`fpsnn_core.kernels`::
 
@@ -21,8 +21,8 @@ An event of source ``j`` at time ``g`` adds ``W[j, i]`` to ``I_i`` (``V`` is con
   found by Newton's method safeguarded by bisection, to the last bits of a float64.
 
 At a crossing ``f`` the neuron fires, ``V`` drops from ``theta`` to ``0`` and the
-left-sided slope ``V'(f-) = I(f-) - b theta`` is recorded: it is ``L_kk`` of MATH.md
-section 2.
+left-sided slope ``V'(f-) = I(f-) - b theta`` is recorded: it is ``L_kk`` of the
+implicit equations (J1 of :mod:`fpsnn_core.implicit`).
 
 Equal times (a measure-zero event, defined here): at one instant, neurons that reach
 threshold fire first, in ascending neuron index, then input spikes are delivered.

@@ -1,6 +1,6 @@
 """Membrane potential, synaptic current and feeding kernels on a time grid.
 
-These evaluate the closed forms of MATH.md section 1 directly from the spike times
+These evaluate the closed forms of docs/model.md#the-closed-form directly from the spike times
 (not from the simulator's state), for plotting and as a check of the simulator::
 
     y_ji(t) = sum_{g in F_j, g < t} h_i(t - g)                       feeding kernel
