@@ -32,12 +32,8 @@ def read_network_file(name: str, data: bytes) -> str:
         if nf.meta["time_unit"] not in (None, APP_TIME_UNIT):
             nf = fp.from_nir(data, time_unit=APP_TIME_UNIT)
         return fp.to_json(nf.network, nf.inputs, nf.t_max, nf.meta)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not a UTF-8 text file: {exc}") from None
-    fp.from_json(text)
-    return text
+    loaded = fp.from_json(data)              # bytes: a UTF-8 byte order mark is fine
+    return fp.to_json(loaded.network, loaded.inputs, loaded.t_max, loaded.meta)
 
 
 def nir_file(network_json: str) -> bytes:

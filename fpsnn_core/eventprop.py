@@ -87,10 +87,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import real_array
 from .errors import GrazingSpikeError
 from .kernels import kernel
 from .network import Network
-from .simulate import Simulation
+from .simulate import Simulation, check_simulation
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,12 +141,7 @@ class AdjointTraces:
 
 
 def _check_dloss(sim: Simulation, dloss_dtimes) -> np.ndarray:
-    c = np.asarray(dloss_dtimes, dtype=float)
-    if c.shape != (sim.n_spikes,):
-        raise ValueError(f"dloss_dtimes must have shape ({sim.n_spikes},), got {c.shape}")
-    if not np.all(np.isfinite(c)):
-        raise ValueError("dloss_dtimes must be finite")
-    return c
+    return real_array("dloss_dtimes", dloss_dtimes, (sim.n_spikes,))
 
 
 def _raise_grazing(sim: Simulation, k: int) -> None:
@@ -194,6 +190,7 @@ def eventprop(net: Network, sim: Simulation, dloss_dtimes, *, record: bool = Fal
     -------
     BackwardPass
     """
+    check_simulation(net, sim)
     c = _check_dloss(sim, dloss_dtimes)
     K, N = net.n_inputs, net.n_neurons
     a, b, theta = net.a, net.b, net.theta

@@ -70,7 +70,7 @@ def _on_upload() -> None:
         return
     try:
         text = netfiles.read_network_file(file.name, file.getvalue())
-    except ValueError as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
         st.session_state[_UPLOAD_ERROR] = f"{file.name} is not a valid fpsnn network: {exc}"
         return
     st.session_state.pop(_UPLOAD_ERROR, None)
