@@ -75,6 +75,9 @@ b[3].caption(f"{len(data.train)} training and {len(data.validation)} validation 
              f"network {data.train.inputs.shape[1]}-{hidden}-{len(data.class_names)}, "
              f"mini-batches of {config.batch_size}, τ₀ = {config.tau_0:g}, t_max = "
              f"{config.t_max:g}. Play trains in chunks of about {BUDGET:g} s per update.")
+st.caption(":material/link: The page's link keeps the settings above, not the training "
+           "progress: a reopened link starts again from epoch 0 (the seed makes the run "
+           "repeatable).")
 
 
 def _train(budget: float, until_epoch_end: bool = False) -> bool:

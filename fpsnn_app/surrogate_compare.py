@@ -255,7 +255,7 @@ def sweep_slope(net: fp.Network, inputs, t_max: float, loss: LossSpec, dt: float
 
 @dataclass(frozen=True, eq=False)
 class Credit:
-    """Credit over time for the synapse ``j -> i`` (MATH.md section 5).
+    """Credit over time for the synapse ``j -> i`` (docs/model.md#surrogate-gradients).
 
     Attributes
     ----------

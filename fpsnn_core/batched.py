@@ -17,13 +17,14 @@ Spike trains of a layer for a batch of ``B`` samples are padded arrays ``times``
 ``theta`` fires; pairs that fired are searched again (a neuron can fire several times
 between two events) until none fires; then all pairs advance to the next event.
 
-**Loss** (MATH.md section 4): only the first spike of each output neuron enters the
+**Loss** (docs/model.md#losses): only the first spike of each output neuron enters the
 first-spike cross entropy, so the output layer stops at its first spike (one spike per
 output neuron), and only hidden spikes before it enter its gradient (its causal past; later
 spikes meet zero kernels). A silent output uses ``t_max`` in the loss and passes no
 gradient, as ``first_spike_cross_entropy(..., silent_time=t_max)`` of the core.
 
-**Gradients** (MATH.md sections 2-3, entries (J1)-(J4) of :mod:`fpsnn_core.implicit`). In
+**Gradients** (docs/model.md#fp-and-the-adjoint, entries (J1)-(J4) of
+:mod:`fpsnn_core.implicit`). In
 a layered network ``L`` couples a spike ``f`` of neuron ``i`` in layer ``l`` only to the
 spikes ``p`` of layer ``l-1`` before it (J2: ``-W_l[j,i] h'(f - p)``) and to the neuron's own
 earlier spikes ``m`` (J3: ``-theta b exp(-b (f - m))``). With ``S_f = L_ff`` the slope:
@@ -303,7 +304,7 @@ def simulate_batch(net: Network, inputs, t_max: float, *,
 # --- loss -----------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class BatchLoss:
-    """First-spike cross entropy of a batch (MATH.md section 4, (C1)-(C2) of the core).
+    """First-spike cross entropy of a batch ((C1)-(C2) of :mod:`fpsnn_core.losses`).
 
     Attributes
     ----------

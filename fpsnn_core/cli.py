@@ -32,7 +32,10 @@ prints one line ``error: ...`` and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -82,11 +85,61 @@ def _print_confusion(ev, class_names, what: str, out=sys.stdout):
         print(f"{name:>{width}}" + "".join(f"{v:>{width}d}" for v in row), file=out)
 
 
+def check_output_path(path) -> Path:
+    """Refuse an output path that cannot be written, before any work is done: a
+    directory, a missing parent directory, or one without write permission."""
+    out = Path(path)
+    if out.is_dir():
+        raise ValueError(f"--out {path} is a directory; give a file name such as {out / 'net.json'}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValueError(f"--out {path}: the directory {parent} does not exist")
+    existed = out.exists()
+    try:
+        with open(out, "a"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"--out {path} cannot be written: {exc.strerror or exc}") from None
+    if not existed:
+        out.unlink()
+    return out
+
+
+def _json_safe(x):
+    """``x`` with every non-finite float replaced by ``None`` (JSON has no NaN)."""
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _save_or_rescue(path: Path, net, t_max: float, meta: dict) -> Path:
+    """Save; if that fails (disk full, directory removed meanwhile), save to a fresh
+    file in the temporary directory instead and say so: a run never ends unsaved."""
+    try:
+        save(path, net, t_max=t_max, meta=meta)
+        return path
+    except OSError as exc:
+        fd, rescue = tempfile.mkstemp(prefix="fpsnn-rescued-", suffix=".json")
+        os.close(fd)
+        save(rescue, net, t_max=t_max, meta=meta)
+        print(f"warning: could not write {path} ({exc.strerror or exc}); saved the network to "
+              f"{rescue} instead", file=sys.stderr)
+        return Path(rescue)
+
+
 def cmd_train(args) -> int:
     overrides = {k: v for k, v in {
         "hidden": tuple(args.hidden) if args.hidden else None, "epochs": args.epochs,
         "batch_size": args.batch_size, "lr": args.lr, "patience": args.patience,
         "method": args.method, "seed": args.seed}.items() if v is not None}
+    for key in ("epochs", "batch_size", "patience"):
+        value = getattr(args, key)
+        if value is not None and value < 1:
+            raise ValueError(f"--{key.replace('_', '-')} must be >= 1, got {value}")
     if args.task is None and args.config is None:
         raise ValueError("give --task or --config")
     name = args.config or args.task
@@ -94,6 +147,7 @@ def cmd_train(args) -> int:
         raise ValueError(f"configuration {name!r} is for task {config_task(name)!r}, "
                          f"not {args.task!r}")
     args.task = config_task(name)
+    out = check_output_path(args.out)
     config = named_config(name, **overrides)
     task = datasets.load_task(args.task, split_seed=args.split_seed, **config.encoding_kwargs())
     train_part = task.train if args.train_size is None else task.train.subset(
@@ -121,20 +175,34 @@ def cmd_train(args) -> int:
                  if m.skipped_batches else ""), flush=True)
 
     t0 = time.perf_counter()
-    state = train(tr, va, task.n_classes, config, workers=args.workers, on_batch=on_batch,
-                  on_epoch=on_epoch)
+    seen = {}
+
+    def on_epoch_kept(state):
+        seen["state"] = state
+        on_epoch(state)
+
+    try:
+        state = train(tr, va, task.n_classes, config, workers=args.workers, on_batch=on_batch,
+                      on_epoch=on_epoch_kept)
+    except KeyboardInterrupt:
+        state = seen.get("state")
+        if state is None or not state.history:
+            print("\ninterrupted before the first epoch ended: nothing to save", file=sys.stderr)
+            return 130
+        path = _save_or_rescue(out, state.best, config.t_max, _json_safe(
+            _meta(args, name, task, config, state, None)))
+        print(f"\ninterrupted after epoch {state.history[-1].epoch}: saved the best network so "
+              f"far (epoch {state.best_epoch}) to {path}", file=sys.stderr)
+        return 130
+    if not state.history:
+        raise ValueError("training ran no epoch: nothing to save")
     ev = evaluate(state.best, te, config)
+    path = _save_or_rescue(out, state.best, config.t_max,
+                           _json_safe(_meta(args, name, task, config, state, ev.accuracy)))
     _print_confusion(ev, task.class_names, f"the test set ({len(te)} samples)")
-    history = [m.__dict__ for m in state.history]
-    meta = {"task": args.task, "config_name": name, "split_seed": args.split_seed,
-            "encoding": task.encoding.to_dict(), "classes": list(task.class_names),
-            "outputs": list(state.best.layers[-1]), "config": config.to_dict(),
-            "best_epoch": state.best_epoch, "history": history,
-            "skipped_batches": state.skipped_batches, "test_accuracy": ev.accuracy}
-    save(args.out, state.best, t_max=config.t_max, meta=meta)
     print(f"best epoch {state.best_epoch} (validation accuracy "
           f"{max(m.val_accuracy for m in state.history):.4f}); "
-          f"trained in {time.perf_counter() - t0:.1f} s; saved {args.out}")
+          f"trained in {time.perf_counter() - t0:.1f} s; saved {path}")
     if state.skipped_batches:
         print(f"{state.skipped_batches} mini-batch(es) skipped for runaway firing (a neuron "
               "past the spike budget); the saved network is the best one by validation")
@@ -142,9 +210,31 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _meta(args, name, task, config, state, test_accuracy) -> dict:
+    meta = {"task": args.task, "config_name": name, "split_seed": args.split_seed,
+            "encoding": task.encoding.to_dict(), "classes": list(task.class_names),
+            "outputs": list(state.best.layers[-1]), "config": config.to_dict(),
+            "best_epoch": state.best_epoch, "history": [m.__dict__ for m in state.history],
+            "skipped_batches": state.skipped_batches}
+    if test_accuracy is not None:
+        meta["test_accuracy"] = test_accuracy
+    return meta
+
+
 def cmd_evaluate(args) -> int:
+    if args.size is not None and args.size < 1:
+        raise ValueError(f"--size must be >= 1, got {args.size}")
+    if args.seed is not None and args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {args.seed}")
     nf = load(args.network)
     meta = nf.meta or {}
+    if not nf.network.layers:
+        raise ValueError(f"{args.network} has no layers: evaluate needs a layered network "
+                         "(its last layer holds the outputs)")
+    config = meta.get("config", {})
+    if not isinstance(config, dict):
+        raise ValueError(f"{args.network}: meta 'config' must be an object, got "
+                         f"{type(config).__name__}")
     if meta.get("task") not in (None, args.task):
         raise ValueError(f"{args.network} was trained on task {meta.get('task')!r}, "
                          f"not {args.task!r}")
@@ -153,7 +243,8 @@ def cmd_evaluate(args) -> int:
         raise ValueError(f"{args.network} has no t_max")
     if args.task == "yinyang" and (args.seed is not None or args.size is not None):
         seed, size = datasets.YINYANG_SPLIT["test"]
-        data = datasets.yinyang(args.size or size, seed if args.seed is None else args.seed)
+        data = datasets.yinyang(size if args.size is None else args.size,
+                                seed if args.seed is None else args.seed)
         classes = datasets.YINYANG_CLASSES
         what = (f"a fresh Yin-Yang set (seed {seed if args.seed is None else args.seed}, "
                 f"{len(data)} samples)")
@@ -167,7 +258,7 @@ def cmd_evaluate(args) -> int:
     if encoding.n_inputs != nf.network.n_inputs:
         raise ValueError(f"the encoding gives {encoding.n_inputs} inputs, the network has "
                          f"{nf.network.n_inputs}")
-    cfg = TrainConfig.from_dict({**meta.get("config", {}), "t_max": nf.t_max})
+    cfg = TrainConfig.from_dict({**config, "t_max": nf.t_max})
     ev = evaluate(nf.network, Split(encoding.encode(data.values), data.labels), cfg)
     _print_confusion(ev, classes, what)
     print(f"test accuracy: {ev.accuracy:.4f}")
@@ -290,8 +381,15 @@ def main(argv=None) -> int:
             return cmd_train(args)
         return cmd_evaluate(args)
     except (ValueError, FPSNNError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     except ImportError as exc:                      # the optional nir package is missing
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except (TypeError, KeyError, IndexError, RecursionError, MemoryError) as exc:
+        # a bad value that no check named: still one line, never a traceback
+        return _fail(f"{type(exc).__name__}: {exc}")
+
+
+def _fail(message: str) -> int:
+    print("error: " + " ".join(message.split()), file=sys.stderr)
+    return 2

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import integer
 from .network import _frozen
 
 #: Names of the tasks :func:`load_task` knows.
@@ -258,6 +259,7 @@ def load_task(name: str, *, split_seed: int = 0, t_early: float = 0.0, t_late: f
     t_early, t_late, t_bias : float
         Encoding (E1).
     """
+    split_seed = integer("split_seed", split_seed, minimum=0)
     if name == "xor":
         data = xor()
         return Task("xor", data, data, data, Encoding([0, 0], [1, 1], t_early, t_late, t_bias),

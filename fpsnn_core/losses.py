@@ -1,4 +1,4 @@
-"""Losses on spike times and their derivatives ``dLoss/dF`` (MATH.md section 4).
+"""Losses on spike times and their derivatives ``dLoss/dF`` (docs/model.md#losses).
 
 First-spike cross entropy, with ``t_c`` the first spike of output neuron ``c`` and
 ``y`` the label::
@@ -28,8 +28,11 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import NoSpikeError
-from .simulate import Simulation
+from .checks import indices, integer, real
+from .errors import ArgumentTypeError, NoSpikeError
+from .simulate import Simulation, SpikeRecord
+
+_NO_LIMIT = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +53,23 @@ class LossValue:
     silent: np.ndarray
 
 
+def _neurons(sim, name: str, neurons, unique: bool = True) -> tuple[int, ...]:
+    """Check the simulation and the neuron list (in range when the network is known)."""
+    if not isinstance(sim, SpikeRecord):
+        raise ArgumentTypeError(f"sim must be a simulation (fp.simulate), got {type(sim).__name__}")
+    net = getattr(sim, "network", None)
+    return indices(name, neurons, _NO_LIMIT if net is None else net.n_neurons, unique=unique)
+
+
+def _checked(value: float, dt: np.ndarray, what: str):
+    if not (np.isfinite(value) and np.all(np.isfinite(dt))):
+        raise ValueError(f"the loss is not finite ({value!r}): {what}")
+    return value, dt
+
+
 def _first_times(sim: Simulation, neurons: Sequence[int], silent_time: float | None):
+    if silent_time is not None:
+        silent_time = real("silent_time", silent_time)
     idx = sim.first_spikes(neurons)
     silent = np.asarray(neurons)[idx < 0]
     if silent.size and silent_time is None:
@@ -74,7 +93,8 @@ def first_spike_cross_entropy(sim: Simulation, outputs: Sequence[int], label: in
     label : int
         Index into ``outputs`` of the correct class.
     """
-    labels = _check_labels([label], 1, len(outputs))
+    outputs = _neurons(sim, "outputs", outputs)
+    labels = _check_labels([integer("label", label)], 1, len(outputs))
     idx, t, silent = _first_times(sim, outputs, silent_time)
     values, dt = cross_entropy(t[None, :], labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1)
     return _result(sim, idx, values[0], dt[0], t, silent)
@@ -110,8 +130,9 @@ def cross_entropy(t, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
     """
     B, C = t.shape
     labels = _check_labels(labels, B, C)
-    if not (tau_0 > 0 and tau_1 > 0):
-        raise ValueError("tau_0 and tau_1 must be > 0")
+    tau_0 = real("tau_0", tau_0, positive=True)
+    tau_1 = real("tau_1", tau_1, positive=True)
+    gamma = real("gamma", gamma)
     z = -t / tau_0
     rows = np.arange(B)
     if exclude is not None:
@@ -120,9 +141,13 @@ def cross_entropy(t, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
         z = np.where(exclude, -np.inf, z)
     log_norm = np.logaddexp.reduce(z, axis=1)
     t_y = t[rows, labels]
-    values = log_norm - z[rows, labels] + gamma * np.expm1(t_y / tau_1)        # (C1)
-    dt = -np.exp(z - log_norm[:, None]) / tau_0
-    dt[rows, labels] += 1.0 / tau_0 + gamma * np.exp(t_y / tau_1) / tau_1      # (C2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = log_norm - z[rows, labels] + gamma * np.expm1(t_y / tau_1)        # (C1)
+        dt = -np.exp(z - log_norm[:, None]) / tau_0
+        dt[rows, labels] += 1.0 / tau_0 + gamma * np.exp(t_y / tau_1) / tau_1      # (C2)
+    if not (np.all(np.isfinite(values)) and np.all(np.isfinite(dt))):
+        raise ValueError(f"the loss is not finite: gamma exp(t / tau_1) overflows for t up to "
+                         f"{np.max(t_y):g} with tau_1={tau_1:g}; use a larger tau_1")
     return values, dt
 
 
@@ -168,12 +193,24 @@ def cross_entropy_of_first_spikes(T, labels, t_max: float, *, tau_0: float = 1.0
 def spike_time_mse(sim: Simulation, neurons: Sequence[int], targets, *,
                    silent_time: float | None = None) -> LossValue:
     """Mean squared error (M1) of the first spike times of ``neurons`` against ``targets``."""
-    targets = np.asarray(targets, dtype=float)
+    neurons = _neurons(sim, "neurons", neurons, unique=False)
+    if isinstance(targets, (str, bytes, dict)):
+        raise ArgumentTypeError(f"targets must be a list of numbers, got {targets!r}")
+    try:
+        targets = np.asarray(targets)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError("targets must be a list of numbers") from None
+    if targets.dtype.kind not in "iuf":
+        raise ArgumentTypeError(f"targets must be a list of numbers, got {targets.dtype} values")
+    targets = targets.astype(float)
     if targets.shape != (len(neurons),) or not np.all(np.isfinite(targets)):
         raise ValueError(f"targets must be {len(neurons)} finite times, got {targets.tolist()}")
     idx, t, silent = _first_times(sim, neurons, silent_time)
     err = t - targets
-    return _result(sim, idx, float(np.mean(err ** 2)), 2.0 * err / err.size, t, silent)
+    with np.errstate(over="ignore"):
+        value, dt = _checked(float(np.mean(err ** 2)), 2.0 * err / err.size,
+                             "the spike times and the targets are too far apart")
+    return _result(sim, idx, value, dt, t, silent)
 
 
 def _result(sim, idx, value, dt, t, silent) -> LossValue:

@@ -1,6 +1,6 @@
 """Exact event-driven simulation of a LIF network in continuous time.
 
-The model is MATH.md section 1 (current-based LIF, reset by subtracting ``theta``).
+The model is docs/model.md#the-network (current-based LIF, reset by subtracting ``theta``).
 Between two events a neuron with state ``(V0, I0)`` at time ``t0`` evolves in closed
 form, with ``h`` the joint kernel of :mod:`fpsnn_core.kernels`::
 
@@ -21,8 +21,8 @@ An event of source ``j`` at time ``g`` adds ``W[j, i]`` to ``I_i`` (``V`` is con
   found by Newton's method safeguarded by bisection, to the last bits of a float64.
 
 At a crossing ``f`` the neuron fires, ``V`` drops from ``theta`` to ``0`` and the
-left-sided slope ``V'(f-) = I(f-) - b theta`` is recorded: it is ``L_kk`` of MATH.md
-section 2.
+left-sided slope ``V'(f-) = I(f-) - b theta`` is recorded: it is ``L_kk`` of the
+implicit equations (J1 of :mod:`fpsnn_core.implicit`).
 
 Equal times (a measure-zero event, defined here): at one instant, neurons that reach
 threshold fire first, in ascending neuron index, then input spikes are delivered.
@@ -41,17 +41,22 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
-from .errors import RunawayFiringError
+from .checks import integer, real
+from .errors import ArgumentTypeError, RunawayFiringError
 from .kernels import kernel_pair
 from .network import Network
 
 #: Default spike budget of :func:`simulate`: past it the run stops with an error.
 MAX_SPIKES = 50_000
+#: Default work budget of :func:`simulate`, in spike deliveries (one event reaching one
+#: target neuron, each a threshold search): it bounds the time of a run (a few seconds
+#: per million deliveries on one core), whatever the fan-out.
+MAX_WORK = 1_000_000
 #: Default relative slope below which a threshold crossing counts as grazing.
 GRAZING_TOL = 1e-6
 
@@ -107,6 +112,10 @@ class Simulation(SpikeRecord):
         Indices of spikes whose relative slope is below ``grazing_tol``.
     ties : int
         Number of spikes at exactly the time of another event reaching their neuron.
+    network : Network or None
+        The network simulated (checked by the functions that take ``net`` and ``sim``).
+    work : int
+        Spike deliveries made (see ``max_work`` of :func:`simulate`).
     """
 
     spike_times: np.ndarray
@@ -116,13 +125,13 @@ class Simulation(SpikeRecord):
     t_max: float
     grazing: np.ndarray
     ties: int = 0
+    network: Network | None = field(default=None, repr=False)
+    work: int = 0
 
 
 def check_t_max(t_max) -> float:
     """``t_max`` as a float; ``ValueError`` unless it is a finite number > 0."""
-    if not np.isscalar(t_max) or not np.isfinite(t_max) or t_max <= 0:
-        raise ValueError(f"t_max must be a finite number > 0, got {t_max!r}")
-    return float(t_max)
+    return real("t_max", t_max, positive=True)
 
 
 def spike_time_array(times, what: str = "input spike times") -> np.ndarray:
@@ -131,12 +140,18 @@ def spike_time_array(times, what: str = "input spike times") -> np.ndarray:
     The one convention for input spike times, shared by :func:`simulate` and the batched
     path: ``+inf`` means "no spike" (like any time after ``t_max``, it is ignored; padded
     arrays of the batched path use it), while ``nan``, ``-inf`` and negative times are
-    errors.
+    errors; strings, dicts, booleans and complex numbers are refused
+    (:class:`ArgumentTypeError`).
     """
+    bad_type = times is None or isinstance(times, (str, bytes, dict, set, frozenset, bool,
+                                                   np.bool_))
     try:
-        arr = np.array(times, dtype=float)
+        arr = None if bad_type else np.asarray(times)
     except (TypeError, ValueError):
-        raise ValueError(f"{what} must be numbers") from None
+        arr = None
+    if arr is None or (arr.dtype.kind not in "iuf" and (arr.size or arr.dtype.kind == "O")):
+        raise ArgumentTypeError(f"{what} must be real numbers, got {_short(times)}")
+    arr = arr.astype(float)
     bad = np.isnan(arr) | (arr < 0)
     if np.any(bad):
         raise ValueError(f"{what} must be >= 0 (inf for no spike), not nan or negative; got "
@@ -146,14 +161,24 @@ def spike_time_array(times, what: str = "input spike times") -> np.ndarray:
 
 def validate_inputs(inputs, n_inputs: int, t_max: float) -> tuple:
     """Check input spike trains and ``t_max``; return sorted read-only arrays in ``[0, t_max]``
-    (times after ``t_max``, ``inf`` among them, are dropped: :func:`spike_time_array`)."""
+    (times after ``t_max``, ``inf`` among them, are dropped: :func:`spike_time_array`).
+
+    ``inputs`` is a sequence of ``n_inputs`` spike trains, each a sequence of real numbers
+    (or a 2-D array, one row per channel). Strings, dicts, sets and booleans are refused
+    with :class:`ArgumentTypeError` rather than read as numbers.
+    """
     t_max = check_t_max(t_max)
     if isinstance(inputs, np.ndarray) and inputs.ndim == 2:
         inputs = list(inputs)
+    if inputs is None or isinstance(inputs, (str, bytes, dict, set, frozenset)) \
+            or np.isscalar(inputs):
+        raise ArgumentTypeError(f"inputs must be a sequence of {n_inputs} spike-time lists (one "
+                                f"per input channel), got {_short(inputs)}")
     try:
         trains = list(inputs)
     except TypeError:
-        raise ValueError("inputs must be a sequence of K arrays of spike times") from None
+        raise ArgumentTypeError(f"inputs must be a sequence of {n_inputs} spike-time lists, got "
+                                f"{_short(inputs)}") from None
     if len(trains) != n_inputs:
         raise ValueError(f"inputs must have one spike train per input channel: expected "
                          f"{n_inputs}, got {len(trains)}")
@@ -164,6 +189,38 @@ def validate_inputs(inputs, n_inputs: int, t_max: float) -> tuple:
         arr.setflags(write=False)
         out.append(arr)
     return tuple(out)
+
+
+def _short(x, n: int = 80) -> str:
+    text = repr(x)
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def check_simulation(net: Network, sim) -> None:
+    """Refuse a simulation that does not belong to ``net``: another network's spikes give
+    meaningless Jacobians (or index errors), never an error on their own.
+
+    A :class:`Simulation` remembers the network it was run on (``sim.network``); a
+    network with the same weights, mask and constants counts as the same.
+    """
+    if not isinstance(sim, SpikeRecord):
+        raise ArgumentTypeError(f"expected a Simulation from fp.simulate, got {_short(sim)}")
+    ran = getattr(sim, "network", None)
+    if ran is not None and ran is not net and not _same_network(ran, net):
+        raise ValueError("this simulation was run on another network (other weights, mask or "
+                         "constants); simulate this network first")
+    if len(sim.inputs) != net.n_inputs or (
+            sim.n_spikes and int(sim.spike_neurons.max()) >= net.n_neurons):
+        raise ValueError(f"this simulation does not fit the network ({net.n_inputs} inputs, "
+                         f"{net.n_neurons} neurons): it has {len(sim.inputs)} input channels"
+                         + (f" and spikes of neuron {int(sim.spike_neurons.max())}"
+                            if sim.n_spikes else ""))
+
+
+def _same_network(a: Network, b: Network) -> bool:
+    return (a.n_inputs == b.n_inputs and a.weights.shape == b.weights.shape
+            and all(np.array_equal(getattr(a, k), getattr(b, k))
+                    for k in ("weights", "mask", "tau_s", "tau_n", "theta")))
 
 
 def grazing(slopes, b, theta, grazing_tol: float = GRAZING_TOL):
@@ -317,7 +374,7 @@ class _Neuron:
 
 
 def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES,
-             grazing_tol: float = GRAZING_TOL) -> Simulation:
+             grazing_tol: float = GRAZING_TOL, max_work: int | None = MAX_WORK) -> Simulation:
     """Simulate ``net`` exactly on ``[0, t_max]``, event by event.
 
     Parameters
@@ -331,11 +388,22 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
         Spike budget; reaching it raises :class:`RunawayFiringError`.
     grazing_tol : float
         Relative slope below which a crossing is reported in ``Simulation.grazing``.
+    max_work : int or None
+        Work budget in spike deliveries (each input or neuron spike counts once per
+        target neuron): it bounds the running time where the spike budget does not (a
+        dense network of N neurons costs O(N) per spike). Reaching it raises
+        :class:`RunawayFiringError`; ``None``: no work budget.
 
     Returns
     -------
     Simulation
     """
+    if not isinstance(net, Network):
+        raise ArgumentTypeError(f"net must be a Network, got {_short(net)}")
+    max_spikes = integer("max_spikes", max_spikes, minimum=0)
+    if max_work is not None:
+        max_work = integer("max_work", max_work, minimum=0)
+    grazing_tol = real("grazing_tol", grazing_tol, nonnegative=True)
     trains = validate_inputs(inputs, net.n_inputs, t_max)
     t_max = float(t_max)
     K, N = net.n_inputs, net.n_neurons
@@ -359,6 +427,7 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
     version = [0] * N
     heap: list = []
     times, who, slopes, ties = [], [], [], 0
+    work = 0
 
     def advance(i: int, t: float) -> None:
         s = t - t0[i]
@@ -377,7 +446,10 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
             heapq.heappush(heap, (cand[i], i, version[i]))
 
     def deliver(j: int, t: float) -> None:
-        nonlocal ties
+        nonlocal ties, work
+        work += len(targets[j])
+        if max_work is not None and work > max_work:
+            _runaway(f"the work budget max_work={max_work} spike deliveries was reached", t)
         for i, w in targets[j]:
             fires_now = cand[i] == t   # it fires at t anyway: the event acts after t
             if fires_now or last[i] == t:
@@ -387,6 +459,15 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
             if not fires_now:
                 schedule(i)
 
+    def _runaway(what: str, t: float) -> None:
+        counts = np.bincount(np.array(who, dtype=int), minlength=N)
+        top = int(np.argmax(counts))
+        raise RunawayFiringError(
+            f"runaway firing: {what} at t={t:.6g} < t_max={t_max:g}, after {len(times)} "
+            f"spikes of {int(np.count_nonzero(counts))} neuron(s) (most: neuron {top}, "
+            f"{int(counts[top])} spikes). Lower the weights, shorten t_max or raise "
+            + ("max_spikes." if what.startswith("the spike") else "max_work."))
+
     k_in = 0
     while True:
         while heap and heap[0][2] != version[heap[0][1]]:
@@ -395,10 +476,8 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
         if heap and heap[0][0] <= t_next_in and heap[0][0] <= t_max:
             f, i, _ = heapq.heappop(heap)
             if len(times) >= max_spikes:
-                raise RunawayFiringError(
-                    f"runaway firing: the spike budget max_spikes={max_spikes} was reached at "
-                    f"t={f:.6g} < t_max={t_max:g} (neuron {i} fired "
-                    f"{who.count(i)} times). Lower the weights or raise max_spikes.")
+                _runaway(f"the spike budget max_spikes={max_spikes} (spikes of all neurons "
+                         "together) was reached", f)
             nrn = neurons[i]
             advance(i, f)
             slopes.append(I_left[i] - nrn.b * nrn.theta)
@@ -421,4 +500,5 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
                                     grazing_tol))
     for arr in (spike_times, spike_neurons, slope_arr, grazes):
         arr.setflags(write=False)
-    return Simulation(spike_times, spike_neurons, slope_arr, trains, t_max, grazes, ties)
+    return Simulation(spike_times, spike_neurons, slope_arr, trains, t_max, grazes, ties, net,
+                      work)

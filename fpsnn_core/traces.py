@@ -1,6 +1,6 @@
 """Membrane potential, synaptic current and feeding kernels on a time grid.
 
-These evaluate the closed forms of MATH.md section 1 directly from the spike times
+These evaluate the closed forms of docs/model.md#the-closed-form directly from the spike times
 (not from the simulator's state), for plotting and as a check of the simulator::
 
     y_ji(t) = sum_{g in F_j, g < t} h_i(t - g)                       feeding kernel
@@ -18,7 +18,7 @@ import numpy as np
 
 from .kernels import kernel
 from .network import Network
-from .simulate import Simulation
+from .simulate import Simulation, check_simulation
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,7 +32,8 @@ class Traces:
 
 def source_events(net: Network, sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
     """All events as ``(times, sources)``: input spikes (source ``j < K``) then neuron
-    spikes (source ``K + i``); shapes (E,)."""
+    spikes (source ``K + i``); shapes (E,). Refuses a simulation of another network."""
+    check_simulation(net, sim)
     t_in = [np.asarray(tr, float) for tr in sim.inputs]
     times = np.concatenate(t_in + [sim.spike_times])
     src = np.concatenate([np.full(tr.size, j) for j, tr in enumerate(t_in)]

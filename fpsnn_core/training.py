@@ -45,6 +45,7 @@ import numpy as np
 
 from .batched import (METHODS, BatchGradient, first_spike_loss, layers_of, loss_and_gradient,
                       predict, simulate_batch)
+from .checks import real
 from .errors import RunawayFiringError
 from .losses import SILENT_RULES
 from .network import Network
@@ -108,8 +109,7 @@ class TrainConfig:
         if any(int(h) < 1 for h in self.hidden):
             raise ValueError(f"hidden layer sizes must be >= 1, got {self.hidden}")
         for name in ("lr", "t_max", "tau_s", "tau_n", "theta", "tau_0", "tau_1", "lr_decay"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+            real(name, getattr(self, name), positive=True)
         if self.batch_size < 1 or self.epochs < 0 or self.patience < 1:
             raise ValueError("batch_size and patience must be >= 1 and epochs >= 0")
         if self.bump < 0 or self.gamma < 0:

@@ -118,7 +118,7 @@ def test_predict_decides_only_for_one_earliest_output():
 
 
 def test_crossing_matches_the_closed_form_of_tau_n_equal_two_tau_s():
-    """For tau_n = 2 tau_s, V(s) = A x^2 + B x with x = exp(-b s): a quadratic (MATH.md)."""
+    """For tau_n = 2 tau_s, V(s) = A x^2 + B x with x = exp(-b s): a quadratic."""
     rng = np.random.default_rng(2)
     a, b, theta = 2.0, 1.0, 1.0
     V0 = rng.uniform(-0.5, 0.9, 200)

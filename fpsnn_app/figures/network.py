@@ -1,6 +1,7 @@
 """A network's activity: raster linked to membrane traces, and the causal graph of spikes.
 
-The causal graph (MATH.md section 2) has one node per spike, drawn at (time, neuron), and
+The causal graph (docs/model.md#the-implicit-equations) has one node per spike, drawn
+at (time, neuron), and
 an edge ``s -> k`` wherever ``Phi_k`` depends on ``f_s`` (``L[k, s] != 0``, ``s`` earlier).
 Edges are coloured and dashed by the sign of the direct influence
 ``d f_k / d f_s = -L[k, s] / L[k, k]`` (blue solid: a later ``f_s`` makes ``f_k`` later;
@@ -21,6 +22,12 @@ from .common import all_event_times, event_grid, spike_short_labels
 
 #: At most this many membrane traces are drawn under the raster.
 MAX_TRACES = 8
+#: Spikes of the causal graph are labelled (``n1.2``) up to this many; beyond, hover names them.
+MAX_NODE_LABELS = 60
+#: Radius in pixels of the ring around the selected spike; labels sit below it.
+RING_RADIUS = 15
+#: Box behind a node label: readable on the light and the dark background.
+LABEL_BOX = "rgba(128, 128, 128, 0.30)"
 
 
 def raster_traces_figure(net: fp.Network, sim: fp.Simulation, selected: int | None = None,
@@ -170,9 +177,8 @@ def _nodes(fig: go.Figure, sim: fp.Simulation, selected, active: set) -> None:
     faded = selected is not None
     fill = [style.HIGHLIGHT if (faded and s in active) else "rgba(190,190,190,0.95)" for s in k]
     fig.add_trace(go.Scatter(
-        x=sim.spike_times, y=sim.spike_neurons, mode="markers+text", showlegend=False,
-        name="spikes", customdata=k, text=labels, textposition="bottom center",
-        textfont=dict(size=11, color=style.GREY),
+        x=sim.spike_times, y=sim.spike_neurons, mode="markers", showlegend=False,
+        name="spikes", customdata=k, text=labels,
         marker=dict(size=17, color=fill, line=dict(width=1.5, color="#555555"),
                     opacity=[1.0 if (not faded or s in active) else 0.35 for s in k]),
         hovertemplate="spike #%{customdata} (%{text})<br>t=%{x:.4f}<extra>click to select</extra>"))
@@ -180,7 +186,15 @@ def _nodes(fig: go.Figure, sim: fp.Simulation, selected, active: set) -> None:
         fig.add_trace(go.Scatter(
             x=[sim.spike_times[selected]], y=[sim.spike_neurons[selected]], mode="markers",
             showlegend=False, hoverinfo="skip",
-            marker=dict(symbol="circle-open", size=30, color=style.HIGHLIGHT, line=dict(width=4))))
+            marker=dict(symbol="circle-open", size=2 * RING_RADIUS, color=style.HIGHLIGHT,
+                        line=dict(width=4))))
+    if sim.n_spikes <= MAX_NODE_LABELS:
+        # annotations lie above every trace, so edges and the selection ring never cover them;
+        # a half-transparent grey box keeps them legible on either theme
+        fig.update_layout(annotations=[dict(
+            x=float(sim.spike_times[s]), y=int(sim.spike_neurons[s]), text=labels[s],
+            showarrow=False, yshift=-(RING_RADIUS + 9), font=dict(size=style.TICK_SIZE),
+            bgcolor=LABEL_BOX, borderpad=1) for s in k])
 
 
 def _legend_entries(fig: go.Figure) -> None:

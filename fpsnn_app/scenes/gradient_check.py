@@ -28,23 +28,12 @@ SLICE_POINTS = 161
 
 
 def loss_function(kind: str, outputs: tuple, label: int, targets: tuple, t_max: float):
-    """``sim -> LossValue`` for the chosen loss (MATH.md section 4)."""
+    """``sim -> LossValue`` for the chosen loss (docs/model.md#losses)."""
     if kind == "cross_entropy":
         return lambda sim: fp.first_spike_cross_entropy(sim, list(outputs), label, silent_time=t_max)
     if kind == "mse":
         return lambda sim: fp.spike_time_mse(sim, list(outputs), list(targets), silent_time=t_max)
     raise ValueError(f"unknown loss {kind!r}; choose one of {sorted(LOSSES)}")
-
-
-def parse_targets(text: str, n: int) -> tuple[float, ...]:
-    """``n`` target times from ``"1, 1.5"``; ``ValueError`` with a clear message otherwise."""
-    try:
-        targets = tuple(float(x) for x in text.replace(",", " ").split())
-    except ValueError:
-        raise ValueError(f"{text!r} is not a list of numbers") from None
-    if len(targets) != n or not all(np.isfinite(targets)):
-        raise ValueError(f"give {n} finite target times, one per output neuron")
-    return targets
 
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -9,8 +9,9 @@ URL state: ``motif`` (the motif's title, as bound selectboxes store their label)
 ``net.seed``, ``net.tau_s``, ``net.tau_n``, ``net.theta``, ``<motif>.t_max`` and input
 times ``<motif>.in<j>``
 (widgets with ``bind="query-params"``), and weight edits ``edits``
-(:mod:`fpsnn_app.urlstate`). An uploaded network lives in the session only: download its
-JSON to share it.
+(:mod:`fpsnn_app.urlstate`). An uploaded network travels in the link as ``net``
+(:func:`fpsnn_app.urlstate.encode_network`) when it is small enough; a larger one stays in
+the session, and the sidebar says so next to the share hint.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ import fpsnn_core as fp
 
 from .. import presets
 from ..figures.common import source_label
-from ..urlstate import apply_edits, decode_edits, encode_edits
+from ..urlstate import (NETWORK_LINK_LIMIT, apply_edits, decode_edits, decode_network,
+                        encode_edits, encode_network)
 from . import times_input
 
 UPLOADED = "uploaded"
 #: Query parameter holding the weight edits (:func:`fpsnn_app.urlstate.encode_edits`).
 EDITS_PARAM = "edits"
+#: Query parameter holding a small uploaded network (:func:`fpsnn_app.urlstate.encode_network`).
+NET_PARAM = "net"
 _STATE = "fpsnn.network"        # the NetworkChoice of this run
 _EDITS = "fpsnn.edits"          # {source key: {(j, i): value}}
 _UPLOAD = "fpsnn.upload"        # (file name, JSON text) of the last valid upload
@@ -65,9 +69,9 @@ def _on_upload() -> None:
     if file is None:
         return
     try:
-        text = file.getvalue().decode("utf-8")
-        fp.from_json(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        loaded = fp.from_json(file.getvalue())      # bytes: a UTF-8 byte order mark is fine
+        text = fp.to_json(loaded.network, loaded.inputs, loaded.t_max, loaded.meta)
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
         st.session_state[_UPLOAD_ERROR] = f"{file.name} is not a valid fpsnn network: {exc}"
         return
     st.session_state.pop(_UPLOAD_ERROR, None)
@@ -119,8 +123,45 @@ def network_sidebar() -> NetworkChoice | None:
     return choice
 
 
+def _upload_from_link() -> None:
+    """Install the network carried by the link (``net``) as this session's upload."""
+    param = st.query_params.get(NET_PARAM)
+    if param is None or _UPLOAD in st.session_state:
+        return
+    try:
+        name, text = decode_network(param)
+        fp.from_json(text)
+    except ValueError as exc:
+        st.warning(f"Ignoring the network in the link: {exc}. Showing a motif instead.")
+        del st.query_params[NET_PARAM]
+        return
+    st.session_state[_UPLOAD] = (name, text)
+
+
+def _share_hint(source: str, upload) -> None:
+    """Put a small upload into the link (``net``), say when it is too large, and say what
+    the link holds."""
+    param = encode_network(*upload) if source == UPLOADED else None
+    if param is not None and len(param) <= NETWORK_LINK_LIMIT:
+        if st.query_params.get(NET_PARAM) != param:
+            st.query_params[NET_PARAM] = param
+    elif NET_PARAM in st.query_params:
+        del st.query_params[NET_PARAM]
+    st.caption(":material/link: The page's link (address bar) holds everything you set here "
+               "and on the page: copy it to share what you see.")
+    if param is not None and len(param) > NETWORK_LINK_LIMIT:
+        st.warning(f"This uploaded network is too large for a link ({len(param)} characters, "
+                   f"limit {NETWORK_LINK_LIMIT}): the link opens the default motif. Share its "
+                   "JSON file (Load / save) instead.", icon=":material/link_off:")
+
+
 def _picker() -> NetworkChoice | None:
+    _upload_from_link()
     upload = st.session_state.get(_UPLOAD)
+    linked = st.query_params.get("motif", "")
+    if upload is None and linked.startswith("Uploaded"):
+        st.info("The link names an uploaded network that is not in it (too large for a "
+                "link): showing the default motif. Upload its JSON file to see it.")
     options = list(presets.MOTIFS) + ([UPLOADED] if upload else [])
     titles = {k: m.title for k, m in presets.MOTIFS.items()}
     titles[UPLOADED] = f"Uploaded: {upload[0]}" if upload else "Uploaded"
@@ -153,8 +194,6 @@ def _picker() -> NetworkChoice | None:
                           t_max=t_max, persist_state="session") for j in range(base.n_inputs)]
     edits = _edits(source, base.weights.shape)
     _sync_url(edits)
-    if any(x is None for x in inputs):
-        return None
     W, mask = apply_edits(base.weights, base.mask, edits)
     try:
         net = fp.Network(W, base.n_inputs, base.tau_s, base.tau_n, base.theta, mask, base.layers)
@@ -162,6 +201,7 @@ def _picker() -> NetworkChoice | None:
         st.error(f"These weight edits do not make a valid network: {exc}")
         return None
     _load_save(net, inputs, t_max, source)
+    _share_hint(source, upload)
     title = titles[source] + (f" ({len(edits)} weight edits)" if edits else "")
     return NetworkChoice(fp.to_json(net, inputs, t_max, meta={"outputs": list(outputs)}),
                          tuple(outputs), title)
