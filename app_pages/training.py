@@ -143,13 +143,16 @@ def live():
     with right:
         st.subheader("Confusion matrix (validation)")
         ui.chart(ev.matrix, key="training_confusion")
-        st.download_button("Trained network (JSON)", network_json(state, data, state.best),
+        trained = network_json(state, data, state.best)
+        st.download_button("Trained network (JSON)", trained,
                            file_name=f"fpsnn-training-{task}-network.json",
                            mime="application/json", on_click="ignore",
                            icon=":material/download:", key="training.download",
                            help="The network with the best validation accuracy so far, with its "
                                 "input encoding; load it with fpsnn_core.load or evaluate it with "
                                 "python -m fpsnn_core evaluate.")
+        ui.nir_button(trained, f"fpsnn-training-{task}-network.nir", "Trained network (NIR)",
+                      key="training.download-nir")
 
 
 live()

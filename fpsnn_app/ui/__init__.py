@@ -5,8 +5,9 @@ that imports Streamlit).
   on-page messages (never a traceback);
 - :func:`chart` draws a :class:`~fpsnn_app.scenes.common.Chart` with its ``alt`` text and
   its one-line summary; :func:`notices` shows a scene's warnings;
-- :func:`downloads` offers the network JSON, spike CSV and figures as standalone HTML
-  (plotly.js inlined, no CDN; built only when clicked);
+- :func:`downloads` offers the network JSON and NIR, spike CSV and figures as standalone
+  HTML (plotly.js inlined, no CDN; built only when clicked); :func:`nir_button` is the
+  "download as NIR" button of a network;
 - :mod:`.network_picker` is the shared network sidebar of the network pages.
 """
 
@@ -107,6 +108,8 @@ def downloads(stem: str, *, network_json: str | None = None, spikes_csv: str | N
     if network_json is not None:
         items.append(("Network (JSON)", network_json, f"fpsnn-{stem}-network.json",
                       "application/json"))
+        if (build := nir_builder(network_json)) is not None:
+            items.append(("Network (NIR)", build, f"fpsnn-{stem}-network.nir", NIR_MIME))
     if spikes_csv is not None:
         items.append(("Spikes (CSV)", spikes_csv, f"fpsnn-{stem}-spikes.csv", "text/csv"))
     for name, text in (csv or {}).items():
@@ -120,6 +123,33 @@ def downloads(stem: str, *, network_json: str | None = None, spikes_csv: str | N
     for label, data, file_name, mime in items:
         row.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore",
                             icon=":material/download:", key=f"dl-{file_name}")
+
+
+NIR_MIME = "application/x-hdf5"
+
+
+def nir_builder(network_json: str) -> Callable[[], bytes] | None:
+    """A callable giving the ``.nir`` file of the network (built when clicked), or
+    ``None`` when it cannot be exported (the optional ``nir`` package is missing, or the
+    network has no inputs)."""
+    from .. import netfiles
+
+    if not netfiles.nir_available() or fp.from_json(network_json).network.n_inputs < 1:
+        return None
+    return lambda: netfiles.nir_file(network_json)
+
+
+def nir_button(network_json: str, file_name: str, label: str = "Network (NIR)",
+               key: str | None = None) -> None:
+    """One "download as NIR" button (NIR: the exchange format of snnTorch, Norse, Lava, ...)."""
+    build = nir_builder(network_json)
+    if build is None:
+        return
+    st.download_button(label, build, file_name=file_name, mime=NIR_MIME, on_click="ignore",
+                       icon=":material/download:", key=key or f"dl-{file_name}",
+                       help="The network as an NIR graph (HDF5): Input -> Linear -> CubaLIF "
+                            "-> Output, times in the unit it states (ms by default), for "
+                            "snnTorch, Norse, Lava, Rockpool, ... (input spikes not included)")
 
 
 def times_input(label: str, default, key: str, t_max: float | None = None, **kwargs):

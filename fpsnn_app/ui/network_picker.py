@@ -23,11 +23,11 @@ import streamlit as st
 
 import fpsnn_core as fp
 
-from .. import presets
+from .. import netfiles, presets
 from ..figures.common import source_label
 from ..urlstate import (NETWORK_LINK_LIMIT, apply_edits, decode_edits, decode_network,
                         encode_edits, encode_network)
-from . import times_input
+from . import nir_button, times_input
 
 UPLOADED = "uploaded"
 #: Query parameter holding the weight edits (:func:`fpsnn_app.urlstate.encode_edits`).
@@ -69,8 +69,7 @@ def _on_upload() -> None:
     if file is None:
         return
     try:
-        loaded = fp.from_json(file.getvalue())      # bytes: a UTF-8 byte order mark is fine
-        text = fp.to_json(loaded.network, loaded.inputs, loaded.t_max, loaded.meta)
+        text = netfiles.read_network_file(file.name, file.getvalue())
     except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
         st.session_state[_UPLOAD_ERROR] = f"{file.name} is not a valid fpsnn network: {exc}"
         return
@@ -174,7 +173,9 @@ def _picker() -> NetworkChoice | None:
         inputs0 = loaded.inputs or tuple(() for _ in range(base.n_inputs))
         t_max_default = float(np.clip(loaded.t_max or presets.T_MAX, 0.5, 20.0))
         outputs = presets.output_neurons(base, loaded.meta)
-        st.caption("Constants τ_s, τ_n, θ come from the file.")
+        unit = netfiles.time_unit(loaded.meta)
+        st.caption("Constants τ_s, τ_n, θ come from the file"
+                   + (f"; times in {unit}." if unit else "."))
     else:
         motif = presets.MOTIFS[source]
         st.caption(motif.description)
@@ -188,6 +189,7 @@ def _picker() -> NetworkChoice | None:
                                          ("θ, threshold", presets.THETA, "net.theta"))]
         base, wiring = presets.motif_network(source, seed, *c)
         inputs0, t_max_default, outputs = wiring.inputs, presets.T_MAX, wiring.outputs
+        unit = None
     t_max = st.slider("t_max", 0.5, 20.0, t_max_default, 0.5, key=f"{source}.t_max",
                       bind="query-params", persist_state="session")
     inputs = [times_input(f"Input {j} spike times", inputs0[j], key=f"{source}.in{j}",
@@ -200,23 +202,27 @@ def _picker() -> NetworkChoice | None:
     except ValueError as exc:
         st.error(f"These weight edits do not make a valid network: {exc}")
         return None
-    _load_save(net, inputs, t_max, source)
+    meta = {"outputs": list(outputs), **({"time_unit": unit} if unit else {})}
+    _load_save(net, inputs, t_max, source, meta)
     _share_hint(source, upload)
     title = titles[source] + (f" ({len(edits)} weight edits)" if edits else "")
-    return NetworkChoice(fp.to_json(net, inputs, t_max, meta={"outputs": list(outputs)}),
-                         tuple(outputs), title)
+    return NetworkChoice(fp.to_json(net, inputs, t_max, meta=meta), tuple(outputs), title)
 
 
-def _load_save(net: fp.Network, inputs, t_max: float, source: str) -> None:
+def _load_save(net: fp.Network, inputs, t_max: float, source: str, meta: dict) -> None:
     with st.expander("Load / save network", icon=":material/folder_open:"):
-        st.file_uploader("Upload a network (JSON)", type=["json"], key="net.upload",
-                         on_change=_on_upload,
-                         help="A file saved by this app or by fpsnn_core.save().")
+        st.file_uploader("Upload a network (JSON or NIR)", type=list(netfiles.UPLOAD_TYPES),
+                         key="net.upload", on_change=_on_upload,
+                         help="A JSON file saved by this app or by fpsnn_core.save(), or an "
+                              "NIR graph (.nir) exported from snnTorch, Norse, Lava, Rockpool, "
+                              "...: Input, Linear/Affine, CubaLIF and Output nodes.")
         if st.session_state.get(_UPLOAD_ERROR):
             st.error(st.session_state[_UPLOAD_ERROR])
-        st.download_button("Download this network (JSON)", fp.to_json(net, inputs, t_max),
+        network_json = fp.to_json(net, inputs, t_max, meta=meta)
+        st.download_button("Download this network (JSON)", network_json,
                            file_name=f"fpsnn-{source}.json", mime="application/json",
                            on_click="ignore", icon=":material/download:")
+        nir_button(network_json, f"fpsnn-{source}.nir", "Download as NIR")
 
 
 def weight_editor(choice: NetworkChoice) -> None:
