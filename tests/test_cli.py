@@ -34,7 +34,8 @@ def test_train_then_evaluate_yinyang(tmp_path):
     assert nf.network.n_inputs == 5 and [len(l) for l in nf.network.layers] == [10, 3]
     assert nf.t_max == tr.default_config("yinyang").t_max and nf.meta["task"] == "yinyang"
     enc = ds.Encoding.from_dict(nf.meta["encoding"])
-    assert (enc.t_early, enc.t_late, enc.t_bias) == (0.15, 2.0, 0.9)
+    cfg = tr.default_config("yinyang")
+    assert (enc.t_early, enc.t_late, enc.t_bias) == (cfg.t_early, cfg.t_late, cfg.t_bias)
     assert len(nf.meta["history"]) == 2
 
     # the standard test set: the printed accuracy is the library's
