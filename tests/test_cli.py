@@ -133,3 +133,20 @@ def test_train_named_configuration(tmp_path, capsys):
     assert "is for task 'yinyang', not 'xor'" in capsys.readouterr().err
     assert main(["train", "--out", str(out)]) == 2
     assert "give --task or --config" in capsys.readouterr().err
+
+
+def test_evaluate_iris_keeps_the_training_split(tmp_path, capsys):
+    out = tmp_path / "iris.json"
+    assert main(["train", "--task", "iris", "--seed", "0", "--split-seed", "2", "--out",
+                 str(out), "--epochs", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    # the stored split (seed 2): its test part is disjoint from the training part
+    assert main(["evaluate", str(out), "--task", "iris"]) == 0
+    assert "test accuracy:" in capsys.readouterr().out
+    assert main(["evaluate", str(out), "--task", "iris", "--seed", "2"]) == 0
+    capsys.readouterr()
+    # any other split's test set overlaps the training data: refused, with the reason
+    assert main(["evaluate", str(out), "--task", "iris", "--seed", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "would split Iris anew" in err and "split seed 2" in err
+    assert fp.load(out).meta.get("split_seed") == 2
