@@ -27,11 +27,12 @@ def report(path: str, at=(5, 10, 12)) -> str:
     """A Markdown table of the runs logged in ``path``: validation accuracy at equal epochs."""
     rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
     head = ("| run | starts from | changes | seed | " + " | ".join(f"val @{e}" for e in at)
-            + " | best val (epoch) | note |")
+            + " | mean val, epochs 8-12 | best val (epoch) | note |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         acc = r["val_accuracy"]
         cells = [f"{100 * acc[e - 1]:.1f}" if len(acc) >= e else "-" for e in at]
+        cells.append(f"{100 * sum(acc[7:12]) / 5:.2f}" if len(acc) >= 12 else "-")
         best = max(range(len(acc)), key=acc.__getitem__)
         changes = ", ".join(f"{k}={v}" for k, v in r["overrides"].items()) or "-"
         lines.append(f"| {r['name']} | {r['config_name']} | {changes} | {r['seed']} | "
@@ -46,9 +47,11 @@ def main(argv=None) -> None:
     parser.add_argument("--name")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--config", default="yinyang", help="named configuration to start from")
+    parser.add_argument("--config", default="yinyang", choices=tuple(tr.NAMED_CONFIGS),
+                        help="named configuration to start from")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--log", default="bench/yinyang_screening.jsonl")
+    parser.add_argument("--log", default="docs/yinyang_screening.jsonl")
+    parser.add_argument("--save", help="save the last network here (for timing it)")
     args = parser.parse_args(argv)
     if args.report:
         print(report(args.report))
@@ -81,6 +84,9 @@ def main(argv=None) -> None:
         "skipped": [m.skipped for m in state.history],
         "skipped_batches": getattr(state, "skipped_batches", 0),
         "seconds": time.perf_counter() - t0, "load": os.getloadavg()[0]}
+    if args.save:
+        from fpsnn_core.io import save
+        save(args.save, state.network, t_max=cfg.t_max, meta={"config": cfg.to_dict()})
     with Path(args.log).open("a") as fh:
         fh.write(json.dumps(row) + "\n")
     acc = row["val_accuracy"]

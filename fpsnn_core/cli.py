@@ -16,8 +16,9 @@ and reported at the end;
 its ``meta`` holds the task, the input encoding, the configuration and the history.
 ``evaluate`` encodes the test set with the saved encoding and prints the confusion matrix
 and, as its last line, ``test accuracy: 0.xxxx``. For Yin-Yang, ``--seed``/``--size`` draw a
-fresh test set (default: the standard one, seed 40, 1000 samples); for Iris ``--seed`` is
-the seed of the stratified split.
+fresh test set (default: the standard one, seed 40, 1000 samples). Iris is evaluated on
+the test part of the split the network was trained on (``meta["split_seed"]``); another
+``--seed`` is refused, since that split's test set would overlap the training data.
 
 ``convert`` goes from an NIR graph (``.nir``, HDF5) to the core's JSON and back
 (:mod:`fpsnn_core.nir_io`: mapping, units, what is refused). NIR to JSON: ``--inputs``
@@ -251,7 +252,14 @@ def cmd_evaluate(args) -> int:
     else:
         if args.size is not None:
             raise ValueError("--size applies to yinyang only")
-        split_seed = meta.get("split_seed", 0) if args.seed is None else args.seed
+        split_seed = meta.get("split_seed", 0)
+        if args.seed is not None and args.task != "iris":
+            raise ValueError(f"--seed applies to yinyang and iris only, not {args.task}")
+        if args.seed is not None and args.seed != meta.get("split_seed"):
+            raise ValueError(
+                f"--seed {args.seed} would split Iris anew, so that its test set overlaps the "
+                f"data {args.network} was trained on (trained on split seed "
+                f"{meta.get('split_seed', 'unknown')}); leave --seed out to use that split")
         task = datasets.load_task(args.task, split_seed=split_seed)
         data, classes = task.test, task.class_names
         what = f"the {args.task} test set ({len(data)} samples)"
@@ -351,7 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("network", help="network file written by 'train'")
     e.add_argument("--task", required=True, choices=datasets.TASKS)
     e.add_argument("--seed", type=int, help="yinyang: draw a fresh test set from this seed; "
-                                            "iris: split seed")
+                                            "iris: must be the training split's seed (the "
+                                            "file's; other splits overlap the training data)")
     e.add_argument("--size", type=int, help="yinyang: size of the fresh test set")
     units = ("s", "ms", "us")
     c = sub.add_parser("convert", help="convert an NIR graph (.nir) to the core's JSON or back",

@@ -34,7 +34,8 @@ def test_train_then_evaluate_yinyang(tmp_path):
     assert nf.network.n_inputs == 5 and [len(l) for l in nf.network.layers] == [10, 3]
     assert nf.t_max == tr.default_config("yinyang").t_max and nf.meta["task"] == "yinyang"
     enc = ds.Encoding.from_dict(nf.meta["encoding"])
-    assert (enc.t_early, enc.t_late, enc.t_bias) == (0.15, 2.0, 0.9)
+    cfg = tr.default_config("yinyang")
+    assert (enc.t_early, enc.t_late, enc.t_bias) == (cfg.t_early, cfg.t_late, cfg.t_bias)
     assert len(nf.meta["history"]) == 2
 
     # the standard test set: the printed accuracy is the library's
@@ -132,3 +133,20 @@ def test_train_named_configuration(tmp_path, capsys):
     assert "is for task 'yinyang', not 'xor'" in capsys.readouterr().err
     assert main(["train", "--out", str(out)]) == 2
     assert "give --task or --config" in capsys.readouterr().err
+
+
+def test_evaluate_iris_keeps_the_training_split(tmp_path, capsys):
+    out = tmp_path / "iris.json"
+    assert main(["train", "--task", "iris", "--seed", "0", "--split-seed", "2", "--out",
+                 str(out), "--epochs", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    # the stored split (seed 2): its test part is disjoint from the training part
+    assert main(["evaluate", str(out), "--task", "iris"]) == 0
+    assert "test accuracy:" in capsys.readouterr().out
+    assert main(["evaluate", str(out), "--task", "iris", "--seed", "2"]) == 0
+    capsys.readouterr()
+    # any other split's test set overlaps the training data: refused, with the reason
+    assert main(["evaluate", str(out), "--task", "iris", "--seed", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "would split Iris anew" in err and "split seed 2" in err
+    assert fp.load(out).meta.get("split_seed") == 2

@@ -354,3 +354,44 @@ def test_cli_convert_refuses_with_one_line(args, match, tmp_path, capsys, monkey
     assert main(["convert", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and match in err and len(err.strip().splitlines()) == 1
+
+
+def test_skip_and_recurrent_links_between_layers_round_trip(tmp_path):
+    net0, inputs, t_max = case("layered", 1)
+    K, (l0, l1, l2) = net0.n_inputs, net0.layers
+    W, mask = np.array(net0.weights), np.array(net0.mask)
+    mask[np.ix_(range(K), l2)] = True                              # inputs -> last layer
+    W[np.ix_(range(K), l2)] = 0.3
+    mask[np.ix_([K + i for i in l1], l1)] = True                   # recurrent inside layer 1
+    mask[K + np.array(l1), np.array(l1)] = False
+    W[np.ix_([K + i for i in l1], l1)] = np.where(mask[np.ix_([K + i for i in l1], l1)], -0.2, 0)
+    net = fp.Network(W, K, net0.tau_s, net0.tau_n, net0.theta, mask, net0.layers)
+    graph = fp.to_nir(net)
+    assert {"w_input_lif2", "w_lif1_lif1"} <= set(graph.nodes)
+    fp.save_nir(tmp_path / "s.nir", net)
+    nir.read(tmp_path / "s.nir")
+    assert_same_network(net, fp.from_nir(tmp_path / "s.nir").network)
+
+
+def test_subgraphs_are_flattened():
+    """A recurrent layer exported as a subgraph (as snnTorch does for RSynaptic), with
+    edges naming the subgraph or its inner nodes ('sub.node')."""
+    def layer():
+        return nir.NIRGraph(
+            nodes={"input": nir.Input(input_type=np.array([3])), "lif": _lif(3),
+                   "w_rec": nir.Linear(weight=np.array([[0, 0.5, 0], [0.2, 0, 0], [0, 0, 0.0]])),
+                   "output": nir.Output(output_type=np.array([3]))},
+            edges=[("input", "lif"), ("lif", "w_rec"), ("w_rec", "lif"), ("lif", "output")],
+            type_check=False)
+    fc = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    for edges in ([("in", "fc"), ("fc", "rec"), ("rec", "out")],
+                  [("in", "fc"), ("fc", "rec.input"), ("rec.output", "out")]):
+        nodes = {"in": nir.Input(input_type=np.array([2])), "fc": nir.Linear(weight=fc),
+                 "rec": layer(), "out": nir.Output(output_type=np.array([3]))}
+        nf = fp.from_nir(_graph(nodes, edges))
+        net = nf.network
+        factor = 1.0 / 0.5                      # r w_in / (tau_syn tau_mem) of _lif
+        np.testing.assert_allclose(net.weights[:2], fc.T * factor)
+        np.testing.assert_allclose(net.weights[2:], np.array([[0, 0.2, 0], [0.5, 0, 0],
+                                                              [0, 0, 0]]) * factor)
+        assert net.mask[2:].sum() == 6 and nf.meta["outputs"] == [0, 1, 2]

@@ -12,8 +12,8 @@ from fpsnn_core import datasets as ds
 from fpsnn_core import training as tr
 
 
-def _yinyang(n_train=300, n_val=200, hidden=(20,), **kw):
-    cfg = tr.default_config("yinyang", hidden=hidden, **kw)
+def _yinyang(n_train=300, n_val=200, hidden=(20,), config="yinyang", **kw):
+    cfg = tr.named_config(config, hidden=hidden, **kw)
     enc = ds.load_task("xor", **cfg.encoding_kwargs()).encoding      # [0, 1] ranges
     enc = ds.Encoding([0] * 4, [1] * 4, enc.t_early, enc.t_late, enc.t_bias)
     split = lambda d: tr.Split(enc.encode(d.values), d.labels)
@@ -189,7 +189,8 @@ def test_real_runaway_in_training_and_evaluation(monkeypatch):
     """With a spike budget of one spike per neuron (the simulation's own check), every
     mini-batch in which a hidden neuron fires twice is skipped, and evaluation counts such
     samples as silent, hence wrong, instead of raising."""
-    train, val, cfg = _yinyang(n_train=60, n_val=20, epochs=1, batch_size=20, hidden=(8,))
+    train, val, cfg = _yinyang(n_train=60, n_val=20, epochs=1, batch_size=20, hidden=(8,),
+                               config="yinyang-2021")        # hidden neurons fire often
     net = tr.init_network(5, 3, cfg)
     counts = np.isfinite(bt.simulate_batch(net, val.inputs, cfg.t_max).layers[0].times).sum(2)
     multi = counts.max(axis=1) > 1
