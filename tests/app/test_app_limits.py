@@ -110,8 +110,12 @@ def test_dense_networks_stop_at_the_work_budget():
     W = np.vstack([rng.uniform(2.0, 4.0, (K, N)), rng.uniform(0.2, 0.6, (N, N))])
     W[K + np.arange(N), np.arange(N)] = 0.0
     text = fp.to_json(fp.Network(W, K, 0.5, 1.0, 1.0), [[0.2], [0.5]], 4.0)
-    with pytest.raises(fp.RunawayFiringError, match=f"work budget max_work={limits.MAX_WORK}"):
+    with pytest.raises(fp.RunawayFiringError, match=f"work budget max_work={limits.MAX_WORK}") as exc:
         network.simulate_file(text)
+    from fpsnn_app.ui import runaway_text
+    text = runaway_text(exc.value)
+    assert f"work limit of {limits.MAX_WORK} spike deliveries" in text
+    assert "max_work" not in text
 
 
 def test_uploads_larger_than_the_app_accepts_are_refused():
