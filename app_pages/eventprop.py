@@ -36,7 +36,7 @@ m[3].metric("max |EventProp − adjoint|", f"{scene.max_rel_diff['EventProp − 
 ui.notices(scene.notices)
 
 n_neurons = scene.theta.size
-default = list(range(n_neurons)) if n_neurons <= 6 else list(choice.outputs)
+default = list(range(n_neurons)) if n_neurons <= 6 else list(choice.outputs)[:6]
 c1, c2 = st.columns([1, 1])     # room for every chip
 neurons = controls.subset(c1, "Neurons to draw", range(n_neurons), default, key="eventprop.neurons",
                           format_func=lambda i: f"n{i}")

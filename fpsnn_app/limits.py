@@ -31,12 +31,20 @@ MAX_EDGES_DRAWN = 1_500
 #: Spike deliveries a page may spend on repeated simulations (finite differences, the loss
 #: along one weight): the number of repeats shrinks as one simulation costs more.
 REPEAT_WORK = 200_000
+#: Deliveries one spike counts for in :func:`cost` (heap and bookkeeping per spike).
+SPIKE_COST = 4
 
 
-def repeats(work: int, lo: int, hi: int) -> int:
-    """How many simulations of ``work`` deliveries fit in :data:`REPEAT_WORK`, in
-    ``[lo, hi]`` (``lo`` is the least that still shows something)."""
-    return int(np.clip(REPEAT_WORK // max(int(work), 1), lo, hi))
+def cost(sim: fp.Simulation) -> int:
+    """What one more simulation like ``sim`` costs, in spike deliveries: its deliveries
+    plus :data:`SPIKE_COST` per spike (the event loop's own work per spike)."""
+    return int(sim.work) + SPIKE_COST * sim.n_spikes
+
+
+def repeats(sim: fp.Simulation, lo: int, hi: int, per_item: int = 1) -> int:
+    """How many items of ``per_item`` simulations like ``sim`` fit in
+    :data:`REPEAT_WORK`, in ``[lo, hi]`` (``lo``: the least that still shows something)."""
+    return int(np.clip(REPEAT_WORK // max(per_item * cost(sim), 1), lo, hi))
 
 
 def simulate(net: fp.Network, inputs, t_max: float) -> fp.Simulation:

@@ -179,7 +179,7 @@ def compare_gradients(net: fp.Network, inputs, t_max: float, loss: LossSpec,
     exact = fp.fp_gradient(net, sim, value.dloss_dtimes)
     params = np.argwhere(net.mask)
     checked = strongest(exact[params[:, 0], params[:, 1]],
-                        repeats(2 * sim.work, 1, MAX_FD_WEIGHTS))
+                        repeats(sim, 1, MAX_FD_WEIGHTS, per_item=2))
     fd = np.full(exact.shape, np.nan)
     part = fp.finite_difference_loss_gradient(net, inputs, t_max, lambda s: loss(s).value,
                                               eps=fd_eps, entries=params[checked],

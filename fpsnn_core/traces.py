@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .checks import indices
 from .kernels import kernel
@@ -22,7 +23,7 @@ from .network import Network
 from .simulate import Simulation, check_simulation
 
 
-#: Largest ``(time, event, neuron)`` intermediate of :func:`potentials`, in numbers.
+#: Largest ``(time, event-neuron pair)`` intermediate of :func:`potentials`, in numbers.
 CHUNK = 2_000_000
 
 
@@ -68,28 +69,33 @@ def potentials(net: Network, sim: Simulation, t, neurons=None) -> Traces:
     """``V_i(t)`` and ``I_i(t)`` of every neuron on the grid ``t`` (module docstring), or of
     the listed ``neurons`` only (columns in that order).
 
-    The grid is processed in chunks so that the ``(time, event, neuron)`` intermediates
-    stay small (:data:`CHUNK` numbers) whatever the number of spikes."""
+    Only events joined to a neuron by a non-zero weight (and the neuron's own resets)
+    enter, and the grid is processed in chunks so that the intermediates stay small
+    (:data:`CHUNK` numbers) whatever the number of spikes."""
     t = _grid(t)
     cols = np.arange(net.n_neurons) if neurons is None else np.array(
         indices("neurons", neurons, net.n_neurons, nonempty=False), dtype=int)
     ev_t, ev_src = source_events(net, sim)
-    a, b, theta = net.a[cols], net.b[cols], net.theta[cols]
-    W = net.weights[ev_src][:, cols]                                  # (E, n)
-    own = (ev_src[:, None] - net.n_inputs) == cols[None, :]           # (E, n): i's own spikes
-    V = np.zeros((t.size, cols.size))
-    I = np.zeros((t.size, cols.size))
-    step = max(1, CHUNK // max(ev_t.size * cols.size, 1))
+    n = cols.size
+    # only (event, neuron) pairs joined by a non-zero weight, and each neuron's own spikes
+    e_w, c_w = np.nonzero(net.weights[ev_src][:, cols])
+    w = net.weights[ev_src[e_w], cols[c_w]]
+    e_r, c_r = np.nonzero((ev_src[:, None] - net.n_inputs) == cols[None, :])
+    to_col = [sp.csr_matrix((vals, (np.arange(c.size), c)), shape=(c.size, n))
+              for vals, c in ((w, c_w), (net.theta[cols[c_r]], c_r))]
+    a, b = net.a[cols], net.b[cols]
+    V = np.zeros((t.size, n))
+    I = np.zeros((t.size, n))
+    step = max(1, CHUNK // max(e_w.size + e_r.size, 1))
     for lo in range(0, t.size, step):
-        D = t[lo:lo + step, None] - ev_t[None, :]                      # (T', E)
-        pos = D > 0
-        Dp = np.where(pos, D, 0.0)[:, :, None]
-        h = kernel(D[:, :, None], a[None, None, :], b[None, None, :])  # (T', E, n)
-        V[lo:lo + step] = np.einsum("tei,ei->ti", h, W)
+        tt = t[lo:lo + step, None]
+        D = tt - ev_t[e_w][None, :]                                   # (T', pairs)
+        Dp = np.maximum(D, 0.0)
+        V[lo:lo + step] = np.asarray(kernel(D, a[c_w], b[c_w]) @ to_col[0])
         # current: each event adds W[src, i] exp(-a_i D)
-        decay_a = np.where(pos[:, :, None], np.exp(-a[None, None, :] * Dp), 0.0)
-        I[lo:lo + step] = np.einsum("tei,ei->ti", decay_a, W)
+        I[lo:lo + step] = np.asarray(np.where(D > 0, np.exp(-a[c_w] * Dp), 0.0) @ to_col[0])
         # resets: own spikes m < t subtract theta exp(-b (t - m))
-        decay_b = np.where(pos[:, :, None] & own[None], np.exp(-b[None, None, :] * Dp), 0.0)
-        V[lo:lo + step] -= theta[None, :] * decay_b.sum(axis=1)
+        Dr = tt - ev_t[e_r][None, :]
+        decay = np.where(Dr > 0, np.exp(-b[c_r] * np.maximum(Dr, 0.0)), 0.0)
+        V[lo:lo + step] -= np.asarray(decay @ to_col[1])
     return Traces(t, V, I)

@@ -9,6 +9,7 @@ a few milliseconds, its two figures (two subplots per neuron) most of a rerun.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,8 @@ LOSSES = {"cross_entropy": "First-spike cross entropy",
           "sum_times": "Sum of all spike times"}
 #: FP's dF/dW is drawn only up to this many entries (spikes x weights).
 MAX_DRAWN_ENTRIES = 60_000
+#: At most this many neurons get stacked panels of V and the adjoint traces.
+MAX_NEURONS_DRAWN = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,8 +94,12 @@ def loss_derivative(sim: fp.Simulation, loss: str, outputs: tuple, label: int) -
     return value.value, value.dloss_dtimes, notes
 
 
+@functools.lru_cache(maxsize=4)
 def eventprop_scene(network_json: str, outputs: tuple, loss: str, label: int) -> EventPropScene:
-    """Simulate, differentiate three ways and trace the adjoint (module docstring)."""
+    """Simulate, differentiate three ways and trace the adjoint (module docstring).
+
+    Memoized (plain hashable arguments): :func:`replay_scene` reuses the page's scene
+    instead of computing it a second time."""
     loaded = fp.from_json(network_json)
     net, t_max = loaded.network, float(loaded.t_max)
     sim = simulate(net, loaded.inputs, t_max)
@@ -158,7 +165,8 @@ def replay_charts(scene: EventPropScene, step: int, neurons) -> tuple[Chart, Cha
     """The adjoint-trace figure and the sweep figure at replay ``step`` (``0..S``)."""
     step = int(np.clip(step, 0, scene.n_spikes))
     back, fwd = replay_cursors(scene, step)
-    neurons = [int(i) for i in neurons]
+    chosen = [int(i) for i in neurons]
+    neurons = chosen[:MAX_NEURONS_DRAWN]        # more stacked panels could not be read
     traces = adjoint_figure(scene.t, scene.V, scene.lambda_V, scene.lambda_I, scene.theta,
                             scene.spike_times, scene.spike_neurons, scene.jumps, neurons,
                             back, fwd, scene.t_max)
@@ -167,7 +175,9 @@ def replay_charts(scene: EventPropScene, step: int, neurons) -> tuple[Chart, Cha
     summary = (f"Step {step} of {scene.n_spikes}: EventProp has run back to t = {back:.3f}, "
                f"jumping λ_V at {int(done.sum())} spike(s); FP has the rows of the "
                f"{step} earliest spike(s)" + (f", up to t = {fwd:.3f}." if step < scene.n_spikes
-                                              else ": both sweeps are complete."))
+                                              else ": both sweeps are complete.")
+               + (f" Drawn: the first {MAX_NEURONS_DRAWN} of the {len(chosen)} chosen neurons."
+                  if len(chosen) > MAX_NEURONS_DRAWN else ""))
     alt = (f"Stacked plots over time for neurons {who}: each neuron's membrane potential with "
            "its threshold and spikes, and under it the adjoint traces lambda_V and lambda_I, "
            "drawn from the end of the simulation back to the EventProp cursor, with the jump "

@@ -87,7 +87,7 @@ def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets
     p = int(np.clip(weight, 0, len(params) - 1))
     # finite differences (two simulations per weight) on the largest FP gradients only
     checked = strongest(g_fp[params[:, 0], params[:, 1]],
-                        repeats(2 * sim.work, 1, MAX_FD_WEIGHTS), keep=[p])
+                        repeats(sim, 1, MAX_FD_WEIGHTS, per_item=2), keep=[p])
     fd = fp.finite_difference_loss_gradient(net, sim.inputs, t_max, lambda s: loss_fn(s).value,
                                             eps=eps, entries=params[checked],
                                             max_spikes=MAX_SPIKES, max_work=MAX_WORK)
@@ -134,7 +134,7 @@ def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets
 def _slice(net, sim, loss_fn, param, label: str, slope: float, loss0: float, span: float) -> Chart:
     j, i = int(param[0]), int(param[1])
     w0 = float(net.weights[j, i])
-    n_points = repeats(sim.work, 5, SLICE_POINTS)      # fewer points when a simulation is costly
+    n_points = repeats(sim, 5, SLICE_POINTS)      # fewer points when a simulation is costly
     w = np.unique(np.append(w0 + np.linspace(-span, span, n_points), w0))
     loss = np.full(w.size, np.nan)
     counts = np.zeros(w.size, dtype=int)

@@ -10,6 +10,7 @@ import fpsnn_core as fp
 
 from ..figures.common import source_label, spike_short_labels
 from ..figures.jacobian import dphi_dw_figure, fp_step_figure, matrices_figure, permutation_figure
+from ..limits import MAX_WEIGHTS_DRAWN, strongest
 from .common import Chart, Notice, grazing_notice
 from .network import simulate_file
 
@@ -65,6 +66,18 @@ def jacobian_scene(net_json: str, step: int = 0) -> JacobianScene:
     if dF is None:
         notices += (Notice("warning", step_latex),)
         step_latex = ""
+    # at most MAX_WEIGHTS_DRAWN weight columns: the ones with the largest entries
+    P = len(plabels)
+    cols = np.arange(P)
+    if P > MAX_WEIGHTS_DRAWN:
+        score = np.abs(system.dphi_dw.toarray()).sum(axis=0)
+        if dF is not None:
+            score = score + np.abs(dF).sum(axis=0)
+        cols = strongest(score, MAX_WEIGHTS_DRAWN)
+        notices += (Notice("info", f"dΦ/dW and dF/dW show {cols.size} of {P} weights (those with "
+                           "the largest entries over the shown spikes)."),)
+    shown_plabels = [plabels[c] for c in cols]
+    dF_shown = dF[:, cols] if dF is not None else None
     matrices = Chart(matrices_figure(L, nm, labels),
                      alt=(f"Two heatmaps of the {rows.size} by {rows.size} Jacobian of the spike "
                           "equations: grouped by neuron it has entries on both sides of the "
@@ -77,7 +90,7 @@ def jacobian_scene(net_json: str, step: int = 0) -> JacobianScene:
                  alt="The permutation matrix P as one square per spike.",
                  summary=("P sorts spikes from neuron-major order (columns) into time order "
                           "(rows); L = P dΦ/dF Pᵀ."))
-    dpw = Chart(dphi_dw_figure(system.dphi_dw, labels, plabels),
+    dpw = Chart(dphi_dw_figure(system.dphi_dw[:, cols], labels, shown_plabels),
                 alt=(f"Heatmap of dPhi/dW, {rows.size} spikes by {len(plabels)} weights."),
                 summary=(f"dΦ_k/dW[j,i] = y_ji(f_k) ≥ 0, non-zero only for weights into the "
                          f"spike's own neuron: {system.dphi_dw.nnz} of "
@@ -86,13 +99,13 @@ def jacobian_scene(net_json: str, step: int = 0) -> JacobianScene:
     if dF is not None:
         used = np.flatnonzero(np.isfinite(np.where(L.toarray()[k, :k] != 0, 1.0, np.nan)))
         step_chart = Chart(
-            fp_step_figure(L, dF, k, labels, plabels),
+            fp_step_figure(L, dF_shown, k, labels, shown_plabels),
             alt=(f"Forward substitution at step {k}: row {k} of L and the rows of dF/dW "
                  f"computed so far."),
             summary=(f"Step {k} ({labels[k]}): divides by L_kk = {L[k, k]:.4g} after subtracting "
                      f"{used.size} earlier row(s) of dF/dW weighted by L_kl; rows after {k} are "
                      "not needed yet."))
-    csv = _jacobian_csv(dF, labels, plabels) if dF is not None else ""
+    csv = _jacobian_csv(dF_shown, labels, shown_plabels) if dF is not None else ""
     return JacobianScene(matrices, perm, dpw, step_chart, int(rows.size), int(L.nnz), above_nm,
                          above_t, k, step_latex, notices, csv)
 

@@ -2,6 +2,7 @@
 structurally (sizes, counts, errors), never by timing; ``bench/bench_limits.py`` times them."""
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -134,4 +135,9 @@ def test_strongest_keeps_the_required_entries_first():
     assert limits.strongest(score, 10).tolist() == [0, 1, 2, 3, 4]
     assert limits.strongest(score, 2).tolist() == [1, 4]
     assert limits.strongest(score, 2, keep=[2]).tolist() == [1, 2]
-    assert limits.repeats(0, 1, 60) == 60 and limits.repeats(10**9, 5, 161) == 5
+    silent = fp.simulate(fp.Network([[0.0], [0.0]], 1), [[0.1]], 1.0)
+    assert silent.work == 0 and limits.cost(silent) == 0     # a zero weight delivers nothing
+    assert limits.repeats(silent, 1, 60) == 60
+    costly = SimpleNamespace(work=limits.MAX_WORK, n_spikes=limits.MAX_SPIKES)
+    assert limits.repeats(costly, 5, 161) == 5
+    assert limits.repeats(costly, 1, 60, per_item=20) == 1
