@@ -3,6 +3,7 @@
 import streamlit as st
 
 from fpsnn_app import ui
+from fpsnn_app.ui import controls
 from fpsnn_app.scenes.eventprop import LOSSES, eventprop_scene, replay_scene
 from fpsnn_app.ui.network_picker import current_network
 
@@ -20,10 +21,9 @@ choice = ui.require(current_network())
 c1, c2 = st.columns(2)
 loss = c1.selectbox("Loss", list(LOSSES), format_func=LOSSES.get, key="eventprop.loss",
                     bind="query-params")
-label = c2.selectbox("Label (correct output)", range(len(choice.outputs)), key="eventprop.label",
-                     format_func=lambda c: f"n{choice.outputs[c]}", bind="query-params",
-                     disabled=loss != "cross_entropy",
-                     help="The output neuron that should fire first.")
+label = controls.output_class(c2, "Label (correct output)", choice.outputs, key="eventprop.label",
+                               disabled=loss != "cross_entropy",
+                               help="The output neuron that should fire first.")
 scene = ui.require(ui.compute(eventprop_scene, choice.json, choice.outputs, loss, label))
 
 m = st.columns(4)
@@ -38,13 +38,13 @@ ui.notices(scene.notices)
 n_neurons = scene.theta.size
 default = list(range(n_neurons)) if n_neurons <= 6 else list(choice.outputs)
 c1, c2 = st.columns([1, 2])
-neurons = c1.multiselect("Neurons to draw", range(n_neurons), default=default,
-                         key=f"eventprop.neurons.{n_neurons}", format_func=lambda i: f"n{i}")
-step = c2.slider("Replay step: spikes taken by each sweep", 0, max(scene.n_spikes, 1),
-                 scene.n_spikes, key=f"eventprop.replay.{scene.n_spikes}",
-                 disabled=scene.n_spikes == 0,
-                 help="EventProp takes the latest spikes first, FP the earliest; at the last "
-                      "step EventProp has swept back to t = 0.")
+neurons = controls.subset(c1, "Neurons to draw", range(n_neurons), default, key="eventprop.neurons",
+                          format_func=lambda i: f"n{i}")
+step = controls.int_slider(c2, "Replay step: spikes taken by each sweep", 0, scene.n_spikes,
+                           scene.n_spikes, key="eventprop.replay", what="Replay step",
+                           disabled=scene.n_spikes == 0,
+                           help="EventProp takes the latest spikes first, FP the earliest; at the "
+                                "last step EventProp has swept back to t = 0.")
 traces, sweep = ui.require(ui.compute(replay_scene, choice.json, choice.outputs, loss, label,
                                        step, tuple(neurons or default)))
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 import fpsnn_core as fp
 from fpsnn_app import ui
+from fpsnn_app.ui import controls
 from fpsnn_app.scenes.gradient_check import LOSSES, gradient_scene, parse_targets
 from fpsnn_app.scenes.jacobian import param_labels
 from fpsnn_app.ui.network_picker import current_network
@@ -27,8 +28,7 @@ c = st.columns([3, 2, 2, 3, 2])
 kind = c[0].radio("Loss", list(LOSSES), format_func=LOSSES.get, key="gradient_check.loss", **Q)
 label, targets = 0, ()
 if kind == "cross_entropy":
-    label = c[1].selectbox("Correct class", range(len(outputs)), key="gradient_check.label",
-                           format_func=lambda k: f"n{outputs[k]}", **Q)
+    label = controls.output_class(c[1], "Correct class", outputs, key="gradient_check.label")
 else:
     default = ", ".join(f"{1 + 0.5 * k:g}" for k in range(len(outputs)))
     text = c[1].text_input("Target times", default, key="gradient_check.targets",
@@ -40,8 +40,9 @@ else:
         st.stop()
 eps = c[2].select_slider("Finite-difference step", [10.0 ** e for e in range(-10, -1)], 1e-6,
                          format_func=lambda e: f"{e:.0e}", key="gradient_check.eps", **Q)
-weight = c[3].selectbox("Weight to slice", range(len(labels)), format_func=labels.__getitem__,
-                        index=into_first[0] if into_first else 0, key="gradient_check.weight", **Q)
+weight = labels.index(controls.choice(c[3], "Weight to slice", labels,
+                                     labels[into_first[0] if into_first else 0],
+                                     key="gradient_check.weight"))
 span = c[4].slider("Slice half-width", 0.1, 4.0, 0.8, 0.1, key="gradient_check.span", **Q)
 
 scene = ui.require(ui.compute(gradient_scene, choice.json, outputs, kind, label, targets, eps,

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from fpsnn_app import ui
+from fpsnn_app.ui import controls
 from fpsnn_app.scenes.jacobian import jacobian_scene
 from fpsnn_app.scenes.network import spike_options
 from fpsnn_app.ui.network_picker import current_network
@@ -19,9 +20,9 @@ st.markdown(
 choice = ui.require(current_network())
 labels = ui.require(ui.compute(spike_options, choice.json))
 n = min(len(labels), 120)
-step = st.slider("FP step k (spike in time order)", 0, max(n - 1, 1), n // 2, key="jacobian.step",
-                 bind="query-params", disabled=n < 2,
-                 help="Replays forward substitution: row k needs only rows l < k.")
+step = controls.int_slider(st, "FP step k (spike in time order)", 0, n - 1, n // 2,
+                          key="jacobian.step", what="FP step", disabled=n < 2,
+                          help="Replays forward substitution: row k needs only rows l < k.")
 scene = ui.require(ui.compute(jacobian_scene, choice.json, step))
 
 m = st.columns(4)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from fpsnn_app import ui
+from fpsnn_app.ui import controls
 from fpsnn_app.scenes.network import network_scene, spike_options
 from fpsnn_app.ui.network_picker import current_network, weight_editor
 
@@ -20,16 +21,19 @@ with st.expander("Edit weights W[j, i]", icon=":material/edit:"):
 labels = ui.require(ui.compute(spike_options, choice.json))
 
 
+NONE = "none"
+
+
 def _select_from_chart(chart_key: str) -> None:
     points = st.session_state[chart_key].selection.points
     picked = [p["customdata"] for p in points if isinstance(p.get("customdata"), int)]
-    if picked:
-        st.session_state["network.spike"] = picked[0]
+    if picked and 0 <= picked[0] < len(labels):
+        st.session_state["network.spike"] = labels[picked[0]]
 
 
-selected = st.selectbox("Selected spike", [-1, *range(len(labels))], key="network.spike",
-                        format_func=lambda k: "none" if k < 0 else labels[k], bind="query-params",
-                        help="n1.2 is neuron 1's second spike.")
+name = controls.choice(st, "Selected spike", [NONE, *labels], NONE, key="network.spike",
+                       what="Selected spike", help="n1.2 is neuron 1's second spike.")
+selected = -1 if name == NONE else list(labels).index(name)
 scene = ui.require(ui.compute(network_scene, choice.json, selected))
 
 m = st.columns(4)

@@ -5,6 +5,7 @@ import streamlit as st
 
 import fpsnn_core as fp
 from fpsnn_app import ui
+from fpsnn_app.ui import controls
 from fpsnn_app.figures.common import source_label
 from fpsnn_app.figures.surrogate import surrogate_title
 from fpsnn_app.scenes.surrogate import (DTS, LOSSES, SLOPES, credit_scene, gradients_scene,
@@ -29,11 +30,10 @@ names_all = list(SURROGATES)
 
 c = st.columns([3, 2, 2, 2, 4])
 kinds = list(LOSSES) if len(outputs) > 1 else ["mse"]     # cross entropy needs 2 classes
-kind = c[0].radio("Loss", kinds, format_func=LOSSES.get, key="surrogate.loss",
-                  bind="query-params")
+kind = controls.choice(c[0], "Loss", kinds, kinds[0], key="surrogate.loss", widget="radio",
+                       format_func=LOSSES.get)
 if kind == "cross_entropy":
-    label = c[1].selectbox("Correct class", range(len(outputs)), format_func=lambda k: f"n{outputs[k]}",
-                           key="surrogate.label", bind="query-params")
+    label = controls.output_class(c[1], "Correct class", outputs, key="surrogate.label")
     targets = ()
 else:
     label = 0
@@ -86,7 +86,8 @@ st.subheader("Credit over time for one synapse")
 options = ui.require(ui.compute(synapse_options, choice.json))
 n_inputs = fp.from_json(choice.json).network.n_inputs
 labels = {f"{source_label(j, n_inputs)}→n{i}": (j, i) for j, i in options}
-syn = st.selectbox("Synapse j → i", list(labels), key="surrogate.synapse", bind="query-params")
+syn = controls.choice(st, "Synapse j → i", list(labels), next(iter(labels)), key="surrogate.synapse",
+                      what="Synapse")
 credit = ui.require(ui.compute(credit_scene, choice.json, *labels[syn], dt, names, slope))
 ui.chart(credit.chart, key="surrogate_credit")
 if credit.table:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from fpsnn_app.registry import page
+from fpsnn_app.registry import PAGES, page
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -68,3 +68,51 @@ def assert_clean(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+
+
+# --- the link a browser would show -----------------------------------------------------
+def _elements(node):
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from _elements(child)
+
+
+def bound_widgets(at: AppTest) -> list:
+    """The widgets of the last run that are bound to a query parameter."""
+    return [el for el in _elements(at._tree)
+            if getattr(getattr(el, "proto", None), "query_param_key", "")]
+
+
+def link(at: AppTest) -> dict:
+    """The query parameters of the page's link, as the browser's address bar shows them.
+
+    AppTest keeps only the parameters the server wrote (``edits``, ``net``, corrections);
+    the browser also writes every URL-bound widget's value, leaving defaults out. This adds
+    them the way the server itself serializes a bound value (its URL auto-correction).
+    """
+    from streamlit.runtime.state.query_params import _coerce_value_for_query_url
+
+    state = at._session_state._state
+    query = dict(at.query_params)
+    for el in bound_widgets(at):
+        meta = state._get_widget_metadata(el.id)
+        value = meta.serializer(state[el.id])
+        if value == meta.serializer(meta.deserializer(None)):
+            query.pop(el.proto.query_param_key, None)
+        else:
+            text = _coerce_value_for_query_url(value, meta.value_type)
+            query[el.proto.query_param_key] = text[0] if isinstance(text, list) and len(text) == 1 \
+                else text
+    return query
+
+
+def reopen(at: AppTest, timeout: float = 60) -> AppTest:
+    """A fresh session opened on ``at``'s page with ``at``'s link."""
+    fresh = AppTest.from_file(APP, default_timeout=timeout)
+    fresh.run()
+    url_path = at._registered_pages.get(at._finished_page_script_hash, {}).get("url_pathname", "")
+    if url_path:
+        fresh.switch_page(next(p.path for p in PAGES if p.url_path == url_path))
+    for key, value in link(at).items():
+        fresh.query_params[key] = value
+    return fresh.run()
