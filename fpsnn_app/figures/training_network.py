@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .. import style
+from .common import quick, quick_figure_class
 
 #: Link widths (pixels) of the four ``|w|`` bins, weakest first.
 LINK_WIDTHS = (0.6, 1.4, 2.6, 4.2)
@@ -44,11 +44,10 @@ def network_figure(sizes, links, node_names, node_kinds, node_hover, link_note: 
         ``runaway``, ``output<c>``
     node_hover : list of list of str   per layer
     link_note : str                    shown under the drawing (what is drawn)
-    selected : int, optional           hidden neuron (index within the hidden layers'
-        concatenation) to ring
+    selected : int, optional           hidden neuron ``h<selected>`` to ring (if drawn)
     """
     pos = layer_positions(sizes)
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     links = np.asarray(links, dtype=float).reshape(-1, 5)
     wmax = float(np.abs(links[:, 3]).max()) if links.size else 1.0
     bins = np.minimum((np.abs(links[:, 3]) / max(wmax, 1e-12) * len(LINK_WIDTHS)).astype(int),
@@ -81,11 +80,10 @@ def network_figure(sizes, links, node_names, node_kinds, node_hover, link_note: 
               "normal": ("#6f6f6f", NORMAL_SYMBOL, "hidden neuron"),
               "silent": (style.GREY, SILENT_SYMBOL, "silent (never fires)"),
               "runaway": (style.HIGHLIGHT, RUNAWAY_SYMBOL, "runaway (fires very often)")}
-    hidden_offset = np.cumsum([0] + [len(k) for k in node_kinds[1:-1]])
     groups: dict[str, list] = {}
     for l, kinds in enumerate(node_kinds):
-        for k, kind in enumerate(kinds):
-            hid = int(hidden_offset[l - 1] + k) if 0 < l < len(sizes) - 1 else -1
+        for k, kind in enumerate(kinds):       # hidden nodes are named h<index>: clicks
+            hid = int(node_names[l][k][1:]) if 0 < l < len(sizes) - 1 else -1
             groups.setdefault(kind, []).append((l, k, hid))
     n_nodes = max(sizes)
     size = 16 if n_nodes <= 12 else 11 if n_nodes <= 40 else 7
@@ -104,13 +102,15 @@ def network_figure(sizes, links, node_names, node_kinds, node_hover, link_note: 
             marker=dict(color=color, symbol=symbol, size=size + (4 if kind != "normal" else 0),
                         line=dict(width=2 if kind in ("silent", "runaway") else 0.5,
                                   color=color if kind == "silent" else "rgba(0,0,0,0.5)"))))
-    if selected is not None and selected >= 0:
-        l, k = _hidden_node(node_kinds, selected)
-        p = pos[l][k]
-        fig.add_trace(go.Scatter(x=[p[0]], y=[p[1]], mode="markers", hoverinfo="skip",
-                                 name="selected neuron", showlegend=False,
-                                 marker=dict(symbol="circle-open", size=size + 14,
-                                             color=style.HIGHLIGHT, line=dict(width=3))))
+    if selected is not None:
+        hit = [(l, k) for l in range(1, len(sizes) - 1) for k in range(sizes[l])
+               if node_names[l][k] == f"h{selected}"]
+        for l, k in hit:
+            p = pos[l][k]
+            fig.add_trace(go.Scatter(x=[p[0]], y=[p[1]], mode="markers", hoverinfo="skip",
+                                     name="selected neuron", showlegend=False,
+                                     marker=dict(symbol="circle-open", size=size + 14,
+                                                 color=style.HIGHLIGHT, line=dict(width=3))))
     names = ["inputs"] + [f"hidden {l}" if len(sizes) > 3 else "hidden"
                           for l in range(1, len(sizes) - 1)] + ["outputs"]
     fig.update_xaxes(tickvals=list(range(len(sizes))), ticktext=names, range=[-0.3, len(sizes) - 0.7],
@@ -118,17 +118,10 @@ def network_figure(sizes, links, node_names, node_kinds, node_hover, link_note: 
     fig.update_yaxes(visible=False, range=[-0.04, 1.04])
     fig.update_layout(clickmode="event+select", dragmode=False)
     fig = style.finish(fig, height)
-    fig.update_layout(margin=dict(l=10, r=10, t=40, b=30),
-                      legend=dict(font=dict(size=11), itemwidth=30))
+    fig.update_layout(margin=dict(l=10, r=10, t=44, b=30),
+                      legend=dict(font=dict(size=11), orientation="h", y=1.0, yanchor="bottom",
+                                  x=0, itemwidth=30, tracegroupgap=0))
     return fig
-
-
-def _hidden_node(node_kinds, h: int) -> tuple[int, int]:
-    for l in range(1, len(node_kinds) - 1):
-        if h < len(node_kinds[l]):
-            return l, h
-        h -= len(node_kinds[l])
-    raise IndexError("no such hidden neuron")
 
 
 def _map_z(first: np.ndarray, t_max: float) -> np.ndarray:
@@ -139,40 +132,53 @@ def _map_z(first: np.ndarray, t_max: float) -> np.ndarray:
 def neuron_maps_figure(xs, ys, maps: np.ndarray, neurons, t_max: float, cols: int = 6,
                        height: int | None = None) -> go.Figure:
     """Thumbnails: each hidden neuron's first spike time over the input plane (cividis;
-    blank where it stays silent). Clicking a thumbnail selects its neuron (``customdata``).
+    blank where it stays silent). Clicking a thumbnail selects its neuron: a see-through
+    5 x 5 lattice of markers over each map carries the neuron as ``customdata`` (clicks on
+    a heatmap itself return nothing).
 
     Parameters
     ----------
     xs, ys : ndarray, shapes (Gx,), (Gy,)
     maps : ndarray, shape (n, Gy, Gx)   first spike times (``inf``: silent)
     neurons : sequence of int           hidden neuron index of each map (titles, clicks)
+
+    Built without Plotly's validation (``_validate=False``): a dozen heatmaps would
+    otherwise cost about a second per update.
     """
     n = len(neurons)
     rows = max(1, -(-n // cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"h{h}" for h in neurons],
-                        horizontal_spacing=0.02, vertical_spacing=0.12 / rows)
-    X, Y = np.meshgrid(xs, ys)
-    for k, (h, m) in enumerate(zip(neurons, maps)):
-        r, c = k // cols + 1, k % cols + 1
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=_map_z(m, t_max), zmin=0, zmax=t_max,
-                                 colorscale=style.SEQUENTIAL, showscale=k == 0,
-                                 colorbar=dict(title=dict(text="first<br>spike", side="top"),
-                                               thickness=10, len=0.9),
-                                 hoverinfo="skip"), row=r, col=c)
-        fig.add_trace(go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers",
-                                 marker=dict(size=4, opacity=0.01, color=style.GREY),
-                                 customdata=np.full(X.size, int(h)), showlegend=False,
-                                 text=[("silent" if not np.isfinite(v) else f"{v:.2f}")
-                                       for v in m.ravel()],
-                                 hovertemplate=f"h{h}: first spike %{{text}}<extra></extra>"),
-                      row=r, col=c)
-    fig.update_xaxes(visible=False, range=[xs[0], xs[-1]])
-    fig.update_yaxes(visible=False, range=[ys[0], ys[-1]])
-    fig.update_layout(clickmode="event+select", dragmode=False)
-    fig = style.finish(fig, height or 40 + 120 * rows)
-    fig.update_annotations(font=dict(size=12))
-    fig.update_layout(margin=dict(l=5, r=5, t=30, b=5))
-    return fig
+    data = []
+    gap_x, gap_y = 0.015, 0.09 / rows
+    w, h = (1 - gap_x * (cols - 1)) / cols, (1 - gap_y * (rows - 1)) / rows
+    lx, ly = np.linspace(xs[0], xs[-1], 7)[1:-1], np.linspace(ys[0], ys[-1], 7)[1:-1]
+    LX, LY = np.meshgrid(lx, ly)
+    layout, notes = {}, []
+    for k, (hid, m) in enumerate(zip(neurons, maps)):
+        r, c = divmod(k, cols)
+        ax = "" if k == 0 else str(k + 1)
+        x0, y1 = c * (w + gap_x), 1 - r * (h + gap_y)
+        layout[f"xaxis{ax}"] = dict(domain=[x0, x0 + w], visible=False, range=[xs[0], xs[-1]],
+                                    anchor=f"y{ax}", fixedrange=True)
+        layout[f"yaxis{ax}"] = dict(domain=[y1 - h, y1 - 0.12 * h], visible=False,
+                                    range=[ys[0], ys[-1]], anchor=f"x{ax}", fixedrange=True)
+        silent = not np.isfinite(m).any()
+        notes.append(dict(text=f"h{hid}" + (" silent" if silent else ""), x=x0 + w / 2,
+                          y=y1, xref="paper", yref="paper", showarrow=False, yanchor="top",
+                          font=dict(size=12)))
+        data.append(dict(type="heatmap", x=xs, y=ys, z=_map_z(m, t_max), zmin=0, zmax=t_max,
+                           colorscale=style.SEQUENTIAL, showscale=k == 0, xaxis=f"x{ax}",
+                           yaxis=f"y{ax}", hoverinfo="skip",
+                           colorbar=dict(title=dict(text="first spike", side="right"),
+                                         thickness=10, len=1.0)))
+        data.append(dict(type="scatter", x=LX.ravel(), y=LY.ravel(), mode="markers",
+                           xaxis=f"x{ax}", yaxis=f"y{ax}", showlegend=False,
+                           marker=dict(size=14, opacity=0.01, color=style.GREY),
+                           customdata=[int(hid)] * LX.size,
+                           hovertemplate=f"h{hid} (click to enlarge)<extra></extra>"))
+    layout.update(annotations=notes, clickmode="event+select", dragmode=False,
+                  height=height or 30 + 110 * rows, margin=dict(l=5, r=5, t=10, b=5),
+                  font=dict(size=style.FONT_SIZE), showlegend=False)
+    return quick_figure_class()(dict(data=data, layout=layout), _validate=False)
 
 
 def neuron_map_figure(xs, ys, first: np.ndarray, t_max: float, points, labels, class_names,

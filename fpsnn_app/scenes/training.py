@@ -32,6 +32,7 @@ from fpsnn_core import training as tr
 from ..figures.training import confusion_figure, curves_figure, first_spike_figure, regions_figure
 from ..figures.training_network import (neuron_map_figure, neuron_maps_figure, network_figure,
                                         sample_raster_figure)
+from ..figures.common import quick
 from ..refine import refined_labels
 from .common import Chart
 
@@ -59,8 +60,12 @@ RUNAWAY_SPIKES = 6
 MAP_GRID = 19
 #: Thumbnails shown at most (the hidden neurons with the largest outgoing weights).
 MAX_MAPS = 12
+#: Height (pixels) of the first screen's regions and network drawing.
+FIRST_SCREEN_HEIGHT = 330
+#: Hidden neurons drawn at most (:func:`drawn_hidden`).
+MAX_DRAWN_HIDDEN = 24
 #: Synapses drawn at most per layer (the strongest by ``|w|``).
-MAX_LINKS = 90
+MAX_LINKS = 60
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +155,12 @@ class TaskData:
     view: PlaneView
 
 
+def _chart(fig, alt: str, summary: str) -> Chart:
+    """A :class:`Chart` whose figure is cheap to copy out of ``st.cache_data``
+    (:func:`fpsnn_app.figures.common.quick`)."""
+    return Chart(quick(fig), alt=alt, summary=summary)
+
+
 def with_default(choices: tuple, default) -> tuple:
     """``choices`` with the task's ``default`` added (sorted), so the slider can show the
     core's default whatever it is."""
@@ -205,24 +216,33 @@ def plane_features(task: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     raise ValueError(f"task {task!r} has no input plane")
 
 
+#: Play speeds: how much training one update does (label -> mini-batches, or ``None`` for
+#: as many as fit in the training budget of an update).
+SPEEDS = {"slow": 1, "medium": 8, "fast": None}
+
+
 def advance_for(state: tr.TrainState, data: TaskData, budget: float,
-                until_epoch_end: bool = False) -> tuple[tr.TrainState, tuple | None]:
+                until_epoch_end: bool = False,
+                max_batches: int | None = None) -> tuple[tr.TrainState, tuple | None]:
     """Mini-batches until ``budget`` seconds have passed (at least one), or until the
-    current epoch ends when ``until_epoch_end``; stops when training is done.
+    current epoch ends when ``until_epoch_end``, or ``max_batches`` are done; stops when
+    training is done.
 
     Returns the new state and ``(epoch, network)`` at the last epoch end passed on the way
     (``None`` if none): the network the views show, the one the core validated.
     """
-    t0, epoch, ended = time.perf_counter(), state.epoch, None
+    t0, epoch, ended, done = time.perf_counter(), state.epoch, None, 0
     while not state.done:
         before = state.epoch
         state = tr.advance(state, data.train, data.validation, 1)
+        done += 1
         if state.epoch > before:
             ended = (state.epoch, state.network)
         if until_epoch_end:
             if state.epoch > epoch:
                 break
-        elif time.perf_counter() - t0 >= budget:
+        elif (max_batches is not None and done >= max_batches) or \
+                time.perf_counter() - t0 >= budget:
             break
     return state, ended
 
@@ -274,20 +294,27 @@ class EvalScene:
 
 def region_grid(network: fp.Network, view: PlaneView, encoding: ds.Encoding, t_max: float,
                 levels: int = REFINE_LEVELS):
-    """``(xs, ys, predicted (G, G), simulated)`` over the view's square, rows along ``y``:
-    the class whose output fires first (``-1``: none), found coarse to fine
-    (:func:`fpsnn_app.refine.refined_labels`; ``levels=0`` simulates every point)."""
+    """``(xs, ys, predicted (G, G), simulated, hidden)`` over the view's square, rows along
+    ``y``: the class whose output fires first (``-1``: none), found coarse to fine
+    (:func:`fpsnn_app.refine.refined_labels`; ``levels=0`` simulates every point).
+    ``hidden`` (H, g, g) holds every hidden neuron's first spike time (``inf``: silent) on
+    the coarse grid (every ``2**levels``-th point), which the first simulation gives anyway:
+    the neurons' maps."""
     unit = np.linspace(0.0, 1.0, GRID)
     (x0, x1), (y0, y1) = view.x_range, view.y_range
+    hidden = []
 
     def predict(points: np.ndarray) -> np.ndarray:
         x, y = x0 + (x1 - x0) * points[:, 0], y0 + (y1 - y0) * points[:, 1]
-        inputs = encoding.encode(view.features(x, y))
-        return bt.simulate_batch(network, inputs, t_max).predictions()
+        run = bt.simulate_batch(network, encoding.encode(view.features(x, y)), t_max)
+        if not hidden:                        # the coarse grid, row-major (y, then x)
+            hidden.append(np.concatenate([s.times[:, :, 0] for s in run.layers[:-1]], axis=1))
+        return run.predictions()
 
     pred, simulated = refined_labels(predict, unit, levels)
     xs, ys = view.grid(GRID)
-    return xs, ys, pred, simulated
+    g = (GRID - 1) // 2 ** levels + 1
+    return xs, ys, pred, simulated, hidden[0].T.reshape(-1, g, g)
 
 
 def evaluation_settings(config: tr.TrainConfig) -> tuple:
@@ -299,6 +326,19 @@ def evaluation_settings(config: tr.TrainConfig) -> tuple:
 def view_split(split: tr.Split, n: int = VIEW_SAMPLES) -> tr.Split:
     """The first ``n`` samples of ``split`` (all of them if it is smaller)."""
     return tr.Split(split.inputs[:n], split.labels[:n])
+
+
+def evaluate_run(run: bt.BatchRun, split: tr.Split, config: tr.TrainConfig) -> tr.Evaluation:
+    """:func:`fpsnn_core.training.evaluate` of an existing simulation of ``split``."""
+    T = run.first_times
+    loss = bt.first_spike_loss(run, split.labels, tau_0=config.tau_0, gamma=config.gamma,
+                               tau_1=config.tau_1)
+    pred = run.predictions()
+    C = T.shape[1]
+    confusion = np.zeros((C, C + 1), dtype=int)
+    np.add.at(confusion, (split.labels, np.where(pred < 0, C, pred)), 1)
+    return tr.Evaluation(float(tr.correct_first(T, split.labels).mean()),
+                         float(loss.values.mean()), confusion, pred, T)
 
 
 def hidden_activity(run: bt.BatchRun) -> tuple[np.ndarray, np.ndarray]:
@@ -328,55 +368,82 @@ def strongest_hidden(network: fp.Network, k: int) -> np.ndarray:
     return np.sort(np.argsort(-out, kind="stable")[:k])
 
 
+def drawn_hidden(network: fp.Network, fired: np.ndarray, max_count: np.ndarray,
+                 k: int = MAX_DRAWN_HIDDEN) -> np.ndarray:
+    """Hidden neurons to draw when there are more than ``k``: up to ``k // 3`` silent or
+    runaway ones (they must stand out), the rest the strongest by outgoing ``|w|``; sorted."""
+    H = fired.size
+    if H <= k:
+        return np.arange(H)
+    odd = np.flatnonzero((fired == 0) | (max_count >= RUNAWAY_SPIKES))[:k // 3]
+    order = np.argsort(-np.concatenate([np.abs(l.weights).sum(axis=1) for l in
+                                        bt.layers_of(network)[1:]]), kind="stable")
+    rest = [h for h in order if h not in set(odd)][:k - odd.size]
+    return np.sort(np.concatenate([odd, rest]).astype(int))
+
+
 def network_chart(network: fp.Network, class_names, fired: np.ndarray, max_count: np.ndarray,
                   n_samples: int, selected: int | None = None) -> Chart:
-    """The network drawn (:func:`~fpsnn_app.figures.training_network.network_figure`):
-    per layer at most :data:`MAX_LINKS` synapses, the strongest by ``|w|``."""
+    """The network drawn (:func:`~fpsnn_app.figures.training_network.network_figure`): at
+    most :data:`MAX_DRAWN_HIDDEN` hidden neurons (:func:`drawn_hidden`) and per layer at
+    most :data:`MAX_LINKS` synapses among the drawn neurons, the strongest by ``|w|``."""
     layers = bt.layers_of(network)
     K = network.n_inputs
-    sizes = [K] + [len(l.neurons) for l in layers]
+    H = fired.size
+    show = drawn_hidden(network, fired, max_count)
+    # per layer: the drawn nodes, as indices within the layer (inputs and outputs: all)
+    starts = np.cumsum([0] + [len(l.neurons) for l in layers[:-1]])
+    keep = [np.arange(K)]
+    for li, layer in enumerate(layers[:-1]):
+        keep.append(show[(show >= starts[li]) & (show < starts[li] + len(layer.neurons))]
+                    - starts[li])
+    keep.append(np.arange(len(layers[-1].neurons)))
     rows, total, drawn_total = [], 0, 0
     for l, layer in enumerate(layers):
-        j, i = np.nonzero(layer.mask)
-        w = layer.weights[j, i]
-        keep = np.zeros(w.size, bool)
-        keep[np.argsort(-np.abs(w), kind="stable")[:MAX_LINKS]] = True
-        rows.append(np.stack([np.full(w.size, l), j, i, w, keep], axis=1))
-        total += w.size
-        drawn_total += int(keep.sum())
+        src, dst = keep[l], keep[l + 1]
+        sub_w, sub_m = layer.weights[np.ix_(src, dst)], layer.mask[np.ix_(src, dst)]
+        j, i = np.nonzero(sub_m)
+        w = sub_w[j, i]
+        on = np.zeros(w.size, bool)
+        on[np.argsort(-np.abs(w), kind="stable")[:MAX_LINKS]] = True
+        rows.append(np.stack([np.full(w.size, l), j, i, w, on], axis=1))
+        total += int(layer.mask.sum())
+        drawn_total += int(on.sum())
     links = np.concatenate(rows) if rows else np.zeros((0, 5))
     names = [[f"input {j}" if j < K - 1 else "bias input" for j in range(K)]]
     kinds = [["input"] * K]
-    hover = [[f"{n}" for n in names[0]]]
-    h0 = 0
-    for layer in layers[:-1]:
-        n = len(layer.neurons)
-        idx = np.arange(h0, h0 + n)
+    hover = [list(names[0])]
+    for li in range(len(layers) - 1):
+        idx = keep[li + 1] + starts[li]
         names.append([f"h{h}" for h in idx])
         kinds.append(["silent" if fired[h] == 0 else "runaway" if max_count[h] >= RUNAWAY_SPIKES
                       else "normal" for h in idx])
         hover.append([f"h{h}: fires in {fired[h]} of {n_samples} samples, at most "
                       f"{max_count[h]} spikes in one (click: its map)" for h in idx])
-        h0 += n
     C = len(class_names)
     names.append([f"output {c}" for c in class_names])
     kinds.append([f"output{c}" for c in range(C)])
     hover.append([f"output neuron of class {c}" for c in class_names])
-    note = ("all synapses drawn" if drawn_total == total else
-            f"the {drawn_total} strongest of {total} synapses drawn (at most {MAX_LINKS} per "
-            "layer)")
-    fig = network_figure(sizes, links, names, kinds, hover, note, selected)
-    silent = int(sum(k == "silent" for ks in kinds[1:-1] for k in ks))
-    runaway = int(sum(k == "runaway" for ks in kinds[1:-1] for k in ks))
-    arch = "-".join(map(str, sizes))
-    return Chart(fig, alt=f"The {arch} network: inputs, hidden and output neurons as nodes in "
-                          "columns, synapses as links, blue solid for positive and orange dashed "
-                          "for negative weights, wider for larger |w|; silent hidden neurons "
-                          "are crosses and runaway ones stars.",
-                 summary=f"Network {arch}: {note}; width grows with |w|, blue solid positive, "
-                         f"orange dashed negative. Hidden neurons silent on all {n_samples} "
-                         f"evaluated samples: {silent}; runaway (≥ {RUNAWAY_SPIKES} spikes in a "
-                         f"sample): {runaway}.")
+    sizes = [len(k) for k in keep]
+    shown = ("" if show.size == H else
+             f"{show.size} of {H} hidden neurons drawn (the silent and runaway ones first, then "
+             "those with the largest outgoing weights); ")
+    note = shown + ("all their synapses" if drawn_total == total else
+                    f"the {drawn_total} strongest of {total} synapses")
+    fig = network_figure(sizes, links, names, kinds, hover, note, None,
+                         height=FIRST_SCREEN_HEIGHT)
+    # node clicks carry the neuron's index among all hidden neurons
+    silent = int(np.sum(fired == 0))
+    runaway = int(np.sum((fired > 0) & (max_count >= RUNAWAY_SPIKES)))
+    arch = "-".join(map(str, [K] + [len(l.neurons) for l in layers]))
+    return _chart(fig, alt=f"The {arch} network: inputs, hidden and output neurons as nodes in "
+                           "columns, synapses as links, blue solid for positive and orange "
+                           "dashed for negative weights, wider for larger |w|; silent hidden "
+                           "neurons are crosses and runaway ones stars.",
+                  summary=f"Network {arch}: {note}; width grows with |w|, blue solid positive, "
+                          f"orange dashed negative. Hidden neurons silent on all {n_samples} "
+                          f"evaluated samples: {silent} of {H}; runaway (≥ {RUNAWAY_SPIKES} "
+                          f"spikes in a sample): {runaway}. Click a hidden node for its map.")
 
 
 def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene:
@@ -388,39 +455,37 @@ def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene
     data = task_data(task, **cfg.encoding_kwargs())
     view = data.view
     val = view_split(data.validation)
-    ev = tr.evaluate(net, val, cfg)
     run = bt.simulate_batch(net, val.inputs, cfg.t_max)
+    ev = evaluate_run(run, val, cfg)
     fired, max_count = hidden_activity(run)
     names = data.class_names
     n, n_all = len(val), len(data.validation)
     of = f"{n}" if n == n_all else f"the first {n} of the {n_all}"
     silent_samples = int(ev.confusion[:, -1].sum())
-    all_pred = (ev.predictions if n == n_all else
-                bt.simulate_batch(net, data.validation.inputs, cfg.t_max).predictions())
-    xs, ys, pred, simulated = region_grid(net, view, data.encoding, cfg.t_max)
+    xs, ys, pred, simulated, coarse_maps = region_grid(net, view, data.encoding, cfg.t_max)
     share = np.bincount(pred.ravel() + 1, minlength=len(names) + 1) / pred.size
-    wrong = int((all_pred != data.validation.labels).sum())
+    wrong = int((ev.predictions != val.labels).sum())
     where = (f"the plane of the first two principal components through the mean of the "
              f"training set ({100 * sum(view.explained):.0f}% of the variance); samples lie "
              "off this plane, so a marker's ring (the network's own answer for it) can differ "
              "from the region under it" if view.projected else "the input plane")
-    regions = Chart(
-        regions_figure(xs, ys, pred, view.points, data.validation.labels, names,
-                       view.axis_names, all_pred),
+    regions = _chart(
+        regions_figure(xs, ys, pred, view.points[:n], val.labels, names,
+                       view.axis_names, ev.predictions, height=FIRST_SCREEN_HEIGHT),
         alt=f"Decision regions of the network over {where.split(';')[0]} of "
             f"{TASK_LABELS[task]}, tinted by the class whose output neuron fires first, with "
             "the validation points on top, coloured and shaped by their true class, "
             "misclassified ones ringed.",
         summary=f"Regions over {where}. Predicted area: " + ", ".join(
             f"{name} {100 * share[c + 1]:.0f}%" for c, name in enumerate(names))
-                + f", no spike {100 * share[0]:.0f}%. Points: {n_all} validation samples, "
+                + f", no spike {100 * share[0]:.0f}%. Points: {of} validation samples, "
                   f"{wrong} misclassified (ringed). Click a point to put it under the "
                   "microscope.")
     first = ev.first_times
     correct = ev.predictions == val.labels
     t_y = first[np.arange(n), val.labels]
     med = np.median(t_y[np.isfinite(t_y)]) if np.isfinite(t_y).any() else np.nan
-    spikes = Chart(
+    spikes = _chart(
         first_spike_figure(first, val.labels, names, cfg.t_max),
         alt="Histograms of the first spike time of each output neuron, one panel per true "
             "class, the outputs' bars side by side; silent outputs are counted in a last bar "
@@ -428,7 +493,7 @@ def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene
         summary=f"The correct output fires first in {100 * ev.accuracy:.1f}% of {of} "
                 f"validation samples (median first spike of the correct output "
                 f"{med:.3f}); {int((~np.isfinite(first)).sum())} output responses are silent.")
-    matrix = Chart(
+    matrix = _chart(
         confusion_figure(ev.confusion, names),
         alt="Confusion matrix of the evaluated validation samples: true class down, predicted "
             "class across, with a last column for samples where no output fired.",
@@ -436,14 +501,14 @@ def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene
                 f"{int(correct.sum())} of {n} right; {silent_samples} without any output "
                 "spike.")
     network = network_chart(net, names, fired, max_count, n)
-    mx, my, maps = hidden_maps(net, view, data.encoding, cfg.t_max)
+    mx, my, maps = xs[::2 ** REFINE_LEVELS], ys[::2 ** REFINE_LEVELS], coarse_maps
     show = strongest_hidden(net, MAX_MAPS)
     H = maps.shape[0]
     silent_ids = tuple(int(h) for h in np.flatnonzero(fired == 0))
     runaway_ids = tuple(int(h) for h in np.flatnonzero(max_count >= RUNAWAY_SPIKES))
     which = ("every hidden neuron" if H <= MAX_MAPS else
              f"the {MAX_MAPS} of {H} hidden neurons with the largest outgoing weights")
-    maps_chart = Chart(
+    maps_chart = _chart(
         neuron_maps_figure(mx, my, maps[show], show, cfg.t_max),
         alt=f"Small maps, one per hidden neuron ({which}): its first spike time over "
             f"{'the projection plane' if view.projected else 'the input plane'}, dark early, "
@@ -455,7 +520,7 @@ def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene
                 f"{' ...' if len(silent_ids) > 12 else ''}; runaway: "
                 f"{', '.join(f'h{h}' for h in runaway_ids[:12]) or 'none'}. Click a map or a "
                 "node to enlarge it.")
-    return EvalScene(ev.accuracy, ev.loss, ev.confusion, all_pred, n, n_all, simulated, regions,
+    return EvalScene(ev.accuracy, ev.loss, ev.confusion, ev.predictions, n, n_all, simulated, regions,
                      spikes, matrix, network, maps_chart, silent_ids, runaway_ids)
 
 
@@ -474,7 +539,7 @@ def neuron_map_chart(network_json: str, task: str, settings: tuple, neuron: int)
                             data.class_names, data.view.axis_names,
                             f"Hidden neuron h{neuron}: first spike time")
     fin = m[np.isfinite(m)]
-    return Chart(fig, alt=f"Map of hidden neuron h{neuron}: its first spike time over the "
+    return _chart(fig, alt=f"Map of hidden neuron h{neuron}: its first spike time over the "
                           "plane (cividis), blank where silent, validation points on top.",
                  summary=f"h{neuron} is silent on {100 * silent:.0f}% of the plane"
                          + (f"; first spikes from {fin.min():.3f} to {fin.max():.3f}."
@@ -552,7 +617,7 @@ def sample_scene(network_json: str, task: str, settings: tuple, index: int) -> S
                                      for n, t in zip(names, first))
                + f"; loss {float(g.losses[0]):.4f}; |dLoss/dW| = "
                  f"{float(np.linalg.norm(g.gradient)):.3g} (exact, FP).")
-    raster = Chart(fig, alt=f"Spike raster of validation sample {index}: a row per neuron, "
+    raster = _chart(fig, alt=f"Spike raster of validation sample {index}: a row per neuron, "
                             "inputs, hidden and output neurons, with the output first spikes "
                             "marked large in their class colour.", summary=summary)
     meta = {"outputs": [int(i) for i in layers[-1].neurons], "task": task,
@@ -576,6 +641,6 @@ def curves_chart(history: tuple, height: int = 360, stacked: bool = False) -> Ch
                    f"{100 * va[best]:.1f}% at epoch {int(e[best])}).")
     else:
         summary = "No epoch finished yet: press Play or Step."
-    return Chart(fig, alt="Training curves: loss on the left and accuracy on the right, per "
+    return _chart(fig, alt="Training curves: loss on the left and accuracy on the right, per "
                           "epoch, training set solid with dots and validation set dashed with "
                           "squares.", summary=summary)
