@@ -37,7 +37,7 @@ ui.notices(scene.notices)
 
 n_neurons = scene.theta.size
 default = list(range(n_neurons)) if n_neurons <= 6 else list(choice.outputs)
-c1, c2 = st.columns([1, 2])
+c1, c2 = st.columns([1, 1])     # room for every chip
 neurons = controls.subset(c1, "Neurons to draw", range(n_neurons), default, key="eventprop.neurons",
                           format_func=lambda i: f"n{i}")
 step = controls.int_slider(c2, "Replay step: spikes taken by each sweep", 0, scene.n_spikes,

@@ -6,7 +6,7 @@ import streamlit as st
 import fpsnn_core as fp
 from fpsnn_app import ui
 from fpsnn_app.ui import controls
-from fpsnn_app.scenes.gradient_check import LOSSES, gradient_scene, parse_targets
+from fpsnn_app.scenes.gradient_check import LOSSES, gradient_scene
 from fpsnn_app.scenes.jacobian import param_labels
 from fpsnn_app.ui.network_picker import current_network
 
@@ -31,13 +31,9 @@ if kind == "cross_entropy":
     label = controls.output_class(c[1], "Correct class", outputs, key="gradient_check.label")
 else:
     default = ", ".join(f"{1 + 0.5 * k:g}" for k in range(len(outputs)))
-    text = c[1].text_input("Target times", default, key="gradient_check.targets",
-                           help="One first-spike time per output neuron.", **Q)
-    try:
-        targets = parse_targets(text, len(outputs))
-    except ValueError as exc:
-        c[1].error(f"Target times: {exc}")
-        st.stop()
+    targets = controls.target_times(c[1], "Target times", len(outputs), default,
+                                    key="gradient_check.targets",
+                                    help="One first-spike time per output neuron.")
 eps = c[2].select_slider("Finite-difference step", [10.0 ** e for e in range(-10, -1)], 1e-6,
                          format_func=lambda e: f"{e:.0e}", key="gradient_check.eps", **Q)
 weight = labels.index(controls.choice(c[3], "Weight to slice", labels,
@@ -62,9 +58,10 @@ with left:
 with right:
     st.subheader("Per weight")
     st.dataframe(scene.table, hide_index=True, width="stretch", height=460,
-                 column_config={k: st.column_config.NumberColumn(format="%.3e")
-                                for k in ("FP", "adjoint", "finite diff.", "rel. err FP–adjoint",
-                                          "rel. err FP–FD")})
+                 column_config={"FD status": st.column_config.TextColumn(width="medium"),
+                                **{k: st.column_config.NumberColumn(format="%.3e")
+                                   for k in ("FP", "adjoint", "finite diff.",
+                                             "rel. err FP–adjoint", "rel. err FP–FD")}})
 st.subheader("The loss along one weight")
 ui.chart(scene.slice, key="gradient_check.loss_slice")
 ui.downloads("gradient-check", network_json=choice.json, csv={"gradients": scene.table_csv},

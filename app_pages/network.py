@@ -11,8 +11,8 @@ st.title("A small network and the causal graph of its spikes")
 st.markdown(
     "Pick a motif in the sidebar, edit its weights and inputs. Every spike $f_k$ satisfies "
     "$V_{i_k}(f_k) = \\theta$, and that equation involves every earlier spike that reaches "
-    "neuron $i_k$: those are the edges of the causal graph. **Click a spike** (or choose it "
-    "below) to light up everything it depends on.")
+    "neuron $i_k$: those are the edges of the causal graph. **Click a spike** in a chart (or "
+    "choose it in *Selected spike*) to light up everything it depends on.")
 
 choice = ui.require(current_network())
 with st.expander("Edit weights W[j, i]", icon=":material/edit:"):

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from fpsnn_app import ui
+from fpsnn_app.ui import controls
 from fpsnn_app.presets import NEURON
 from fpsnn_app.scenes.neuron import neuron_scene
 
@@ -33,9 +34,6 @@ for j, col in enumerate(cols):
                                      key=f"neuron.in{j}", t_max=t_max))
         weights.append(st.slider(f"Weight W{j}", -8.0, 8.0, NEURON.weights[j], 0.1,
                                  key=f"neuron.w{j}", bind="query-params"))
-if any(x is None for x in inputs):
-    st.stop()
-
 scene = ui.require(ui.compute(neuron_scene, tuple(inputs), tuple(weights), tau_s, tau_n, theta,
                               t_max))
 slopes = [row["slope V'(f-)"] for row in scene.spikes]
@@ -52,8 +50,8 @@ if scene.spikes:
         st.markdown("**Output spikes** (each satisfies $V(f) = \\theta$)")
         st.dataframe(scene.spikes, hide_index=True, width="stretch")
     with right:
-        k = st.selectbox("Implicit equation of spike", range(len(scene.spikes)),
-                         format_func=lambda k: f"f{k + 1}", key="neuron.k")
+        k = controls.choice(st, "Implicit equation of spike", range(len(scene.spikes)), 0,
+                            key="neuron.k", what="Spike", format_func=lambda k: f"f{k + 1}")
         st.latex(scene.equations[k])
 ui.downloads("neuron", network_json=scene.network_json, spikes_csv=scene.spikes_csv,
              figures={"neuron": scene.chart.fig})

@@ -28,7 +28,7 @@ choice = ui.require(current_network())
 outputs = choice.outputs
 names_all = list(SURROGATES)
 
-c = st.columns([3, 2, 2, 2, 4])
+c = st.columns([3, 2, 2, 2])
 kinds = list(LOSSES) if len(outputs) > 1 else ["mse"]     # cross entropy needs 2 classes
 kind = controls.choice(c[0], "Loss", kinds, kinds[0], key="surrogate.loss", widget="radio",
                        format_func=LOSSES.get)
@@ -37,23 +37,16 @@ if kind == "cross_entropy":
     targets = ()
 else:
     label = 0
-    text = c[1].text_input("Target times", ", ".join("1" for _ in outputs), key="surrogate.targets",
-                           bind="query-params", help="Target first-spike times: one for all outputs, or one per output.")
-    try:
-        targets = tuple(float(x) for x in text.replace(",", " ").split())
-        if len(targets) == 1:
-            targets *= len(outputs)                           # one time for every output
-        if len(targets) != len(outputs) or not all(np.isfinite(targets)):
-            raise ValueError(f"give one finite target time, or {len(outputs)} (one per output)")
-    except ValueError as exc:
-        c[1].error(f"Target times: {exc}")
-        st.stop()
+    targets = controls.target_times(c[1], "Target times", len(outputs), "1", key="surrogate.targets",
+                                    one_for_all=True, help="Target first-spike times: one for all "
+                                                           "outputs, or one per output.")
 dt = c[2].select_slider("Time step dt", DTS, 0.01, format_func=lambda v: f"{v:g}", key="surrogate.dt",
                         bind="query-params")
 slope = c[3].select_slider("Slope β", SLOPES, 5.0, format_func=lambda v: f"{v:g}",
                            key="surrogate.slope", bind="query-params",
                            help="One slope for every surrogate; σ' is narrower as β grows.")
-names = tuple(c[4].multiselect(
+# the chips get the full width: in a column they scrolled out of sight ("arcta...")
+names = tuple(st.multiselect(
     "Surrogates", names_all, names_all[:4], format_func=surrogate_title, key="surrogate.names",
     bind="query-params", help="Straight-through (σ' = β everywhere) credits every moment alike; "
                               "add it to see what having no window does."))

@@ -205,13 +205,16 @@ def live():
         st.caption("The first spike views use " + ("the validation set." if n == ev.n_validation
                    else f"the first {n} of the {ev.n_validation} validation samples (the "
                         "validation accuracy above uses all of them)."))
-        st.download_button("Trained network (JSON)", network_json(state, data, state.best),
+        trained = network_json(state, data, state.best)
+        st.download_button("Trained network (JSON)", trained,
                            file_name=f"fpsnn-training-{task}-network.json",
                            mime="application/json", on_click="ignore",
                            icon=":material/download:", key="training.download",
                            help="The network with the best validation accuracy so far, with its "
                                 "input encoding; load it with fpsnn_core.load or evaluate it with "
                                 "python -m fpsnn_core evaluate.")
+        ui.nir_button(trained, f"fpsnn-training-{task}-network.nir", "Trained network (NIR)",
+                      key="training.download-nir")
 
 
 def _neurons(ev, shown_json: str, settings) -> None:
@@ -282,3 +285,6 @@ with st.expander("What is trained here", icon=":material/school:"):
                f"network {data.train.inputs.shape[1]}-{hidden}-{len(data.class_names)}, "
                f"mini-batches of {config.batch_size}, τ₀ = {config.tau_0:g}, t_max = "
                f"{config.t_max:g}.")
+    st.caption(":material/link: The page's link keeps the settings above, not the training "
+               "progress: a reopened link starts again from epoch 0 (the seed makes the run "
+               "repeatable).")

@@ -2,13 +2,14 @@
 
 One epoch = every mini-batch of the training set (default size from the Yin-Yang
 configuration) simulated and differentiated (first-spike cross entropy, FP or adjoint),
-without the optimizer (negligible). Timed at the initial weights of the 5-120-3 network
-(the slowest point of a run: hidden neurons fire about three times each) and, with
+without the optimizer (negligible). Timed at the initial weights of the configuration's
+network (``--config``, default the Yin-Yang default, 5-120-3) and, with
 ``--network net.json``, at a trained network. Medians over ``--repeats`` epochs, for one
 process and for the mini-batch split over two worker processes. The machine may be shared:
 the load average is printed with the numbers.
 
-Run:  python bench/bench_training.py [--repeats 5] [--network net.json] [--method adjoint]
+Run:  python bench/bench_training.py [--repeats 5] [--config yinyang] [--network net.json]
+      [--method adjoint] [--no-workers]
 """
 
 from __future__ import annotations
@@ -48,13 +49,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--method", choices=("fp", "adjoint"), default="fp")
     parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--config", default="yinyang", choices=tuple(tr.NAMED_CONFIGS))
+    parser.add_argument("--no-workers", action="store_true",
+                        help="time one process only (skip the two-worker split)")
     parser.add_argument("--network", help="a trained Yin-Yang network file (python -m "
                                           "fpsnn_core train --task yinyang ...)")
     args = parser.parse_args()
     over = {"method": args.method}
     if args.batch_size:
         over["batch_size"] = args.batch_size
-    cfg = tr.default_config("yinyang", **over)
+    if tr.config_task(args.config) != "yinyang":
+        parser.error("--config must be a Yin-Yang configuration")
+    cfg = tr.named_config(args.config, **over)
     task = ds.load_task("yinyang", **cfg.encoding_kwargs())
     split = tr.Split(task.encoding.encode(task.train.values), task.train.labels)
     nets = {"initial weights": tr.init_network(5, 3, cfg)}
@@ -62,7 +68,7 @@ def main() -> None:
         nf = fp.load(args.network)
         cfg = tr.TrainConfig.from_dict({**nf.meta["config"], **over})
         nets["trained " + os.path.basename(args.network)] = nf.network
-    print(f"Yin-Yang epoch: {len(split)} samples, mini-batches of {cfg.batch_size}, "
+    print(f"Yin-Yang epoch ({args.config}): {len(split)} samples, mini-batches of {cfg.batch_size}, "
           f"{cfg.method} gradients, t_max {cfg.t_max}; load average before "
           f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with ProcessPoolExecutor(2) as pool:
@@ -70,7 +76,7 @@ def main() -> None:
             every, used = spikes_per_sample(net, split, cfg)
             print(f"{name}: hidden spikes per sample {every:.0f} (of which {used:.0f} before "
                   "the last output first spike)")
-            for label, p in (("1 process", None), ("2 workers", pool)):
+            for label, p in (("1 process", None), ("2 workers", pool))[:1 if args.no_workers else 2]:
                 epoch_seconds(net, split.__class__(split.inputs[:300], split.labels[:300]), cfg, p)
                 times = [epoch_seconds(net, split, cfg, p) for _ in range(args.repeats)]
                 q = np.percentile(times, [25, 50, 75])

@@ -15,13 +15,13 @@ from typing import Callable
 import numpy as np
 
 import fpsnn_core as fp
+from fpsnn_core.checks import indices
 
 TAU_S = 0.5
 TAU_N = 1.0
 THETA = 1.0
 T_MAX = 4.0
-#: Spike budget of every simulation in the app: small, so runaway firing stops at once.
-MAX_SPIKES = 2_000
+from .limits import MAX_NEURONS, MAX_SPIKES  # noqa: F401  (the app's budgets live there)
 
 
 @dataclass(frozen=True)
@@ -135,11 +135,12 @@ def motif_network(key: str, seed: int = 0, tau_s: float = TAU_S, tau_n: float = 
 
 
 def output_neurons(net: fp.Network, meta: dict | None = None) -> tuple[int, ...]:
-    """Output neurons: ``meta["outputs"]`` if given, else the last layer, else all neurons."""
-    if meta and isinstance(meta.get("outputs"), list):
-        outs = tuple(int(i) for i in meta["outputs"])
-        if outs and all(0 <= i < net.n_neurons for i in outs):
-            return outs
+    """Output neurons: ``meta["outputs"]`` if valid, else the last layer, else all neurons."""
+    if isinstance(meta, dict) and "outputs" in meta:
+        try:
+            return indices("outputs", meta["outputs"], net.n_neurons)
+        except ValueError:
+            pass
     if net.layers:
         return tuple(net.layers[-1])
     return tuple(range(net.n_neurons))

@@ -27,13 +27,20 @@ NEURON_COLORS = ("#CC6677", "#44AA99", "#DDCC77", "#AA4499", "#999933", "#88CCEE
                  "#882255", "#6699CC", "#661100")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
-#: Diverging scale centred at zero: orange (negative), see-through middle, blue (positive).
-#: The middle is transparent so that small values fade into either theme's background.
+#: Page backgrounds of the light and dark theme (Streamlit's defaults; ``.streamlit/config.toml``
+#: sets none), against which figures must read.
+BACKGROUNDS = {"light": "#ffffff", "dark": "#0e1117"}
+
+#: Diverging scale centred at zero: orange (negative), an opaque light grey at zero, blue
+#: (positive). Every stop is opaque, so a zero cell is grey on white and on black alike
+#: (a see-through middle vanished into the dark background); blank cells (``NaN``) stay
+#: the background.
+ZERO_GREY = "#c4c4c4"
 DIVERGING = [
     [0.0, ORANGE],
-    [0.25, "rgba(230, 97, 0, 0.55)"],
-    [0.5, "rgba(128, 128, 128, 0.10)"],
-    [0.75, "rgba(44, 127, 184, 0.55)"],
+    [0.25, "#eea87a"],
+    [0.5, ZERO_GREY],
+    [0.75, "#8fb8d6"],
     [1.0, BLUE],
 ]
 SEQUENTIAL = "cividis"
@@ -70,8 +77,11 @@ def finish(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
     )
     if title:
         fig.update_layout(title=dict(text=title, font=dict(size=FONT_SIZE + 2)))
-    fig.update_xaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE))
-    fig.update_yaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE))
+    # log axes label their minor ticks in full ("0.2", not a bare "2" beside "0.1")
+    fig.update_xaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE),
+                     minorloglabels="complete")
+    fig.update_yaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE),
+                     minorloglabels="complete")
     return fig
 
 

@@ -1,6 +1,7 @@
 """fpsnn_core: exact simulation and exact gradients of spiking networks (NumPy/SciPy).
 
-Notation (MATH.md): ``K`` inputs, ``N`` neurons, ``W[j, i]`` from source ``j`` to neuron
+Notation (docs/model.md#the-network): ``K`` inputs, ``N`` neurons, ``W[j, i]`` from
+source ``j`` to neuron
 ``i`` (shape ``(K+N, N)``), ``tau_s``/``tau_n`` (``a = 1/tau_s``, ``b = 1/tau_n``), threshold
 ``theta``, feeding kernel ``y_ji``, spike times ``F`` in time order, ``L = dPhi/dF`` in time
 order and ``P`` the permutation from neuron-major to time order.
@@ -20,16 +21,17 @@ Modules, one concept each:
 - :mod:`~fpsnn_core.surrogate`    surrogate spike derivatives (fast sigmoid, sigmoid, arctan, triangle, straight-through)
 - :mod:`~fpsnn_core.bptt`         BPTT with a surrogate; credit over time of one synapse
 - :mod:`~fpsnn_core.io`           JSON files
+- :mod:`~fpsnn_core.nir_io`       NIR graphs and event data (optional ``nir`` package)
 - :mod:`~fpsnn_core.datasets`     XOR, Iris, Yin-Yang and their spike-time encoding
 - :mod:`~fpsnn_core.batched`      batched simulation and exact gradients of layered networks
 - :mod:`~fpsnn_core.training`     Adam, mini-batches, early stopping, evaluation
-- :mod:`~fpsnn_core.cli`          python -m fpsnn_core train / evaluate
+- :mod:`~fpsnn_core.cli`          python -m fpsnn_core train / evaluate / convert
 """
 
 from .bptt import BPTTResult, bptt_gradient, bptt_gradients, fp_credit, surrogate_credit
 from .discrete import DiscreteSimulation, simulate_discrete, spike_time_error
-from .errors import (FiniteDifferenceError, FPSNNError, GrazingSpikeError, NoSpikeError,
-                     RunawayFiringError)
+from .errors import (ArgumentTypeError, FiniteDifferenceError, FPSNNError, GrazingSpikeError,
+                     NoSpikeError, RunawayFiringError)
 from .eventprop import AdjointTraces, BackwardPass, adjoint_traces, eventprop, eventprop_gradient
 from .finite_diff import FiniteDifferences, finite_difference_jacobian, finite_difference_loss_gradient
 from .gradients import adjoint_gradient, fp_gradient, spike_time_jacobian
@@ -38,12 +40,14 @@ from .io import NetworkFile, from_json, load, save, to_json
 from .kernels import kernel, kernel_derivative
 from .losses import LossValue, first_spike_cross_entropy, spike_time_mse
 from .network import Network
-from .simulate import GRAZING_TOL, MAX_SPIKES, Simulation, simulate
+from .nir_io import (from_nir, inputs_from_nir, inputs_to_nir, nir_bytes, save_nir,
+                     save_nir_inputs, to_nir)
+from .simulate import GRAZING_TOL, MAX_SPIKES, MAX_WORK, Simulation, simulate
 from .surrogate import SURROGATES, Surrogate, surrogate
 from .traces import Traces, feeding_kernels, potentials
 
 __all__ = [
-    "Network", "simulate", "Simulation", "MAX_SPIKES", "GRAZING_TOL",
+    "Network", "simulate", "Simulation", "MAX_SPIKES", "MAX_WORK", "GRAZING_TOL",
     "kernel", "kernel_derivative", "potentials", "feeding_kernels", "Traces",
     "implicit_system", "ImplicitSystem", "causal_past", "causal_graph", "CausalGraph",
     "spike_time_jacobian", "adjoint_gradient", "fp_gradient",
@@ -51,7 +55,9 @@ __all__ = [
     "first_spike_cross_entropy", "spike_time_mse", "LossValue",
     "finite_difference_jacobian", "finite_difference_loss_gradient", "FiniteDifferences",
     "save", "load", "to_json", "from_json", "NetworkFile",
-    "FPSNNError", "RunawayFiringError", "GrazingSpikeError", "NoSpikeError",
+    "to_nir", "from_nir", "save_nir", "nir_bytes", "inputs_to_nir", "inputs_from_nir",
+    "save_nir_inputs",
+    "FPSNNError", "ArgumentTypeError", "RunawayFiringError", "GrazingSpikeError", "NoSpikeError",
     "FiniteDifferenceError",
     "simulate_discrete", "DiscreteSimulation", "spike_time_error", "surrogate", "Surrogate", "SURROGATES",
     "bptt_gradient", "bptt_gradients", "BPTTResult", "fp_credit", "surrogate_credit",

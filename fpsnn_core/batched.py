@@ -17,13 +17,14 @@ Spike trains of a layer for a batch of ``B`` samples are padded arrays ``times``
 ``theta`` fires; pairs that fired are searched again (a neuron can fire several times
 between two events) until none fires; then all pairs advance to the next event.
 
-**Loss** (MATH.md section 4): only the first spike of each output neuron enters the
+**Loss** (docs/model.md#losses): only the first spike of each output neuron enters the
 first-spike cross entropy, so the output layer stops at its first spike (one spike per
 output neuron), and only hidden spikes before it enter its gradient (its causal past; later
 spikes meet zero kernels). A silent output uses ``t_max`` in the loss and passes no
 gradient, as ``first_spike_cross_entropy(..., silent_time=t_max)`` of the core.
 
-**Gradients** (MATH.md sections 2-3, entries (J1)-(J4) of :mod:`fpsnn_core.implicit`). In
+**Gradients** (docs/model.md#fp-and-the-adjoint, entries (J1)-(J4) of
+:mod:`fpsnn_core.implicit`). In
 a layered network ``L`` couples a spike ``f`` of neuron ``i`` in layer ``l`` only to the
 spikes ``p`` of layer ``l-1`` before it (J2: ``-W_l[j,i] h'(f - p)``) and to the neuron's own
 earlier spikes ``m`` (J3: ``-theta b exp(-b (f - m))``). With ``S_f = L_ff`` the slope:
@@ -57,11 +58,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import GrazingSpikeError, RunawayFiringError
-from .kernels import phi1
+from .kernels import kernel_pair
+from .losses import cross_entropy_of_first_spikes
 from .network import Network
-from .simulate import GRAZING_TOL
+from .simulate import GRAZING_TOL, _take, check_t_max, crossing, grazing, spike_time_array
 
-_EPS = np.finfo(float).eps
 #: Default bound on the spikes of one neuron in one sample (runaway firing).
 MAX_SPIKES_PER_NEURON = 200
 #: Samples per chunk in the gradient (bounds the memory of the kernel tensors).
@@ -159,93 +160,26 @@ class BatchRun:
         return self.layers[-1].times[:, :, 0]
 
     def predictions(self) -> np.ndarray:
-        """The earliest output of each sample, shape (B,); ``-1`` if all are silent."""
-        t = self.first_times
-        return np.where(np.isfinite(t).any(axis=1), np.argmin(t, axis=1), -1)
+        """:func:`predict` of :attr:`first_times`, shape (B,)."""
+        return predict(self.first_times)
+
+
+def predict(first_times: np.ndarray) -> np.ndarray:
+    """The class of each sample: the output that fired first, alone; ``-1`` where no output
+    fired or several share the earliest time (no decision). The one prediction rule (the
+    training's accuracy and confusion matrix, the app).
+
+    Parameters
+    ----------
+    first_times : ndarray, shape (B, C)   (``inf`` if silent)
+    """
+    T = np.asarray(first_times, dtype=float)
+    t_min = T.min(axis=1)
+    alone = (T == t_min[:, None]).sum(axis=1) == 1
+    return np.where(np.isfinite(t_min) & alone, np.argmin(T, axis=1), -1)
 
 
 # --- simulation ---------------------------------------------------------------------
-def _h(s, r_lo, r_hi):
-    """``h(s)`` for ``s >= 0`` in the form of :mod:`fpsnn_core.kernels`."""
-    return s * np.exp(-r_lo * s) * phi1((r_lo - r_hi) * s)
-
-
-def _take(x, idx):
-    """``x[idx]`` for an array, ``x`` itself for a scalar (a constant shared by all)."""
-    return x[idx] if np.ndim(x) else x
-
-
-def crossing(V0, I0, horizon, a, b, theta) -> np.ndarray:
-    """First ``s`` in ``(0, horizon]`` with ``V(s) = theta`` by (S1), else ``inf``.
-
-    The search of :func:`fpsnn_core.simulate` (bracket ``[0, min(s*, horizon)]``, Newton's
-    method safeguarded by bisection from the second-order Taylor root), vectorized.
-    ``V0``, ``I0``, ``horizon`` are arrays of one shape (P,); ``a``, ``b``, ``theta`` are
-    arrays of that shape or floats shared by all.
-    """
-    out = np.full(V0.shape, np.inf)
-    dv0 = I0 - b * V0                                        # V'(0)
-    go = np.flatnonzero((I0 > 0.0) & (dv0 > 0.0) & (horizon > 0.0))
-    if go.size == 0:
-        return out
-    V0, I0, dv0, hz = V0[go], I0[go], dv0[go], horizon[go]
-    a, b, theta = (_take(x, go) for x in (a, b, theta))
-    d = b - a
-    arg = np.maximum(-V0 * d / I0, -1.0)                     # no peak where arg <= -1
-    if np.ndim(d) == 0 and d == 0.0:
-        peak = 1.0 / a - V0 / I0                             # (S2), limit d -> 0
-    else:
-        d_safe = np.where(d != 0.0, d, 1.0)
-        with np.errstate(divide="ignore"):                   # log1p(-1) = -inf: no peak
-            peak = np.where(d != 0.0, (np.log1p(d / a) + np.log1p(arg)) / d_safe,
-                            1.0 / a - V0 / I0)               # (S2)
-        peak = np.where(arg > -1.0, peak, np.inf)
-    end = np.minimum(peak, hz)
-    r_lo, r_hi = np.minimum(a, b), np.maximum(a, b)
-    reach = np.flatnonzero(V0 * np.exp(-b * end) + I0 * _h(end, r_lo, r_hi) >= theta)
-    if reach.size == 0:
-        return out
-    go, V0, I0, dv0, end = go[reach], V0[reach], I0[reach], dv0[reach], end[reach]
-    a, b, theta, r_lo, r_hi = (_take(x, reach) for x in (a, b, theta, r_lo, r_hi))
-    gap = theta - V0
-    ddv0 = -b * dv0 - a * I0                                 # V''(0)
-    disc = dv0 * dv0 + 2.0 * ddv0 * gap
-    x = np.where(disc > 0.0, 2.0 * gap / (dv0 + np.sqrt(np.maximum(disc, 0.0))), end)
-    lo, hi = np.zeros_like(end), end.copy()
-    x = np.where((lo < x) & (x < hi), x, 0.5 * hi)
-    root = np.empty(x.shape)
-    todo = np.arange(x.size)
-    scalar = np.ndim(b) == 0 and np.ndim(r_lo) == 0
-    for _ in range(100):
-        xs, V0s, I0s, lt, ht = x[todo], V0[todo], I0[todo], lo[todo], hi[todo]
-        bs, ls, hs, ths = (_take(v, todo) for v in (b, r_lo, r_hi, theta))
-        e_lo = np.exp(-ls * xs)
-        if scalar:
-            e_b = e_lo if b == r_lo else np.exp(-b * xs)
-            z = (r_lo - r_hi) * xs                           # < 0 where x > 0
-            p = np.expm1(z) / z if r_lo != r_hi else 1.0
-        else:
-            e_b = np.where(bs == ls, e_lo, np.exp(-bs * xs))
-            p = phi1((ls - hs) * xs)
-        F = V0s * e_b + I0s * xs * e_lo * p - ths                     # V(x) - theta, (S1)
-        lt = np.where(F < 0.0, xs, lt)
-        ht = np.where(F > 0.0, xs, ht)
-        dF = -bs * V0s * e_b + I0s * e_lo * (1.0 - hs * xs * p)       # V'(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            xn = np.where(dF > 0.0, xs - F / dF, -1.0)
-        xn = np.where((lt < xn) & (xn < ht), xn, 0.5 * (lt + ht))
-        exact = F == 0.0
-        done = exact | (np.abs(xn - xs) <= 4.0 * _EPS * xn) | (ht - lt <= 4.0 * _EPS * ht)
-        root[todo] = np.where(exact, xs, np.minimum(np.maximum(xn, lt), ht))
-        x[todo], lo[todo], hi[todo] = xn, lt, ht
-        todo = todo[~done]
-        if todo.size == 0:
-            break
-    root[todo] = hi[todo]
-    out[go] = root
-    return out
-
-
 def _constant(x: np.ndarray, B: int):
     """A layer constant for the event loop: a float if all neurons share it, else the
     per-pair array (samples x neurons, flattened)."""
@@ -310,7 +244,7 @@ def _simulate_layer(pre_times: np.ndarray, layer: Layer, t_max: float, first_onl
         if e == E or not alive.any():
             break
         s = t_e - t0                                         # advance to the event, (S1)
-        V = V * np.exp(-b * s) + I * _h(s, r_lo, r_hi)
+        V = V * np.exp(-b * s) + I * kernel_pair(s, r_lo, r_hi)[0]
         I = I * np.exp(-a * s)
         t0 = t_e
         I += W0[ev_src[:, e]].reshape(P)
@@ -324,19 +258,15 @@ def _simulate_layer(pre_times: np.ndarray, layer: Layer, t_max: float, first_onl
 
 
 def _check_inputs(inputs, K: int, t_max: float) -> np.ndarray:
-    if not np.isscalar(t_max) or not np.isfinite(t_max) or t_max <= 0:
-        raise ValueError(f"t_max must be a finite number > 0, got {t_max!r}")
-    try:
-        x = np.array(inputs, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError("inputs must be a numeric array of shape (B, K) or (B, K, M0)") from None
+    """Inputs as (B, K, M0), sorted, times after ``t_max`` set to ``inf``; the checks of
+    :func:`fpsnn_core.simulate.check_t_max` and :func:`~fpsnn_core.simulate.spike_time_array`."""
+    t_max = check_t_max(t_max)
+    x = spike_time_array(inputs)
     if x.ndim == 2:
         x = x[:, :, None]
     if x.ndim != 3 or x.shape[1] != K or x.shape[0] < 1:
         raise ValueError(f"inputs must have shape (B, {K}) or (B, {K}, M0) with B >= 1, "
                          f"got {np.shape(inputs)}")
-    if np.any(np.isnan(x)) or np.any(x < 0):
-        raise ValueError("input spike times must be >= 0 (inf for no spike), not nan")
     x[x > t_max] = np.inf
     return np.sort(x, axis=2)
 
@@ -374,7 +304,7 @@ def simulate_batch(net: Network, inputs, t_max: float, *,
 # --- loss -----------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class BatchLoss:
-    """First-spike cross entropy of a batch (MATH.md section 4, (C1)-(C2) of the core).
+    """First-spike cross entropy of a batch ((C1)-(C2) of :mod:`fpsnn_core.losses`).
 
     Attributes
     ----------
@@ -391,32 +321,19 @@ class BatchLoss:
 
 
 def first_spike_loss(run: BatchRun, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
-                     tau_1: float = 1.0) -> BatchLoss:
-    """First-spike cross entropy of every sample; silent outputs count at ``t_max``.
+                     tau_1: float = 1.0, silent: str = "t_max") -> BatchLoss:
+    """First-spike cross entropy of every sample
+    (:func:`fpsnn_core.losses.cross_entropy_of_first_spikes`; by default silent outputs
+    count at ``t_max``).
 
     Parameters
     ----------
     labels : array_like of int, shape (B,)
     """
-    T = run.first_times
-    B, C = T.shape
-    labels = np.asarray(labels)
-    if labels.shape != (B,) or not np.issubdtype(labels.dtype, np.integer) or np.any(
-            (labels < 0) | (labels >= C)):
-        raise ValueError(f"labels must be {B} integers in 0..{C - 1}")
-    if tau_0 <= 0 or tau_1 <= 0:
-        raise ValueError("tau_0 and tau_1 must be > 0")
-    silent = ~np.isfinite(T)
-    t = np.where(silent, run.t_max, T)
-    z = -t / tau_0
-    log_norm = np.logaddexp.reduce(z, axis=1)
-    softmax = np.exp(z - log_norm[:, None])
-    rows = np.arange(B)
-    t_y = t[rows, labels]
-    values = log_norm - z[rows, labels] + gamma * np.expm1(t_y / tau_1)        # (C1)
-    dt = -softmax / tau_0
-    dt[rows, labels] += 1.0 / tau_0 + gamma * np.exp(t_y / tau_1) / tau_1      # (C2)
-    return BatchLoss(values, np.where(silent, 0.0, dt), t, silent)
+    values, dt, t, quiet = cross_entropy_of_first_spikes(
+        run.first_times, labels, run.t_max, tau_0=tau_0, gamma=gamma, tau_1=tau_1,
+        silent=silent)
+    return BatchLoss(values, dt, t, quiet)
 
 
 # --- gradients ------------------------------------------------------------------------
@@ -436,12 +353,8 @@ def _kernels(D, valid, layer: Layer):
     shape = D.shape
     a = np.broadcast_to(layer.a[:, None], shape)[valid]
     b = np.broadcast_to(layer.b[:, None], shape)[valid]
-    s = D[valid]
-    r_lo, r_hi = np.minimum(a, b), np.maximum(a, b)
-    e_lo, p = np.exp(-r_lo * s), phi1((r_lo - r_hi) * s)
     h, dh = np.zeros(shape), np.zeros(shape)
-    h[valid] = s * e_lo * p
-    dh[valid] = e_lo * (1.0 - r_hi * s * p)
+    h[valid], dh[valid] = kernel_pair(D[valid], np.minimum(a, b), np.maximum(a, b))
     return h, dh
 
 
@@ -554,12 +467,8 @@ def grazing_samples(net: Network, run: BatchRun, grazing_tol: float = GRAZING_TO
     """
     bad = np.zeros(run.inputs.shape[0], dtype=bool)
     for spikes, layer in zip(run.layers, layers_of(net)):
-        b_theta = (layer.b * layer.theta)[None, :, None]
-        S = spikes.slopes
-        fin = np.isfinite(spikes.times)
-        low = fin & (np.where(fin, S, 1.0) <= grazing_tol * (b_theta + np.abs(
-            np.where(fin, S, 0.0) + b_theta)))
-        bad |= low.any(axis=(1, 2))
+        bad |= grazing(spikes.slopes, layer.b[None, :, None], layer.theta[None, :, None],
+                       grazing_tol).any(axis=(1, 2))
     return bad
 
 
@@ -622,7 +531,8 @@ class BatchGradient:
     Attributes
     ----------
     loss : float                   mean of ``losses``
-    gradient : ndarray, shape (K+N, N)   mean ``dLoss/dW``
+    gradient : ndarray, shape (K+N, N)   mean ``dLoss/dW`` over the samples not skipped
+        (a skipped sample leaves the denominator too; zero if all were skipped)
     losses : ndarray, shape (B,)
     first_times : ndarray, shape (B, C)  (``inf`` if silent)
     spike_counts : list of ndarray, shape (B, n_l) per layer (the output counts at most 1)
@@ -639,17 +549,18 @@ class BatchGradient:
 
 def loss_and_gradient(net: Network, inputs, labels, t_max: float, *, tau_0: float = 1.0,
                       gamma: float = 0.0, tau_1: float = 1.0, method: str = "fp",
-                      on_grazing: str = "raise") -> BatchGradient:
+                      on_grazing: str = "raise", silent: str = "t_max") -> BatchGradient:
     """Simulate a batch, its first-spike cross entropy and the exact mean gradient
     (:func:`simulate_batch`, :func:`first_spike_loss`, :func:`loss_gradient`)."""
     run = simulate_batch(net, inputs, t_max)
-    loss = first_spike_loss(run, labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1)
+    loss = first_spike_loss(run, labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1, silent=silent)
     B = loss.values.size
-    grad = loss_gradient(net, run, loss.dloss_dt, method, on_grazing=on_grazing) / B
     skipped = 0
     if on_grazing == "skip":
         skipped = int((grazing_samples(net, causal_cut(run))
                        & np.any(loss.dloss_dt != 0, axis=1)).sum())
+    grad = (loss_gradient(net, run, loss.dloss_dt, method, on_grazing=on_grazing)
+            / max(B - skipped, 1))
     counts = [np.isfinite(s.times).sum(axis=2) for s in run.layers]
     return BatchGradient(float(loss.values.mean()), grad, loss.values, run.first_times, counts,
                          skipped)

@@ -1,5 +1,5 @@
 """Back-propagation through time (BPTT) of the discrete model, with a surrogate spike
-derivative; and the credit a synapse receives over time (MATH.md sections 3 and 5).
+derivative; and the credit a synapse receives over time (docs/model.md#surrogate-gradients).
 
 **The loss.** Any loss of :mod:`fpsnn_core.losses` evaluated on a
 :class:`~fpsnn_core.discrete.DiscreteSimulation` is a function of the spike times
@@ -36,11 +36,13 @@ by ``dt / tau_n`` (of the spiking neuron), so the credit becomes the integral
 ``int sigma'(V(t) - theta) y(t) dt / tau_n``, the continuous-time form of SuperSpike
 (Zenke & Ganguli 2018), which converges as ``dt -> 0``.
 
-**Credit over time** for one synapse ``j -> i`` (MATH.md section 5). The surrogate's
+**Credit over time** for one synapse ``j -> i`` (docs/model.md#surrogate-gradients).
+The surrogate's
 immediate credit at step ``n`` is ``sigma'(V_i[n] - theta) y_ji[n]``, with the discrete
 feeding kernel ``y_ji[n] = sum_{m < n} u_j[m] h((n - m) dt)`` (exact at the grid,
 by (D1)): a fixed window around threshold. FP's immediate credit sits at the firing
-times ``f`` of ``i``: ``df/dW[j, i] = -y_ji(f) / V_i'(f) + ...`` (MATH.md section 3), a
+times ``f`` of ``i``: ``df/dW[j, i] = -y_ji(f) / V_i'(f) + ...``
+(docs/model.md#fp-and-the-adjoint), a
 weight ``y_ji(f) / V_i'(f)`` that adapts to the slope.
 """
 

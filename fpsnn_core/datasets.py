@@ -45,6 +45,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import integer
+from .network import _frozen
+
 #: Names of the tasks :func:`load_task` knows.
 TASKS = ("xor", "iris", "yinyang")
 #: The Iris table shipped with the project.
@@ -53,12 +56,6 @@ IRIS_CLASSES = ("setosa", "versicolor", "virginica")
 YINYANG_CLASSES = ("yin", "yang", "dot")
 #: Seeds and sizes of the standard Yin-Yang split (reference README).
 YINYANG_SPLIT = {"train": (42, 5000), "validation": (41, 1000), "test": (40, 1000)}
-
-
-def _frozen(x, dtype=float) -> np.ndarray:
-    out = np.array(x, dtype=dtype, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -262,6 +259,7 @@ def load_task(name: str, *, split_seed: int = 0, t_early: float = 0.0, t_late: f
     t_early, t_late, t_bias : float
         Encoding (E1).
     """
+    split_seed = integer("split_seed", split_seed, minimum=0)
     if name == "xor":
         data = xor()
         return Task("xor", data, data, data, Encoding([0, 0], [1, 1], t_early, t_late, t_bias),

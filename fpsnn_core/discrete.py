@@ -1,7 +1,8 @@
-"""Discrete-time simulation of the LIF model of MATH.md section 1, with step ``dt``.
+"""Discrete-time simulation of the LIF model of docs/model.md#the-network, with step ``dt``.
 
-This is the time-stepped network that surrogate-gradient training uses (MATH.md
-section 5), kept as close to the exact model as a step grid allows. Steps are
+This is the time-stepped network that surrogate-gradient training uses
+(docs/model.md#surrogate-gradients), kept as close to the exact model as a step grid
+allows. Steps are
 ``t_n = n dt``, ``n = 0..T`` with ``T = ceil(t_max / dt)``. Per neuron, ``I[n]`` and
 ``V[n]`` are the current and potential at ``t_n``, before anything happens at ``t_n``.
 

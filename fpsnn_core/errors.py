@@ -1,8 +1,15 @@
 """Errors raised by fpsnn_core, each naming what went wrong in words a user can act on.
 
-Bad arguments raise the built-in ``ValueError``. The classes below mark conditions of
-the mathematics rather than of the arguments; all derive from ``FPSNNError``.
+Bad arguments raise the built-in ``ValueError``; an argument of the wrong type (a string
+where a number belongs, a dict where spike times belong) raises :class:`ArgumentTypeError`,
+which is both a ``TypeError`` and a ``ValueError``. The other classes below mark
+conditions of the mathematics or of a budget rather than of the arguments; they derive
+from ``FPSNNError``.
 """
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type; also a ``ValueError``, like every bad argument."""
 
 
 class FPSNNError(Exception):
@@ -10,7 +17,8 @@ class FPSNNError(Exception):
 
 
 class RunawayFiringError(FPSNNError, RuntimeError):
-    """The simulation reached its spike budget (``max_spikes``) before ``t_max``."""
+    """The simulation reached its spike budget (``max_spikes``) or its work budget
+    (``max_work``, spike deliveries) before ``t_max``; the message names which."""
 
 
 class GrazingSpikeError(FPSNNError, ArithmeticError):

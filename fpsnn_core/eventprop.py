@@ -2,7 +2,7 @@
 
 Wunderlich & Pehle (2021) compute ``dLoss/dW`` with one adjoint state per neuron that
 evolves backwards in time, jumps at spikes, and is read off at presynaptic spike times.
-Here the method is derived for the model of MATH.md section 1 (``I' = -a I + inputs``,
+Here the method is derived for the model of docs/model.md#the-network (``I' = -a I + inputs``,
 ``V' = -b V + I``, reset by subtracting ``theta``, zero delay, no self-loops) and a loss
 ``Loss(F)`` on spike times with ``c_k = dLoss/df_k``.
 
@@ -27,7 +27,8 @@ the forward dynamics with the roles of ``V`` and ``I`` exchanged: ``lambda_V`` f
 kicks pass through unchanged, so ``lambda`` is continuous there.
 
 **Jump at a spike** ``f = f_k`` of neuron ``n`` with left slope ``Vdot = V_n'(f-) =
-I_n(f) - b theta > 0`` (``L_kk`` of MATH.md). Kick the state just before ``f`` by
+I_n(f) - b theta > 0`` (``L_kk``, (J1) of :mod:`fpsnn_core.implicit`). Kick the state
+just before ``f`` by
 ``(dV, dI)``. The crossing moves by ``df = -dV / Vdot`` (``dI`` moves it only at second
 order). Compared at a common time just after both versions of the spike, to first order:
 
@@ -70,7 +71,8 @@ as the jumps of continuous traces and carries ``2 N`` numbers between events ins
 of the matrix ``L``: ``O(E N)`` time for ``E`` events, ``O(N)`` memory beyond the spike
 record, and no dependence on how many weights there are until (E3) reads them off.
 
-**Ties.** Only strictly earlier events enter a spike (MATH.md, :mod:`fpsnn_core.simulate`):
+**Ties.** Only strictly earlier events enter a spike (docs/model.md#ties-and-grazing,
+:mod:`fpsnn_core.simulate`):
 all spikes at one instant read ``lambda(f+)`` before any of their jumps is applied.
 
 **Grazing.** ``eps_k`` divides by ``Vdot``. A spike whose jump is needed (``c_k != 0``, or
@@ -85,10 +87,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import real_array
 from .errors import GrazingSpikeError
 from .kernels import kernel
 from .network import Network
-from .simulate import Simulation
+from .simulate import Simulation, check_simulation
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,12 +141,7 @@ class AdjointTraces:
 
 
 def _check_dloss(sim: Simulation, dloss_dtimes) -> np.ndarray:
-    c = np.asarray(dloss_dtimes, dtype=float)
-    if c.shape != (sim.n_spikes,):
-        raise ValueError(f"dloss_dtimes must have shape ({sim.n_spikes},), got {c.shape}")
-    if not np.all(np.isfinite(c)):
-        raise ValueError("dloss_dtimes must be finite")
-    return c
+    return real_array("dloss_dtimes", dloss_dtimes, (sim.n_spikes,))
 
 
 def _raise_grazing(sim: Simulation, k: int) -> None:
@@ -192,6 +190,7 @@ def eventprop(net: Network, sim: Simulation, dloss_dtimes, *, record: bool = Fal
     -------
     BackwardPass
     """
+    check_simulation(net, sim)
     c = _check_dloss(sim, dloss_dtimes)
     K, N = net.n_inputs, net.n_neurons
     a, b, theta = net.a, net.b, net.theta

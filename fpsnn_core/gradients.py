@@ -1,6 +1,6 @@
 """Exact gradients of spike times: forward propagation (FP) and the adjoint solve.
 
-By the implicit function theorem applied to ``Phi(F, W) = 0`` (MATH.md sections 2-3,
+By the implicit function theorem applied to ``Phi(F, W) = 0`` (docs/model.md#fp-and-the-adjoint,
 entries in :mod:`fpsnn_core.implicit`)::
 
     L dF/dW = -dPhi/dW                                                         (G1)
@@ -22,8 +22,9 @@ from typing import Sequence
 
 import numpy as np
 
+from .checks import real_array
 from .errors import GrazingSpikeError
-from .implicit import ImplicitSystem, causal_past, implicit_system
+from .implicit import ImplicitSystem, _spike_indices, causal_past, implicit_system
 from .network import Network
 from .simulate import Simulation
 
@@ -72,7 +73,8 @@ def spike_time_jacobian(net: Network, sim: Simulation, spikes: Sequence[int] | N
     ndarray, shape (n_spikes or len(spikes), K+N, N)
         ``[k, j, i] = d f_k / d W[j, i]``; zero outside the mask.
     """
-    want = np.arange(sim.n_spikes) if spikes is None else np.asarray(spikes, dtype=int).reshape(-1)
+    want = np.arange(sim.n_spikes) if spikes is None else np.array(
+        _spike_indices("spikes", spikes, sim), dtype=int)
     rows = causal_past(net, sim, want)
     _check_not_grazing(sim, rows)
     system = implicit_system(net, sim, rows)
@@ -105,11 +107,7 @@ def adjoint_gradient(net: Network, sim: Simulation, dloss_dtimes) -> np.ndarray:
     -------
     ndarray, shape (K+N, N)
     """
-    c = np.asarray(dloss_dtimes, dtype=float)
-    if c.shape != (sim.n_spikes,):
-        raise ValueError(f"dloss_dtimes must have shape ({sim.n_spikes},), got {c.shape}")
-    if not np.all(np.isfinite(c)):
-        raise ValueError("dloss_dtimes must be finite")
+    c = real_array("dloss_dtimes", dloss_dtimes, (sim.n_spikes,))
     rows = causal_past(net, sim, np.flatnonzero(c))
     if rows.size == 0:
         return np.zeros((net.n_sources, net.n_neurons))
@@ -121,9 +119,7 @@ def adjoint_gradient(net: Network, sim: Simulation, dloss_dtimes) -> np.ndarray:
 
 def fp_gradient(net: Network, sim: Simulation, dloss_dtimes) -> np.ndarray:
     """``dLoss/dW = dLoss/dF dF/dW`` with ``dF/dW`` by FP over the needed spikes only."""
-    c = np.asarray(dloss_dtimes, dtype=float)
-    if c.shape != (sim.n_spikes,):
-        raise ValueError(f"dloss_dtimes must have shape ({sim.n_spikes},), got {c.shape}")
+    c = real_array("dloss_dtimes", dloss_dtimes, (sim.n_spikes,))
     need = np.flatnonzero(c)
     if need.size == 0:
         return np.zeros((net.n_sources, net.n_neurons))

@@ -1,6 +1,6 @@
 """The implicit spike-time equations, their Jacobians and the causal graph.
 
-Every spike ``f_k`` of neuron ``i = i_k`` satisfies (MATH.md section 2)::
+Every spike ``f_k`` of neuron ``i = i_k`` satisfies (docs/model.md#the-implicit-equations)::
 
     Phi_k(F, W) = V_i(f_k) - theta_i = 0,   V_i as in :mod:`fpsnn_core.traces`,
 
@@ -33,7 +33,8 @@ import scipy.sparse as sp
 
 from .kernels import kernel, kernel_derivative
 from .network import Network
-from .simulate import Simulation
+from .checks import indices
+from .simulate import Simulation, check_simulation
 from .traces import source_events
 
 
@@ -94,11 +95,10 @@ def causal_past(net: Network, sim: Simulation, spikes: Sequence[int]) -> np.ndar
     increasing spike times leads from ``s`` to ``k`` along connections of the mask
     (or along one neuron's own spikes). Returns sorted spike indices.
     """
-    spikes = np.unique(np.asarray(spikes, dtype=int).reshape(-1))
+    check_simulation(net, sim)
+    spikes = np.unique(np.array(_spike_indices("spikes", spikes, sim), dtype=int))
     if spikes.size == 0:
         return spikes
-    if spikes[0] < 0 or spikes[-1] >= sim.n_spikes:
-        raise ValueError(f"spike indices must lie in 0..{sim.n_spikes - 1}, got {spikes.tolist()}")
     feeders = _feeders(net)
     reach = np.full(net.n_neurons, -np.inf)   # a spike of n before reach[n] is needed
     member = np.zeros(sim.n_spikes, dtype=bool)
@@ -113,6 +113,15 @@ def causal_past(net: Network, sim: Simulation, spikes: Sequence[int]) -> np.ndar
     return np.flatnonzero(member)
 
 
+def _spike_indices(name: str, values, sim: Simulation) -> tuple[int, ...]:
+    """Spike indices in ``0..n_spikes-1`` (an array of any shape, or a single index)."""
+    if isinstance(values, np.ndarray):
+        values = values.reshape(-1).tolist()
+    elif np.isscalar(values) and not isinstance(values, (str, bytes)):
+        values = [values]
+    return indices(name, values, sim.n_spikes, what="spike", nonempty=False, unique=False)
+
+
 def implicit_system(net: Network, sim: Simulation, rows: Sequence[int] | None = None) -> ImplicitSystem:
     """Assemble ``L`` and ``dPhi/dW`` (module docstring) for the spikes ``rows``.
 
@@ -123,7 +132,9 @@ def implicit_system(net: Network, sim: Simulation, rows: Sequence[int] | None = 
         outside ``rows`` are dropped, so pass a set closed under :func:`causal_past`
         when solving.
     """
-    rows = np.arange(sim.n_spikes) if rows is None else np.unique(np.asarray(rows, dtype=int))
+    check_simulation(net, sim)
+    rows = np.arange(sim.n_spikes) if rows is None else np.unique(
+        np.array(_spike_indices("rows", rows, sim), dtype=int))
     K = net.n_inputs
     params = np.argwhere(net.mask)
     pidx = np.full(net.mask.shape, -1, dtype=int)

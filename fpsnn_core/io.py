@@ -7,9 +7,14 @@ The document is an object::
      "mask": [[true, ...], ...] (optional), "tau_s": x or [N], "tau_n": ..., "theta": ...,
      "layers": [[neuron, ...], ...] (optional),
      "inputs": [[t, ...], ...] (optional, K lists), "t_max": x (optional),
-     "meta": {...} (optional, free-form, e.g. an input encoding)}
+     "meta": {...} (optional, free-form, e.g. an input encoding; "outputs", when
+              present, lists the output neurons)}
 
-Loading validates everything and raises ``ValueError`` with the offending field.
+Loading validates everything and raises ``ValueError`` with the offending field. Plain
+JSON only, both ways: no ``NaN`` or ``Infinity`` (not JSON numbers), nesting at most
+:data:`MAX_DEPTH` levels, a leading UTF-8 byte order mark is ignored. Saving checks the
+document before it writes anything, so a bad ``t_max`` or ``meta`` never leaves a file
+that cannot be read back.
 """
 
 from __future__ import annotations
@@ -20,12 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import indices, real
+from .errors import ArgumentTypeError
 from .network import Network
 from .simulate import validate_inputs
 
 FORMAT = "fpsnn-network"
 VERSION = 1
 _NO_T_MAX = np.finfo(float).max   # keep every input time when no t_max is given
+#: Deepest nesting of arrays and objects accepted in a network document.
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,19 +53,52 @@ def network_to_dict(net: Network, inputs=None, t_max: float | None = None, meta:
            "weights": net.weights.tolist(), "mask": net.mask.tolist(),
            "tau_s": net.tau_s.tolist(), "tau_n": net.tau_n.tolist(), "theta": net.theta.tolist(),
            "layers": [list(layer) for layer in net.layers]}
+    if not isinstance(net, Network):
+        raise ArgumentTypeError(f"net must be a Network, got {type(net).__name__}")
     if t_max is not None:
-        doc["t_max"] = float(t_max)
+        doc["t_max"] = real("t_max", t_max, positive=True)
     if inputs is not None:
         trains = validate_inputs(inputs, net.n_inputs, t_max if t_max is not None else _NO_T_MAX)
         doc["inputs"] = [tr.tolist() for tr in trains]
+    if meta is not None and not isinstance(meta, dict):
+        raise ArgumentTypeError(f"meta must be a dict, got {type(meta).__name__}")
     if meta:
+        _check_meta(meta, net.n_neurons)
         doc["meta"] = meta
     return doc
 
 
 def to_json(net: Network, inputs=None, t_max: float | None = None, meta: dict | None = None) -> str:
-    """Serialize to a JSON string."""
-    return json.dumps(network_to_dict(net, inputs, t_max, meta))
+    """Serialize to a JSON string (standard JSON: ``ValueError`` if ``meta`` holds NaN,
+    infinity or something JSON cannot hold)."""
+    doc = network_to_dict(net, inputs, t_max, meta)
+    try:
+        return json.dumps(doc, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"meta cannot be written as JSON ({exc}); use finite numbers, "
+                         "strings, lists and dicts only") from None
+    except RecursionError:
+        raise ValueError(f"meta is nested too deeply (at most {MAX_DEPTH} levels)") from None
+
+
+def _depth(doc) -> int:
+    """Nesting depth of lists and dicts, without recursion."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        x, d = stack.pop()
+        if isinstance(x, (list, dict)):
+            deepest = max(deepest, d)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((v, d + 1) for v in (x.values() if isinstance(x, dict) else x))
+    return deepest
+
+
+def _check_meta(meta: dict, n_neurons: int) -> None:
+    if _depth(meta) > MAX_DEPTH - 1:
+        raise ValueError(f"'meta' is nested too deeply (at most {MAX_DEPTH - 1} levels)")
+    if "outputs" in meta:
+        indices("meta 'outputs'", meta["outputs"], n_neurons)
 
 
 def network_from_dict(doc) -> NetworkFile:
@@ -77,6 +119,8 @@ def network_from_dict(doc) -> NetworkFile:
     weights = doc["weights"]
     if not isinstance(weights, list) or not all(isinstance(r, list) for r in weights):
         raise ValueError("'weights' must be a list of rows of numbers")
+    if not weights or not weights[0]:
+        raise ValueError("'weights' is empty: it needs K+N rows of N numbers (N >= 1 neurons)")
     if any(isinstance(x, bool) or not isinstance(x, (int, float)) for r in weights for x in r):
         raise ValueError("'weights' must contain only numbers")
     mask = doc.get("mask")
@@ -93,8 +137,6 @@ def network_from_dict(doc) -> NetworkFile:
         raise ValueError("'weights' rows must all have the same length")
     net = Network(np.array(weights, dtype=float).reshape(len(weights), -1), doc["n_inputs"],
                   mask=None if mask is None else np.array(mask, dtype=bool), layers=tuple(layers), **kw)
-    if any(x < 0 or x >= net.n_neurons for l in net.layers for x in l):
-        raise ValueError("'layers' names a neuron that does not exist")
     t_max = doc.get("t_max")
     if t_max is not None and (isinstance(t_max, bool) or not isinstance(t_max, (int, float))
                               or not np.isfinite(t_max) or t_max <= 0):
@@ -109,20 +151,40 @@ def network_from_dict(doc) -> NetworkFile:
     meta = doc.get("meta")
     if meta is not None and not isinstance(meta, dict):
         raise ValueError("'meta' must be an object")
+    if meta:
+        _check_meta(meta, net.n_neurons)
     return NetworkFile(net, inputs, None if t_max is None else float(t_max), meta)
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number (use finite numbers)")
+
+
 def from_json(text: str | bytes) -> NetworkFile:
-    """Parse and validate a JSON network document."""
+    """Parse and validate a JSON network document (module docstring)."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not valid JSON: the file is not UTF-8 text ({exc})") from None
+    if not isinstance(text, str):
+        raise ArgumentTypeError(f"from_json needs JSON text (str or bytes), got {type(text).__name__}")
     try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"not a network file: nested too deeply (at most {MAX_DEPTH} "
+                         "levels)") from None
+    if _depth(doc) > MAX_DEPTH:
+        raise ValueError(f"not a network file: nested too deeply (at most {MAX_DEPTH} levels)")
     return network_from_dict(doc)
 
 
 def save(path, net: Network, inputs=None, t_max: float | None = None, meta: dict | None = None) -> None:
-    """Write the network (and optional inputs, ``t_max``, ``meta``) to ``path``."""
+    """Write the network (and optional inputs, ``t_max``, ``meta``) to ``path``.
+
+    The document is built and checked first: on an error nothing is written."""
     Path(path).write_text(to_json(net, inputs, t_max, meta))
 
 

@@ -31,6 +31,20 @@ def phi1(x: np.ndarray) -> np.ndarray:
     return np.where(x == 0.0, 1.0, np.expm1(safe) / safe)
 
 
+def kernel_pair(s, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """``h(s)`` and ``h'(s)`` for ``s >= 0`` in the evaluated form above, given
+    ``lo = min(a, b)`` and ``hi = max(a, b)`` (arrays broadcast).
+
+    The one evaluation of the kernel: :func:`kernel`, :func:`kernel_derivative`, the
+    crossing search of :mod:`fpsnn_core.simulate` and the batched path call it; the event
+    loop of :func:`fpsnn_core.simulate.simulate` uses its float specialisation
+    ``_Neuron.h`` (tested equal to it).
+    """
+    e_lo = np.exp(-lo * s)
+    p = phi1((lo - hi) * s)
+    return s * e_lo * p, e_lo * (1.0 - hi * s * p)
+
+
 def _lo_hi(a, b):
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -41,13 +55,11 @@ def kernel(t, a, b) -> np.ndarray:
     """Joint kernel ``h(t)`` (module docstring); arrays broadcast, zero for ``t <= 0``."""
     t = np.asarray(t, dtype=float)
     lo, hi = _lo_hi(a, b)
-    tp = np.maximum(t, 0.0)
-    return np.where(t > 0, tp * np.exp(-lo * tp) * phi1(-(hi - lo) * tp), 0.0)
+    return np.where(t > 0, kernel_pair(np.maximum(t, 0.0), lo, hi)[0], 0.0)
 
 
 def kernel_derivative(t, a, b) -> np.ndarray:
     """Time derivative ``h'(t)`` (module docstring) for ``t > 0``; zero for ``t <= 0``."""
     t = np.asarray(t, dtype=float)
     lo, hi = _lo_hi(a, b)
-    tp = np.maximum(t, 0.0)
-    return np.where(t > 0, np.exp(-lo * tp) * (1.0 - hi * tp * phi1(-(hi - lo) * tp)), 0.0)
+    return np.where(t > 0, kernel_pair(np.maximum(t, 0.0), lo, hi)[1], 0.0)

@@ -1,6 +1,6 @@
 """The network: weights, connectivity mask and neuron constants (immutable).
 
-Notation (MATH.md section 1):
+Notation (docs/model.md#the-network):
 
 =============  ===========================================================
 ``K``          number of input channels, ``n_inputs``
@@ -24,6 +24,29 @@ from typing import Sequence
 
 import numpy as np
 
+from .checks import indices, integer
+from .errors import ArgumentTypeError
+
+#: Range of ``tau_s``, ``tau_n`` and ``theta`` (units of the time and potential axes):
+#: outside it the kernels and the spike-time search lose all precision or overflow.
+CONSTANT_RANGE = (1e-6, 1e6)
+#: Largest allowed weight magnitude: sums of many such weights stay far from overflow.
+MAX_WEIGHT = 1e9
+
+
+def _numeric(name: str, value) -> np.ndarray:
+    """``value`` as a float array; only real numbers (not bools, strings, complex)."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise ArgumentTypeError(f"{name} must be an array of real numbers: {exc}") from None
+    if arr.dtype.kind not in "iuf":
+        if arr.dtype.kind == "O" or arr.size:
+            kind = {"U": "text", "S": "bytes", "b": "true/false values",
+                    "c": "complex numbers (not supported)"}.get(arr.dtype.kind, "other values")
+            raise ArgumentTypeError(f"{name} must be numeric (real numbers only), got {kind}")
+    return arr.astype(float)
+
 
 def _frozen(x, dtype=float) -> np.ndarray:
     out = np.array(x, dtype=dtype, copy=True)
@@ -32,14 +55,33 @@ def _frozen(x, dtype=float) -> np.ndarray:
 
 
 def _per_neuron(name: str, value, n: int) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
+    arr = _numeric(name, value)
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
         raise ValueError(f"{name} must be a scalar or have shape ({n},), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be finite and positive, got {arr.tolist()}")
+        raise ValueError(f"{name} must be finite and positive, got {arr.tolist()[:10]}")
+    lo, hi = CONSTANT_RANGE
+    if np.any(arr < lo) or np.any(arr > hi):
+        bad = arr[(arr < lo) | (arr > hi)][0]
+        raise ValueError(f"{name} must lie in [{lo:g}, {hi:g}], got {bad:g}")
     return _frozen(arr)
+
+
+def _layers(layers, n: int) -> tuple:
+    """Each layer a non-empty list of distinct neurons; no neuron in two layers."""
+    if isinstance(layers, (str, bytes, dict)) or np.isscalar(layers):
+        raise ArgumentTypeError(f"layers must be a list of lists of neuron indices, got {layers!r}")
+    out, seen = [], {}
+    for ell, layer in enumerate(layers):
+        layer = indices(f"layer {ell}", layer, n)
+        for i in layer:
+            if i in seen:
+                raise ValueError(f"neuron {i} is in layer {seen[i]} and in layer {ell}")
+            seen[i] = ell
+        out.append(layer)
+    return tuple(out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,15 +91,22 @@ class Network:
     Parameters
     ----------
     weights : array_like, shape (K+N, N)
-        ``W[j, i]`` from source ``j`` (inputs first) to neuron ``i``.
+        ``W[j, i]`` from source ``j`` (inputs first) to neuron ``i``; real numbers of
+        magnitude at most :data:`MAX_WEIGHT`.
     n_inputs : int
         ``K``, the number of input channels.
     tau_s, tau_n, theta : float or array_like of shape (N,)
-        Synaptic and membrane time constants and threshold, all > 0.
-        ``tau_s == tau_n`` is allowed (the kernels' limit formulas are used).
+        Synaptic and membrane time constants and threshold, all in
+        :data:`CONSTANT_RANGE`. ``tau_s == tau_n`` is allowed (the kernels' limit
+        formulas are used).
     mask : array_like of bool, shape (K+N, N), optional
         Connections that exist. Default: all but self-loops. Weights outside the mask
         must be zero; the mask may not contain self-loops.
+    layers : sequence of sequences of int, optional
+        Neuron indices of each layer: every layer non-empty, no neuron twice.
+
+    Wrong types raise :class:`~fpsnn_core.errors.ArgumentTypeError`, bad values
+    ``ValueError``; both name the argument.
     """
 
     weights: np.ndarray
@@ -70,15 +119,8 @@ class Network:
 
     def __post_init__(self):
         set_ = object.__setattr__
-        if isinstance(self.n_inputs, bool) or not isinstance(self.n_inputs, (int, np.integer)):
-            raise ValueError(f"n_inputs must be an integer, got {self.n_inputs!r}")
-        K = int(self.n_inputs)
-        if K < 0:
-            raise ValueError(f"n_inputs must be >= 0, got {K}")
-        try:
-            W = np.array(self.weights, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"weights must be a numeric array: {exc}") from None
+        K = integer("n_inputs", self.n_inputs, minimum=0)
+        W = np.array(_numeric("weights", self.weights))
         if W.ndim != 2:
             raise ValueError(f"weights must be 2-D of shape (K+N, N), got shape {W.shape}")
         N = W.shape[1]
@@ -91,6 +133,10 @@ class Network:
         if not np.all(np.isfinite(W)):
             bad = np.argwhere(~np.isfinite(W))[0]
             raise ValueError(f"weights must be finite; W[{bad[0]}, {bad[1]}] = {W[tuple(bad)]}")
+        if np.any(np.abs(W) > MAX_WEIGHT):
+            bad = np.argwhere(np.abs(W) > MAX_WEIGHT)[0]
+            raise ValueError(f"weights must have magnitude <= {MAX_WEIGHT:g}; "
+                             f"W[{bad[0]}, {bad[1]}] = {W[tuple(bad)]:g}")
         self_loops = W[K + np.arange(N), np.arange(N)]
         if np.any(self_loops != 0):
             i = int(np.flatnonzero(self_loops)[0])
@@ -101,6 +147,8 @@ class Network:
             mask[K + np.arange(N), np.arange(N)] = False
         else:
             mask = np.asarray(self.mask)
+            if mask.dtype.kind not in "biuf":
+                raise ArgumentTypeError(f"mask must be boolean (or 0/1), got {mask.dtype} values")
             if mask.shape != W.shape:
                 raise ValueError(f"mask must have the shape of weights {W.shape}, got {mask.shape}")
             if mask.dtype != bool:
@@ -120,7 +168,7 @@ class Network:
         set_(self, "tau_s", _per_neuron("tau_s", self.tau_s, N))
         set_(self, "tau_n", _per_neuron("tau_n", self.tau_n, N))
         set_(self, "theta", _per_neuron("theta", self.theta, N))
-        set_(self, "layers", tuple(tuple(int(v) for v in layer) for layer in self.layers))
+        set_(self, "layers", _layers(self.layers, N))
 
     # --- sizes and derived constants ---------------------------------------------
     @property

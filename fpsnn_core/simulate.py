@@ -1,6 +1,6 @@
 """Exact event-driven simulation of a LIF network in continuous time.
 
-The model is MATH.md section 1 (current-based LIF, reset by subtracting ``theta``).
+The model is docs/model.md#the-network (current-based LIF, reset by subtracting ``theta``).
 Between two events a neuron with state ``(V0, I0)`` at time ``t0`` evolves in closed
 form, with ``h`` the joint kernel of :mod:`fpsnn_core.kernels`::
 
@@ -21,8 +21,8 @@ An event of source ``j`` at time ``g`` adds ``W[j, i]`` to ``I_i`` (``V`` is con
   found by Newton's method safeguarded by bisection, to the last bits of a float64.
 
 At a crossing ``f`` the neuron fires, ``V`` drops from ``theta`` to ``0`` and the
-left-sided slope ``V'(f-) = I(f-) - b theta`` is recorded: it is ``L_kk`` of MATH.md
-section 2.
+left-sided slope ``V'(f-) = I(f-) - b theta`` is recorded: it is ``L_kk`` of the
+implicit equations (J1 of :mod:`fpsnn_core.implicit`).
 
 Equal times (a measure-zero event, defined here): at one instant, neurons that reach
 threshold fire first, in ascending neuron index, then input spikes are delivered.
@@ -41,16 +41,22 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
-from .errors import RunawayFiringError
+from .checks import integer, real
+from .errors import ArgumentTypeError, RunawayFiringError
+from .kernels import kernel_pair
 from .network import Network
 
 #: Default spike budget of :func:`simulate`: past it the run stops with an error.
 MAX_SPIKES = 50_000
+#: Default work budget of :func:`simulate`, in spike deliveries (one event reaching one
+#: target neuron, each a threshold search): it bounds the time of a run (a few seconds
+#: per million deliveries on one core), whatever the fan-out.
+MAX_WORK = 1_000_000
 #: Default relative slope below which a threshold crossing counts as grazing.
 GRAZING_TOL = 1e-6
 
@@ -106,6 +112,10 @@ class Simulation(SpikeRecord):
         Indices of spikes whose relative slope is below ``grazing_tol``.
     ties : int
         Number of spikes at exactly the time of another event reaching their neuron.
+    network : Network or None
+        The network simulated (checked by the functions that take ``net`` and ``sim``).
+    work : int
+        Spike deliveries made (see ``max_work`` of :func:`simulate`).
     """
 
     spike_times: np.ndarray
@@ -115,35 +125,186 @@ class Simulation(SpikeRecord):
     t_max: float
     grazing: np.ndarray
     ties: int = 0
+    network: Network | None = field(default=None, repr=False)
+    work: int = 0
+
+
+def check_t_max(t_max) -> float:
+    """``t_max`` as a float; ``ValueError`` unless it is a finite number > 0."""
+    return real("t_max", t_max, positive=True)
+
+
+def spike_time_array(times, what: str = "input spike times") -> np.ndarray:
+    """``times`` as a float array, checked: every entry ``>= 0`` or ``+inf``.
+
+    The one convention for input spike times, shared by :func:`simulate` and the batched
+    path: ``+inf`` means "no spike" (like any time after ``t_max``, it is ignored; padded
+    arrays of the batched path use it), while ``nan``, ``-inf`` and negative times are
+    errors; strings, dicts, booleans and complex numbers are refused
+    (:class:`ArgumentTypeError`).
+    """
+    bad_type = times is None or isinstance(times, (str, bytes, dict, set, frozenset, bool,
+                                                   np.bool_))
+    try:
+        arr = None if bad_type else np.asarray(times)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or (arr.dtype.kind not in "iuf" and (arr.size or arr.dtype.kind == "O")):
+        raise ArgumentTypeError(f"{what} must be real numbers, got {_short(times)}")
+    arr = arr.astype(float)
+    bad = np.isnan(arr) | (arr < 0)
+    if np.any(bad):
+        raise ValueError(f"{what} must be >= 0 (inf for no spike), not nan or negative; got "
+                         f"{arr[bad].reshape(-1)[:3].tolist()}")
+    return arr
 
 
 def validate_inputs(inputs, n_inputs: int, t_max: float) -> tuple:
-    """Check input spike trains and ``t_max``; return sorted read-only arrays in ``[0, t_max]``."""
-    if not np.isscalar(t_max) or not np.isfinite(t_max) or t_max <= 0:
-        raise ValueError(f"t_max must be a finite number > 0, got {t_max!r}")
+    """Check input spike trains and ``t_max``; return sorted read-only arrays in ``[0, t_max]``
+    (times after ``t_max``, ``inf`` among them, are dropped: :func:`spike_time_array`).
+
+    ``inputs`` is a sequence of ``n_inputs`` spike trains, each a sequence of real numbers
+    (or a 2-D array, one row per channel). Strings, dicts, sets and booleans are refused
+    with :class:`ArgumentTypeError` rather than read as numbers.
+    """
+    t_max = check_t_max(t_max)
     if isinstance(inputs, np.ndarray) and inputs.ndim == 2:
         inputs = list(inputs)
+    if inputs is None or isinstance(inputs, (str, bytes, dict, set, frozenset)) \
+            or np.isscalar(inputs):
+        raise ArgumentTypeError(f"inputs must be a sequence of {n_inputs} spike-time lists (one "
+                                f"per input channel), got {_short(inputs)}")
     try:
         trains = list(inputs)
     except TypeError:
-        raise ValueError("inputs must be a sequence of K arrays of spike times") from None
+        raise ArgumentTypeError(f"inputs must be a sequence of {n_inputs} spike-time lists, got "
+                                f"{_short(inputs)}") from None
     if len(trains) != n_inputs:
         raise ValueError(f"inputs must have one spike train per input channel: expected "
                          f"{n_inputs}, got {len(trains)}")
     out = []
     for j, train in enumerate(trains):
-        try:
-            arr = np.array(train, dtype=float).reshape(-1)
-        except (TypeError, ValueError):
-            raise ValueError(f"input channel {j}: spike times must be numbers") from None
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"input channel {j}: spike times must be finite, got {arr.tolist()}")
-        if np.any(arr < 0):
-            raise ValueError(f"input channel {j}: spike times must be >= 0, got {arr.tolist()}")
+        arr = spike_time_array(train, f"input channel {j}: spike times").reshape(-1)
         arr = np.sort(arr[arr <= t_max])
         arr.setflags(write=False)
         out.append(arr)
     return tuple(out)
+
+
+def _short(x, n: int = 80) -> str:
+    text = repr(x)
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def check_simulation(net: Network, sim) -> None:
+    """Refuse a simulation that does not belong to ``net``: another network's spikes give
+    meaningless Jacobians (or index errors), never an error on their own.
+
+    A :class:`Simulation` remembers the network it was run on (``sim.network``); a
+    network with the same weights, mask and constants counts as the same.
+    """
+    if not isinstance(sim, SpikeRecord):
+        raise ArgumentTypeError(f"expected a Simulation from fp.simulate, got {_short(sim)}")
+    ran = getattr(sim, "network", None)
+    if ran is not None and ran is not net and not _same_network(ran, net):
+        raise ValueError("this simulation was run on another network (other weights, mask or "
+                         "constants); simulate this network first")
+    if len(sim.inputs) != net.n_inputs or (
+            sim.n_spikes and int(sim.spike_neurons.max()) >= net.n_neurons):
+        raise ValueError(f"this simulation does not fit the network ({net.n_inputs} inputs, "
+                         f"{net.n_neurons} neurons): it has {len(sim.inputs)} input channels"
+                         + (f" and spikes of neuron {int(sim.spike_neurons.max())}"
+                            if sim.n_spikes else ""))
+
+
+def _same_network(a: Network, b: Network) -> bool:
+    return (a.n_inputs == b.n_inputs and a.weights.shape == b.weights.shape
+            and all(np.array_equal(getattr(a, k), getattr(b, k))
+                    for k in ("weights", "mask", "tau_s", "tau_n", "theta")))
+
+
+def grazing(slopes, b, theta, grazing_tol: float = GRAZING_TOL):
+    """Whether spikes graze the threshold: ``V'(f-) <= grazing_tol (b theta + |I(f-)|)``
+    with ``I(f-) = V'(f-) + b theta`` (module docstring); arrays broadcast, ``nan`` slopes
+    (padding) are not grazing. The one test of :func:`simulate` and the batched path."""
+    bt = b * theta
+    return slopes <= grazing_tol * (bt + np.abs(slopes + bt))
+
+
+def _take(x, idx):
+    """``x[idx]`` for an array, ``x`` itself for a scalar (a constant shared by all)."""
+    return x[idx] if np.ndim(x) else x
+
+
+def peak_time(V0, I0, a, b):
+    """``s*`` of (S2), where ``V`` of (S1) has its maximum (``I0 > 0``), else ``inf``;
+    arrays, or floats shared by all."""
+    d = b - a
+    arg = np.maximum(-V0 * d / I0, -1.0)                     # no peak where arg <= -1
+    if np.ndim(d) == 0 and d == 0.0:
+        return np.where(arg > -1.0, 1.0 / a - V0 / I0, np.inf)   # the limit d -> 0
+    d_safe = np.where(d != 0.0, d, 1.0)
+    with np.errstate(divide="ignore"):                       # log1p(-1) = -inf: no peak
+        peak = np.where(d != 0.0, (np.log1p(d / a) + np.log1p(arg)) / d_safe, 1.0 / a - V0 / I0)
+    return np.where(arg > -1.0, peak, np.inf)
+
+
+def crossing(V0, I0, horizon, a, b, theta) -> np.ndarray:
+    """First ``s`` in ``(0, horizon]`` with ``V(s) = theta`` by (S1), else ``inf``.
+
+    The crossing search of the module docstring, vectorized: no crossing unless ``I0 > 0``
+    and ``V'(0) > 0``; bracket ``[0, min(s*, horizon)]`` (:func:`peak_time`), no crossing
+    unless ``V >= theta`` at its right end; Newton's method from the root of the
+    second-order Taylor expansion of ``V`` at 0, safeguarded by bisection, until the step
+    or the bracket is 4 ulp. ``V0``, ``I0``, ``horizon`` are arrays of one shape (P,);
+    ``a``, ``b``, ``theta`` arrays of that shape or floats shared by all. The batched path
+    calls it; the event loop of :func:`simulate` calls its float specialisation
+    ``_Neuron.crossing`` (40 times faster on one neuron; tested equal to this one).
+    """
+    out = np.full(V0.shape, np.inf)
+    dv0 = I0 - b * V0                                        # V'(0)
+    go = np.flatnonzero((I0 > 0.0) & (dv0 > 0.0) & (horizon > 0.0))
+    if go.size == 0:
+        return out
+    V0, I0, dv0, hz = V0[go], I0[go], dv0[go], horizon[go]
+    a, b, theta = (_take(x, go) for x in (a, b, theta))
+    end = np.minimum(peak_time(V0, I0, a, b), hz)
+    r_lo, r_hi = np.minimum(a, b), np.maximum(a, b)
+    reach = np.flatnonzero(V0 * np.exp(-b * end) + I0 * kernel_pair(end, r_lo, r_hi)[0] >= theta)
+    if reach.size == 0:
+        return out
+    go, V0, I0, dv0, end = go[reach], V0[reach], I0[reach], dv0[reach], end[reach]
+    a, b, theta, r_lo, r_hi = (_take(x, reach) for x in (a, b, theta, r_lo, r_hi))
+    gap = theta - V0
+    ddv0 = -b * dv0 - a * I0                                 # V''(0)
+    disc = dv0 * dv0 + 2.0 * ddv0 * gap
+    x = np.where(disc > 0.0, 2.0 * gap / (dv0 + np.sqrt(np.maximum(disc, 0.0))), end)
+    lo, hi = np.zeros_like(end), end.copy()
+    x = np.where((lo < x) & (x < hi), x, 0.5 * hi)
+    root = np.empty(x.shape)
+    todo = np.arange(x.size)
+    for _ in range(100):
+        xs, V0s, I0s, lt, ht = x[todo], V0[todo], I0[todo], lo[todo], hi[todo]
+        bs, ls, hs, ths = (_take(v, todo) for v in (b, r_lo, r_hi, theta))
+        e_b = np.exp(-bs * xs)
+        h, dh = kernel_pair(xs, ls, hs)
+        F = V0s * e_b + I0s * h - ths                        # V(x) - theta, (S1)
+        lt = np.where(F < 0.0, xs, lt)
+        ht = np.where(F > 0.0, xs, ht)
+        dF = -bs * V0s * e_b + I0s * dh                      # V'(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xn = np.where(dF > 0.0, xs - F / dF, -1.0)
+        xn = np.where((lt < xn) & (xn < ht), xn, 0.5 * (lt + ht))
+        exact = F == 0.0
+        done = exact | (np.abs(xn - xs) <= 4.0 * _EPS * xn) | (ht - lt <= 4.0 * _EPS * ht)
+        root[todo] = np.where(exact, xs, np.minimum(np.maximum(xn, lt), ht))
+        x[todo], lo[todo], hi[todo] = xn, lt, ht
+        todo = todo[~done]
+        if todo.size == 0:
+            break
+    root[todo] = hi[todo]
+    out[go] = root
+    return out
 
 
 class _Neuron:
@@ -157,18 +318,12 @@ class _Neuron:
         self.d = b - a
 
     def h(self, s: float) -> float:
-        """Joint kernel ``h(s)``, the formula of :mod:`fpsnn_core.kernels`, for a float."""
+        """``h(s)`` of :func:`fpsnn_core.kernels.kernel_pair`, specialised to one float."""
         x = -(self.hi - self.lo) * s
         return s * math.exp(-self.lo * s) * (math.expm1(x) / x if x != 0.0 else 1.0)
 
-    def dh(self, s: float) -> float:
-        """``h'(s)``, the formula of :mod:`fpsnn_core.kernels`, for a float."""
-        x = -(self.hi - self.lo) * s
-        p = math.expm1(x) / x if x != 0.0 else 1.0
-        return math.exp(-self.lo * s) * (1.0 - self.hi * s * p)
-
     def peak(self, V0: float, I0: float) -> float:
-        """``s*`` of (S2), the maximum of ``V`` for ``I0 > 0``; ``inf`` if there is none."""
+        """:func:`peak_time` specialised to one float."""
         d, a = self.d, self.a
         arg = -V0 * d / I0
         if arg <= -1.0:
@@ -178,12 +333,9 @@ class _Neuron:
         return (math.log1p(d / a) + math.log1p(arg)) / d
 
     def crossing(self, V0: float, I0: float, horizon: float) -> float:
-        """First ``s`` in ``(0, horizon]`` with ``V(s) = theta`` by (S1), or ``inf``.
-
-        Newton's method safeguarded by the bracket, started from the root of the
-        second-order Taylor expansion of ``V`` at ``s = 0``. ``V`` and ``V'`` are
-        written out inline (this is the simulator's innermost loop).
-        """
+        """:func:`crossing` specialised to one neuron and plain floats, step for step
+        (``V``, ``V'`` and ``h`` written out inline: this is the simulator's innermost
+        loop, and NumPy calls on one element cost 40 times more here)."""
         a, b, theta, lo_ab, hi_ab = self.a, self.b, self.theta, self.lo, self.hi
         dv0 = I0 - b * V0                       # V'(0)
         if I0 <= 0.0 or dv0 <= 0.0:
@@ -222,7 +374,7 @@ class _Neuron:
 
 
 def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES,
-             grazing_tol: float = GRAZING_TOL) -> Simulation:
+             grazing_tol: float = GRAZING_TOL, max_work: int | None = MAX_WORK) -> Simulation:
     """Simulate ``net`` exactly on ``[0, t_max]``, event by event.
 
     Parameters
@@ -236,11 +388,22 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
         Spike budget; reaching it raises :class:`RunawayFiringError`.
     grazing_tol : float
         Relative slope below which a crossing is reported in ``Simulation.grazing``.
+    max_work : int or None
+        Work budget in spike deliveries (each input or neuron spike counts once per
+        target neuron): it bounds the running time where the spike budget does not (a
+        dense network of N neurons costs O(N) per spike). Reaching it raises
+        :class:`RunawayFiringError`; ``None``: no work budget.
 
     Returns
     -------
     Simulation
     """
+    if not isinstance(net, Network):
+        raise ArgumentTypeError(f"net must be a Network, got {_short(net)}")
+    max_spikes = integer("max_spikes", max_spikes, minimum=0)
+    if max_work is not None:
+        max_work = integer("max_work", max_work, minimum=0)
+    grazing_tol = real("grazing_tol", grazing_tol, nonnegative=True)
     trains = validate_inputs(inputs, net.n_inputs, t_max)
     t_max = float(t_max)
     K, N = net.n_inputs, net.n_neurons
@@ -264,6 +427,7 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
     version = [0] * N
     heap: list = []
     times, who, slopes, ties = [], [], [], 0
+    work = 0
 
     def advance(i: int, t: float) -> None:
         s = t - t0[i]
@@ -282,7 +446,10 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
             heapq.heappush(heap, (cand[i], i, version[i]))
 
     def deliver(j: int, t: float) -> None:
-        nonlocal ties
+        nonlocal ties, work
+        work += len(targets[j])
+        if max_work is not None and work > max_work:
+            _runaway(f"the work budget max_work={max_work} spike deliveries was reached", t)
         for i, w in targets[j]:
             fires_now = cand[i] == t   # it fires at t anyway: the event acts after t
             if fires_now or last[i] == t:
@@ -292,6 +459,15 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
             if not fires_now:
                 schedule(i)
 
+    def _runaway(what: str, t: float) -> None:
+        counts = np.bincount(np.array(who, dtype=int), minlength=N)
+        top = int(np.argmax(counts))
+        raise RunawayFiringError(
+            f"runaway firing: {what} at t={t:.6g} < t_max={t_max:g}, after {len(times)} "
+            f"spikes of {int(np.count_nonzero(counts))} neuron(s) (most: neuron {top}, "
+            f"{int(counts[top])} spikes). Lower the weights, shorten t_max or raise "
+            + ("max_spikes." if what.startswith("the spike") else "max_work."))
+
     k_in = 0
     while True:
         while heap and heap[0][2] != version[heap[0][1]]:
@@ -300,10 +476,8 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
         if heap and heap[0][0] <= t_next_in and heap[0][0] <= t_max:
             f, i, _ = heapq.heappop(heap)
             if len(times) >= max_spikes:
-                raise RunawayFiringError(
-                    f"runaway firing: the spike budget max_spikes={max_spikes} was reached at "
-                    f"t={f:.6g} < t_max={t_max:g} (neuron {i} fired "
-                    f"{who.count(i)} times). Lower the weights or raise max_spikes.")
+                _runaway(f"the spike budget max_spikes={max_spikes} (spikes of all neurons "
+                         "together) was reached", f)
             nrn = neurons[i]
             advance(i, f)
             slopes.append(I_left[i] - nrn.b * nrn.theta)
@@ -322,9 +496,9 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
     spike_times = np.array(times, dtype=float)
     spike_neurons = np.array(who, dtype=int)
     slope_arr = np.array(slopes, dtype=float)
-    scale = net.b[spike_neurons] * net.theta[spike_neurons] + np.abs(
-        slope_arr + net.b[spike_neurons] * net.theta[spike_neurons])
-    grazing = np.flatnonzero(slope_arr <= grazing_tol * scale)
-    for arr in (spike_times, spike_neurons, slope_arr, grazing):
+    grazes = np.flatnonzero(grazing(slope_arr, net.b[spike_neurons], net.theta[spike_neurons],
+                                    grazing_tol))
+    for arr in (spike_times, spike_neurons, slope_arr, grazes):
         arr.setflags(write=False)
-    return Simulation(spike_times, spike_neurons, slope_arr, trains, t_max, grazing, ties)
+    return Simulation(spike_times, spike_neurons, slope_arr, trains, t_max, grazes, ties, net,
+                      work)

@@ -1,4 +1,5 @@
-"""Surrogate derivatives of the spike function ``H(V - theta)`` (MATH.md section 5).
+"""Surrogate derivatives of the spike function ``H(V - theta)``
+(docs/model.md#surrogate-gradients).
 
 Back-propagation through time in a discrete spiking network meets ``dH/dV``, which is
 zero almost everywhere. Surrogate-gradient training replaces it by the derivative

@@ -42,6 +42,11 @@ network is evaluated on the validation set; the best network by validation accur
 a loss lower by at least ``MIN_DELTA``) is kept, and training stops early after
 ``patience`` epochs without improvement.
 
+**Runaway firing** (a neuron past the spike budget of :func:`fpsnn_core.batched.simulate_batch`)
+does not end a run: such a mini-batch is skipped (no step; counted in
+``EpochMetrics.skipped_batches`` and ``TrainState.skipped_batches``) and training goes on;
+in :func:`evaluate` such samples count as wrong, with no output spike.
+
 A mini-batch can be split over worker processes (``workers > 1``): each computes the
 gradient of its part, and the parts are averaged with their sizes as weights.
 """
@@ -56,7 +61,10 @@ from typing import Callable
 import numpy as np
 
 from .batched import (METHODS, BatchGradient, first_spike_loss, layers_of, loss_and_gradient,
-                      simulate_batch)
+                      predict, simulate_batch)
+from .checks import real
+from .errors import RunawayFiringError
+from .losses import SILENT_RULES
 from .network import Network
 
 
@@ -81,6 +89,8 @@ class TrainConfig:
     epochs : int                   at most this many epochs
     patience : int                 early stopping: epochs without validation improvement
     tau_0, gamma, tau_1 : float    first-spike cross entropy (C1)
+    silent : {"t_max", "exclude"}  silent outputs in the loss
+                                   (:func:`fpsnn_core.losses.cross_entropy_of_first_spikes`)
     bump : float                   dead-neuron recovery (module docstring); 0 switches it off
     bump_guard : bool              (R1) of the module docstring: a bumped neuron's incoming
                                    weights only go up in that step, its Adam momentum is reset
@@ -108,6 +118,7 @@ class TrainConfig:
     tau_0: float = 0.2
     gamma: float = 0.005
     tau_1: float = 1.0
+    silent: str = "t_max"
     bump: float = 0.02
     bump_guard: bool = False
     adam_eps: float = 1e-8
@@ -123,14 +134,15 @@ class TrainConfig:
             raise ValueError(f"hidden layer sizes must be >= 1, got {self.hidden}")
         for name in ("lr", "t_max", "tau_s", "tau_n", "theta", "tau_0", "tau_1", "lr_decay",
                      "adam_eps"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+            real(name, getattr(self, name), positive=True)
         if self.lr_decay_start < 0:
             raise ValueError(f"lr_decay_start must be >= 0, got {self.lr_decay_start}")
         if self.batch_size < 1 or self.epochs < 0 or self.patience < 1:
             raise ValueError("batch_size and patience must be >= 1 and epochs >= 0")
         if self.bump < 0 or self.gamma < 0:
             raise ValueError("bump and gamma must be >= 0")
+        if self.silent not in SILENT_RULES:
+            raise ValueError(f"silent must be one of {SILENT_RULES}, got {self.silent!r}")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
 
@@ -153,14 +165,21 @@ class TrainConfig:
         return {"t_early": self.t_early, "t_late": self.t_late, "t_bias": self.t_bias}
 
 
-#: Per-task settings that differ from :class:`TrainConfig`'s defaults (the Yin-Yang ones).
+#: Per-task settings that differ from :class:`TrainConfig`'s defaults. Yin-Yang: EventProp's
+#: time scales, encoding, initialization, sharp softmax and Adam schedule (``eventprop``
+#: below) on 5-120-3, with silent outputs left out of the softmax, dead-neuron bumping 0.02,
+#: and 30 epochs; chosen on the validation set (docs/yinyang_screening.md).
 TASK_DEFAULTS = {
     "xor": {"hidden": (10,), "t_max": 2.0, "t_early": 0.0, "t_late": 1.0, "t_bias": 0.0,
             "batch_size": 4, "lr": 0.01, "lr_decay": 1.0, "epochs": 300, "patience": 300,
             "bump": 0.005},
     "iris": {"hidden": (30,), "batch_size": 10, "lr": 0.02, "lr_decay": 1.0, "epochs": 150,
              "patience": 50, "bump": 0.005},
-    "yinyang": {},
+    "yinyang": {"hidden": (120,), "weight_mean": (1.5, 0.93), "weight_std": (0.78, 0.1),
+                "tau_s": 0.25, "tau_n": 1.0, "t_max": 3.0, "t_early": 0.0, "t_late": 1.5,
+                "t_bias": 0.0, "tau_0": 0.025, "gamma": 3e-3, "tau_1": 0.32,
+                "silent": "exclude", "lr": 5e-3, "lr_decay": 0.95, "batch_size": 32,
+                "epochs": 30, "patience": 30, "bump": 0.02},
 }
 
 
@@ -172,13 +191,57 @@ def default_config(task: str, **overrides) -> TrainConfig:
     """
     if task not in TASK_DEFAULTS:
         raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASK_DEFAULTS)}")
-    fields = {**TASK_DEFAULTS[task], **overrides}
+    return _with_depth({**TASK_DEFAULTS[task], **overrides}, overrides)
+
+
+def _with_depth(fields: dict, overrides: dict) -> TrainConfig:
     depth = len(fields.get("hidden", TrainConfig.hidden)) + 1
     for key in ("weight_mean", "weight_std"):         # other depths: repeat the last layer's
         if key not in overrides:
             v = tuple(fields.get(key, getattr(TrainConfig, key)))
             fields[key] = v[:1] + v[-1:] * (depth - 1) if len(v) != depth else v
     return TrainConfig(**fields)
+
+
+#: Named configurations: ``name -> (task, overrides of the task's defaults)``. Each task's
+#: own name is its default configuration. ``eventprop`` is the published EventProp
+#: Yin-Yang protocol (Wunderlich & Pehle 2021, their code) on this core, with time measured
+#: in units of their ``tau_mem = 20 ms``: inputs in ``[0, 30 ms] -> [0, 1.5]`` and a bias
+#: spike at 0, ``tau_s = 5 ms -> 0.25``, ``tau_n = 1``, 5-200-3, weights ``N(1.5, 0.78)``
+#: and ``N(0.93, 0.1)`` (their current jump equals our ``W`` in these units), softmax
+#: temperature ``0.5 ms -> 0.025``, ``alpha = 3e-3`` with ``tau_1 = 6.4 ms -> 0.32``, Adam
+#: 5e-3 x 0.95 per epoch, batches of 32, 100 epochs, no weight bumping. Silent outputs
+#: here count at ``t_max`` (theirs leave the softmax: with this sharp temperature the two
+#: differ by less than ``exp(-(t_max - t) / tau_0)``).
+NAMED_CONFIGS = {name: (name, {}) for name in TASK_DEFAULTS}
+#: ``yinyang-2021``: the earlier Yin-Yang default (Goeltz et al. 2021's time scales,
+#: ``tau_s = tau_n``, softmax temperature 0.2, 100 epochs): :class:`TrainConfig`'s own defaults.
+NAMED_CONFIGS["yinyang-2021"] = ("yinyang", {
+    key: getattr(TrainConfig, key) for key in TASK_DEFAULTS["yinyang"]})
+NAMED_CONFIGS["eventprop"] = ("yinyang", {
+    "hidden": (200,), "weight_mean": (1.5, 0.93), "weight_std": (0.78, 0.1),
+    "tau_s": 0.25, "tau_n": 1.0, "theta": 1.0, "t_max": 3.0,
+    "t_early": 0.0, "t_late": 1.5, "t_bias": 0.0,
+    "tau_0": 0.025, "gamma": 3e-3, "tau_1": 0.32,
+    "lr": 5e-3, "lr_decay": 0.95, "batch_size": 32, "epochs": 100, "patience": 100,
+    "bump": 0.0})
+
+
+def named_config(name: str, **overrides) -> TrainConfig:
+    """The configuration called ``name`` (:data:`NAMED_CONFIGS`) with ``overrides``."""
+    if name not in NAMED_CONFIGS:
+        raise ValueError(f"unknown configuration {name!r}; choose one of "
+                         f"{', '.join(NAMED_CONFIGS)}")
+    task, fields = NAMED_CONFIGS[name]
+    return _with_depth({**TASK_DEFAULTS[task], **fields, **overrides}, overrides)
+
+
+def config_task(name: str) -> str:
+    """The task a named configuration trains on."""
+    if name not in NAMED_CONFIGS:
+        raise ValueError(f"unknown configuration {name!r}; choose one of "
+                         f"{', '.join(NAMED_CONFIGS)}")
+    return NAMED_CONFIGS[name][0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -278,11 +341,13 @@ class Evaluation:
     Attributes
     ----------
     accuracy : float
-    loss : float                     mean first-spike cross entropy (silent at ``t_max``)
+    loss : float                     mean first-spike cross entropy (``config.silent``)
     confusion : ndarray, shape (C, C+1)  ``[true, predicted]``; the last column counts
-        samples where no output fired
-    predictions : ndarray, shape (n,)    ``-1`` where no output fired
+        samples without a decision (no output fired, or several first at once)
+    predictions : ndarray, shape (n,)    :func:`fpsnn_core.batched.predict`: ``-1`` where
+        there is no decision; ``accuracy`` is the mean of ``predictions == labels``
     first_times : ndarray, shape (n, C)  ``inf`` if silent
+    runaway : int                    samples whose simulation ran away (counted as silent)
     """
 
     accuracy: float
@@ -290,47 +355,66 @@ class Evaluation:
     confusion: np.ndarray
     predictions: np.ndarray
     first_times: np.ndarray
+    runaway: int = 0
 
 
 def correct_first(first_times: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Whether the correct output fired, and strictly before every other; shape (B,).
+    """Whether the correct output fired, and strictly before every other
+    (:func:`fpsnn_core.batched.predict` gives the label); shape (B,).
 
     Parameters
     ----------
     first_times : ndarray, shape (B, C)  (``inf`` if silent)
     labels : ndarray of int, shape (B,)
     """
-    T = first_times
-    t_y = T[np.arange(labels.size), labels]
-    return np.isfinite(t_y) & ((T <= t_y[:, None]).sum(axis=1) == 1)
+    return predict(first_times) == labels
 
 
 def evaluate(net: Network, split: Split, config: TrainConfig, chunk: int = 500) -> Evaluation:
     """Forward pass over ``split`` in chunks; accuracy counts a sample right when the
-    correct output fires first (and strictly before the others)."""
+    correct output fires first (and strictly before the others): the prediction of the
+    confusion matrix equals the label."""
     C = len(net.layers[-1])
-    times, losses = [], []
+    times, losses, runaway = [], [], 0
     for lo in range(0, len(split), chunk):
-        run = simulate_batch(net, split.inputs[lo:lo + chunk], config.t_max)
-        loss = first_spike_loss(run, split.labels[lo:lo + chunk], tau_0=config.tau_0,
-                                gamma=config.gamma, tau_1=config.tau_1)
-        times.append(run.first_times)
+        inputs, labels = split.inputs[lo:lo + chunk], split.labels[lo:lo + chunk]
+        try:
+            T = simulate_batch(net, inputs, config.t_max).first_times
+        except RunawayFiringError:              # one sample at a time; runaways stay silent
+            T = np.full((len(labels), C), np.inf)
+            for k in range(len(labels)):
+                try:
+                    T[k] = simulate_batch(net, inputs[k:k + 1], config.t_max).first_times[0]
+                except RunawayFiringError:
+                    runaway += 1
+        loss = first_spike_loss(_Times(T, config.t_max), labels, tau_0=config.tau_0,
+                                gamma=config.gamma, tau_1=config.tau_1, silent=config.silent)
+        times.append(T)
         losses.append(loss.values)
     T = np.concatenate(times)
-    pred = np.where(np.isfinite(T).any(axis=1), np.argmin(T, axis=1), -1)
-    correct = correct_first(T, split.labels)
+    pred = predict(T)
+    correct = pred == split.labels
     confusion = np.zeros((C, C + 1), dtype=int)
     np.add.at(confusion, (split.labels, np.where(pred < 0, C, pred)), 1)
     return Evaluation(float(correct.mean()), float(np.concatenate(losses).mean()), confusion,
-                      pred, T)
+                      pred, T, runaway)
+
+
+@dataclass(frozen=True)
+class _Times:
+    """Output first spikes alone, all :func:`first_spike_loss` reads of a run."""
+
+    first_times: np.ndarray
+    t_max: float
 
 
 # --- the training state and one step --------------------------------------------------
 @dataclass(frozen=True)
 class EpochMetrics:
-    """Metrics of one epoch (train: running means during the epoch); ``skipped`` counts
-    training samples left out of the gradient because their loss depended on a grazing
-    spike (its gradient is singular)."""
+    """Metrics of one epoch (train: running means during the epoch, over the mini-batches
+    not skipped); ``skipped`` counts training samples left out of the gradient because
+    their loss depended on a grazing spike (its gradient is singular), ``skipped_batches``
+    the mini-batches skipped for runaway firing."""
 
     epoch: int
     train_loss: float
@@ -339,9 +423,10 @@ class EpochMetrics:
     val_accuracy: float
     seconds: float
     skipped: int = 0
+    skipped_batches: int = 0
 
 
-_NO_RUNNING = (0.0, 0, 0, 0.0, 0)
+_NO_RUNNING = (0.0, 0, 0, 0.0, 0, 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -349,9 +434,10 @@ class TrainState:
     """Everything needed to continue training (a value; steps return a new one).
 
     ``epoch`` counts completed epochs and ``batch`` the mini-batches done in the
-    current one; ``running`` holds (loss sum, correct, samples, seconds, skipped samples)
-    of that epoch. Early stopping counts the epochs since the best one, or since
-    ``patience_from`` if later (:func:`resume`).
+    current one; ``running`` holds (loss sum, correct, samples, seconds, skipped samples,
+    skipped mini-batches) of that epoch; ``skipped_batches`` counts the mini-batches of
+    the whole run skipped for runaway firing. Early stopping counts the epochs since the
+    best one, or since ``patience_from`` if later (:func:`resume`).
     """
 
     network: Network
@@ -365,6 +451,7 @@ class TrainState:
     best_epoch: int = 0
     best_key: tuple = (-1.0, -np.inf)
     stopped: bool = False
+    skipped_batches: int = 0
     patience_from: int = 0
 
     @property
@@ -398,7 +485,7 @@ def _part_gradient(args) -> BatchGradient:
     net, inputs, labels, config = args
     return loss_and_gradient(net, inputs, labels, config.t_max, tau_0=config.tau_0,
                              gamma=config.gamma, tau_1=config.tau_1, method=config.method,
-                             on_grazing="skip")
+                             on_grazing="skip", silent=config.silent)
 
 
 def batch_gradient(net: Network, inputs, labels, config: TrainConfig,
@@ -411,8 +498,10 @@ def batch_gradient(net: Network, inputs, labels, config: TrainConfig,
     halves = np.array_split(np.arange(len(labels)), 2)
     parts = list(pool.map(_part_gradient, [(net, inputs[h], labels[h], config) for h in halves]))
     w = np.array([h.size for h in halves], dtype=float) / len(labels)
+    used = np.array([h.size - p.skipped for h, p in zip(halves, parts)], dtype=float)
+    wg = used / max(used.sum(), 1.0)              # skipped samples leave the mean
     return BatchGradient(float(sum(wi * p.loss for wi, p in zip(w, parts))),
-                         sum(wi * p.gradient for wi, p in zip(w, parts)),
+                         sum(wi * p.gradient for wi, p in zip(wg, parts)),
                          np.concatenate([p.losses for p in parts]),
                          np.concatenate([p.first_times for p in parts]),
                          [np.concatenate(c) for c in zip(*[p.spike_counts for p in parts])],
@@ -434,7 +523,12 @@ def step(state: TrainState, train: Split, pool: Executor | None = None) -> Train
     idx = _order(cfg, state.epoch, len(train))[state.batch * cfg.batch_size:
                                               (state.batch + 1) * cfg.batch_size]
     t0 = time.perf_counter()
-    g = batch_gradient(net, train.inputs[idx], train.labels[idx], cfg, pool)
+    try:
+        g = batch_gradient(net, train.inputs[idx], train.labels[idx], cfg, pool)
+    except RunawayFiringError:                  # skip the batch, keep the run
+        r = state.running
+        return replace(state, batch=state.batch + 1, skipped_batches=state.skipped_batches + 1,
+                       running=r[:3] + (r[3] + time.perf_counter() - t0, r[4], r[5] + 1))
     lr = learning_rate(cfg, state.epoch)
     W0 = np.array(net.weights)
     W, adam = adam_step(W0, g.gradient, state.adam, lr, eps=cfg.adam_eps)
@@ -445,9 +539,9 @@ def step(state: TrainState, train: Split, pool: Executor | None = None) -> Train
         adam = replace(adam, m=np.where(q, 0.0, adam.m))
     W = bump_weights(net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump)
     right = correct_first(T, y)
-    ls, nc, ns, sec, skipped = state.running
+    ls, nc, ns, sec, skipped, runaway = state.running
     running = (ls + g.loss * y.size, nc + int(right.sum()), ns + y.size,
-               sec + time.perf_counter() - t0, skipped + g.skipped)
+               sec + time.perf_counter() - t0, skipped + g.skipped, runaway)
     return replace(state, network=net.with_weights(W), adam=adam, batch=state.batch + 1,
                    running=running)
 
@@ -456,10 +550,10 @@ def end_epoch(state: TrainState, validation: Split) -> TrainState:
     """Close an epoch: evaluate on ``validation``, keep the best network, early stopping."""
     t0 = time.perf_counter()
     ev = evaluate(state.network, validation, state.config)
-    ls, nc, ns, sec, skipped = state.running
+    ls, nc, ns, sec, skipped, runaway = state.running
     epoch = state.epoch + 1
     metrics = EpochMetrics(epoch, ls / max(ns, 1), nc / max(ns, 1), ev.loss, ev.accuracy,
-                           sec + time.perf_counter() - t0, skipped)
+                           sec + time.perf_counter() - t0, skipped, runaway)
     key = (ev.accuracy, -ev.loss)
     best_acc, best_neg_loss = state.best_key
     better = ev.accuracy > best_acc or (ev.accuracy == best_acc

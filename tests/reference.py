@@ -1,4 +1,4 @@
-"""Independent reference simulator for the LIF network of MATH.md section 1.
+"""Independent reference simulator for the LIF network of docs/model.md#the-network.
 
 This module deliberately shares no code with ``fpsnn_core``: it integrates the
 ODE system
@@ -31,7 +31,8 @@ Procedure
   before any of the jumps is applied.
 * Values reported by :func:`reference_potential` at a time t are left limits:
   events at exactly t (input jumps, resets) are not yet applied, matching the
-  strict ``g < t`` of MATH.md's closed form.  Input times are exact breakpoints;
+  strict ``g < t`` of the closed form (docs/model.md#the-closed-form).  Input times
+  are exact breakpoints;
   a grid time that coincides with a neuron's spike to within the integration
   accuracy may land on either side of its reset.
 """

@@ -111,8 +111,14 @@ def test_silent_outputs_use_t_max_and_pass_no_gradient():
     assert run.predictions().tolist() == np.argmin(run.first_times, axis=1).tolist()
 
 
+def test_predict_decides_only_for_one_earliest_output():
+    T = np.array([[0.5, 0.2, np.inf], [0.3, 0.3, 1.0], [np.inf] * 3, [0.1, np.inf, 0.1],
+                  [2.0, 1.0, 0.7]])
+    assert bt.predict(T).tolist() == [1, -1, -1, -1, 2]
+
+
 def test_crossing_matches_the_closed_form_of_tau_n_equal_two_tau_s():
-    """For tau_n = 2 tau_s, V(s) = A x^2 + B x with x = exp(-b s): a quadratic (MATH.md)."""
+    """For tau_n = 2 tau_s, V(s) = A x^2 + B x with x = exp(-b s): a quadratic."""
     rng = np.random.default_rng(2)
     a, b, theta = 2.0, 1.0, 1.0
     V0 = rng.uniform(-0.5, 0.9, 200)
@@ -176,3 +182,32 @@ def test_grazing_spike_raises_or_is_skipped():
         bt.loss_gradient(net, run, loss.dloss_dt)
     g = bt.loss_and_gradient(net, x[:1], [1], 4.0, on_grazing="skip")
     assert g.skipped == 1 and np.all(g.gradient == 0)
+
+
+def test_skipped_grazing_samples_leave_the_mean():
+    """A batch of a grazing sample and a clean one: the mean gradient over the samples used
+    is the clean sample's own (not half of it), also when the batch is split in parts."""
+    a, b = 2.0, 1.0
+    s_peak = np.log(a / b) / (a - b)
+    h_peak = (np.exp(-b * s_peak) - np.exp(-a * s_peak)) / (a - b)
+    # input 0 alone brings output 0 a hair above theta (grazing); with input 1 it crosses
+    W = np.array([[(1 + 1e-13) / h_peak, 2.0 / h_peak], [1.0 / h_peak, 0.0],
+                  [0.0, 0.0], [0.0, 0.0]])
+    net = fp.Network(W, 2, tau_s=1 / a, tau_n=1 / b, theta=1.0,
+                     mask=np.array([[1, 1], [1, 1], [0, 0], [0, 0]], dtype=bool),
+                     layers=((0, 1),))
+    x = np.array([[0.0, np.inf], [0.0, 0.0]])
+    run = bt.simulate_batch(net, x, 4.0)
+    assert bt.grazing_samples(net, run).tolist() == [True, False]
+    both = bt.loss_and_gradient(net, x, [1, 1], 4.0, on_grazing="skip")
+    clean = bt.loss_and_gradient(net, x[1:], [1], 4.0)
+    assert both.skipped == 1 and np.any(clean.gradient != 0)
+    np.testing.assert_allclose(both.gradient, clean.gradient, rtol=1e-14, atol=0)
+    # the training's split over workers (a serial stand-in for the pool) weighs parts alike
+    from types import SimpleNamespace
+    from fpsnn_core import training as tr
+    cfg = tr.TrainConfig(hidden=(1,), weight_mean=(1.0, 1.0), weight_std=(0.0, 0.0),
+                         tau_s=1 / a, tau_n=1 / b, t_max=4.0, tau_0=1.0, gamma=0.0)
+    parts = tr.batch_gradient(net, x, np.array([1, 1]), cfg, SimpleNamespace(map=map))
+    assert parts.skipped == 1
+    np.testing.assert_allclose(parts.gradient, clean.gradient, rtol=1e-14, atol=0)

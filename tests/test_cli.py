@@ -34,7 +34,8 @@ def test_train_then_evaluate_yinyang(tmp_path):
     assert nf.network.n_inputs == 5 and [len(l) for l in nf.network.layers] == [10, 3]
     assert nf.t_max == tr.default_config("yinyang").t_max and nf.meta["task"] == "yinyang"
     enc = ds.Encoding.from_dict(nf.meta["encoding"])
-    assert (enc.t_early, enc.t_late, enc.t_bias) == (0.15, 2.0, 0.9)
+    cfg = tr.default_config("yinyang")
+    assert (enc.t_early, enc.t_late, enc.t_bias) == (cfg.t_early, cfg.t_late, cfg.t_bias)
     assert len(nf.meta["history"]) == 2
 
     # the standard test set: the printed accuracy is the library's
@@ -99,12 +100,53 @@ def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
     assert code == 2 and "--size applies to yinyang only" in err
 
 
-def test_train_help_lists_each_tasks_defaults(capsys):
+def test_train_help_lists_each_named_configuration(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["train", "--help"])
     assert exc.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    for task in ds.TASKS:
-        c = tr.default_config(task)
-        assert (f"{task}: hidden {c.hidden[0]}, {c.epochs} epochs, mini-batches of "
-                f"{c.batch_size}, lr {c.lr:g}") in text
+    assert set(tr.NAMED_CONFIGS) >= {*ds.TASKS, "eventprop"}
+    for name in tr.NAMED_CONFIGS:
+        c = tr.named_config(name)
+        assert (f"{name} ({tr.config_task(name)}): hidden {c.hidden[0]}, tau_s {c.tau_s:.3g}, "
+                f"tau_n {c.tau_n:g}, {c.epochs} epochs, mini-batches of {c.batch_size}, "
+                f"lr {c.lr:g}") in text
+    for task in ds.TASKS:                   # a task's name is its default configuration
+        assert tr.named_config(task) == tr.default_config(task)
+
+
+def test_train_named_configuration(tmp_path, capsys):
+    out = tmp_path / "ep.json"
+    code = main(["train", "--config", "eventprop", "--epochs", "1", "--hidden", "6",
+                 "--train-size", "40", "--out", str(out), "--quiet"])
+    assert code == 0
+    assert "configuration eventprop" in capsys.readouterr().out
+    nf = fp.load(out)
+    expect = tr.named_config("eventprop", hidden=(6,), epochs=1)
+    assert nf.meta["config_name"] == "eventprop" and nf.meta["task"] == "yinyang"
+    assert tr.TrainConfig.from_dict(nf.meta["config"]) == expect
+    assert expect.tau_n == 4 * expect.tau_s and expect.bump == 0
+    enc = ds.Encoding.from_dict(nf.meta["encoding"])
+    assert (enc.t_early, enc.t_late, enc.t_bias) == (0.0, 1.5, 0.0)
+    assert main(["train", "--config", "eventprop", "--task", "xor", "--out",
+                 str(out)]) == 2
+    assert "is for task 'yinyang', not 'xor'" in capsys.readouterr().err
+    assert main(["train", "--out", str(out)]) == 2
+    assert "give --task or --config" in capsys.readouterr().err
+
+
+def test_evaluate_iris_keeps_the_training_split(tmp_path, capsys):
+    out = tmp_path / "iris.json"
+    assert main(["train", "--task", "iris", "--seed", "0", "--split-seed", "2", "--out",
+                 str(out), "--epochs", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    # the stored split (seed 2): its test part is disjoint from the training part
+    assert main(["evaluate", str(out), "--task", "iris"]) == 0
+    assert "test accuracy:" in capsys.readouterr().out
+    assert main(["evaluate", str(out), "--task", "iris", "--seed", "2"]) == 0
+    capsys.readouterr()
+    # any other split's test set overlaps the training data: refused, with the reason
+    assert main(["evaluate", str(out), "--task", "iris", "--seed", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "would split Iris anew" in err and "split seed 2" in err
+    assert fp.load(out).meta.get("split_seed") == 2

@@ -1,5 +1,7 @@
 """Data sets against their published rules, class balance and the input encoding."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -85,6 +87,57 @@ def test_yinyang_standard_split_sizes():
     assert (len(task.train), len(task.validation), len(task.test)) == (5000, 1000, 1000)
     assert task.class_names == ("yin", "yang", "dot")
     assert not np.any(np.all(task.train.values[:1000] == task.test.values, axis=1))
+
+
+def _published_generator(size, seed, r_small=0.1, r_big=0.5):
+    """The Yin-Yang generator as published by Kriener et al. (2021), transcribed statement
+    by statement in its own scalar style (a NumPy RandomState, rejection of points outside
+    the disk, then of points whose class is not the drawn goal class)."""
+    rng = np.random.RandomState(seed)
+
+    def which_class(x, y):
+        d_right = math.sqrt((x - 1.5 * r_big) ** 2 + (y - r_big) ** 2)
+        d_left = math.sqrt((x - 0.5 * r_big) ** 2 + (y - r_big) ** 2)
+        criterion1 = d_right <= r_small
+        criterion2 = d_left > r_small and d_left <= 0.5 * r_big
+        criterion3 = y > r_big and d_right > 0.5 * r_big
+        if d_right < r_small or d_left < r_small:
+            return 2
+        return int(criterion1 or criterion2 or criterion3)
+
+    out = []
+    for _ in range(size):
+        goal = rng.randint(3)
+        while True:
+            x, y = rng.rand(2) * 2.0 * r_big
+            if math.sqrt((x - r_big) ** 2 + (y - r_big) ** 2) > r_big:
+                continue
+            c = which_class(x, y)
+            if c == goal:
+                break
+        out.append((x, y, 1.0 - x, 1.0 - y, c))
+    return np.array(out)
+
+
+def test_yinyang_splits_are_the_published_ones():
+    task = ds.load_task("yinyang")
+    # known samples of the published test (seed 40), validation (41) and training (42) sets
+    pins = [(task.test, 0, (0.23409665, 0.40172498), 2),
+            (task.test, 1, (0.75132902, 0.46824252), 2),
+            (task.test, 2, (0.13832531, 0.57095397), 1),
+            (task.validation, 0, (0.68057273, 0.32097339), 0),
+            (task.validation, 1, (0.66851572, 0.91744785), 1),
+            (task.train, 0, (0.68030754, 0.45049925), 2),
+            (task.train, 1, (0.09767211, 0.68423303), 1)]
+    for data, k, xy, label in pins:
+        np.testing.assert_allclose(data.values[k, :2], xy, rtol=0, atol=5e-9)
+        assert data.labels[k] == label
+    # and every sample of the test and validation sets, the first 500 of the training set
+    for data, seed, n in ((task.test, 40, 1000), (task.validation, 41, 1000),
+                          (task.train, 42, 500)):
+        want = _published_generator(n, seed)
+        np.testing.assert_array_equal(data.values[:n], want[:, :4])
+        np.testing.assert_array_equal(data.labels[:n], want[:, 4].astype(int))
 
 
 @pytest.mark.parametrize("size, seed", [(0, 1), (-3, 1), (2.5, 1), (10, -1), (10, "a")])

@@ -34,7 +34,7 @@ CASES = ([("fixed", s) for s in (0, 1, 2, 3)] + [("equal", s) for s in (0, 1, 2,
          + [("mixed", s) for s in (0, 1, 3, 4, 6, 9)])
 
 
-def assert_close(got, want, rel=1e-8):
+def assert_close(got, want, rel=1e-12):
     scale = np.abs(want).max()
     assert scale > 0
     np.testing.assert_allclose(got, want, rtol=0, atol=rel * scale)
@@ -68,7 +68,7 @@ def test_jumps_are_the_adjoint_of_the_triangular_solve(kind, seed):
     c = np.random.default_rng(seed).normal(size=sim.n_spikes)
     lam = adjoint_solve(fp.implicit_system(net, sim), c)
     run = eventprop(net, sim, c)
-    np.testing.assert_allclose(run.jumps, lam, rtol=0, atol=1e-9 * np.abs(lam).max())
+    np.testing.assert_allclose(run.jumps, lam, rtol=0, atol=1e-12 * np.abs(lam).max())
     t = np.concatenate([np.linspace(0, t_max, 97), sim.spike_times[:5]])
     tr = adjoint_traces(net, sim, c, t)
     f, who = sim.spike_times, sim.spike_neurons
@@ -79,8 +79,8 @@ def test_jumps_are_the_adjoint_of_the_triangular_solve(kind, seed):
         b, a = net.b[i], net.a[i]
         want_V = -(np.where(own, np.exp(-b * np.where(own, D, 0)), 0) @ lam)
         want_I = -(np.where(own, fp.kernel(D, a, b), 0) @ lam)
-        np.testing.assert_allclose(tr.lambda_V[:, i], want_V, rtol=0, atol=1e-9 * np.abs(lam).max())
-        np.testing.assert_allclose(tr.lambda_I[:, i], want_I, rtol=0, atol=1e-9 * np.abs(lam).max())
+        np.testing.assert_allclose(tr.lambda_V[:, i], want_V, rtol=0, atol=1e-12 * np.abs(lam).max())
+        np.testing.assert_allclose(tr.lambda_I[:, i], want_I, rtol=0, atol=1e-12 * np.abs(lam).max())
     np.testing.assert_array_equal(tr.jump_times, f)
     np.testing.assert_array_equal(tr.jump_neurons, who)
     assert np.all(tr.lambda_V[t > f[-1]] == 0)
@@ -206,4 +206,4 @@ def test_eventprop_equals_adjoint_on_random_small_networks(case):
             eventprop_gradient(net, sim, c)
         return
     got = eventprop_gradient(net, sim, c)
-    np.testing.assert_allclose(got, want, rtol=0, atol=1e-8 * max(np.abs(want).max(), 1e-300))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * max(np.abs(want).max(), 1e-300))

@@ -47,7 +47,7 @@ def test_fp_equals_adjoint(kind, seed, tau_s):
         g_fp = np.tensordot(c, J, axes=1)
         g_adj = fp.adjoint_gradient(net, sim, c)
         scale = np.abs(g_fp).max()
-        np.testing.assert_allclose(g_adj, g_fp, rtol=0, atol=1e-10 * scale)
+        np.testing.assert_allclose(g_adj, g_fp, rtol=0, atol=1e-12 * scale)
         np.testing.assert_allclose(fp.fp_gradient(net, sim, c), g_fp, rtol=0, atol=1e-12 * scale)
 
 

@@ -28,20 +28,41 @@ def test_L_lower_triangular_with_positive_diagonal(kind, seed, tau_s):
     assert sp.tril(L, -1).nnz > 0
 
 
+def _entry(net, sim, k, l):
+    """``dPhi_k / df_l`` for ``l != k`` by (J2)/(J3), straight from the formulas: zero unless
+    spike ``l`` is strictly earlier and its neuron feeds ``k``'s (mask) or is ``k``'s own."""
+    i, j = sim.spike_neurons[k], sim.spike_neurons[l]
+    d = sim.spike_times[k] - sim.spike_times[l]
+    if d <= 0:
+        return None
+    if i == j:
+        return -net.theta[i] * net.b[i] * np.exp(-net.b[i] * d)
+    if not net.mask[net.n_inputs + j, i]:
+        return None
+    return -net.weights[net.n_inputs + j, i] * fp.kernel_derivative(d, net.a[i], net.b[i])
+
+
 @pytest.mark.parametrize("kind,seed,tau_s", CASES)
 def test_neuron_major_matrix_is_PT_L_P(kind, seed, tau_s):
     net, sim = simulated(kind, seed, tau_s)
     system = fp.implicit_system(net, sim)
     P, L, M = system.P, system.L, system.dphi_df_neuron_major
-    np.testing.assert_array_equal((P.T @ L @ P).toarray(), M.toarray())
+    # dPhi/dF assembled directly in neuron-major order (by neuron, then time), entry by
+    # entry from (J1)-(J3): it must be P^T L P with L in time order
+    order = sorted(range(sim.n_spikes), key=lambda k: (sim.spike_neurons[k], sim.spike_times[k]))
+    direct = np.zeros((sim.n_spikes, sim.n_spikes))
+    for p, k in enumerate(order):
+        for q, l in enumerate(order):
+            value = sim.slopes[k] if k == l else _entry(net, sim, k, l)
+            direct[p, q] = 0.0 if value is None else value
+    np.testing.assert_allclose(M.toarray(), direct, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose((P.T @ L @ P).toarray(), direct, rtol=1e-12, atol=1e-13)
+    np.testing.assert_array_equal(system.neuron_major, order)
     # P sorts neuron-major spike times into time order
-    nm_times = sim.spike_times[system.neuron_major]
-    nm_neurons = sim.spike_neurons[system.neuron_major]
-    assert np.all(np.diff(nm_neurons) >= 0)
-    np.testing.assert_array_equal(P @ nm_times, sim.spike_times)
+    np.testing.assert_array_equal(P @ sim.spike_times[order], sim.spike_times)
     # neuron-major order is not triangular in general, time order is
     if kind == "recurrent":
-        assert sp.triu(M, 1).nnz > 0
+        assert np.any(np.triu(direct, 1) != 0)
 
 
 def test_dphi_dw_is_feeding_kernel_at_firing_times():
@@ -86,13 +107,25 @@ def test_causal_past_equals_graph_ancestors():
         assert graph.ancestors(k).size == 0
 
 
-def test_causal_graph_partials_and_influence():
-    net, sim = simulated("recurrent", 1, 1.0)
+@pytest.mark.parametrize("kind,seed,tau_s", CASES)
+def test_causal_graph_edges_from_spike_order_and_mask(kind, seed, tau_s):
+    net, sim = simulated(kind, seed, tau_s)
     graph = fp.causal_graph(net, sim)
-    L = fp.implicit_system(net, sim).L.toarray()
-    np.testing.assert_array_equal(graph.partial, L[graph.dst, graph.src])
-    np.testing.assert_allclose(graph.influence, -L[graph.dst, graph.src] / np.diag(L)[graph.dst])
-    assert np.all(sim.spike_times[graph.src] < sim.spike_times[graph.dst])
+    # every edge l -> k enumerated from the spike order and the mask alone, its partial
+    # derivative from (J2)/(J3) and its direct influence -partial / slope
+    expect = {}
+    for k in range(sim.n_spikes):
+        for l in range(sim.n_spikes):
+            value = _entry(net, sim, k, l) if l != k else None
+            if value is not None:
+                expect[(l, k)] = (value, -value / sim.slopes[k])
+    got = {(s, d): (p, q) for s, d, p, q in zip(graph.src.tolist(), graph.dst.tolist(),
+                                                graph.partial, graph.influence)}
+    assert set(got) == set(expect)
+    assert len(expect) > 0
+    for edge, (partial, influence) in expect.items():
+        assert got[edge][0] == pytest.approx(partial, rel=1e-12, abs=1e-14)
+        assert got[edge][1] == pytest.approx(influence, rel=1e-11, abs=1e-13)
 
 
 def test_zero_weight_inside_mask_is_still_a_parameter():

@@ -6,6 +6,7 @@ import pytest
 import sympy as sym
 
 import fpsnn_core as fp
+from fpsnn_core.simulate import _Neuron
 
 t, s = sym.symbols("t s", positive=True)
 
@@ -46,6 +47,24 @@ def test_kernels_continuous_as_time_constants_meet():
                                    fp.kernel_derivative(grid, 1.0, 1.0), atol=3 * abs(d) * 5 + 1e-15)
 
 
-def test_kernel_symmetric_in_time_constants():
-    grid = np.linspace(0.0, 4, 41)
-    np.testing.assert_allclose(fp.kernel(grid, 0.7, 3.0), fp.kernel(grid, 3.0, 0.7), rtol=1e-15)
+@pytest.mark.parametrize("a,b", [(0.7, 3.0), (3.0, 0.7), (1.0, 1.0 + 1e-9), (1.0 + 1e-9, 1.0),
+                                 (5.0, 0.2), (2.0, 2.0)])
+def test_either_time_constant_faster_and_the_float_specialisation(a, b):
+    """h(t) = (exp(-a t) - exp(-b t)) / (b - a) and its derivative, written in that plain
+    form and evaluated with 60 digits (at a == b: t exp(-b t)), against the array kernels
+    and the event loop's float specialisation, with a and b either way round."""
+    grid = [1e-7, 0.02, 0.4, 1.0, 3.3, 9.0]
+    neuron = _Neuron(a, b, 1.0)
+    with mpmath.workdps(60):
+        A, B = mpmath.mpf(a), mpmath.mpf(b)
+        for x in grid:
+            X = mpmath.mpf(x)
+            if a == b:
+                h, dh = X * mpmath.exp(-B * X), (1 - B * X) * mpmath.exp(-B * X)
+            else:
+                h = (mpmath.exp(-A * X) - mpmath.exp(-B * X)) / (B - A)
+                dh = (B * mpmath.exp(-B * X) - A * mpmath.exp(-A * X)) / (B - A)
+            assert float(fp.kernel(x, a, b)) == pytest.approx(float(h), rel=1e-14)
+            assert neuron.h(x) == pytest.approx(float(h), rel=1e-14)
+            assert float(fp.kernel_derivative(x, a, b)) == pytest.approx(float(dh), rel=1e-12,
+                                                                        abs=1e-15)

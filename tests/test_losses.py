@@ -93,3 +93,39 @@ def test_loss_argument_errors():
         fp.first_spike_cross_entropy(sim, [7, 8], 2)
     with pytest.raises(ValueError, match="targets"):
         fp.spike_time_mse(sim, [7, 8], [1.0])
+
+
+def test_silent_rules_values_and_derivative_against_differences():
+    """``silent="exclude"`` (EventProp's rule): silent wrong outputs leave the softmax, a
+    silent label makes the sample a constant; ``"t_max"``: silent outputs count at t_max.
+    Derivatives in every finite time against central differences, for both rules."""
+    from fpsnn_core.losses import cross_entropy_of_first_spikes as ce
+    inf, t_max, kw = np.inf, 3.0, dict(tau_0=0.3, gamma=0.05, tau_1=0.8)
+    T = np.array([[0.9, 1.3, 1.1, inf],       # a silent wrong output
+                  [1.2, 0.7, inf, inf],       # two silent wrong outputs
+                  [inf, 0.8, 1.0, 1.5],       # silent label
+                  [1.4, 1.0, 0.6, 2.0]])      # all fired
+    y = np.array([0, 1, 0, 2])
+    v_ex, d_ex, _, quiet = ce(T, y, t_max, silent="exclude", **kw)
+    v_tm, d_tm, t_used, _ = ce(T, y, t_max, silent="t_max", **kw)
+    z = -T[0, :3] / 0.3                               # by hand: softmax over the fired three
+    assert v_ex[0] == pytest.approx(np.log(np.exp(z).sum()) - z[0]
+                                    + 0.05 * np.expm1(0.9 / 0.8), rel=1e-14)
+    z = -np.where(np.isinf(T[0]), t_max, T[0]) / 0.3   # t_max rule: the silent one at t_max
+    assert v_tm[0] == pytest.approx(np.log(np.exp(z).sum()) - z[0]
+                                    + 0.05 * np.expm1(0.9 / 0.8), rel=1e-14)
+    assert v_ex[2] == pytest.approx(np.log(4) + 0.05 * np.expm1(t_max / 0.8), rel=1e-14)
+    assert np.all(d_ex[2] == 0) and np.any(d_tm[2] != 0)     # silent label: no gradient
+    assert np.array_equal(v_ex[3], v_tm[3]) and np.array_equal(d_ex[3], d_tm[3])
+    assert np.all(d_ex[quiet] == 0) and np.all(d_tm[quiet] == 0)
+    assert np.all(t_used[quiet] == t_max)
+    for rule, d in (("exclude", d_ex), ("t_max", d_tm)):
+        for b, c in zip(*np.nonzero(np.isfinite(T))):
+            vals = []
+            for e in (1e-6, -1e-6):
+                moved = T.copy()
+                moved[b, c] += e
+                vals.append(ce(moved, y, t_max, silent=rule, **kw)[0][b])
+            assert d[b, c] == pytest.approx((vals[0] - vals[1]) / 2e-6, rel=1e-6, abs=1e-9)
+    with pytest.raises(ValueError, match="silent must be one of"):
+        ce(T, y, t_max, silent="drop")

@@ -71,7 +71,8 @@ def test_hand_worked_single_neuron_two_inputs_one_spike():
 def test_equal_time_constants_hand_worked():
     # a == b == 1: h(t) = t e^-t. One input of weight w = 5 at 0: V = 5 t e^-t, which
     # first reaches 1 before its maximum at t = 1. After the reset at f1 the potential is
-    # V(t) = 5 t e^-t - e^-(t - f1) (MATH.md closed form), which reaches 1 again at f2.
+    # V(t) = 5 t e^-t - e^-(t - f1) (docs/model.md#the-closed-form), which reaches 1
+    # again at f2.
     net = fp.Network([[5.0], [0.0]], 1, tau_s=1.0, tau_n=1.0, theta=1.0)
     sim = fp.simulate(net, [[0.0]], 1.0)
     f1 = brentq(lambda t: 5 * t * math.exp(-t) - 1, 1e-9, 1.0, xtol=1e-16, rtol=8.9e-16)
@@ -153,7 +154,8 @@ def test_inputs_at_equal_times_and_spike_at_an_input_time():
     ([[0.1]], 0.0, "t_max"),
     ([[0.1]], float("nan"), "t_max"),
     ([[-0.1]], 1.0, ">= 0"),
-    ([[float("inf")]], 1.0, "finite"),
+    ([[-float("inf")]], 1.0, ">= 0"),
+    ([[float("nan")]], 1.0, "not nan"),
     ([[0.1], [0.2]], 1.0, "one spike train per input channel"),
     ([["a"]], 1.0, "numbers"),
 ])
@@ -165,7 +167,7 @@ def test_bad_inputs_raise_clear_errors(inputs, t_max, match):
 
 def test_inputs_after_t_max_are_ignored_and_order_does_not_matter():
     net = fp.Network([[3.0], [0.0]], 1, tau_s=0.5)
-    a = fp.simulate(net, [[0.5, 0.1, 9.0]], 2.0)
+    a = fp.simulate(net, [[0.5, 0.1, 9.0, float("inf")]], 2.0)   # inf: no spike
     b = fp.simulate(net, [[0.1, 0.5]], 2.0)
     np.testing.assert_array_equal(a.spike_times, b.spike_times)
     assert a.inputs[0].tolist() == [0.1, 0.5]
@@ -185,3 +187,25 @@ def test_two_neurons_firing_at_exactly_the_same_time():
     assert L[1, 0] == 0.0
     fd = fp.finite_difference_jacobian(net, [[0.0]], 0.8, eps=1e-6, entries=[(0, 0)])
     assert not fd.valid[0, 0] and "reorders" in fd.reasons[(0, 0)]
+
+
+def test_event_loop_crossing_equals_the_array_crossing():
+    """The event loop's float specialisation ``_Neuron.crossing`` and the array search
+    ``simulate.crossing`` of the batched path: the same crossing (or none) on random states,
+    with a < b, a > b and a == b, rising and falling potentials, short and long horizons."""
+    from fpsnn_core.simulate import _Neuron, crossing
+    rng = np.random.default_rng(5)
+    n = 3000
+    V0 = rng.uniform(-1.0, 0.999, n)
+    I0 = rng.uniform(-1.0, 6.0, n)
+    hz = rng.choice([0.05, 0.5, 5.0, 50.0], n)
+    found = 0
+    for a, b, theta in [(1 / 0.99, 1.0, 1.0), (0.5, 2.0, 1.0), (3.0, 1.0, 0.8), (1.0, 1.0, 1.0)]:
+        vec = crossing(V0, I0, hz, a, b, theta)
+        nrn = _Neuron(a, b, theta)
+        one = np.array([nrn.crossing(v, i, h) for v, i, h in zip(V0, I0, hz)])
+        np.testing.assert_array_equal(np.isfinite(vec), np.isfinite(one))
+        fin = np.isfinite(one)
+        np.testing.assert_allclose(vec[fin], one[fin], rtol=1e-13, atol=0)
+        found += fin.sum()
+    assert found > 1000

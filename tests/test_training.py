@@ -12,8 +12,8 @@ from fpsnn_core import datasets as ds
 from fpsnn_core import training as tr
 
 
-def _yinyang(n_train=300, n_val=200, hidden=(20,), **kw):
-    cfg = tr.default_config("yinyang", hidden=hidden, **kw)
+def _yinyang(n_train=300, n_val=200, hidden=(20,), config="yinyang", **kw):
+    cfg = tr.named_config(config, hidden=hidden, **kw)
     enc = ds.load_task("xor", **cfg.encoding_kwargs()).encoding      # [0, 1] ranges
     enc = ds.Encoding([0] * 4, [1] * 4, enc.t_early, enc.t_late, enc.t_bias)
     split = lambda d: tr.Split(enc.encode(d.values), d.labels)
@@ -54,20 +54,45 @@ def test_bump_weights_revives_silent_neurons():
     assert np.array_equal(tr.bump_weights(net, times, labels, counts, 0.0), net.weights)
 
 
-def test_evaluate_counts_and_confusion():
+def _evaluate_by_hand(net, split, cfg):
+    """Accuracy, confusion and mean loss with the general simulator, one sample at a time,
+    the first spikes read from the spike list and the class decided by plain comparisons."""
+    outputs = list(net.layers[-1])
+    C = len(outputs)
+    confusion = np.zeros((C, C + 1), dtype=int)
+    first, losses = [], []
+    for x, y in zip(split.inputs, split.labels.tolist()):
+        sim = fp.simulate(net, [[v] for v in x], cfg.t_max)
+        t = [min((f for f, n in zip(sim.spike_times, sim.spike_neurons) if n == o),
+                 default=np.inf) for o in outputs]
+        earliest = min(t)
+        winners = [c for c in range(C) if t[c] == earliest]
+        pred = winners[0] if earliest < np.inf and len(winners) == 1 else C
+        confusion[y, pred] += 1
+        first.append(t)
+        losses.append(fp.first_spike_cross_entropy(sim, outputs, y, tau_0=cfg.tau_0,
+                                                   gamma=cfg.gamma, tau_1=cfg.tau_1,
+                                                   silent_time=cfg.t_max).value)
+    return np.trace(confusion[:, :C]) / len(split), confusion, np.array(first), np.mean(losses)
+
+
+def test_evaluate_against_the_general_simulator_by_hand():
     train, _, cfg = _yinyang(n_train=60)
     net = tr.init_network(5, 3, cfg)
-    ev = tr.evaluate(net, train, cfg, chunk=25)
-    run = bt.simulate_batch(net, train.inputs, cfg.t_max)
-    T = run.first_times
-    assert np.array_equal(ev.first_times, T)
-    winner = np.argmin(T, axis=1)
-    unique = (T == T.min(axis=1, keepdims=True)).sum(axis=1) == 1
-    assert ev.accuracy == np.mean((winner == train.labels) & unique & np.isfinite(T.min(axis=1)))
-    assert ev.confusion.sum() == 60
-    assert np.array_equal(ev.confusion.sum(axis=1), np.bincount(train.labels, minlength=3))
-    loss = bt.first_spike_loss(run, train.labels, tau_0=cfg.tau_0, gamma=cfg.gamma, tau_1=cfg.tau_1)
-    assert np.isclose(ev.loss, loss.values.mean(), rtol=1e-13)
+    # outputs 0 and 1 get the same incoming weights: they fire at exactly the same time, so
+    # no sample has a decision between them (the tie rule of accuracy and confusion)
+    W = np.array(net.weights)
+    W[:, net.layers[-1][1]] = W[:, net.layers[-1][0]]
+    tied = net.with_weights(W)
+    for network in (net, tied):
+        ev = tr.evaluate(network, train, cfg, chunk=25)
+        accuracy, confusion, first, loss = _evaluate_by_hand(network, train, cfg)
+        np.testing.assert_allclose(ev.first_times, first, rtol=1e-10, atol=0)
+        assert np.array_equal(ev.confusion, confusion)
+        assert ev.accuracy == accuracy
+        assert ev.loss == pytest.approx(loss, rel=1e-9)
+    assert confusion[:, 0].sum() == confusion[:, 1].sum() == 0    # the tied network
+    assert confusion[:, 3].sum() > 0
 
 
 def test_short_training_run_learns_yinyang():
@@ -171,3 +196,41 @@ def test_bump_guard_stops_adam_pushing_a_silent_output_further_down():
             assert np.all(after.adam.m[2:5, 4] == 0)
         else:
             assert np.all(dW < 0)                                     # Adam's step wins
+
+
+def test_runaway_batches_are_skipped_and_the_run_kept(monkeypatch):
+    """A mini-batch past the spike budget is skipped and counted; the run goes on."""
+    train, val, cfg = _yinyang(n_train=60, n_val=20, epochs=2, batch_size=20, hidden=(8,))
+    calls, real = [], tr.batch_gradient
+
+    def flaky(net, x, y, config, pool=None):            # the second mini-batch runs away
+        calls.append(1)
+        if len(calls) == 2:
+            raise fp.RunawayFiringError("neuron 3 fired more than 200 times")
+        return real(net, x, y, config, pool)
+
+    monkeypatch.setattr(tr, "batch_gradient", flaky)
+    state = tr.train(train, val, 3, cfg)
+    assert len(state.history) == 2 and state.skipped_batches == 1
+    assert [m.skipped_batches for m in state.history] == [1, 0]
+    # the skipped batch made no step: Adam counted 5 steps, not 6
+    assert state.adam.t == 5 and state.best is not None
+
+
+def test_real_runaway_in_training_and_evaluation(monkeypatch):
+    """With a spike budget of one spike per neuron (the simulation's own check), every
+    mini-batch in which a hidden neuron fires twice is skipped, and evaluation counts such
+    samples as silent, hence wrong, instead of raising."""
+    train, val, cfg = _yinyang(n_train=60, n_val=20, epochs=1, batch_size=20, hidden=(8,),
+                               config="yinyang-2021")        # hidden neurons fire often
+    net = tr.init_network(5, 3, cfg)
+    counts = np.isfinite(bt.simulate_batch(net, val.inputs, cfg.t_max).layers[0].times).sum(2)
+    multi = counts.max(axis=1) > 1
+    assert 0 < multi.sum()
+    monkeypatch.setitem(bt.simulate_batch.__kwdefaults__, "max_spikes", 1)
+    ev = tr.evaluate(net, val, cfg, chunk=8)
+    assert ev.runaway == multi.sum() and np.all(ev.predictions[multi] == -1)
+    assert np.all(np.isinf(ev.first_times[multi])) and np.isfinite(ev.loss)
+    state = tr.train(train, val, 3, cfg)
+    assert state.skipped_batches == 3 == state.history[0].skipped_batches
+    assert np.array_equal(state.network.weights, net.weights)

@@ -1,5 +1,5 @@
 """Gradient comparison figures: agreement of FP, adjoint and finite differences, and the
-loss along one weight (MATH.md section 3)."""
+loss along one weight (docs/model.md#fp-and-the-adjoint)."""
 
 from __future__ import annotations
 

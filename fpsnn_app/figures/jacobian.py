@@ -1,4 +1,5 @@
-"""The spike-time Jacobians as matrices (MATH.md sections 2 and 3).
+"""The spike-time Jacobians as matrices (docs/model.md#the-implicit-equations,
+#fp-and-the-adjoint).
 
 - :func:`matrices_figure`: ``dPhi/dF`` in neuron-major order beside ``L = P dPhi/dF P^T``
   in time order, which is lower triangular;

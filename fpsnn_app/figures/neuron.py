@@ -8,7 +8,8 @@ Rows, top to bottom:
    term ``-theta sum_m exp(-b (t - m))``; their sum is ``V``;
 4. the membrane potential ``V(t)`` with the threshold, and at each firing time ``f`` the
    implicit equation ``V(f) = theta`` marked with the tangent of slope ``V'(f-)``
-   (``L_kk``, MATH.md section 2).
+   (``L_kk``, docs/model.md#the-implicit-equations); above :data:`MAX_MARKED` spikes only
+   evenly spaced ones carry a label and a tangent.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ import fpsnn_core as fp
 
 from .. import style
 from .common import all_event_times, event_grid
+
+#: At most this many spikes are labelled ``f<m>`` and drawn with their tangent; every spike
+#: keeps its marker and its hover text.
+MAX_MARKED = 20
 
 
 def neuron_figure(net: fp.Network, sim: fp.Simulation, neuron: int = 0, height: int = 760) -> go.Figure:
@@ -92,18 +97,29 @@ def _potential_row(fig: go.Figure, t, V, sim: fp.Simulation, i: int, theta: floa
                              hovertemplate=f"threshold θ={theta:g}<extra></extra>"), row=4, col=1)
     idx = np.flatnonzero(sim.spike_neurons == i)
     f, slope = sim.spike_times[idx], sim.slopes[idx]
-    half = 0.04 * sim.t_max
+    marked = marked_spikes(f.size)
+    half = 0.04 * sim.t_max * min(1.0, MAX_MARKED / max(f.size, 1))
     xs, ys = [], []
-    for fk, sk in zip(f, slope):                     # tangent V(f) + V'(f-) (t - f)
+    for fk, sk in zip(f[marked], slope[marked]):     # tangent V(f) + V'(f-) (t - f)
         xs += [fk - half, fk + 0.25 * half, None]
         ys += [theta - sk * half, theta + sk * 0.25 * half, None]
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="slope V'(f-)", showlegend=False,
                              line=dict(color=style.HIGHLIGHT, width=3), hoverinfo="skip"),
                   row=4, col=1)
+    text = np.full(f.size, "", dtype=object)
+    text[marked] = [f"f{m + 1}" for m in marked]
     fig.add_trace(go.Scatter(
         x=f, y=np.full(f.size, theta), mode="markers+text", showlegend=False, name="V(f)=θ",
-        text=[f"f{m + 1}" for m in range(f.size)], textposition="top left",
-        marker=dict(symbol="circle-open", size=13, line=dict(width=3), color=style.HIGHLIGHT),
+        text=text.tolist(), textposition="top left",
+        marker=dict(symbol="circle-open", size=13 if f.size <= MAX_MARKED else 7,
+                    line=dict(width=3 if f.size <= MAX_MARKED else 1.5), color=style.HIGHLIGHT),
         customdata=np.stack([slope, np.arange(1, f.size + 1)], axis=-1) if f.size else None,
         hovertemplate="spike f%{customdata[1]:.0f} at t=%{x:.4f}<br>V(f)=θ, "
                       "slope V'(f-)=%{customdata[0]:.4f}<extra></extra>"), row=4, col=1)
+
+
+def marked_spikes(n: int) -> np.ndarray:
+    """Indices of the spikes that get a label and a tangent: all of them up to
+    :data:`MAX_MARKED`, else every ``ceil(n / MAX_MARKED)``-th from the first (a neuron
+    firing 184 times would otherwise smear labels and tangents into one blob)."""
+    return np.arange(0, n, max(1, -(-n // MAX_MARKED)))

@@ -328,19 +328,6 @@ def view_split(split: tr.Split, n: int = VIEW_SAMPLES) -> tr.Split:
     return tr.Split(split.inputs[:n], split.labels[:n])
 
 
-def evaluate_run(run: bt.BatchRun, split: tr.Split, config: tr.TrainConfig) -> tr.Evaluation:
-    """:func:`fpsnn_core.training.evaluate` of an existing simulation of ``split``."""
-    T = run.first_times
-    loss = bt.first_spike_loss(run, split.labels, tau_0=config.tau_0, gamma=config.gamma,
-                               tau_1=config.tau_1)
-    pred = run.predictions()
-    C = T.shape[1]
-    confusion = np.zeros((C, C + 1), dtype=int)
-    np.add.at(confusion, (split.labels, np.where(pred < 0, C, pred)), 1)
-    return tr.Evaluation(float(tr.correct_first(T, split.labels).mean()),
-                         float(loss.values.mean()), confusion, pred, T)
-
-
 def hidden_activity(run: bt.BatchRun) -> tuple[np.ndarray, np.ndarray]:
     """Per hidden neuron (all hidden layers in order): samples in which it fires, and its
     largest spike count in one sample."""
@@ -455,9 +442,12 @@ def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene
     data = task_data(task, **cfg.encoding_kwargs())
     view = data.view
     val = view_split(data.validation)
-    run = bt.simulate_batch(net, val.inputs, cfg.t_max)
-    ev = evaluate_run(run, val, cfg)
-    fired, max_count = hidden_activity(run)
+    ev = tr.evaluate(net, val, cfg)
+    try:
+        fired, max_count = hidden_activity(bt.simulate_batch(net, val.inputs, cfg.t_max))
+    except fp.RunawayFiringError:            # some sample exceeds the spike bound
+        H = sum(len(l) for l in net.layers[:-1])
+        fired, max_count = np.full(H, len(val)), np.full(H, bt.MAX_SPIKES_PER_NEURON)
     names = data.class_names
     n, n_all = len(val), len(data.validation)
     of = f"{n}" if n == n_all else f"the first {n} of the {n_all}"
@@ -496,10 +486,11 @@ def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene
     matrix = _chart(
         confusion_figure(ev.confusion, names),
         alt="Confusion matrix of the evaluated validation samples: true class down, predicted "
-            "class across, with a last column for samples where no output fired.",
+            "class across, with a last column for samples without a decision (no output "
+            "fired, or several fired first at once).",
         summary=f"Accuracy {100 * ev.accuracy:.1f}% on {of} validation samples: "
-                f"{int(correct.sum())} of {n} right; {silent_samples} without any output "
-                "spike.")
+                f"{int(correct.sum())} of {n} right; {silent_samples} without a decision (no "
+                "output spike, or a tie).")
     network = network_chart(net, names, fired, max_count, n)
     mx, my, maps = xs[::2 ** REFINE_LEVELS], ys[::2 ** REFINE_LEVELS], coarse_maps
     show = strongest_hidden(net, MAX_MAPS)

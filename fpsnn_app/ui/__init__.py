@@ -5,8 +5,9 @@ that imports Streamlit).
   on-page messages (never a traceback);
 - :func:`chart` draws a :class:`~fpsnn_app.scenes.common.Chart` with its ``alt`` text and
   its one-line summary; :func:`notices` shows a scene's warnings;
-- :func:`downloads` offers the network JSON, spike CSV and figures as standalone HTML
-  (plotly.js inlined, no CDN; built only when clicked);
+- :func:`downloads` offers the network JSON and NIR, spike CSV and figures as standalone
+  HTML (plotly.js inlined, no CDN; built only when clicked); :func:`nir_button` is the
+  "download as NIR" button of a network;
 - :mod:`.network_picker` is the shared network sidebar of the network pages.
 """
 
@@ -51,7 +52,8 @@ def require(value: T | None) -> T:
 def report(exc: BaseException) -> None:
     """Show an exception as a clear message (never a traceback)."""
     if isinstance(exc, fp.RunawayFiringError):
-        st.error(f"**Runaway firing.** {exc}", icon=":material/local_fire_department:")
+        st.error(f"**Runaway firing.** {runaway_text(exc)}",
+                 icon=":material/local_fire_department:")
     elif isinstance(exc, fp.GrazingSpikeError):
         st.warning(f"**Grazing spike: the gradient is singular here.** {exc}. "
                    "Nudge a weight or an input time.", icon=":material/warning:")
@@ -64,6 +66,21 @@ def report(exc: BaseException) -> None:
     else:
         st.error(f"**Unexpected error** ({type(exc).__name__}): {exc}",
                  icon=":material/bug_report:")
+
+
+def runaway_text(exc: fp.RunawayFiringError) -> str:
+    """The core's message in the app's words: the app has no ``max_spikes`` control, so
+    name the budget as a number and the controls a user can change instead."""
+    import re
+
+    what = str(exc).split(" Lower the weights")[0].rstrip(".").removeprefix("runaway firing: ")
+    what = re.sub(r"the spike budget max_spikes=(\d+) \(spikes of all neurons together\) was "
+                  r"reached", r"the app's limit of \1 spikes (all neurons together) was reached",
+                  what)
+    what = re.sub(r"the work budget max_work=(\d+) spike deliveries was reached",
+                  r"the app's work limit of \1 spike deliveries (each spike counts once per "
+                  r"neuron it reaches) was reached", what)
+    return f"{what[:1].upper()}{what[1:]}. Lower the weights, raise the threshold θ or shorten t_max."
 
 
 def notices(items: tuple[Notice, ...]) -> None:
@@ -95,6 +112,8 @@ def downloads(stem: str, *, network_json: str | None = None, spikes_csv: str | N
     if network_json is not None:
         items.append(("Network (JSON)", network_json, f"fpsnn-{stem}-network.json",
                       "application/json"))
+        if (build := nir_builder(network_json)) is not None:
+            items.append(("Network (NIR)", build, f"fpsnn-{stem}-network.nir", NIR_MIME))
     if spikes_csv is not None:
         items.append(("Spikes (CSV)", spikes_csv, f"fpsnn-{stem}-spikes.csv", "text/csv"))
     for name, text in (csv or {}).items():
@@ -103,21 +122,59 @@ def downloads(stem: str, *, network_json: str | None = None, spikes_csv: str | N
     for name, fig in (figures or {}).items():
         items.append((f"Figure: {name} (HTML)", figure_html(fig), f"fpsnn-{stem}-{name}.html",
                       "text/html"))
-    cols = st.columns(max(len(items), 1))
-    for col, (label, data, file_name, mime) in zip(cols, items):
-        col.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore",
+    # one wrapping row: each button as wide as its label (equal columns clipped the labels)
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    for label, data, file_name, mime in items:
+        row.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore",
                             icon=":material/download:", key=f"dl-{file_name}")
 
 
+NIR_MIME = "application/x-hdf5"
+
+
+def nir_builder(network_json: str) -> Callable[[], bytes] | None:
+    """A callable giving the ``.nir`` file of the network (built when clicked), or
+    ``None`` when it cannot be exported (the optional ``nir`` package is missing, or the
+    network has no inputs)."""
+    from .. import netfiles
+
+    if not netfiles.nir_available() or fp.from_json(network_json).network.n_inputs < 1:
+        return None
+    return lambda: netfiles.nir_file(network_json)
+
+
+def nir_button(network_json: str, file_name: str, label: str = "Network (NIR)",
+               key: str | None = None) -> None:
+    """One "download as NIR" button (NIR: the exchange format of snnTorch, Norse, Lava, ...)."""
+    build = nir_builder(network_json)
+    if build is None:
+        return
+    st.download_button(label, build, file_name=file_name, mime=NIR_MIME, on_click="ignore",
+                       icon=":material/download:", key=key or f"dl-{file_name}",
+                       help="The network as an NIR graph (HDF5): Input -> Linear -> CubaLIF "
+                            "-> Output, times in the unit it states (ms by default), for "
+                            "snnTorch, Norse, Lava, Rockpool, ... (input spikes not included)")
+
+
 def times_input(label: str, default, key: str, t_max: float | None = None, **kwargs):
-    """A text input of spike times bound to the URL; shows a clear error and returns
-    ``None`` when the text does not parse (:func:`fpsnn_app.urlstate.parse_times`)."""
+    """A text input of spike times bound to the URL
+    (:func:`fpsnn_app.urlstate.parse_times`).
+
+    One bad field never hides the page: text that does not parse is flagged under the
+    field and the default times are used until it is fixed; times after ``t_max`` are left
+    out with a note. Both depend on the link alone, so a link reproduces them.
+    """
     from ..urlstate import format_times, parse_times
 
     text = st.text_input(label, format_times(default), key=key, bind="query-params",
                          help="Spike times separated by commas, e.g. 0.2, 1.0", **kwargs)
     try:
-        return parse_times(text, t_max)
+        times = parse_times(text)
     except ValueError as exc:
-        st.error(f"{label}: {exc}")
-        return None
+        times = tuple(sorted(default))
+        st.error(f"{label}: {exc}. Using the default ({format_times(times) or 'none'}) "
+                 "until it is fixed.")
+    if t_max is not None and any(t > t_max for t in times):
+        times = tuple(t for t in times if t <= t_max)
+        st.caption(f"{label}: spikes after t_max = {t_max:g} are left out.")
+    return times

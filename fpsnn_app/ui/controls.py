@@ -9,6 +9,7 @@ rerun never changes it again. Every control is bound to the URL (``bind="query-p
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Sequence
 
 import streamlit as st
@@ -122,3 +123,43 @@ def output_class(container, label: str, outputs: Sequence[int], key: str, **kwar
     neuron = choice(container, label, outputs, outputs[0], key, what="Class",
                     format_func=lambda i: f"n{i}", **kwargs)
     return list(outputs).index(neuron)
+
+
+def _numbers(text: str) -> tuple[float, ...]:
+    values = []
+    for item in text.replace(",", " ").split():
+        try:
+            v = float(item)
+        except ValueError:
+            raise ValueError(f"{item!r} is not a number") from None
+        if not math.isfinite(v):
+            raise ValueError(f"{item} is not a finite number")
+        values.append(v)
+    return tuple(values)
+
+
+def target_times(container, label: str, n: int, default: str, key: str, *,
+                 one_for_all: bool = False, **kwargs) -> tuple[float, ...]:
+    """A text input of ``n`` target times, one per output (or one for all with
+    ``one_for_all``). A count that does not fit the network is reset to ``default`` with a
+    note; text that is no list of numbers is flagged and ``default`` used until fixed."""
+    def fits(values) -> bool:
+        return len(values) == n or (one_for_all and len(values) == 1)
+
+    def reconcile(text):
+        try:
+            return (text, False) if fits(_numbers(text)) else (default, True)
+        except ValueError:
+            return text, False                  # a typo: flagged below, not replaced
+
+    note = _reconcile(key, default, reconcile, lambda raw: raw[-1], str, label)
+    text = container.text_input(label, default, key=key, **Q, **kwargs)
+    _note(container, note)
+    try:
+        values = _numbers(text)
+        if not fits(values):
+            raise ValueError(f"give {'one time or ' * one_for_all}{n} (one per output)")
+    except ValueError as exc:
+        container.error(f"{label}: {exc}. Using the default ({default}) until it is fixed.")
+        values = _numbers(default)
+    return values * n if len(values) == 1 and n > 1 else values

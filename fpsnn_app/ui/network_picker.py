@@ -9,8 +9,9 @@ URL state: ``motif`` (the motif's title, as bound selectboxes store their label)
 ``net.seed``, ``net.tau_s``, ``net.tau_n``, ``net.theta``, ``<motif>.t_max`` and input
 times ``<motif>.in<j>``
 (widgets with ``bind="query-params"``), and weight edits ``edits``
-(:mod:`fpsnn_app.urlstate`). An uploaded network lives in the session only: download its
-JSON to share it.
+(:mod:`fpsnn_app.urlstate`). An uploaded network travels in the link as ``net``
+(:func:`fpsnn_app.urlstate.encode_network`) when it is small enough; a larger one stays in
+the session, and the sidebar says so next to the share hint.
 """
 
 from __future__ import annotations
@@ -22,14 +23,18 @@ import streamlit as st
 
 import fpsnn_core as fp
 
-from .. import presets
+from .. import netfiles, presets
 from ..figures.common import source_label
-from ..urlstate import apply_edits, decode_edits, encode_edits
-from . import times_input
+from ..limits import check_size
+from ..urlstate import (NETWORK_LINK_LIMIT, apply_edits, decode_edits, decode_network,
+                        encode_edits, encode_network)
+from . import nir_button, times_input
 
 UPLOADED = "uploaded"
 #: Query parameter holding the weight edits (:func:`fpsnn_app.urlstate.encode_edits`).
 EDITS_PARAM = "edits"
+#: Query parameter holding a small uploaded network (:func:`fpsnn_app.urlstate.encode_network`).
+NET_PARAM = "net"
 _STATE = "fpsnn.network"        # the NetworkChoice of this run
 _EDITS = "fpsnn.edits"          # {source key: {(j, i): value}}
 _UPLOAD = "fpsnn.upload"        # (file name, JSON text) of the last valid upload
@@ -65,9 +70,8 @@ def _on_upload() -> None:
     if file is None:
         return
     try:
-        text = file.getvalue().decode("utf-8")
-        fp.from_json(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = netfiles.read_network_file(file.name, file.getvalue())
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
         st.session_state[_UPLOAD_ERROR] = f"{file.name} is not a valid fpsnn network: {exc}"
         return
     st.session_state.pop(_UPLOAD_ERROR, None)
@@ -136,8 +140,46 @@ def network_sidebar() -> NetworkChoice | None:
     return choice
 
 
+def _upload_from_link() -> None:
+    """Install the network carried by the link (``net``) as this session's upload."""
+    param = st.query_params.get(NET_PARAM)
+    if param is None or _UPLOAD in st.session_state:
+        return
+    try:
+        name, text = decode_network(param)
+        loaded = fp.from_json(text)
+        check_size(loaded.network, loaded.inputs)
+    except ValueError as exc:
+        st.warning(f"Ignoring the network in the link: {exc}. Showing a motif instead.")
+        del st.query_params[NET_PARAM]
+        return
+    st.session_state[_UPLOAD] = (name, text)
+
+
+def _share_hint(source: str, upload) -> None:
+    """Put a small upload into the link (``net``), say when it is too large, and say what
+    the link holds."""
+    param = encode_network(*upload) if source == UPLOADED else None
+    if param is not None and len(param) <= NETWORK_LINK_LIMIT:
+        if st.query_params.get(NET_PARAM) != param:
+            st.query_params[NET_PARAM] = param
+    elif NET_PARAM in st.query_params:
+        del st.query_params[NET_PARAM]
+    st.caption(":material/link: The page's link (address bar) holds everything you set here "
+               "and on the page: copy it to share what you see.")
+    if param is not None and len(param) > NETWORK_LINK_LIMIT:
+        st.warning(f"This uploaded network is too large for a link ({len(param)} characters, "
+                   f"limit {NETWORK_LINK_LIMIT}): the link opens the default motif. Share its "
+                   "JSON file (Load / save) instead.", icon=":material/link_off:")
+
+
 def _picker() -> NetworkChoice | None:
+    _upload_from_link()
     upload = st.session_state.get(_UPLOAD)
+    linked = st.query_params.get("motif", "")
+    if upload is None and linked.startswith("Uploaded"):
+        st.info("The link names an uploaded network that is not in it (too large for a "
+                "link): showing the default motif. Upload its JSON file to see it.")
     options = list(presets.MOTIFS) + ([UPLOADED] if upload else [])
     titles = {k: m.title for k, m in presets.MOTIFS.items()}
     titles[UPLOADED] = f"Uploaded: {upload[0]}" if upload else "Uploaded"
@@ -150,7 +192,9 @@ def _picker() -> NetworkChoice | None:
         inputs0 = loaded.inputs or tuple(() for _ in range(base.n_inputs))
         t_max_default = float(np.clip(loaded.t_max or presets.T_MAX, 0.5, 20.0))
         outputs = presets.output_neurons(base, loaded.meta)
-        st.caption("Constants τ_s, τ_n, θ come from the file.")
+        unit = netfiles.time_unit(loaded.meta)
+        st.caption("Constants τ_s, τ_n, θ come from the file"
+                   + (f"; times in {unit}." if unit else "."))
     else:
         motif = presets.MOTIFS[source]
         st.caption(motif.description)
@@ -164,36 +208,40 @@ def _picker() -> NetworkChoice | None:
                                          ("θ, threshold", presets.THETA, "net.theta"))]
         base, wiring = presets.motif_network(source, seed, *c)
         inputs0, t_max_default, outputs = wiring.inputs, presets.T_MAX, wiring.outputs
+        unit = None
     t_max = st.slider("t_max", 0.5, 20.0, t_max_default, 0.5, key=f"{source}.t_max",
                       bind="query-params", persist_state="session")
     inputs = [times_input(f"Input {j} spike times", inputs0[j], key=f"{source}.in{j}",
                           t_max=t_max, persist_state="session") for j in range(base.n_inputs)]
     edits = _edits(source, base.weights.shape)
     _sync_url(edits)
-    if any(x is None for x in inputs):
-        return None
     W, mask = apply_edits(base.weights, base.mask, edits)
     try:
         net = fp.Network(W, base.n_inputs, base.tau_s, base.tau_n, base.theta, mask, base.layers)
     except ValueError as exc:
         st.error(f"These weight edits do not make a valid network: {exc}")
         return None
-    _load_save(net, inputs, t_max, source)
+    meta = {"outputs": list(outputs), **({"time_unit": unit} if unit else {})}
+    _load_save(net, inputs, t_max, source, meta)
+    _share_hint(source, upload)
     title = titles[source] + (f" ({len(edits)} weight edits)" if edits else "")
-    return NetworkChoice(fp.to_json(net, inputs, t_max, meta={"outputs": list(outputs)}),
-                         tuple(outputs), title)
+    return NetworkChoice(fp.to_json(net, inputs, t_max, meta=meta), tuple(outputs), title)
 
 
-def _load_save(net: fp.Network, inputs, t_max: float, source: str) -> None:
+def _load_save(net: fp.Network, inputs, t_max: float, source: str, meta: dict) -> None:
     with st.expander("Load / save network", icon=":material/folder_open:"):
-        st.file_uploader("Upload a network (JSON)", type=["json"], key="net.upload",
-                         on_change=_on_upload,
-                         help="A file saved by this app or by fpsnn_core.save().")
+        st.file_uploader("Upload a network (JSON or NIR)", type=list(netfiles.UPLOAD_TYPES),
+                         key="net.upload", on_change=_on_upload,
+                         help="A JSON file saved by this app or by fpsnn_core.save(), or an "
+                              "NIR graph (.nir) exported from snnTorch, Norse, Lava, Rockpool, "
+                              "...: Input, Linear/Affine, CubaLIF and Output nodes.")
         if st.session_state.get(_UPLOAD_ERROR):
             st.error(st.session_state[_UPLOAD_ERROR])
-        st.download_button("Download this network (JSON)", fp.to_json(net, inputs, t_max),
+        network_json = fp.to_json(net, inputs, t_max, meta=meta)
+        st.download_button("Download this network (JSON)", network_json,
                            file_name=f"fpsnn-{source}.json", mime="application/json",
                            on_click="ignore", icon=":material/download:")
+        nir_button(network_json, f"fpsnn-{source}.nir", "Download as NIR")
 
 
 def weight_editor(choice: NetworkChoice) -> None:

@@ -77,6 +77,11 @@ def _elements(node):
         yield from _elements(child)
 
 
+def walk_elements(at: AppTest) -> list:
+    """Every element of the last run, in order (inside columns, expanders, the sidebar)."""
+    return list(_elements(at._tree))
+
+
 def bound_widgets(at: AppTest) -> list:
     """The widgets of the last run that are bound to a query parameter."""
     return [el for el in _elements(at._tree)

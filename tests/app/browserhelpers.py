@@ -33,3 +33,22 @@ def nudge_slider(page: Page, label: str, presses: int) -> None:
     slider.focus()
     for _ in range(abs(presses)):
         slider.press("ArrowRight" if presses > 0 else "ArrowLeft")
+
+
+#: Text cut off by its box: an element whose content is wider than the box and which hides or
+#: scrolls the rest (chips of a multiselect, button and widget labels, metrics). Charts, data
+#: frames (drawn on a canvas), code and KaTeX (which scrolls on purpose) are not checked.
+_CLIPPED_JS = """() => { const out = [];
+  const skip = '[data-testid=stPlotlyChart], [data-testid=stDataFrame], [data-testid=stTable], '
+             + '[data-testid=stCode], .katex, .katex-display';
+  for (const el of document.querySelectorAll('[data-testid=stMain] *, [data-testid=stSidebar] *')) {
+    if (el.closest(skip) || !el.textContent.trim() || el.scrollWidth <= el.clientWidth + 1) continue;
+    const cs = getComputedStyle(el);
+    if (['hidden', 'auto', 'scroll', 'clip'].includes(cs.overflowX) || cs.textOverflow === 'ellipsis')
+      out.push(el.textContent.trim().slice(0, 60)); }
+  return out; }"""
+
+
+def clipped_text(page: Page) -> list[str]:
+    """Texts on the page that are cut off (see ``_CLIPPED_JS``)."""
+    return page.evaluate(_CLIPPED_JS)

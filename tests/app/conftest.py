@@ -76,9 +76,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    """A wide, tall viewport: Streamlit scrolls inside its own container, so a screenshot
-    shows only the viewport."""
-    return {**browser_context_args, "viewport": {"width": 1400, "height": 2400}}
+    """A projector's width (1280 px) and a tall viewport: Streamlit scrolls inside its own
+    container, so a screenshot shows only the viewport."""
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 2400}}
 
 
 @pytest.fixture(scope="session")

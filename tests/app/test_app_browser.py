@@ -1,6 +1,7 @@
 """Every registered page in a real browser (chromium via Playwright, ``streamlit run``):
-charts drawn, no exception, a screenshot in light and dark theme, and one interaction per
-page that changes what the page shows and the URL."""
+charts drawn, no exception, no text cut off at a projector's 1280 px width, a screenshot in
+light and dark theme, and one interaction per page that changes what the page shows and the
+URL."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import importlib
 import re
 
 import pytest
-from browserhelpers import wait_ready
+from browserhelpers import clipped_text, wait_ready
 from playwright.sync_api import Page
 
 from fpsnn_app.registry import PAGES, PageEntry
@@ -44,6 +45,7 @@ def test_page_in_browser(browser, browser_context_args, server_url, screenshots,
     try:
         _open(page, server_url, entry)
         assert page.get_by_test_id("stAlertContentError").count() == 0
+        assert not clipped_text(page), "text cut off at 1280 px wide"
         suffix = "" if scheme == "light" else "-dark"
         page.screenshot(path=str(screenshots / f"{entry.name}{suffix}.png"))
         if scheme == "light":

@@ -70,4 +70,5 @@ def test_bad_targets_are_reported():
     at = open_page("gradient_check", {"gradient_check.loss": "Spike-time squared error",
                                       "gradient_check.targets": "1.0, later"})
     assert not at.exception
-    assert "is not a list of numbers" in at.error[0].value
+    assert "'later' is not a number" in at.error[0].value
+    assert at.metric and len(at.error) == 1, "the field is flagged, the page stays"

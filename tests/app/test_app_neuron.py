@@ -3,7 +3,7 @@
 import numpy as np
 
 import fpsnn_core as fp
-from apphelpers import assert_clean, figure, metric, open_page, values
+from apphelpers import assert_clean, charts, figure, metric, open_page, values
 from fpsnn_app.presets import NEURON
 from browserhelpers import metric_value, rerun_done
 from playwright.sync_api import Page
@@ -47,6 +47,26 @@ def test_bad_input_and_silence_give_messages_not_tracebacks():
     assert not at.exception and not at.error
     assert int(metric(at, "Output spikes")) == 0
     assert "stays below threshold" in at.warning[0].value
+
+
+def test_one_malformed_field_is_flagged_and_the_rest_stays():
+    at = open_page("neuron", {"neuron.w2": "-6.0"})
+    at.text_input(key="neuron.in0").set_value("0.5, soon").run()
+    assert not at.exception
+    assert len(at.error) == 1 and "Input 0 spike times" in at.error[0].value
+    assert "default" in at.error[0].value
+    assert charts(at), "the figure stays"
+    # input 0 falls back to its default; the other fields and weights are still used
+    sim = _sim([NEURON.weights[0], NEURON.weights[1], -6.0])
+    assert int(metric(at, "Output spikes")) == sim.n_spikes
+    assert np.isclose(float(metric(at, "First spike f₁")), sim.spike_times[0], atol=1e-4)
+
+
+def test_input_after_t_max_is_left_out_with_a_note():
+    at = open_page("neuron", {"neuron.t_max": "2.0"})       # input 0's default has 2.2
+    assert not at.exception and not at.error
+    assert any("after t_max" in c.value for c in at.caption)
+    assert charts(at)
 
 
 def browser_interaction(page: Page) -> None:

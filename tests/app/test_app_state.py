@@ -75,6 +75,21 @@ def test_class_label_follows_the_network(name):
     assert float(metric(again, label)) == loss
 
 
+@pytest.mark.parametrize("name", ["gradient_check", "surrogate"])
+def test_target_times_follow_the_number_of_outputs(name):
+    at = open_page(name)
+    at.radio(key=f"{name}.loss").set_value("mse").run()
+    at.text_input(key=f"{name}.targets").input("1.25, 2").run()
+    assert_clean(at)
+    at.selectbox(key="motif").set_value("inhibition").run()        # one output
+    assert_clean(at)
+    assert "Target times: 1.25, 2" in _notes(at)
+    assert at.metric, "the page stays"
+    again = reopen(at)
+    assert_clean(again)
+    assert [m.value for m in again.metric] == [m.value for m in at.metric]
+
+
 # --- the pure rules -------------------------------------------------------------------
 def test_pure_rules():
     assert clamp_number(13, 0, 4) == (4, True)

@@ -1,5 +1,7 @@
 """The app's pure helpers: URL text forms, motifs, SymPy derivation against the core."""
 
+from urllib.parse import parse_qs, urlencode
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -9,7 +11,8 @@ from hypothesis import strategies as st
 import fpsnn_core as fp
 from fpsnn_app.derivation import derive, t
 from fpsnn_app.presets import MOTIFS, T_MAX, motif_network
-from fpsnn_app.urlstate import apply_edits, decode_edits, encode_edits, format_times, parse_times
+from fpsnn_app.urlstate import (apply_edits, decode_edits, decode_network, encode_edits,
+                                encode_network, format_times, parse_times)
 
 
 def test_parse_times_accepts_separators_and_sorts():
@@ -26,11 +29,32 @@ def test_parse_times_rejects_with_a_message(text, message):
         parse_times(text, t_max=4.0)
 
 
-@given(st.dictionaries(st.tuples(st.integers(0, 6), st.integers(0, 4)),
-                       st.floats(-10, 10, allow_nan=False).map(lambda x: float(f"{x:.6g}")),
-                       max_size=8))
-def test_edits_round_trip(edits):
-    assert decode_edits(encode_edits(edits), (7, 5)) == edits
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@given(st.dictionaries(st.tuples(st.integers(0, 6), st.integers(0, 4)), FINITE, max_size=8))
+def test_edits_round_trip_exactly(edits):
+    text = encode_edits(edits)
+    back = decode_edits(parse_qs(urlencode({"edits": text}), keep_blank_values=True)["edits"][0], (7, 5))
+    assert {k: v.hex() for k, v in back.items()} == {k: v.hex() for k, v in edits.items()}
+
+
+@given(st.lists(st.floats(0, 1e6, allow_nan=False), max_size=6))
+def test_times_round_trip_exactly(times):
+    assert [t.hex() for t in parse_times(format_times(times))] == [t.hex() for t in sorted(times)]
+
+
+@given(st.text(max_size=30), st.text(max_size=300))
+def test_network_link_round_trip(name, text):
+    param = encode_network(name, text)
+    assert parse_qs(urlencode({"net": param}))["net"][0] == param     # URL-safe as it is
+    assert decode_network(param) == (name, text)
+
+
+@pytest.mark.parametrize("bad", ["", "not base64!", "eJwDAAAAAAE", encode_network("a", "b")[:-3]])
+def test_damaged_network_link_is_a_value_error(bad):
+    with pytest.raises(ValueError, match="damaged"):
+        decode_network(bad)
 
 
 def test_edits_reject_garbage_and_add_connections():

@@ -1,0 +1,53 @@
+"""Network files for the app, without Streamlit: an upload (JSON or NIR) read into the
+core's JSON, and the NIR file of a network (:mod:`fpsnn_core.nir_io`).
+
+NIR files that state their time unit are shown in milliseconds (the app's sliders suit
+time constants near 1); files that state none keep their numbers as they are.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import fpsnn_core as fp
+
+from .limits import check_size
+
+#: File types the network uploader accepts.
+UPLOAD_TYPES = ("json", "nir")
+APP_TIME_UNIT = "ms"
+
+
+def nir_available() -> bool:
+    """Whether the optional ``nir`` package is installed."""
+    return importlib.util.find_spec("nir") is not None
+
+
+def read_network_file(name: str, data: bytes) -> str:
+    """The core's JSON of an uploaded ``.json`` or ``.nir`` file; ``ValueError`` with a
+    one-line reason when the file is not a network the core can represent."""
+    if name.lower().endswith(".nir"):
+        if not nir_available():
+            raise ValueError("reading NIR files needs the optional nir package "
+                             "(pip install 'fpsnn[nir]')")
+        nf = fp.from_nir(data)
+        if nf.meta["time_unit"] not in (None, APP_TIME_UNIT):
+            nf = fp.from_nir(data, time_unit=APP_TIME_UNIT)
+    else:
+        nf = fp.from_json(data)              # bytes: a UTF-8 byte order mark is fine
+    check_size(nf.network, nf.inputs)        # the largest network the app accepts
+    return fp.to_json(nf.network, nf.inputs, nf.t_max, nf.meta)
+
+
+def nir_file(network_json: str) -> bytes:
+    """The ``.nir`` file of a network given as the core's JSON; its ``meta.time_unit``
+    (default ms) is the unit written."""
+    nf = fp.from_json(network_json)
+    unit = (nf.meta or {}).get("time_unit") or APP_TIME_UNIT
+    return fp.nir_bytes(nf.network, time_unit=unit)
+
+
+def time_unit(meta: dict | None) -> str | None:
+    """The time unit a network's ``meta`` states (NIR imports), if any."""
+    unit = (meta or {}).get("time_unit")
+    return unit if isinstance(unit, str) else None

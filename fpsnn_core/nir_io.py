@@ -1,0 +1,753 @@
+r"""NIR import and export: networks from snnTorch, Norse, Lava, Rockpool, ... and back.
+
+NIR (Neuromorphic Intermediate Representation, the ``nir`` package, saved as HDF5) is the
+field's exchange format. This module maps an NIR graph made of ``Input``, ``Linear`` /
+``Affine`` (zero bias), ``CubaLIF`` and ``Output`` nodes onto a :class:`~fpsnn_core.Network`
+and back. It needs the optional packages ``nir`` and ``h5py`` (``pip install
+'fpsnn[nir]'``); the rest of the core imports without them. Checked against ``nir`` 1.0.8.
+
+The two models
+--------------
+NIR's ``CubaLIF`` (the docstring of ``nir.CubaLIF``), per neuron, with input ``S`` the
+output of the ``Linear`` node feeding it, ``S(t) = sum_j W_nir[i, j] sum_k delta(t - t_jk)``::
+
+    tau_syn I' = -I + w_in S                                               (N1)
+    tau_mem v' = (v_leak - v) + r I                                        (N2)
+    z = 1 when v > v_threshold, and then v -> v_reset                      (N3)
+
+Ours (:mod:`fpsnn_core.simulate`), per neuron ``i``::
+
+    I_i' = -I_i / tau_s + sum_j W[j, i] sum_k delta(t - t_jk)
+    V_i' = -V_i / tau_n + I_i,  spike when V_i reaches theta, then V_i -> V_i - theta
+
+Mapping (derivation)
+--------------------
+Let one time unit of the NIR file be ``u_file`` seconds and one time unit of our network
+``u_net`` seconds, and ``c = u_net / u_file``, so ``t_file = c t_net``. Integrating (N1)
+over a spike of source ``j`` makes ``I`` jump by ``w_in W_nir[i, j] / tau_syn``; between
+spikes ``I`` decays with ``tau_syn``. With ``v_leak = 0``, (N2) is ``v' = -v / tau_mem +
+(r / tau_mem) I``, so ``J = (r / tau_mem) I`` obeys our current equation in file time, with
+jumps ``r w_in W_nir / (tau_mem tau_syn)``. Changing to our time multiplies every rate by
+``c`` (``dv/dt_net = c dv/dt_file``), hence::
+
+    tau_s = tau_syn / c,   tau_n = tau_mem / c,   theta = v_threshold
+    W[j, i] = c r_i w_in_i / (tau_syn_i tau_mem_i) W_nir[i, j]             (M1)
+
+``V = v`` is dimensionless in both. Reset: ``v`` is continuous and a spike happens exactly
+when it reaches the threshold (``>`` and ``>=`` differ only on a set of measure zero), so
+"reset to ``v_reset = 0``" and our "subtract ``theta``" leave the same ``V = 0``. Both
+models start at rest, ``v(0) = I(0) = 0``.
+
+Export writes ``W_nir = W`` unchanged and chooses ``r = tau_mem`` and ``w_in = tau_syn / c
+= tau_s`` so that the factor of (M1) is one (exactly one, in floating point, when the file
+and the network use the same unit, the default): ``v_leak = v_reset = 0``,
+``v_threshold = theta``.
+
+What is refused (``ValueError`` naming the node): other node types (``LIF``, ``IF``,
+``LI``, ``CubaLI``, ``Threshold``, ``Scale``: other neuron models; ``Delay``: we have zero
+transmission delay; ``Conv``, pooling, ``Flatten``: only 1-D, fully connected shapes),
+``v_leak != 0`` (a rest potential other than 0), ``v_reset != 0`` (reset to another value
+is not reset by subtraction), a nonzero ``Affine`` bias (a constant input current),
+``tau <= 0``, ``v_threshold <= 0``, non-finite parameters, a neuron onto itself (self-loop),
+shapes that do not match along an edge, edges to missing nodes, nodes without the edges
+they need, cycles without a neuron (algebraic loops), and sizes above
+:data:`MAX_NEURONS`, :data:`MAX_INPUTS` and :data:`MAX_ELEMENTS` (checked on the HDF5
+datasets before anything is read, so a small compressed file cannot unpack gigabytes).
+
+Time units
+----------
+The ``nir`` package states no unit for its time constants, and exporters differ (seconds,
+milliseconds, a ``dt`` folded in). Our network has no intrinsic unit; its weights depend
+on it through ``c`` of (M1). Convention: an exported graph carries ``time_unit`` (``"s"``,
+``"ms"`` or ``"us"``) in the metadata of the graph and of every ``CubaLIF`` node; by
+default one time unit of our network is one millisecond and the file is written in ms
+(``to_nir(net, time_unit="ms", file_unit="s")`` rescales). On import the file's unit is
+the one its metadata states, else the ``file_unit`` argument, else unknown: then values
+are taken as they are (``c = 1``; spike times come out in the file's unit, whatever it
+is). ``time_unit=`` asks for a network in that unit and needs the file's unit. Metadata
+units that disagree with each other or with ``file_unit`` are refused.
+
+Graph layout written by :func:`to_nir`: node ``input`` (``Input``, K), one ``CubaLIF`` node
+``lif<l>`` per layer (the whole network in ``lif0`` when its layers do not partition the
+neurons), a ``Linear`` node ``w_<src>_<dst>`` for each pair of groups with a connection
+(recurrent ones included), ``output`` fed by the last group. ``Linear`` metadata
+``fpsnn_mask`` keeps the mask, ``CubaLIF`` metadata ``fpsnn_neurons`` the neuron indices,
+graph metadata ``fpsnn_layers`` the layers, so that a round trip is identical. Graphs
+from other tools number their neurons node by node in breadth-first order from the
+inputs, each ``CubaLIF`` node becomes a layer, and every weight of a ``Linear`` block is a
+parameter (mask) except self-loops.
+
+Input spike trains use NIR's event-data format (``nir.EventData`` inside
+``nir.NIRGraphData``, written by ``nir.write_data``): node ``input``, observable
+``spikes``, one sample, ``idx`` the channel, ``time`` in the graph file's unit
+(``NIRGraphData`` has no metadata of its own).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .io import NetworkFile
+from .network import Network
+
+FORMAT = "fpsnn-nir"
+VERSION = 1
+#: Seconds per time unit.
+TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+DEFAULT_TIME_UNIT = "ms"
+#: Size caps of an imported graph.
+MAX_NEURONS = 2_000
+MAX_INPUTS = 2_000
+#: Cap on the entries of one HDF5 dataset and of all datasets of a file together.
+MAX_ELEMENTS = 4_000_000
+MAX_TOTAL_ELEMENTS = 16_000_000
+MAX_NODES = 1_000
+
+INSTALL_HINT = "pip install 'fpsnn[nir]' (the nir and h5py packages)"
+_SUPPORTED = {"NIRGraph", "Input", "Output", "Linear", "Affine", "CubaLIF"}
+_REFUSED = {
+    **{t: "other neuron models are not represented: fpsnn simulates current-based LIF "
+          "neurons (CubaLIF) with reset by subtraction"
+       for t in ("LIF", "IF", "LI", "I", "CubaLI", "Threshold")},
+    "Scale": "a Scale node (elementwise gain) is not represented; fold it into the weights",
+    "Delay": "delays are not represented: fpsnn has zero transmission delay",
+    **{t: "convolution, pooling and flatten layers are not represented: fpsnn networks "
+          "are 1-D and fully connected (Linear/Affine)"
+       for t in ("Conv1d", "Conv2d", "SumPool2d", "AvgPool2d", "Flatten")},
+}
+
+
+def _nir():
+    try:
+        import nir
+    except ImportError:
+        raise ImportError(f"NIR support needs the optional nir package: {INSTALL_HINT}") from None
+    return nir
+
+
+def _unit_seconds(unit, what: str) -> float:
+    if isinstance(unit, bytes):
+        unit = unit.decode("utf-8", "replace")
+    if not isinstance(unit, str) or unit not in TIME_UNITS:
+        raise ValueError(f"{what} must be one of {', '.join(TIME_UNITS)}, got {unit!r}")
+    return TIME_UNITS[unit]
+
+
+# --- export -----------------------------------------------------------------------------
+def _groups(net: Network) -> list[np.ndarray]:
+    """Neuron groups of the export: the layers if they partition the neurons, else all."""
+    layers = [layer for layer in net.layers if layer]
+    flat = [i for layer in layers for i in layer]
+    if layers and sorted(flat) == list(range(net.n_neurons)):
+        return [np.array(layer, dtype=np.int64) for layer in layers]
+    return [np.arange(net.n_neurons, dtype=np.int64)]
+
+
+def to_nir(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT, file_unit: str | None = None):
+    """The network as a ``nir.NIRGraph`` (module docstring: mapping, layout, units).
+
+    Parameters
+    ----------
+    time_unit : str
+        What one time unit of ``net`` is: ``"s"``, ``"ms"`` (default) or ``"us"``.
+    file_unit : str, optional
+        The unit the graph is written in (default: ``time_unit``, values unchanged).
+    """
+    nir = _nir()
+    if not isinstance(net, Network):
+        raise ValueError(f"to_nir needs an fpsnn Network, got {type(net).__name__}")
+    file_unit = time_unit if file_unit is None else file_unit
+    c = _unit_seconds(time_unit, "time_unit") / _unit_seconds(file_unit, "file_unit")
+    K = net.n_inputs
+    if K < 1:
+        raise ValueError("a network without inputs cannot be exported: an NIR graph starts "
+                         "at an Input node")
+    groups = _groups(net)
+    names = [f"lif{g}" for g in range(len(groups))]
+    nodes = {"input": nir.Input(input_type=np.array([K]))}
+    for name, idx in zip(names, groups):
+        tau_syn, tau_mem = net.tau_s[idx] * c, net.tau_n[idx] * c
+        zeros = np.zeros(idx.size)
+        nodes[name] = nir.CubaLIF(
+            tau_syn=tau_syn, tau_mem=tau_mem, r=tau_mem.copy(), v_leak=zeros,
+            v_threshold=net.theta[idx].copy(), v_reset=zeros.copy(),
+            w_in=net.tau_s[idx].copy(),
+            metadata={"fpsnn_neurons": idx.copy(), "time_unit": file_unit})
+    sources = [("input", np.arange(K))] + [(n, K + idx) for n, idx in zip(names, groups)]
+    edges = []
+    for src_name, rows in sources:
+        for dst_name, cols in zip(names, groups):
+            block = net.mask[np.ix_(rows, cols)]
+            if not block.any():
+                continue
+            lin = f"w_{src_name}_{dst_name}"
+            nodes[lin] = nir.Linear(weight=net.weights[np.ix_(rows, cols)].T.copy(),
+                                    metadata={"fpsnn_mask": block.T.copy()})
+            edges += [(src_name, lin), (lin, dst_name)]
+    last = names[-1]
+    nodes["output"] = nir.Output(output_type=np.array([groups[-1].size]))
+    edges.append((last, "output"))
+    meta = {"fpsnn_format": FORMAT, "fpsnn_version": VERSION, "time_unit": file_unit,
+            "fpsnn_layers": json.dumps([list(layer) for layer in net.layers])}
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta)
+
+
+def save_nir(path, net: Network, *, time_unit: str = DEFAULT_TIME_UNIT,
+             file_unit: str | None = None) -> None:
+    """Write :func:`to_nir` of the network to ``path`` (HDF5, ``nir.write``)."""
+    _nir().write(path, to_nir(net, time_unit=time_unit, file_unit=file_unit))
+
+
+def nir_bytes(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT,
+              file_unit: str | None = None) -> bytes:
+    """The bytes of the ``.nir`` file :func:`save_nir` would write (for downloads)."""
+    buf = io.BytesIO()
+    save_nir(buf, net, time_unit=time_unit, file_unit=file_unit)
+    return buf.getvalue()
+
+
+# --- reading files ----------------------------------------------------------------------
+def _as_h5_source(source):
+    """A path or a seekable binary file object for h5py."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return io.BytesIO(bytes(source))
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(f"no such file: {path}")
+        return str(path)
+    if hasattr(source, "read") and hasattr(source, "seek"):
+        source.seek(0)
+        return source
+    raise ValueError(f"expected an NIR graph, a path or bytes, got {type(source).__name__}")
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return _text(value.item())
+    return str(value)
+
+
+def _precheck(source, expect: str) -> None:
+    """Check the HDF5 file before ``nir`` reads it: what it is, dataset sizes, node types."""
+    import h5py
+
+    try:
+        f = h5py.File(source, "r")
+    except Exception as exc:              # noqa: BLE001 - any unreadable file is bad input
+        raise ValueError(f"not an HDF5 file (NIR files are HDF5): {_first_line(exc)}") from None
+    with f:
+        if expect == "graph" and "node" not in f:
+            hint = (" (it holds NIR event data: load it as input spike trains)"
+                    if _text(f.attrs.get("__type__", "")) == "NIRGraphData" else "")
+            raise ValueError(f"not an NIR graph file: it has no 'node' group{hint}")
+        if expect == "data" and _text(f.attrs.get("__type__", "")) != "NIRGraphData":
+            raise ValueError("not an NIR event-data file (written by nir.write_data)")
+        total, n_nodes = 0, 0
+        for name, obj in _walk(f):
+            if isinstance(obj, h5py.Dataset):
+                size = int(np.prod(obj.shape)) if obj.shape else 1
+                if size > MAX_ELEMENTS:
+                    raise ValueError(f"dataset {name!r} has {size:,} entries, above the cap of "
+                                     f"{MAX_ELEMENTS:,} (fpsnn works on small networks)")
+                total += size
+                if total > MAX_TOTAL_ELEMENTS:
+                    raise ValueError(f"the file holds more than {MAX_TOTAL_ELEMENTS:,} numbers, "
+                                     "above the cap (fpsnn works on small networks)")
+            elif expect == "graph" and "type" in obj:
+                n_nodes += 1
+                if n_nodes > MAX_NODES:
+                    raise ValueError(f"the graph has more than {MAX_NODES} nodes, above the cap")
+                kind = _text(obj["type"][()]) if isinstance(obj["type"], h5py.Dataset) else "?"
+                _check_type(kind, name.split("/")[-1])
+
+
+def _walk(group, prefix=""):
+    for key, obj in group.items():
+        name = f"{prefix}/{key}" if prefix else key
+        yield name, obj
+        if hasattr(obj, "items") and not hasattr(obj, "shape"):
+            yield from _walk(obj, name)
+
+
+def _check_type(kind: str, name: str) -> None:
+    if kind in _SUPPORTED:
+        return
+    if kind in _REFUSED:
+        raise ValueError(f"node {name!r} is a {kind}: {_REFUSED[kind]}")
+    raise ValueError(f"node {name!r} has the unknown type {kind!r}; fpsnn reads Input, "
+                     "Linear, Affine, CubaLIF and Output nodes")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    msg = text[0] if text else ""
+    msg = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
+    return msg if len(msg) <= 300 else msg[:297] + "..."
+
+
+def read_graph(source):
+    """An ``nir.NIRGraph`` from a graph, a path, bytes or a binary file object, checked
+    before reading (:func:`_precheck`); every failure is a one-line ``ValueError``."""
+    nir = _nir()
+    if isinstance(source, nir.NIRGraph):
+        return source
+    h5 = _as_h5_source(source)
+    _precheck(h5, "graph")
+    if hasattr(h5, "seek"):
+        h5.seek(0)
+    try:
+        graph = nir.read(h5, type_check=False)
+    except Exception as exc:              # noqa: BLE001 - nir/h5py raise many types
+        raise ValueError(f"the NIR file could not be read: {_first_line(exc)}") from None
+    if not isinstance(graph, nir.NIRGraph):
+        raise ValueError("the NIR file does not hold a graph (NIRGraph) at its top")
+    return graph
+
+
+# --- import -----------------------------------------------------------------------------
+@dataclass
+class _Flat:
+    kind: str                  # input, output, ident, linear, lif
+    node: object
+    dim_in: int = 0
+    dim_out: int = 0
+    weight: np.ndarray | None = None
+    mask: np.ndarray | None = None
+
+
+def _array(name: str, field: str, value, ndim: int) -> np.ndarray:
+    """A finite float array of ``ndim`` dimensions (1: one value per neuron, 2: weights)."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"node {name!r}: {field} must be numbers") from None
+    if arr.ndim != ndim:
+        what = "1-D (one value per neuron)" if ndim == 1 else "2-D (out, in)"
+        raise ValueError(f"node {name!r}: {field} must be {what}, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = tuple(int(x) for x in np.argwhere(~np.isfinite(arr))[0])
+        where = ", ".join(map(str, bad))
+        raise ValueError(f"node {name!r}: {field}[{where}] is {arr[bad]}; parameters must be "
+                         "finite")
+    return arr
+
+
+def _vector(name: str, field: str, value) -> np.ndarray:
+    return _array(name, field, value, 1)
+
+
+def _shape_1d(name: str, shape) -> int:
+    arr = np.asarray(shape).reshape(-1) if shape is not None else np.array([])
+    if arr.size != 1:
+        raise ValueError(f"node {name!r}: shape {tuple(arr.tolist())} is not 1-D; fpsnn "
+                         "networks take a flat vector of input channels (flatten it)")
+    n = int(arr[0])
+    if n < 1:
+        raise ValueError(f"node {name!r}: shape must be positive, got {n}")
+    return n
+
+
+def _flatten(nir, graph, prefix: str, top: bool, flat: dict, edges: list) -> tuple:
+    """Flatten (sub)graphs into ``flat`` / ``edges``; return the (inputs, outputs) names."""
+    ins, outs = [], []
+    if len(graph.nodes) + len(flat) > MAX_NODES:
+        raise ValueError(f"the graph has more than {MAX_NODES} nodes, above the cap")
+    subs = {}
+    for key, node in graph.nodes.items():
+        name = prefix + str(key)
+        kind = type(node).__name__
+        if isinstance(node, nir.NIRGraph):
+            subs[str(key)] = _flatten(nir, node, name + ".", False, flat, edges)
+            continue
+        _check_type(kind, name)
+        if isinstance(node, nir.Input):
+            n = _shape_1d(name, node.input_type.get("input"))
+            flat[name] = _Flat("input" if top else "ident", node, n, n)
+            ins.append(name)
+        elif isinstance(node, nir.Output):
+            n = _shape_1d(name, node.output_type.get("output"))
+            flat[name] = _Flat("output" if top else "ident", node, n, n)
+            outs.append(name)
+        elif isinstance(node, (nir.Linear, nir.Affine)):
+            W = _array(name, "weight", node.weight, 2)
+            if isinstance(node, nir.Affine):
+                b = _vector(name, "bias", node.bias)
+                if b.shape != (W.shape[0],):
+                    raise ValueError(f"node {name!r}: bias has shape {b.shape}, the weight "
+                                     f"{W.shape} needs ({W.shape[0]},)")
+                if np.any(b != 0):
+                    raise ValueError(f"node {name!r}: a nonzero Affine bias is a constant input "
+                                     "current, which fpsnn does not represent (bias must be 0)")
+            flat[name] = _Flat("linear", node, W.shape[1], W.shape[0], W,
+                               _stored_mask(node, W.shape))
+        else:                                                      # CubaLIF
+            n = _lif_params(name, node)["v_threshold"].size          # validates
+            flat[name] = _Flat("lif", node, n, n)
+    for a, b in graph.edges:
+        a, b = _endpoint(prefix, str(_text(a)), subs, 1), _endpoint(prefix, str(_text(b)), subs, 0)
+        for end in (a, b):
+            if end not in flat:
+                raise ValueError(f"edge ({a!r}, {b!r}) names the node {end!r}, which does not "
+                                 "exist")
+        edges.append((a, b))
+    return ins, outs
+
+
+def _endpoint(prefix: str, key: str, subs: dict, out: int) -> str:
+    """An edge end: a plain node, ``sub.node`` inside a subgraph, or a subgraph (its one
+    Output when edges leave it, its one Input when they enter)."""
+    if key in subs:
+        ends = subs[key][out]
+        if len(ends) != 1:
+            what = "Output" if out else "Input"
+            raise ValueError(f"an edge names the subgraph {prefix + key!r}, which has "
+                             f"{len(ends)} {what} nodes (needs exactly one)")
+        return ends[0]
+    return prefix + key
+
+
+def _lif_params(name: str, node) -> dict:
+    p = {f: _vector(name, f, getattr(node, f)) for f in
+         ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in")}
+    n = p["v_threshold"].size
+    for f, v in p.items():
+        if v.shape != (n,):
+            raise ValueError(f"node {name!r}: {f} has shape {v.shape}, the other parameters "
+                             f"({n},)")
+    for f in ("tau_syn", "tau_mem", "v_threshold"):
+        if np.any(p[f] <= 0):
+            i = int(np.flatnonzero(p[f] <= 0)[0])
+            raise ValueError(f"node {name!r}: {f}[{i}] = {p[f][i]} must be > 0")
+    if np.any(p["v_leak"] != 0):
+        i = int(np.flatnonzero(p["v_leak"])[0])
+        raise ValueError(f"node {name!r}: v_leak[{i}] = {p['v_leak'][i]}; fpsnn neurons rest "
+                         "at 0 (v_leak must be 0)")
+    if np.any(p["v_reset"] != 0):
+        i = int(np.flatnonzero(p["v_reset"])[0])
+        raise ValueError(f"node {name!r}: v_reset[{i}] = {p['v_reset'][i]}; fpsnn resets by "
+                         "subtracting the threshold, which equals a reset to 0 only "
+                         "(v_reset must be 0)")
+    return p
+
+
+def _stored_mask(node, shape) -> np.ndarray | None:
+    """The ``fpsnn_mask`` metadata of a Linear node written by :func:`to_nir`, if valid."""
+    m = (getattr(node, "metadata", None) or {}).get("fpsnn_mask")
+    if m is None:
+        return None
+    m = np.asarray(m)
+    if m.shape != shape or m.dtype != bool:
+        raise ValueError(f"the fpsnn_mask metadata of a Linear node has shape {m.shape} and "
+                         f"type {m.dtype}; the weight needs a boolean mask of shape {shape}")
+    return m
+
+
+def _declared_units(graph, flat: dict) -> dict:
+    found = {}
+    meta = getattr(graph, "metadata", None) or {}
+    if "time_unit" in meta:
+        found["the graph"] = _text(meta["time_unit"])
+    for name, f in flat.items():
+        m = getattr(f.node, "metadata", None) if f.kind == "lif" else None
+        if m and "time_unit" in m:
+            found[f"node {name!r}"] = _text(m["time_unit"])
+    for where, unit in found.items():
+        _unit_seconds(unit, f"the time_unit of {where}")
+    return found
+
+
+def _resolve_units(graph, flat, file_unit, time_unit) -> tuple[float, str | None]:
+    """``(c, unit of the result)`` with ``c = u_net / u_file`` of (M1)."""
+    declared = _declared_units(graph, flat)
+    units = set(declared.values())
+    if len(units) > 1:
+        listed = ", ".join(f"{w} says {u!r}" for w, u in declared.items())
+        raise ValueError(f"units do not match: {listed}")
+    if file_unit is not None:
+        _unit_seconds(file_unit, "file_unit")
+        if units and file_unit not in units:
+            raise ValueError(f"units do not match: file_unit={file_unit!r} but the file states "
+                             f"{units.pop()!r}")
+    unit = units.pop() if units else file_unit
+    if time_unit is None:
+        return 1.0, unit
+    u_net = _unit_seconds(time_unit, "time_unit")
+    if unit is None:
+        raise ValueError("the file does not state its time unit: pass file_unit ('s', 'ms' "
+                         "or 'us') to convert it to time_unit")
+    return u_net / TIME_UNITS[unit], time_unit
+
+
+def _add(total: dict, src: str, M, mask, n_src: int) -> None:
+    if src in total:
+        M0, m0 = total[src]
+        M0 = np.eye(n_src) if M0 is None else M0
+        m0 = np.eye(n_src, dtype=bool) if m0 is None else m0
+        M = np.eye(n_src) if M is None else M
+        mask = np.eye(n_src, dtype=bool) if mask is None else mask
+        total[src] = (M0 + M, m0 | mask)
+    else:
+        total[src] = (M, mask)
+
+
+def _incoming(name, flat, preds, memo, active) -> dict:
+    """The linear map from spike sources to the signal entering ``name``, summed over its
+    edges: ``{source: (M, mask)}``, ``M`` of shape (dim_in of name, dim of source);
+    ``None`` stands for the identity (a direct edge)."""
+    f = flat[name]
+    total: dict = {}
+    for p in preds.get(name, []):
+        fp_ = flat[p]
+        if fp_.kind == "output":
+            raise ValueError(f"edge ({p!r}, {name!r}) leaves an Output node")
+        if fp_.dim_out != f.dim_in:
+            raise ValueError(f"shapes do not match along edge ({p!r}, {name!r}): {p!r} gives "
+                             f"{fp_.dim_out} values, {name!r} takes {f.dim_in}")
+        if fp_.kind in ("input", "lif"):
+            _add(total, p, None, None, fp_.dim_out)
+            continue
+        for src, (M, m) in _outgoing(p, flat, preds, memo, active).items():
+            _add(total, src, M, m, flat[src].dim_out)
+    return total
+
+
+def _outgoing(name, flat, preds, memo, active) -> dict:
+    """Like :func:`_incoming`, for the signal leaving a Linear or identity node."""
+    if name in memo:
+        return memo[name]
+    if name in active:
+        raise ValueError(f"the graph has a cycle through {name!r} without a neuron on it (an "
+                         "algebraic loop), which no spiking model can run")
+    active.add(name)
+    f = flat[name]
+    total = _incoming(name, flat, preds, memo, active)
+    if f.kind == "linear":
+        out = {}
+        for src, (M, m) in total.items():
+            n_src = flat[src].dim_out
+            if M is None:                  # straight from the source: its own mask
+                mask = f.mask if f.mask is not None else np.ones(f.weight.shape, dtype=bool)
+                out[src] = (f.weight.copy(), mask)
+            else:                          # composed maps: every weight is a parameter
+                out[src] = (f.weight @ M, np.ones((f.dim_out, n_src), dtype=bool))
+        total = out
+    active.discard(name)
+    memo[name] = total
+    return total
+
+
+def from_nir(source, *, file_unit: str | None = None, time_unit: str | None = None) -> NetworkFile:
+    """Read an NIR graph (a ``nir.NIRGraph``, a path, bytes or a binary file object).
+
+    Returns a :class:`~fpsnn_core.io.NetworkFile` whose ``meta`` holds ``outputs`` (the
+    neurons feeding ``Output`` nodes), ``time_unit`` (the unit of the network's times, or
+    ``None`` when the file states none) and ``source: "nir"``. Units: module docstring.
+    Raises ``ValueError`` naming the node for anything fpsnn cannot represent.
+    """
+    nir = _nir()
+    graph = read_graph(source)
+    flat: dict[str, _Flat] = {}
+    edges: list = []
+    _flatten(nir, graph, "", True, flat, edges)
+    if len(set(edges)) != len(edges):
+        dup = next(e for e in edges if edges.count(e) > 1)
+        raise ValueError(f"the edge {dup} appears twice")
+    c, unit = _resolve_units(graph, flat, file_unit, time_unit)
+    preds: dict[str, list] = {}
+    succs: dict[str, list] = {}
+    for a, b in edges:
+        preds.setdefault(b, []).append(a)
+        succs.setdefault(a, []).append(b)
+    inputs = [n for n, f in flat.items() if f.kind == "input"]
+    lifs_all = [n for n, f in flat.items() if f.kind == "lif"]
+    if not inputs:
+        raise ValueError("the graph has no Input node")
+    if not lifs_all:
+        raise ValueError("the graph has no CubaLIF neurons")
+    for n, f in flat.items():
+        if f.kind in ("input", "linear", "lif", "ident") and not succs.get(n):
+            raise ValueError(f"node {n!r} has no outgoing edge (a missing edge?)")
+        if f.kind in ("output", "linear", "lif", "ident") and not preds.get(n):
+            raise ValueError(f"node {n!r} has no incoming edge (a missing edge?)")
+        if f.kind == "output" and succs.get(n):
+            raise ValueError(f"the Output node {n!r} has an outgoing edge")
+    # neuron numbering: breadth-first from the inputs (then any unreached node)
+    order, seen, queue = [], set(inputs), deque(inputs)
+    while queue:
+        n = queue.popleft()
+        if flat[n].kind == "lif":
+            order.append(n)
+        for m in succs.get(n, []):
+            if m not in seen:
+                seen.add(m)
+                queue.append(m)
+    order += [n for n in lifs_all if n not in order]
+    K = sum(flat[n].dim_out for n in inputs)
+    N = sum(flat[n].dim_out for n in order)
+    if K > MAX_INPUTS or N > MAX_NEURONS:
+        raise ValueError(f"the graph has {K} inputs and {N} neurons, above the caps of "
+                         f"{MAX_INPUTS} and {MAX_NEURONS} (fpsnn works on small networks)")
+    cols, start = {}, 0
+    stored = [getattr(flat[n].node, "metadata", {}).get("fpsnn_neurons") for n in order]
+    if all(s is not None for s in stored):
+        idx = [np.asarray(s).reshape(-1).astype(np.int64) for s in stored]
+        flat_idx = np.concatenate(idx)
+        if (all(i.size == flat[n].dim_out for i, n in zip(idx, order))
+                and np.array_equal(np.sort(flat_idx), np.arange(N))):
+            cols = dict(zip(order, idx))
+    if not cols:
+        for n in order:
+            cols[n] = np.arange(start, start + flat[n].dim_out)
+            start += flat[n].dim_out
+    rows, start = {}, 0
+    for n in inputs:
+        rows[n] = np.arange(start, start + flat[n].dim_out)
+        start += flat[n].dim_out
+    for n in order:
+        rows[n] = K + cols[n]
+    W = np.zeros((K + N, N))
+    mask = np.zeros((K + N, N), dtype=bool)
+    tau_s, tau_n, theta = np.empty(N), np.empty(N), np.empty(N)
+    memo: dict = {}
+    for dst in order:
+        p = _lif_params(dst, flat[dst].node)
+        factor = c * p["r"] * p["w_in"] / (p["tau_syn"] * p["tau_mem"])
+        d = cols[dst]
+        tau_s[d], tau_n[d], theta[d] = p["tau_syn"] / c, p["tau_mem"] / c, p["v_threshold"]
+        for src, (M, m) in _incoming(dst, flat, preds, memo, set()).items():
+            n_src = flat[src].dim_out
+            M = np.eye(n_src) if M is None else M
+            m = np.eye(n_src, dtype=bool) if m is None else m
+            r = rows[src]
+            W[np.ix_(r, d)] += (M * factor[:, None]).T
+            mask[np.ix_(r, d)] |= m.T
+    self_w = W[K + np.arange(N), np.arange(N)]
+    if np.any(self_w != 0):
+        i = int(np.flatnonzero(self_w)[0])
+        raise ValueError(f"neuron {i} connects onto itself with weight {self_w[i]:.6g}: "
+                         "fpsnn has no self-loops (the recurrent weight matrix needs a zero "
+                         "diagonal)")
+    mask[K + np.arange(N), np.arange(N)] = False
+    layers = tuple(tuple(int(i) for i in cols[n]) for n in order)
+    meta_layers = (getattr(graph, "metadata", None) or {}).get("fpsnn_layers")
+    if meta_layers is not None:
+        try:
+            parsed = json.loads(_text(meta_layers))
+            layers = tuple(tuple(int(i) for i in layer) for layer in parsed)
+        except (ValueError, TypeError):
+            raise ValueError("the graph's fpsnn_layers metadata is not a list of lists of "
+                             "neuron indices") from None
+        if any(i < 0 or i >= N for layer in layers for i in layer):
+            raise ValueError("the graph's fpsnn_layers metadata names a neuron that does not exist")
+    try:
+        net = Network(W, K, tau_s, tau_n, theta, mask, layers)
+    except ValueError as exc:
+        raise ValueError(f"the NIR graph does not give a valid network: {exc}") from None
+    outputs = []
+    for n, f in flat.items():
+        if f.kind == "output":
+            outputs += [int(i) for i in _spiking_sources(n, flat, preds, cols)]
+    meta = {"source": "nir", "time_unit": unit, "outputs": outputs}
+    return NetworkFile(net, None, None, meta)
+
+
+def _spiking_sources(name, flat, preds, cols):
+    """Neurons whose spikes reach the Output ``name`` unchanged (through identities)."""
+    out = []
+    for p in preds.get(name, []):
+        kind = flat[p].kind
+        if kind == "lif":
+            out += list(cols[p])
+        elif kind == "ident":
+            out += _spiking_sources(p, flat, preds, cols)
+        elif kind == "input":
+            continue
+        else:
+            raise ValueError(f"the Output node {name!r} is fed by {p!r}, not by neurons: a "
+                             "non-spiking readout is not represented")
+    return out
+
+
+# --- input spike trains: NIR event data -------------------------------------------------
+def inputs_to_nir(inputs, n_inputs: int, t_max: float, *, time_unit: str = DEFAULT_TIME_UNIT,
+                  file_unit: str | None = None, node: str = "input"):
+    """One sample of input spike trains as ``nir.NIRGraphData`` (``EventData`` of the
+    graph's ``Input`` node, observable ``spikes``; times in ``file_unit``)."""
+    from .simulate import validate_inputs
+
+    nir = _nir()
+    file_unit = time_unit if file_unit is None else file_unit
+    c = _unit_seconds(time_unit, "time_unit") / _unit_seconds(file_unit, "file_unit")
+    trains = validate_inputs(inputs, n_inputs, t_max)
+    idx = np.concatenate([np.full(tr.size, j, dtype=np.int64) for j, tr in enumerate(trains)]
+                         + [np.zeros(0, np.int64)])
+    time = np.concatenate([np.asarray(tr) for tr in trains] + [np.zeros(0)]) * c
+    order = np.argsort(time, kind="stable")
+    events = nir.EventData(idx=idx[order][None, :], time=time[order][None, :],
+                           n_neurons=int(n_inputs), t_max=float(t_max) * c)
+    return nir.NIRGraphData(nodes={node: nir.NIRNodeData(observables={"spikes": events})})
+
+
+def save_nir_inputs(path, inputs, n_inputs: int, t_max: float, *,
+                    time_unit: str = DEFAULT_TIME_UNIT, file_unit: str | None = None) -> None:
+    """Write :func:`inputs_to_nir` to ``path`` (``nir.write_data``)."""
+    _nir().write_data(path, inputs_to_nir(inputs, n_inputs, t_max, time_unit=time_unit,
+                                          file_unit=file_unit))
+
+
+def inputs_from_nir(source, n_inputs: int | None = None, *, sample: int = 0,
+                    scale: float = 1.0) -> tuple[tuple, float]:
+    """Input spike trains and ``t_max`` from NIR event data (``nir.NIRGraphData``, a path,
+    bytes or a binary file object): the one ``EventData`` observable of the data's one
+    node, sample ``sample``. Times are multiplied by ``scale`` (``1 / c`` of the graph's
+    unit conversion; 1 when the network keeps the file's unit)."""
+    from .simulate import validate_inputs
+
+    nir = _nir()
+    data = source
+    if not isinstance(source, nir.NIRGraphData):
+        h5 = _as_h5_source(source)
+        _precheck(h5, "data")
+        if hasattr(h5, "seek"):
+            h5.seek(0)
+        try:
+            data = nir.read_data(h5)
+        except Exception as exc:          # noqa: BLE001
+            raise ValueError(f"the NIR event data could not be read: {_first_line(exc)}") from None
+    found = [(n, k, o) for n, d in data.nodes.items() if isinstance(d, nir.NIRNodeData)
+             for k, o in d.observables.items()]
+    events = [(n, k, o) for n, k, o in found if type(o) is nir.EventData]
+    if len(events) != 1:
+        kinds = ", ".join(f"{n}.{k}: {type(o).__name__}" for n, k, o in found) or "nothing"
+        raise ValueError(f"expected exactly one EventData observable (input spikes), found "
+                         f"{kinds}")
+    name, key, ev = events[0]
+    idx, time = np.asarray(ev.idx), np.asarray(ev.time, dtype=float)
+    if idx.ndim != 2 or idx.shape != time.shape:
+        raise ValueError(f"{name}.{key}: idx and time must have the same shape (samples, "
+                         f"events), got {idx.shape} and {time.shape}")
+    if not 0 <= sample < idx.shape[0]:
+        raise ValueError(f"{name}.{key} has {idx.shape[0]} samples; sample {sample} does not exist")
+    K = int(ev.n_neurons)
+    if n_inputs is not None and K != n_inputs:
+        raise ValueError(f"{name}.{key} has {K} channels, the network {n_inputs} inputs")
+    t_max = float(ev.t_max) * scale
+    i, t = idx[sample], time[sample] * scale
+    valid = i != -1
+    if np.any((i[valid] < 0) | (i[valid] >= K)):
+        raise ValueError(f"{name}.{key}: a channel index is outside 0..{K - 1}")
+    if np.any(~np.isfinite(t[valid])) or not np.isfinite(t_max) or t_max <= 0:
+        raise ValueError(f"{name}.{key}: spike times and t_max must be finite (t_max > 0)")
+    if np.any(t[valid] > t_max):
+        raise ValueError(f"{name}.{key}: a spike time lies after t_max = {t_max:g}")
+    trains = [t[valid & (i == j)] for j in range(K)]
+    return validate_inputs(trains, K, t_max), t_max

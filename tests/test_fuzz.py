@@ -1,0 +1,228 @@
+"""Property tests over the public API, the JSON loader and the CLI (issue 15): any input
+either works or raises one of the documented errors (``ValueError``, ``TypeError``,
+``FPSNNError``) with a message; never an IndexError, a RecursionError, a "math domain
+error", a NaN result or a hang. Every call runs under a time bound (SIGALRM)."""
+
+import contextlib
+import json
+import math
+import signal
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import fpsnn_core as fp
+from fpsnn_core import cli
+
+DOCUMENTED = (ValueError, TypeError, fp.FPSNNError)
+BOUND_S = 10          # far above any legitimate call here (they take milliseconds)
+
+numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**30, 10**30),
+                    st.floats(-5, 5), st.sampled_from([0, 1, -1, 0.5, 1e-300, 1e300, 2**63]))
+scalars = st.one_of(numbers, st.booleans(), st.none(), st.text(max_size=5),
+                    st.complex_numbers(max_magnitude=5))
+anything = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=12)
+_almost = (st.lists(numbers, max_size=5), st.lists(st.lists(st.floats(-5, 5), max_size=4), max_size=5),
+           st.lists(st.integers(-2, 8), max_size=4),
+           st.lists(st.lists(st.integers(-1, 6), max_size=3), max_size=3))
+# values that are often almost right: numbers, lists of numbers, small nested lists
+near = st.one_of(anything, *_almost)
+# the same without complex numbers (what a JSON file can hold)
+json_scalars = st.one_of(numbers, st.booleans(), st.none(), st.text(max_size=5))
+json_near = st.one_of(st.recursive(json_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=12), *_almost)
+
+
+class _Timeout(BaseException):
+    pass
+
+
+@contextlib.contextmanager
+def bounded(seconds=BOUND_S):
+    def alarm(*_):
+        raise _Timeout(f"call took more than {seconds} s")
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def attempt(fn, *args, **kwargs):
+    """Run ``fn``; return its result or ``None`` when it raised a documented error with a
+    message; fail on anything else."""
+    with bounded():
+        try:
+            return fn(*args, **kwargs)
+        except DOCUMENTED as exc:
+            assert not isinstance(exc, (IndexError, KeyError, AttributeError)), repr(exc)
+            msg = str(exc)
+            assert msg and "math domain" not in msg, repr(exc)
+            return None
+
+
+def _finite(*arrays):
+    for a in arrays:
+        a = np.asarray(a, dtype=float)
+        assert np.all(np.isfinite(a)), a
+
+
+NET = fp.Network([[3.0, 0.0, 1.0], [0.0, 2.5, 0.0], [0.0, 0.0, 2.0], [1.5, 0.0, 0.0]], 1,
+                 tau_s=0.5, layers=[[0, 1], [2]])
+SIM = fp.simulate(NET, [[0.1, 0.9]], 3.0)
+FAST = settings(suppress_health_check=list(HealthCheck), max_examples=40)
+
+
+@FAST
+@given(weights=near, n_inputs=st.one_of(st.integers(-1, 3), anything), tau_s=near, theta=near,
+       mask=st.one_of(st.none(), near), layers=st.one_of(st.just(()), near))
+def test_network_takes_anything(weights, n_inputs, tau_s, theta, mask, layers):
+    net = attempt(fp.Network, weights, n_inputs, tau_s=tau_s, theta=theta, mask=mask,
+                  layers=layers)
+    if net is not None:
+        _finite(net.weights, net.a, net.b, net.theta)
+        assert all(0 <= i < net.n_neurons for layer in net.layers for i in layer)
+
+
+@FAST
+@given(inputs=near, t_max=st.one_of(numbers, scalars), max_spikes=st.one_of(
+    st.integers(-1, 200), scalars), max_work=st.one_of(st.integers(-1, 2000), st.none(), scalars))
+def test_simulate_takes_anything(inputs, t_max, max_spikes, max_work):
+    sim = attempt(fp.simulate, NET, inputs, t_max, max_spikes=max_spikes, max_work=max_work)
+    if sim is not None:
+        _finite(sim.spike_times, sim.slopes)
+        assert np.all(np.diff(sim.spike_times) >= 0)
+
+
+@FAST
+@given(outputs=near, label=st.one_of(st.integers(-1, 3), scalars), tau_0=numbers, gamma=numbers,
+       tau_1=numbers, silent_time=st.one_of(st.none(), numbers, scalars), targets=near)
+def test_losses_take_anything(outputs, label, tau_0, gamma, tau_1, silent_time, targets):
+    loss = attempt(fp.first_spike_cross_entropy, SIM, outputs, label, tau_0=tau_0, gamma=gamma,
+                   tau_1=tau_1, silent_time=silent_time)
+    if loss is not None:
+        _finite([loss.value], loss.dloss_dtimes)
+    mse = attempt(fp.spike_time_mse, SIM, outputs, targets, silent_time=silent_time)
+    if mse is not None:
+        _finite([mse.value], mse.dloss_dtimes)
+
+
+@FAST
+@given(rows=st.one_of(st.none(), near), spikes=near, c=near, grid=near)
+def test_gradients_take_anything(rows, spikes, c, grid):
+    attempt(fp.implicit_system, NET, SIM, rows)
+    for fn in (fp.adjoint_gradient, fp.fp_gradient, fp.eventprop_gradient):
+        g = attempt(fn, NET, SIM, c)
+        if g is not None:
+            _finite(g)
+    J = attempt(fp.spike_time_jacobian, NET, SIM, spikes)
+    if J is not None:
+        _finite(J)
+    attempt(fp.causal_past, NET, SIM, spikes)
+    tr = attempt(fp.potentials, NET, SIM, grid)
+    if tr is not None:
+        _finite(tr.V, tr.I)
+
+
+BASE = json.loads(fp.to_json(NET, [[0.1, 0.9]], 3.0, meta={"outputs": [2]}))
+FIELDS = ("format", "version", "n_inputs", "weights", "mask", "tau_s", "tau_n", "theta",
+          "layers", "inputs", "t_max", "meta")
+
+
+@FAST
+@given(edits=st.dictionaries(st.sampled_from(FIELDS), json_near, max_size=3),
+       drop=st.lists(st.sampled_from(FIELDS), max_size=2), bom=st.booleans())
+def test_json_loader_takes_anything(edits, drop, bom):
+    doc = dict(BASE, **edits)
+    for k in drop:
+        doc.pop(k, None)
+    text = json.dumps(doc, allow_nan=True)
+    for data in (text, text.encode()):
+        nf = attempt(fp.from_json, (b"\xef\xbb\xbf" + data if bom else data)
+                     if isinstance(data, bytes) else data)
+        if nf is not None:
+            again = fp.from_json(fp.to_json(nf.network, nf.inputs, nf.t_max, nf.meta))
+            assert np.array_equal(again.network.weights, nf.network.weights)
+
+
+@FAST
+@given(text=st.one_of(st.text(max_size=40), st.binary(max_size=40),
+                      st.integers(1, 3000).map(lambda n: "[" * n + "]" * n),
+                      st.integers(1, 3000).map(lambda n: '{"a":' * n + "1" + "}" * n)))
+def test_json_loader_takes_any_text(text):
+    attempt(fp.from_json, text)
+
+
+def _one_line_or_ok(capsys, argv):
+    capsys.readouterr()                     # what earlier examples printed
+    with bounded(60):
+        try:
+            code = cli.main(argv)
+        except SystemExit as exc:           # argparse: usage line + error, status 2
+            code = exc.code
+            assert code in (0, 2)
+            return
+    err = capsys.readouterr().err
+    if code != 0:
+        lines = err.strip().splitlines()
+        assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), (argv, err)
+
+
+@pytest.fixture(scope="module")
+def xor_doc(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fuzz") / "xor.json"
+    assert cli.main(["train", "--task", "xor", "--out", str(out), "--epochs", "1",
+                     "--quiet"]) == 0
+    return json.loads(out.read_text())
+
+
+class _Stop(Exception):
+    pass
+
+
+@settings(suppress_health_check=list(HealthCheck), max_examples=25)
+@given(meta_edits=st.dictionaries(st.sampled_from(["task", "encoding", "config", "split_seed",
+                                                   "outputs", "classes"]), json_near,
+                                 max_size=2),
+       config_edits=st.dictionaries(st.sampled_from(["t_max", "tau_0", "lr", "hidden", "method",
+                                                     "silent"]), json_near, max_size=2),
+       size=st.sampled_from([[], ["--size", "0"], ["--size", "-3"], ["--seed", "-1"]]))
+def test_cli_evaluate_takes_any_file(tmp_path_factory, capsys, xor_doc, meta_edits,
+                                     config_edits, size):
+    doc = json.loads(json.dumps(xor_doc))
+    doc["meta"].update(meta_edits)
+    if isinstance(doc["meta"].get("config"), dict):
+        doc["meta"]["config"].update(config_edits)
+    path = tmp_path_factory.mktemp("ev") / "net.json"
+    path.write_text(json.dumps(doc, allow_nan=True))
+    _one_line_or_ok(capsys, ["evaluate", str(path), "--task", "xor", *size])
+
+
+@settings(suppress_health_check=list(HealthCheck), max_examples=25)
+@given(opts=st.lists(st.tuples(st.sampled_from(["--epochs", "--batch-size", "--lr", "--patience",
+                                                "--workers", "--train-size", "--split-seed",
+                                                "--hidden", "--seed"]),
+                               st.sampled_from(["0", "-1", "1", "x", "1e400", "nan", "2.5"])),
+                     max_size=3),
+       out=st.sampled_from(["DIR", "DIR/missing/x.json", "DIR/ok.json"]))
+def test_cli_train_arguments_are_checked_before_training(tmp_path_factory, capsys, opts, out):
+    d = tmp_path_factory.mktemp("tr")
+    argv = ["train", "--task", "iris", "--quiet", "--out", out.replace("DIR", str(d))]
+    for k, v in opts:
+        argv += [k, v]
+
+    def stop(*a, **k):
+        raise _Stop
+    original, cli.train = cli.train, stop
+    try:
+        _one_line_or_ok(capsys, argv)
+    except _Stop:
+        pass                                # the arguments passed: training would start
+    finally:
+        cli.train = original
