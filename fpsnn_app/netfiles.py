@@ -11,6 +11,8 @@ import importlib.util
 
 import fpsnn_core as fp
 
+from .limits import check_size
+
 #: File types the network uploader accepts.
 UPLOAD_TYPES = ("json", "nir")
 APP_TIME_UNIT = "ms"
@@ -31,9 +33,10 @@ def read_network_file(name: str, data: bytes) -> str:
         nf = fp.from_nir(data)
         if nf.meta["time_unit"] not in (None, APP_TIME_UNIT):
             nf = fp.from_nir(data, time_unit=APP_TIME_UNIT)
-        return fp.to_json(nf.network, nf.inputs, nf.t_max, nf.meta)
-    loaded = fp.from_json(data)              # bytes: a UTF-8 byte order mark is fine
-    return fp.to_json(loaded.network, loaded.inputs, loaded.t_max, loaded.meta)
+    else:
+        nf = fp.from_json(data)              # bytes: a UTF-8 byte order mark is fine
+    check_size(nf.network, nf.inputs)        # the largest network the app accepts
+    return fp.to_json(nf.network, nf.inputs, nf.t_max, nf.meta)
 
 
 def nir_file(network_json: str) -> bytes:

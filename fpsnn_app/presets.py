@@ -21,8 +21,7 @@ TAU_S = 0.5
 TAU_N = 1.0
 THETA = 1.0
 T_MAX = 4.0
-#: Spike budget of every simulation in the app: small, so runaway firing stops at once.
-MAX_SPIKES = 2_000
+from .limits import MAX_NEURONS, MAX_SPIKES  # noqa: F401  (the app's budgets live there)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ from fpsnn_core.bptt import bptt_gradients, discrete_feeding_kernel, fp_credit
 from fpsnn_core.discrete import DiscreteSimulation, simulate_discrete
 from fpsnn_core.surrogate import SURROGATES, surrogate
 
+from .limits import MAX_FD_WEIGHTS, MAX_SPIKES, MAX_WORK, repeats, simulate, strongest
+
 
 @dataclass(frozen=True)
 class Options:
@@ -161,24 +163,35 @@ class GradientComparison:
     hidden: np.ndarray
     n_inputs: int
     spike_time_error: float
+    fd_checked: int = 0
 
 
 def compare_gradients(net: fp.Network, inputs, t_max: float, loss: LossSpec,
                       dt: float, slopes: Mapping[str, float], options: Options = Options(),
                       fd_eps: float = 1e-6) -> GradientComparison:
-    """Exact FP gradient, central differences and surrogate BPTT of the first-spike loss."""
-    sim = fp.simulate(net, inputs, t_max)
+    """Exact FP gradient, central differences and surrogate BPTT of the first-spike loss.
+
+    Finite differences (two simulations per weight) run on the weights with the largest
+    exact gradients only, as many as :func:`~fpsnn_app.limits.repeats` allows (at most
+    :data:`~fpsnn_app.limits.MAX_FD_WEIGHTS`); the others are ``NaN``."""
+    sim = simulate(net, inputs, t_max)
     value = loss(sim)
     exact = fp.fp_gradient(net, sim, value.dloss_dtimes)
-    fd = fp.finite_difference_loss_gradient(net, inputs, t_max, lambda s: loss(s).value,
-                                            eps=fd_eps).jacobian
+    params = np.argwhere(net.mask)
+    checked = strongest(exact[params[:, 0], params[:, 1]],
+                        repeats(2 * sim.work, 1, MAX_FD_WEIGHTS))
+    fd = np.full(exact.shape, np.nan)
+    part = fp.finite_difference_loss_gradient(net, inputs, t_max, lambda s: loss(s).value,
+                                              eps=fd_eps, entries=params[checked],
+                                              max_spikes=MAX_SPIKES, max_work=MAX_WORK).jacobian
+    fd[params[checked, 0], params[checked, 1]] = part[params[checked, 0], params[checked, 1]]
     dsim = simulate_discrete(net, inputs, t_max, dt)
     grads = surrogate_gradients(net, dsim, loss, slopes, options)
     hidden = hidden_weights(net)
     sims = {name: similarity(g, exact, net.mask, hidden) for name, g in grads.items()}
     return GradientComparison(exact, fd, grads, sims, value.value, loss(dsim).value,
                               np.array(net.mask), hidden, net.n_inputs,
-                              spike_time_error(sim, dsim, net.n_neurons))
+                              spike_time_error(sim, dsim, net.n_neurons), int(checked.size))
 
 
 def spike_time_error(sim: fp.Simulation, dsim: DiscreteSimulation, n_neurons: int) -> float:
@@ -217,7 +230,7 @@ def _sweep(values, rows, names) -> Sweep:
 
 
 def _exact(net, inputs, t_max, loss):
-    sim = fp.simulate(net, inputs, t_max)
+    sim = simulate(net, inputs, t_max)
     return sim, fp.fp_gradient(net, sim, loss(sim).dloss_dtimes), hidden_weights(net)
 
 
@@ -288,7 +301,7 @@ def synapse_credit(net: fp.Network, inputs, t_max: float, j: int, i: int, dt: fl
     """:class:`Credit` of ``j -> i`` for each surrogate in ``slopes``."""
     if not net.mask[j, i]:
         raise ValueError(f"W[{j}, {i}] is not a connection of the network")
-    sim = fp.simulate(net, inputs, t_max)
+    sim = simulate(net, inputs, t_max)
     times, weights = fp_credit(net, sim, j, i)
     dsim = simulate_discrete(net, inputs, t_max, dt)
     y = discrete_feeding_kernel(net, dsim, j, i)

@@ -16,9 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import indices
 from .kernels import kernel
 from .network import Network
 from .simulate import Simulation, check_simulation
+
+
+#: Largest ``(time, event, neuron)`` intermediate of :func:`potentials`, in numbers.
+CHUNK = 2_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,22 +64,32 @@ def feeding_kernels(net: Network, sim: Simulation, t) -> np.ndarray:
     return y
 
 
-def potentials(net: Network, sim: Simulation, t) -> Traces:
-    """``V_i(t)`` and ``I_i(t)`` of every neuron on the grid ``t`` (module docstring)."""
+def potentials(net: Network, sim: Simulation, t, neurons=None) -> Traces:
+    """``V_i(t)`` and ``I_i(t)`` of every neuron on the grid ``t`` (module docstring), or of
+    the listed ``neurons`` only (columns in that order).
+
+    The grid is processed in chunks so that the ``(time, event, neuron)`` intermediates
+    stay small (:data:`CHUNK` numbers) whatever the number of spikes."""
     t = _grid(t)
-    y = feeding_kernels(net, sim, t)
-    V = np.einsum("tji,ji->ti", y, net.weights)
+    cols = np.arange(net.n_neurons) if neurons is None else np.array(
+        indices("neurons", neurons, net.n_neurons, nonempty=False), dtype=int)
     ev_t, ev_src = source_events(net, sim)
-    D = t[:, None] - ev_t[None, :]                                 # (T, E)
-    pos = D > 0
-    # current: each event adds W[src, i] exp(-a_i D)
-    decay_a = np.where(pos[:, :, None], np.exp(-net.a[None, None, :] * np.where(pos, D, 0)[:, :, None]), 0.0)
-    I = np.einsum("tei,ei->ti", decay_a, net.weights[ev_src])
-    # resets: own spikes m < t subtract theta exp(-b (t - m))
-    own = ev_src >= net.n_inputs
-    nrn = ev_src[own] - net.n_inputs
-    Dm = D[:, own]
-    decay_b = np.where(Dm > 0, np.exp(-net.b[nrn][None, :] * np.where(Dm > 0, Dm, 0)), 0.0)
-    reset = np.zeros((t.size, net.n_neurons))
-    np.add.at(reset, (slice(None), nrn), decay_b * net.theta[nrn][None, :])
-    return Traces(t, V - reset, I)
+    a, b, theta = net.a[cols], net.b[cols], net.theta[cols]
+    W = net.weights[ev_src][:, cols]                                  # (E, n)
+    own = (ev_src[:, None] - net.n_inputs) == cols[None, :]           # (E, n): i's own spikes
+    V = np.zeros((t.size, cols.size))
+    I = np.zeros((t.size, cols.size))
+    step = max(1, CHUNK // max(ev_t.size * cols.size, 1))
+    for lo in range(0, t.size, step):
+        D = t[lo:lo + step, None] - ev_t[None, :]                      # (T', E)
+        pos = D > 0
+        Dp = np.where(pos, D, 0.0)[:, :, None]
+        h = kernel(D[:, :, None], a[None, None, :], b[None, None, :])  # (T', E, n)
+        V[lo:lo + step] = np.einsum("tei,ei->ti", h, W)
+        # current: each event adds W[src, i] exp(-a_i D)
+        decay_a = np.where(pos[:, :, None], np.exp(-a[None, None, :] * Dp), 0.0)
+        I[lo:lo + step] = np.einsum("tei,ei->ti", decay_a, W)
+        # resets: own spikes m < t subtract theta exp(-b (t - m))
+        decay_b = np.where(pos[:, :, None] & own[None], np.exp(-b[None, None, :] * Dp), 0.0)
+        V[lo:lo + step] -= theta[None, :] * decay_b.sum(axis=1)
+    return Traces(t, V, I)

@@ -18,10 +18,13 @@ from plotly.subplots import make_subplots
 import fpsnn_core as fp
 
 from .. import style
+from ..limits import MAX_EDGES_DRAWN, strongest
 from .common import all_event_times, event_grid, spike_short_labels
 
 #: At most this many membrane traces are drawn under the raster.
 MAX_TRACES = 8
+#: Up to this many neurons the raster has one trace per neuron; beyond, one for all.
+ONE_TRACE_PER_NEURON = 16
 #: Spikes of the causal graph are labelled (``n1.2``) up to this many; beyond, hover names them.
 MAX_NODE_LABELS = 60
 #: Radius in pixels of the ring around the selected spike; labels sit below it.
@@ -47,10 +50,10 @@ def raster_traces_figure(net: fp.Network, sim: fp.Simulation, selected: int | No
                         row_heights=[max(0.25, 0.05 * (K + N))] + [0.75 / len(shown)] * len(shown))
     _raster(fig, net, sim, selected, set(ancestors))
     t = event_grid(sim.t_max, all_event_times(sim), n=400)
-    V = fp.potentials(net, sim, t).V
+    V = fp.potentials(net, sim, t, neurons=shown).V
     for r, i in enumerate(shown, start=2):
         th = float(net.theta[i])
-        fig.add_trace(go.Scatter(x=t, y=V[:, i], name=f"V n{i}", showlegend=False,
+        fig.add_trace(go.Scatter(x=t, y=V[:, r - 2], name=f"V n{i}", showlegend=False,
                                  line=dict(color=style.neuron_color(i), width=2),
                                  hovertemplate=f"n{i}" + ": V=%{y:.3f} at t=%{x:.3f}<extra></extra>"),
                       row=r, col=1)
@@ -61,7 +64,24 @@ def raster_traces_figure(net: fp.Network, sim: fp.Simulation, selected: int | No
     if selected is not None and 0 <= selected < sim.n_spikes:
         fig.add_vline(x=float(sim.spike_times[selected]), line=dict(color=style.HIGHLIGHT, width=2))
     fig.update_xaxes(title_text="time t", row=1 + len(shown), col=1, range=[0, sim.t_max])
-    return style.finish(fig, height=170 + 26 * (K + N) + 105 * len(shown))
+    return style.finish(fig, height=170 + _rows_height(K + N, 26) + 105 * len(shown))
+
+
+def _rows_height(rows: int, px: int, full: int = 12) -> int:
+    """Pixels for ``rows`` category rows: ``px`` each up to ``full`` rows, then 8 each."""
+    return px * min(rows, full) + 8 * max(rows - full, 0)
+
+
+def drawn_edges(graph: fp.CausalGraph, active=()) -> np.ndarray:
+    """Indices of the edges the causal graph draws: all of them up to
+    :data:`~fpsnn_app.limits.MAX_EDGES_DRAWN`, else those within the selection's causal
+    past (``active``) first, then the strongest by ``|influence|``."""
+    if graph.src.size <= MAX_EDGES_DRAWN:
+        return np.arange(graph.src.size)
+    active = np.zeros(0, bool) if not len(active) else np.isin(graph.src, list(active)) & \
+        np.isin(graph.dst, list(active))
+    keep = np.flatnonzero(active) if active.size else ()
+    return strongest(graph.influence, MAX_EDGES_DRAWN, keep=keep)
 
 
 def _raster(fig: go.Figure, net: fp.Network, sim: fp.Simulation, selected, ancestors: set) -> None:
@@ -76,7 +96,17 @@ def _raster(fig: go.Figure, net: fp.Network, sim: fp.Simulation, selected, ances
     labels = spike_short_labels(sim)
     k = np.arange(sim.n_spikes)
     faded = selected is not None
-    for i in range(N):
+    if N > ONE_TRACE_PER_NEURON:        # one trace for all: hundreds of traces are slow to build
+        strong = np.array([not faded or s in ancestors or s == selected for s in k], dtype=bool)
+        fig.add_trace(go.Scatter(
+            x=sim.spike_times, y=np.array(rows)[K + sim.spike_neurons], mode="markers",
+            showlegend=False, customdata=k, text=labels, name="spikes",
+            marker=dict(symbol="line-ns", size=18, line=dict(width=4, color=[
+                style.neuron_color(int(i)) for i in sim.spike_neurons]),
+                opacity=np.where(strong, 1.0, 0.25)),
+            hovertemplate="spike #%{customdata} (%{text}) at t=%{x:.4f}<extra></extra>"),
+            row=1, col=1)
+    for i in range(N if N <= ONE_TRACE_PER_NEURON else 0):
         idx = k[sim.spike_neurons == i]
         strong = np.array([not faded or s in ancestors or s == selected for s in idx], dtype=bool)
         fig.add_trace(go.Scatter(
@@ -106,6 +136,10 @@ def causal_graph_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGra
     fig = go.Figure()
     t, n = sim.spike_times, sim.spike_neurons
     active = set(ancestors) | ({selected} if selected is not None else set())
+    keep = drawn_edges(graph, active)
+    if keep.size < graph.src.size:      # too many to read: the strongest (and the selection's)
+        graph = fp.CausalGraph(graph.src[keep], graph.dst[keep], graph.partial[keep],
+                               graph.influence[keep])
     infl = np.asarray(graph.influence)
     scale = float(np.max(np.abs(infl))) if infl.size else 1.0
     bins = np.minimum(np.searchsorted(np.array([0.1, 0.3, 0.6]) * scale, np.abs(infl)), 3)
@@ -135,7 +169,7 @@ def causal_graph_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGra
     fig.update_yaxes(title_text="neuron", tickmode="array", tickvals=list(range(N)),
                      ticktext=[f"n{i}" for i in range(N)], range=[N - 0.5, -0.8], zeroline=False)
     fig.update_xaxes(title_text="spike time", range=[lo, hi], zeroline=False)
-    return style.finish(fig, height or 200 + 80 * N)
+    return style.finish(fig, height or 200 + _rows_height(N, 80))
 
 
 def _edge_paths(t, n, src, dst, span: float):

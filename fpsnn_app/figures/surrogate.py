@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 from fpsnn_core.surrogate import SURROGATES, surrogate
 
 from .. import style
+from ..limits import MAX_WEIGHTS_DRAWN, strongest
 from ..surrogate_compare import Credit, GradientComparison, Sweep
 from .common import source_label
 
@@ -118,6 +119,16 @@ def _param_labels(cmp: GradientComparison) -> tuple[np.ndarray, list]:
     return params, [f"{source_label(j, cmp.n_inputs)}→n{i}" for j, i in params]
 
 
+def drawn_weights(cmp: GradientComparison) -> np.ndarray:
+    """Positions (in :func:`_param_labels` order) of the weights :func:`gradient_figure`
+    draws: all up to :data:`~fpsnn_app.limits.MAX_WEIGHTS_DRAWN`, else those checked by
+    finite differences and the largest exact gradients, in their order."""
+    params, _ = _param_labels(cmp)
+    fd = cmp.finite_diff[params[:, 0], params[:, 1]]
+    return strongest(cmp.exact[params[:, 0], params[:, 1]], MAX_WEIGHTS_DRAWN,
+                     keep=np.flatnonzero(np.isfinite(fd)))
+
+
 def gradient_figure(cmp: GradientComparison, slopes: dict, normalize: bool = True,
                     height: int = 460) -> go.Figure:
     """``dLoss/dW`` weight by weight: exact FP, finite differences and each surrogate.
@@ -127,6 +138,8 @@ def gradient_figure(cmp: GradientComparison, slopes: dict, normalize: bool = Tru
     weights (those whose gradient passes through a spike function) come first.
     """
     params, labels = _param_labels(cmp)
+    drawn = drawn_weights(cmp)
+    params, labels = params[drawn], [labels[k] for k in drawn]
     J, I = params[:, 0], params[:, 1]
     exact = cmp.exact[J, I]
     fig = go.Figure()

@@ -18,7 +18,7 @@ from fpsnn_core.eventprop import adjoint_traces, eventprop
 
 from ..figures.common import all_event_times, event_grid, source_label, spike_short_labels
 from ..figures.eventprop import adjoint_figure, sweep_figure
-from ..presets import MAX_SPIKES
+from ..limits import simulate
 from .common import Chart, Notice, grazing_notice, spikes_csv
 
 LOSSES = {"cross_entropy": "First-spike cross entropy",
@@ -95,7 +95,7 @@ def eventprop_scene(network_json: str, outputs: tuple, loss: str, label: int) ->
     """Simulate, differentiate three ways and trace the adjoint (module docstring)."""
     loaded = fp.from_json(network_json)
     net, t_max = loaded.network, float(loaded.t_max)
-    sim = fp.simulate(net, loaded.inputs, t_max, max_spikes=MAX_SPIKES)
+    sim = simulate(net, loaded.inputs, t_max)
     value, c, notices = loss_derivative(sim, loss, outputs, label)
     notices = grazing_notice(sim) + notices
     if sim.n_spikes == 0:

@@ -17,7 +17,8 @@ import numpy as np
 import fpsnn_core as fp
 
 from ..figures.gradients import agreement_figure, loss_slice_figure
-from ..presets import MAX_SPIKES
+from ..limits import (MAX_FD_WEIGHTS, MAX_SPIKES, MAX_WEIGHTS_DRAWN, MAX_WORK, repeats,
+                      simulate, strongest)
 from .common import Chart, Notice, grazing_notice
 from .jacobian import param_labels
 from .network import simulate_file
@@ -82,28 +83,45 @@ def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets
                            "through a spike that does not exist."),)
     g_fp = fp.fp_gradient(net, sim, value.dloss_dtimes)
     g_adj = fp.adjoint_gradient(net, sim, value.dloss_dtimes)
-    fd = fp.finite_difference_loss_gradient(net, sim.inputs, t_max, lambda s: loss_fn(s).value,
-                                            eps=eps, max_spikes=MAX_SPIKES)
     params = np.argwhere(net.mask)
+    p = int(np.clip(weight, 0, len(params) - 1))
+    # finite differences (two simulations per weight) on the largest FP gradients only
+    checked = strongest(g_fp[params[:, 0], params[:, 1]],
+                        repeats(2 * sim.work, 1, MAX_FD_WEIGHTS), keep=[p])
+    fd = fp.finite_difference_loss_gradient(net, sim.inputs, t_max, lambda s: loss_fn(s).value,
+                                            eps=eps, entries=params[checked],
+                                            max_spikes=MAX_SPIKES, max_work=MAX_WORK)
+    unchecked = np.ones(len(params), dtype=bool)
+    unchecked[checked] = False
+    fd.jacobian[params[unchecked, 0], params[unchecked, 1]] = np.nan
     labels = param_labels(net, params)
     a, b, c = (g[params[:, 0], params[:, 1]] for g in (g_fp, g_adj, fd.jacobian))
     rel_adj, rel_fd = rel_error(a, b), rel_error(a, c)
     table = [{"weight": lab, "W": float(net.weights[j, i]), "FP": float(x), "adjoint": float(y),
               "finite diff.": None if np.isnan(z) else float(z),
               "rel. err FP–adjoint": float(r1), "rel. err FP–FD": None if np.isnan(r2) else float(r2),
-              "FD status": fd.reasons.get((int(j), int(i)), "ok")}
-             for lab, (j, i), x, y, z, r1, r2 in zip(labels, params, a, b, c, rel_adj, rel_fd)]
+              "FD status": "not checked (limit)" if u else fd.reasons.get((int(j), int(i)), "ok")}
+             for lab, (j, i), x, y, z, r1, r2, u in zip(labels, params, a, b, c, rel_adj, rel_fd,
+                                                       unchecked)]
     if fd.reasons:
         notices += (Notice("info", f"Finite differences refused for {len(fd.reasons)} of "
                            f"{len(params)} weights: a step of ±{eps:g} changes the spike count "
                            "or order there, so the difference quotient measures a jump, not a "
                            "derivative (see the table)."),)
-    p = int(np.clip(weight, 0, len(params) - 1))
+    if unchecked.any():
+        notices += (Notice("info", f"Finite differences (two simulations per weight) are checked "
+                           f"on the {checked.size} weights with the largest FP gradients (and the "
+                           f"sliced one) of {len(params)}, to keep the page fast."),)
     slice_chart = _slice(net, sim, loss_fn, params[p], labels[p], float(a[p]), value.value, span)
     valid = np.isfinite(rel_fd)
     max_fd = float(rel_fd[valid].max()) if valid.any() else float("nan")
-    agreement = Chart(agreement_figure(labels, a, b, c),
-                      alt=(f"Scatter plot of {len(params)} weight gradients: adjoint and finite "
+    drawn = strongest(a, MAX_WEIGHTS_DRAWN, keep=checked)
+    if drawn.size < len(params):
+        notices += (Notice("info", f"The agreement plot draws {drawn.size} of {len(params)} "
+                           "weights (those checked by finite differences, then the largest FP "
+                           "gradients); the table and its CSV hold them all."),)
+    agreement = Chart(agreement_figure([labels[k] for k in drawn], a[drawn], b[drawn], c[drawn]),
+                      alt=(f"Scatter plot of {drawn.size} weight gradients: adjoint and finite "
                            "differences against FP, on the diagonal when they agree."),
                       summary=(f"Max relative error FP vs adjoint {rel_adj.max():.1e}, FP vs finite "
                                f"differences {max_fd:.1e} over {int(valid.sum())} valid weights "
@@ -116,7 +134,8 @@ def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets
 def _slice(net, sim, loss_fn, param, label: str, slope: float, loss0: float, span: float) -> Chart:
     j, i = int(param[0]), int(param[1])
     w0 = float(net.weights[j, i])
-    w = np.unique(np.append(w0 + np.linspace(-span, span, SLICE_POINTS), w0))
+    n_points = repeats(sim.work, 5, SLICE_POINTS)      # fewer points when a simulation is costly
+    w = np.unique(np.append(w0 + np.linspace(-span, span, n_points), w0))
     loss = np.full(w.size, np.nan)
     counts = np.zeros(w.size, dtype=int)
     signature = []
@@ -124,7 +143,7 @@ def _slice(net, sim, loss_fn, param, label: str, slope: float, loss0: float, spa
         W = np.array(net.weights)
         W[j, i] = wm
         try:
-            s = fp.simulate(net.with_weights(W), sim.inputs, sim.t_max, max_spikes=MAX_SPIKES)
+            s = simulate(net.with_weights(W), sim.inputs, sim.t_max)
         except fp.RunawayFiringError:
             signature.append(None)
             continue

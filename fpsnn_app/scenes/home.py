@@ -11,7 +11,7 @@ import fpsnn_core as fp
 
 from .. import style
 from ..figures.common import all_event_times, event_grid
-from ..presets import MAX_SPIKES
+from ..limits import simulate
 from .common import Chart
 
 INPUTS = ((0.3, 1.2), (0.8,))
@@ -34,8 +34,8 @@ def _neuron(w: float) -> fp.Network:
 def home_scene(w: float, dw: float) -> HomeScene:
     """Neuron with weight ``w`` on input 0; FP's prediction of the first spike at ``w + dw``."""
     net, net2 = _neuron(w), _neuron(w + dw)
-    sim = fp.simulate(net, INPUTS, T_MAX, max_spikes=MAX_SPIKES)
-    sim2 = fp.simulate(net2, INPUTS, T_MAX, max_spikes=MAX_SPIKES)
+    sim = simulate(net, INPUTS, T_MAX)
+    sim2 = simulate(net2, INPUTS, T_MAX)
     t = event_grid(T_MAX, np.concatenate([all_event_times(sim), sim2.spike_times]), n=400)
     V, V2 = fp.potentials(net, sim, t).V[:, 0], fp.potentials(net2, sim2, t).V[:, 0]
     fig = go.Figure()

@@ -11,8 +11,8 @@ import numpy as np
 import fpsnn_core as fp
 
 from ..figures.common import spike_short_labels
-from ..figures.network import MAX_TRACES, causal_graph_figure, raster_traces_figure
-from ..presets import MAX_SPIKES
+from ..figures.network import MAX_TRACES, causal_graph_figure, drawn_edges, raster_traces_figure
+from ..limits import simulate
 from .common import Chart, Notice, grazing_notice, spikes_csv
 
 
@@ -22,7 +22,7 @@ def simulate_file(net_json: str) -> tuple[fp.Network, fp.Simulation]:
     if loaded.t_max is None:
         raise ValueError("the network file has no t_max")
     inputs = loaded.inputs if loaded.inputs is not None else [()] * loaded.network.n_inputs
-    return loaded.network, fp.simulate(loaded.network, inputs, loaded.t_max, max_spikes=MAX_SPIKES)
+    return loaded.network, simulate(loaded.network, inputs, loaded.t_max)
 
 
 def spike_options(net_json: str) -> tuple[str, ...]:
@@ -52,13 +52,20 @@ def network_scene(net_json: str, selected: int = -1) -> NetworkScene:
     net, sim = simulate_file(net_json)
     graph = fp.causal_graph(net, sim)
     sel = selected if 0 <= selected < sim.n_spikes else None
-    anc = tuple(int(a) for a in graph.ancestors(sel)) if sel is not None else ()
+    anc = tuple(int(a) for a in fp.causal_past(net, sim, [sel]) if a != sel) \
+        if sel is not None else ()
     counts = tuple(int(c) for c in sim.spike_counts(net.n_neurons))
     notices = grazing_notice(sim)
     if sim.n_spikes == 0:
         notices += (Notice("warning", "No neuron fires before t_max: the network is silent, so "
                            "there are no spike times and no causal graph. Raise weights, add "
                            "input spikes or lower θ."),)
+    n_drawn = drawn_edges(graph, set(anc) | ({sel} if sel is not None else set())).size
+    if n_drawn < graph.src.size:
+        notices += (Notice("info", f"The causal graph draws the {n_drawn:,} strongest of its "
+                           f"{graph.src.size:,} edges (by |direct influence|; the selected "
+                           "spike's causal past first): more could not be read. The edges CSV "
+                           "below lists them all."),)
     if net.n_neurons > MAX_TRACES:
         notices += (Notice("info", f"Membrane traces are drawn for the first {MAX_TRACES} of "
                            f"{net.n_neurons} neurons; the raster and graph show all."),)

@@ -9,7 +9,7 @@ import numpy as np
 import fpsnn_core as fp
 
 from ..figures.neuron import neuron_figure
-from ..presets import MAX_SPIKES
+from ..limits import simulate
 from .common import Chart, Notice, grazing_notice, spikes_csv
 
 
@@ -56,7 +56,7 @@ def neuron_scene(inputs: tuple, weights: tuple, tau_s: float, tau_n: float, thet
         ``W[j, 0]``.
     """
     net = single_neuron(weights, tau_s, tau_n, theta)
-    sim = fp.simulate(net, inputs, t_max, max_spikes=MAX_SPIKES)
+    sim = simulate(net, inputs, t_max)
     f = sim.spike_times
     V_left = fp.potentials(net, sim, f).V[:, 0] if f.size else np.zeros(0)
     y = fp.feeding_kernels(net, sim, f)[:, :, 0] if f.size else np.zeros((0, net.n_sources))

@@ -18,7 +18,7 @@ import numpy as np
 import fpsnn_core as fp
 
 from ..figures.common import source_label
-from ..figures.surrogate import (credit_figure, dt_sweep_figure, gradient_figure,
+from ..figures.surrogate import (credit_figure, drawn_weights, dt_sweep_figure, gradient_figure,
                                  slope_sweep_figure, surrogate_title)
 from ..surrogate_compare import (LossSpec, Options, compare_gradients, sweep_dt, sweep_slope,
                                  synapse_credit)
@@ -127,6 +127,16 @@ def gradients_scene(net_json: str, outputs: tuple, kind: str, label: int, target
         notices += (Notice("warning", f"At dt = {dt:g} some neuron fires a different number of times "
                                       "than in the exact simulation: the two losses differ in kind, "
                                       "not only by discretization. Try a smaller step."),)
+    n_params = int(net.mask.sum())
+    if cmp.fd_checked < n_params:
+        notices += (Notice("info", f"Finite differences (two simulations per weight) are computed "
+                                   f"for the {cmp.fd_checked} weights with the largest exact "
+                                   f"gradients of {n_params}, to keep the page fast."),)
+    n_drawn = drawn_weights(cmp).size
+    if n_drawn < n_params:
+        notices += (Notice("info", f"The plot shows {n_drawn} of {n_params} weights (those "
+                                   "checked by finite differences, then the largest exact "
+                                   "gradients); the similarities and the CSV use them all."),)
     best = max(rows, key=lambda r: np.nan_to_num(r["cosine (hidden)"], nan=-2))
     summary = (f"Exact FP (bars) and finite differences (crosses) agree to {fd_rel:.0e}; among the "
                f"surrogates, {best['surrogate']} points closest to them on the hidden weights "

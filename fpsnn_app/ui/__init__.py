@@ -74,8 +74,12 @@ def runaway_text(exc: fp.RunawayFiringError) -> str:
     import re
 
     what = str(exc).split(" Lower the weights")[0].rstrip(".").removeprefix("runaway firing: ")
-    what = re.sub(r"the spike budget max_spikes=(\d+) was reached", r"the app's limit of \1 "
-                  "spikes was reached", what)
+    what = re.sub(r"the spike budget max_spikes=(\d+) \(spikes of all neurons together\) was "
+                  r"reached", r"the app's limit of \1 spikes (all neurons together) was reached",
+                  what)
+    what = re.sub(r"the work budget max_work=(\d+) spike deliveries was reached",
+                  r"the app's work limit of \1 spike deliveries (each spike counts once per "
+                  r"neuron it reaches) was reached", what)
     return f"{what[:1].upper()}{what[1:]}. Lower the weights, raise the threshold θ or shorten t_max."
 
 

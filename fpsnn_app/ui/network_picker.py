@@ -25,6 +25,7 @@ import fpsnn_core as fp
 
 from .. import netfiles, presets
 from ..figures.common import source_label
+from ..limits import check_size
 from ..urlstate import (NETWORK_LINK_LIMIT, apply_edits, decode_edits, decode_network,
                         encode_edits, encode_network)
 from . import nir_button, times_input
@@ -129,7 +130,8 @@ def _upload_from_link() -> None:
         return
     try:
         name, text = decode_network(param)
-        fp.from_json(text)
+        loaded = fp.from_json(text)
+        check_size(loaded.network, loaded.inputs)
     except ValueError as exc:
         st.warning(f"Ignoring the network in the link: {exc}. Showing a motif instead.")
         del st.query_params[NET_PARAM]

@@ -125,8 +125,8 @@ def test_runaway_message_names_the_apps_own_controls():
                                "recurrent_pair.t_max": "20"})
     assert not at.exception
     text = " ".join(e.value for e in at.error)
-    assert "Runaway firing" in text and "fired 1000 times" in text
-    assert "max_spikes" not in text
+    assert "Runaway firing" in text and "(most: neuron 0, 1000 spikes)" in text
+    assert "max_spikes" not in text and "max_work" not in text
     assert "t_max" in text and "θ" in text
 
 

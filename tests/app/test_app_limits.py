@@ -1,0 +1,137 @@
+"""Big networks never freeze a page (issue 15): the app's budgets and figure caps, checked
+structurally (sizes, counts, errors), never by timing; ``bench/bench_limits.py`` times them."""
+
+import json
+
+import numpy as np
+import pytest
+
+import fpsnn_core as fp
+import fpsnn_core.finite_diff as fdmod
+from apphelpers import open_page
+from fpsnn_app import limits, presets
+from fpsnn_app.scenes import gradient_check, network, surrogate
+
+FIGURE_CAP = 1_500_000          # bytes of Plotly JSON per figure
+EDITS = "0_0_100~0_1_100~0_2_100~1_0_100~1_1_100~1_2_100"
+
+
+def _json(net, inputs):
+    return fp.to_json(net, inputs, presets.T_MAX, meta={"outputs": list(range(net.n_neurons))})
+
+
+def _unconnected():
+    """2 inputs driving 100 neurons not connected to each other (10,100 weights in the mask)."""
+    K, N = 2, 100
+    W = np.zeros((K + N, N))
+    W[:K] = np.linspace(2.5, 4.0, N)
+    return _json(fp.Network(W, K, presets.TAU_S, presets.TAU_N, presets.THETA),
+                 [[0.2, 1.0], [0.5]])
+
+
+def _edits_case():
+    net, wiring = presets.motif_network(presets.DEFAULT_MOTIF, 0)
+    W, M = np.array(net.weights), np.array(net.mask)
+    for j, i in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)):
+        W[j, i] = 100.0
+    net = fp.Network(W, net.n_inputs, net.tau_s, net.tau_n, net.theta, M, net.layers)
+    return fp.to_json(net, wiring.inputs, presets.T_MAX), net
+
+
+def _fig_bytes(chart):
+    return len(chart.fig.to_json())
+
+
+class _Work:
+    """Counts the spike deliveries of every exact simulation while active."""
+
+    def __init__(self, monkeypatch):
+        self.total, self.calls = 0, 0
+        real = fp.simulate
+
+        def counted(*a, **k):
+            sim = real(*a, **k)
+            self.total += sim.work
+            self.calls += 1
+            return sim
+        monkeypatch.setattr(fp, "simulate", counted)
+        monkeypatch.setattr(fdmod, "simulate", counted)
+
+
+def test_causal_graph_draws_at_most_the_edge_cap():
+    text, net = _edits_case()
+    scene = network.network_scene(text, -1)
+    assert scene.n_edges > 10 * limits.MAX_EDGES_DRAWN          # the case of the issue
+    hover = [t for t in scene.graph.fig.data if t.mode == "markers" and t.hovertemplate
+             and "direct influence" in t.hovertemplate][0]
+    assert len(hover.x) == limits.MAX_EDGES_DRAWN
+    assert _fig_bytes(scene.graph) < FIGURE_CAP and _fig_bytes(scene.raster) < FIGURE_CAP
+    assert any("strongest" in n.text for n in scene.notices)
+    # the selected spike's causal past is drawn first
+    last = scene.n_spikes - 1
+    sel = network.network_scene(text, last)
+    net, sim = network.simulate_file(text)
+    assert sel.ancestors == tuple(fp.causal_graph(net, sim).ancestors(last).tolist())
+
+
+def test_gradient_check_bounds_finite_differences_slice_and_figure(monkeypatch):
+    text = _unconnected()
+    work = _Work(monkeypatch)
+    scene = gradient_check.gradient_scene(text, tuple(range(100)), "cross_entropy", 0, (), 1e-6,
+                                          0, 1.0)
+    assert scene.n_params == 10_100
+    checked = [r for r in scene.table if r["FD status"] != "not checked (limit)"]
+    assert 1 <= len(checked) <= limits.MAX_FD_WEIGHTS
+    points = [t for t in scene.agreement.fig.data if t.name == "adjoint"][0]
+    assert len(points.x) <= limits.MAX_WEIGHTS_DRAWN
+    assert _fig_bytes(scene.agreement) < FIGURE_CAP
+    # base + finite differences + slice: bounded by the budgets, whatever the network
+    assert work.total <= 3 * limits.MAX_WORK + 2 * limits.REPEAT_WORK + 2 * limits.MAX_WORK
+    assert any("largest FP gradients" in n.text for n in scene.notices)
+
+
+def test_surrogate_gradients_bound_finite_differences_and_points(monkeypatch):
+    text = _unconnected()
+    work = _Work(monkeypatch)
+    scene = surrogate.gradients_scene(text, tuple(range(100)), "cross_entropy", 0, (), 0.01,
+                                      ("fast_sigmoid", "sigmoid", "arctan"), 5.0, False, False,
+                                      True)
+    for trace in scene.chart.fig.data:
+        if trace.x is not None and len(trace.x) > 2:
+            assert len(trace.x) <= limits.MAX_WEIGHTS_DRAWN
+    assert _fig_bytes(scene.chart) < FIGURE_CAP
+    assert work.total <= 2 * limits.MAX_WORK + limits.REPEAT_WORK
+    assert any("plot shows" in n.text for n in scene.notices)
+
+
+def test_dense_networks_stop_at_the_work_budget():
+    K, N = 2, limits.MAX_NEURONS
+    rng = np.random.default_rng(0)
+    W = np.vstack([rng.uniform(2.0, 4.0, (K, N)), rng.uniform(0.2, 0.6, (N, N))])
+    W[K + np.arange(N), np.arange(N)] = 0.0
+    text = fp.to_json(fp.Network(W, K, 0.5, 1.0, 1.0), [[0.2], [0.5]], 4.0)
+    with pytest.raises(fp.RunawayFiringError, match=f"work budget max_work={limits.MAX_WORK}") as exc:
+        network.simulate_file(text)
+    from fpsnn_app.ui import runaway_text
+    text = runaway_text(exc.value)
+    assert f"work limit of {limits.MAX_WORK} spike deliveries" in text
+    assert "max_work" not in text
+
+
+def test_uploads_larger_than_the_app_accepts_are_refused():
+    N = limits.MAX_NEURONS + 1
+    big = fp.to_json(fp.Network(np.zeros((1 + N, N)), 1), [[0.1]], 2.0).encode()
+    at = open_page("network")
+    at.file_uploader(key="net.upload").set_value(("big.json", big, "application/json"))
+    at.run()
+    assert not at.exception
+    assert any(f"the app accepts at most {limits.MAX_NEURONS}" in e.value for e in at.error)
+    assert at.selectbox(key="motif").value != "uploaded"
+
+
+def test_strongest_keeps_the_required_entries_first():
+    score = np.array([5.0, -9.0, 1.0, np.nan, 7.0])
+    assert limits.strongest(score, 10).tolist() == [0, 1, 2, 3, 4]
+    assert limits.strongest(score, 2).tolist() == [1, 4]
+    assert limits.strongest(score, 2, keep=[2]).tolist() == [1, 2]
+    assert limits.repeats(0, 1, 60) == 60 and limits.repeats(10**9, 5, 161) == 5
