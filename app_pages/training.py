@@ -1,93 +1,133 @@
 """Training: watch a spiking network learn with exact gradients (Play / Pause / Step / Reset)."""
 
-import json
-
 import streamlit as st
 
 import fpsnn_core as fp
 from fpsnn_app import ui
-from fpsnn_app.scenes.training import (HIDDEN_CHOICES, LR_CHOICES, TASK_LABELS, advance_for,
-                                       curves_chart, evaluation_scene, evaluation_settings,
-                                       network_json, page_config, task_data, with_default)
+from fpsnn_app.scenes.training import (HIDDEN_CHOICES, LR_CHOICES, SPEEDS, TASK_LABELS,
+                                       advance_for, changed_fields, curves_chart,
+                                       evaluation_scene, evaluation_settings, network_json,
+                                       neuron_map_chart, page_config, retune, run_key,
+                                       sample_scene, task_data, with_default)
+from fpsnn_app.ui.network_picker import open_network
 from fpsnn_core import training as tr
 
-#: Seconds of training per tick while playing, and the tick interval.
-BUDGET, TICK = 0.6, 0.8
+#: Seconds of training per update while playing ("fast"), and the update interval.
+BUDGET, TICK = 0.3, 0.5
 RUN = "training.run"
+SAMPLE, NEURON = "training.sample", "training.neuron"
 
+# a compact first screen: data, regions, network, controls and curves without scrolling
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;padding-bottom:1rem}"
+        "[data-testid='stMainBlockContainer'] h1{padding:0 0 .2rem 0;font-size:2rem}</style>")
 st.title("Training")
-st.markdown(
-    "A layered spiking network learns to classify by **exact gradients**: each mini-batch is "
-    "simulated event by event, the first-spike cross entropy "
-    "$-\\log \\mathrm{softmax}(-t/\\tau_0)_y + \\gamma(e^{t_y/\\tau_1}-1)$ is taken on the "
-    "first spike time $t_c$ of each output neuron, and its gradient comes from the implicit "
-    "equations of every spike before those first spikes (forward propagation, or the adjoint: "
-    "the same numbers), then an Adam step. Each input value becomes one spike time between "
-    "$t_{early}$ and $t_{late}$, plus a bias spike. The class is the output that fires first.")
 
-c = st.columns([2, 2, 1, 2, 2])
+c = st.columns([1.1, 1.2, 0.8, 1.4, 1.3, 1.2])
 task = c[0].selectbox("Task", list(TASK_LABELS), format_func=TASK_LABELS.get, key="training.task",
-                      bind="query-params")
+                      bind="query-params", help="Another task starts a new run.")
 defaults = tr.default_config(task)
 hidden = c[1].select_slider("Hidden neurons", with_default(HIDDEN_CHOICES, defaults.hidden[0]),
-                            defaults.hidden[0], key=f"training.hidden.{task}", bind="query-params")
-seed = int(c[2].number_input("Seed", 0, 9999, 0, key="training.seed", bind="query-params"))
+                            defaults.hidden[0], key=f"training.hidden.{task}", bind="query-params",
+                            help="Another network size starts a new run.")
+seed = int(c[2].number_input("Seed", 0, 9999, 0, key="training.seed", bind="query-params",
+                             help="Another seed (initial weights, sample order) starts a new "
+                                  "run."))
 lr = c[3].select_slider("Learning rate", with_default(LR_CHOICES, defaults.lr), defaults.lr,
                         format_func=lambda v: f"{v:g}", key=f"training.lr.{task}",
-                        bind="query-params")
-method = c[4].radio("Gradient", ["fp", "adjoint"], format_func={"fp": "FP (forward)",
+                        bind="query-params",
+                        help="Changes the running training from the next mini-batch on "
+                             "(Adam's moments are kept).")
+method = c[4].radio("Gradient", ["fp", "adjoint"], format_func={"fp": "FP",
                                                                "adjoint": "adjoint"}.get,
                     key="training.method", bind="query-params", horizontal=True,
-                    help="Both give the exact gradient; the numbers agree to rounding.")
+                    help="Both give the exact gradient (the numbers agree to rounding); "
+                         "switching continues the running training.")
+speed = c[5].select_slider("Speed", list(SPEEDS), "fast", key="training.speed",
+                           bind="query-params",
+                           help="slow: one mini-batch per update; medium: eight; fast: as "
+                                "many as fit in about 0.3 s.")
 
 config = page_config(task, hidden, seed, lr, method)
 data = ui.require(ui.compute(task_data, task, *config.encoding_kwargs().values()))
-key = json.dumps(config.to_dict(), sort_keys=True)
+key = run_key(config)
 run = st.session_state.get(RUN)
-if run is None or run["key"] != key:
-    run = {"key": key, "playing": False,
+if run is None or run["key"] != key or run.get("task") != task:
+    if run is not None and run["state"].epoch + run["state"].batch > 0:
+        what = (["task"] if run.get("task") != task else
+                changed_fields(run["state"].config, config) or ["network"])
+        notice = (f"New run: the {' and '.join(what)} changed, so training starts again at "
+                  f"epoch 0 (the previous run had reached epoch {run['state'].epoch}).")
+    else:
+        notice = None
+    run = {"key": key, "task": task, "playing": False, "notice": notice,
            "state": tr.start(data.train.inputs.shape[1], len(data.class_names), config)}
     st.session_state[RUN] = run
+else:
+    state = retune(run["state"], config)
+    if state is not run["state"]:
+        how = "FP" if state.config.method == "fp" else "the adjoint"
+        run["notice"] = (f"From epoch {state.epoch}, mini-batch {state.batch} on: learning rate "
+                         f"{state.config.lr:g}, gradient by {how}; same run, Adam's moments "
+                         "kept.")
+        run["state"] = state
 
 
 def _toggle():
     r = st.session_state[RUN]
-    r["playing"], r["error"] = not r["playing"], None
+    r["playing"], r["error"], r["notice"] = not r["playing"], None, None
 
 
 def _reset():
     r = st.session_state[RUN]
-    r["playing"], r["error"] = False, None
+    r["playing"], r["error"], r["notice"] = False, None, None
     r["state"] = tr.start(r["state"].network.n_inputs, len(r["state"].network.layers[-1]),
                           r["state"].config)
     r.pop("shown", None)
 
 
-b = st.columns([1, 1, 1, 5])
-playing = run["playing"] and not run["state"].done
+def _continue():
+    r = st.session_state[RUN]
+    r["state"] = tr.resume(r["state"], tr.default_config(r["task"]).epochs)
+    r["playing"], r["error"], r["notice"] = True, None, None
+
+
+state = run["state"]
+playing = run["playing"] and not state.done
+b = st.columns([1.05, 1.05, 1.1, 1.3, 3.9], vertical_alignment="center")
 b[0].button("Pause" if playing else "Play", key="training.play", on_click=_toggle,
             icon=":material/pause:" if playing else ":material/play_arrow:", type="primary",
-            disabled=run["state"].done)
-step = b[1].button("Step", key="training.step", icon=":material/skip_next:", disabled=playing,
-                   help="Train to the end of the current epoch.")
+            disabled=state.done)
+step = b[1].button("Step", key="training.step", icon=":material/skip_next:",
+                   disabled=playing or state.done, help="Train to the end of the current epoch.")
 b[2].button("Reset", key="training.reset", icon=":material/restart_alt:", on_click=_reset)
-b[3].caption(f"{len(data.train)} training and {len(data.validation)} validation samples; "
-             f"network {data.train.inputs.shape[1]}-{hidden}-{len(data.class_names)}, "
-             f"mini-batches of {config.batch_size}, τ₀ = {config.tau_0:g}, t_max = "
-             f"{config.t_max:g}. Play trains in chunks of about {BUDGET:g} s per update.")
-st.caption(":material/link: The page's link keeps the settings above, not the training "
-           "progress: a reopened link starts again from epoch 0 (the seed makes the run "
-           "repeatable).")
+b[3].button("Continue", key="training.continue", icon=":material/fast_forward:",
+            on_click=_continue, disabled=not state.done,
+            help=f"Go on for {defaults.epochs} more epochs after the epoch limit or an "
+                 "automatic pause.")
+b[4].caption(f"Learning rate, gradient, speed: same run. Task, hidden neurons, seed: new "
+             f"run. Pauses after {config.patience} epochs without a better validation accuracy "
+             f"(best network restored) or at epoch {state.config.epochs}.")
+if run.get("notice"):
+    st.info(run["notice"], icon=":material/info:")
 
 
-def _train(budget: float, until_epoch_end: bool = False) -> bool:
+def _train(budget: float, until_epoch_end: bool = False, max_batches=None) -> bool:
     """Advance the session's run; on an error (e.g. runaway firing) show it, pause, and
-    return False."""
+    return False. When the run ends by early stopping, restore its best network."""
     r = st.session_state[RUN]
     try:
-        r["state"], ended = advance_for(r["state"], data, budget, until_epoch_end)
+        r["state"], ended = advance_for(r["state"], data, budget, until_epoch_end, max_batches)
         if ended is not None:
             r["shown"] = ended
+        if r["state"].stopped:
+            best = r["state"]
+            r["state"] = tr.restore_best(best)
+            r["shown"] = (best.best_epoch, best.best)
+            r["notice"] = (f"Paused: no better validation accuracy for {best.config.patience} "
+                           f"epochs. The best network (epoch {best.best_epoch}, "
+                           f"{100 * best.best_key[0]:.1f}%) is restored; Continue goes on from it.")
+        elif r["state"].done:
+            r["notice"] = (f"Paused at the epoch limit ({r['state'].epoch}); Continue goes on.")
         return True
     except fp.FPSNNError as exc:
         r["playing"], r["error"] = False, exc       # shown until Play or Reset
@@ -96,53 +136,75 @@ def _train(budget: float, until_epoch_end: bool = False) -> bool:
 
 if step:
     _train(0.0, until_epoch_end=True)
+    if run["state"].done:
+        st.rerun()
+
+
+def _pick(chart_key: str, target: str) -> None:
+    points = st.session_state[chart_key].selection.points
+    picked = [p["customdata"] for p in points if isinstance(p.get("customdata"), int)]
+    if picked and picked[0] >= 0:
+        st.session_state[target] = picked[0]
 
 
 @st.fragment(run_every=TICK if playing else None)
 def live():
     r = st.session_state[RUN]
     if r["playing"]:
-        if not _train(BUDGET) or r["state"].done:
+        ok = _train(BUDGET, max_batches=SPEEDS[speed])
+        if not ok or r["state"].done:
             r["playing"] = False
-            st.rerun()                               # stop the timer
+            st.rerun()                               # stop the timer, update the buttons
     if r.get("error") is not None:
         ui.report(r["error"])
     state = r["state"]
-    per_epoch = -(-len(data.train) // config.batch_size)
+    per_epoch = -(-len(data.train) // state.config.batch_size)
     hist = state.history
-    m = st.columns(5)
-    m[0].metric("Epoch", f"{state.epoch}")
-    m[1].metric("Mini-batch", f"{state.batch}/{per_epoch}")
-    m[2].metric("Train accuracy", f"{100 * hist[-1].train_accuracy:.1f}%" if hist else "–")
-    m[3].metric("Validation accuracy", f"{100 * hist[-1].val_accuracy:.1f}%" if hist else "–")
-    m[4].metric("Best validation", f"{100 * max(h.val_accuracy for h in hist):.1f}%"
-                if hist else "–")
-    rows = tuple((h.epoch, h.train_loss, h.train_accuracy, h.val_loss, h.val_accuracy)
-                 for h in hist)
-    ui.chart(ui.require(ui.compute(curves_chart, rows)), key="training_curves")
-    # the views show the network at the last epoch end (or the initial one), kept by _train
+    # the views show the network at the last epoch end (or the initial one), kept by _train;
+    # at the slow speed they follow every mini-batch
     if "shown" not in r:
         r["shown"] = (state.epoch, state.network)
+    if speed == "slow" and state.batch:
+        r["shown"] = (state.epoch, state.network)
     shown_epoch, shown = r["shown"]
-    # cached by the weights and what the views depend on: a new learning rate or gradient
-    # method starts from the same network and reuses them
-    ev = ui.require(ui.compute(evaluation_scene, fp.to_json(shown), task,
-                               evaluation_settings(config)))
-    sample = ("the validation set" if ev.n_samples == ev.n_validation else
-              f"the first {ev.n_samples} of the {ev.n_validation} validation samples (the "
-              "validation accuracy above uses all of them)")
-    st.caption(f"Below: the network after {shown_epoch} epoch{'s' * (shown_epoch != 1)} on "
-               f"{sample}; updated at the end of each epoch.")
-    left, right = st.columns([3, 2])
+    shown_json = fp.to_json(shown)
+    settings = evaluation_settings(config)
+    ev = ui.require(ui.compute(evaluation_scene, shown_json, task, settings))
+    left, mid, right = st.columns([1.02, 1, 1.02])
     with left:
-        if ev.regions is not None:
-            st.subheader("Decision regions")
-            ui.chart(ev.regions, key="training_regions")
-        st.subheader("First output spike times")
-        ui.chart(ev.spikes, key="training_spikes")
+        ui.chart(ev.regions, key="training_regions", on_select=lambda: _pick(
+            "training_regions", SAMPLE), selection_mode="points")
+    with mid:
+        ui.chart(ev.network, key="training_network", on_select=lambda: _pick(
+            "training_network", NEURON), selection_mode="points")
     with right:
-        st.subheader("Confusion matrix (validation)")
+        m = st.columns([1, 1.5])
+        m[0].metric("Epoch", f"{state.epoch}", help=f"Mini-batch {state.batch} of {per_epoch} "
+                                                    "in the current epoch.")
+        m[1].metric("Validation accuracy",
+                    f"{100 * hist[-1].val_accuracy:.1f}%" if hist else "–",
+                    help="On the whole validation set at the last epoch end.")
+        rows = tuple((h.epoch, h.train_loss, h.train_accuracy, h.val_loss, h.val_accuracy)
+                     for h in hist)
+        ui.chart(ui.require(ui.compute(curves_chart, rows, 270, True)), key="training_curves")
+        best = (f"best validation {100 * max(h.val_accuracy for h in hist):.1f}% at epoch "
+                f"{state.best_epoch}" if hist else "no epoch yet")
+        st.caption(f"Mini-batch {state.batch}/{per_epoch}. Views: the network after "
+                   f"{shown_epoch} epoch{'s' * (shown_epoch != 1)}"
+                   f"{'' if shown_epoch == state.epoch and not state.batch else ' (the last validated one)'}"
+                   f"; {best}.")
+    _neurons(ev, shown_json, settings)
+    _microscope(shown_json, settings)
+    st.subheader("First output spikes and confusion")
+    s1, s2 = st.columns([3, 2])
+    with s1:
+        ui.chart(ev.spikes, key="training_spikes")
+    with s2:
         ui.chart(ev.matrix, key="training_confusion")
+        n = ev.n_samples
+        st.caption("The first spike views use " + ("the validation set." if n == ev.n_validation
+                   else f"the first {n} of the {ev.n_validation} validation samples (the "
+                        "validation accuracy above uses all of them)."))
         trained = network_json(state, data, state.best)
         st.download_button("Trained network (JSON)", trained,
                            file_name=f"fpsnn-training-{task}-network.json",
@@ -155,4 +217,74 @@ def live():
                       key="training.download-nir")
 
 
+def _neurons(ev, shown_json: str, settings) -> None:
+    st.subheader("Every hidden neuron's map")
+    a, b = st.columns([3, 2])
+    with a:
+        ui.chart(ev.maps, key="training_maps", on_select=lambda: _pick("training_maps", NEURON),
+                 selection_mode="points")
+    with b:
+        h = st.session_state.get(NEURON)
+        n_hidden = sum(config.hidden)
+        if h is None or not 0 <= int(h) < n_hidden:
+            st.caption("Click a map (or a hidden node of the network) to see it large here.")
+            return
+        chart = ui.compute(neuron_map_chart, shown_json, task, settings, int(h))
+        if chart is not None:
+            ui.chart(chart, key="training_neuron_map")
+
+
+def _microscope(shown_json: str, settings) -> None:
+    st.subheader("A sample under the microscope")
+    n_val = len(data.validation)
+    c1, c2 = st.columns([1, 4])
+    picked = c1.number_input("Validation sample", 0, n_val - 1, None, key=SAMPLE,
+                             placeholder="click a point",
+                             help="Click a point of the decision regions, or type its index.")
+    if picked is None:
+        c2.caption("Click a point of the data (top left) to see that sample's spikes, its output "
+                   "first spikes and the size of its exact gradient, and to open the same "
+                   "network and input on the Network and Jacobian pages.")
+        return
+    sc = ui.compute(sample_scene, shown_json, task, settings, int(picked))
+    if sc is None:
+        return
+    with c2:
+        ui.chart(sc.raster, key="training_sample_raster")
+        st.caption("Gradient size per layer: " + ", ".join(
+            f"{name} {v:.3g}" for name, v in zip(
+                [f"hidden {i + 1}" for i in range(len(sc.layer_norms) - 1)] + ["output"],
+                sc.layer_norms)) + ".")
+    # the Network and Jacobian pages open this network and input: it becomes the picker's
+    # uploaded network of this session (st.switch_page cannot be used: it clears the URL,
+    # which Streamlit refuses while this page's widgets are bound to it)
+    name = f"training-{task}-sample-{sc.index}.json"
+    if st.session_state.get("fpsnn.upload") != (name, sc.network_json):
+        open_network(name, sc.network_json)
+    c1.page_link("app_pages/network.py", label="Open on the Network page",
+                 icon=":material/hub:")
+    c1.page_link("app_pages/jacobian.py", label="Open on the Jacobian page",
+                 icon=":material/grid_on:")
+    c1.caption("Both open this network with this sample's input spikes (the network picker's "
+               "uploaded network of this session).")
+
+
 live()
+
+with st.expander("What is trained here", icon=":material/school:"):
+    st.markdown(
+        "A layered spiking network learns to classify by **exact gradients**: each mini-batch "
+        "is simulated event by event, the first-spike cross entropy "
+        "$-\\log \\mathrm{softmax}(-t/\\tau_0)_y + \\gamma(e^{t_y/\\tau_1}-1)$ is taken on the "
+        "first spike time $t_c$ of each output neuron, and its gradient comes from the "
+        "implicit equations of every spike before those first spikes (forward propagation, or "
+        "the adjoint: the same numbers), then an Adam step. Each input value becomes one spike "
+        "time between $t_{early}$ and $t_{late}$, plus a bias spike. The class is the output "
+        "that fires first.")
+    st.caption(f"{len(data.train)} training and {len(data.validation)} validation samples; "
+               f"network {data.train.inputs.shape[1]}-{hidden}-{len(data.class_names)}, "
+               f"mini-batches of {config.batch_size}, τ₀ = {config.tau_0:g}, t_max = "
+               f"{config.t_max:g}.")
+    st.caption(":material/link: The page's link keeps the settings above, not the training "
+               "progress: a reopened link starts again from epoch 0 (the seed makes the run "
+               "repeatable).")

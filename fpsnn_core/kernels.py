@@ -51,15 +51,18 @@ def _lo_hi(a, b):
     return np.minimum(a, b), np.maximum(a, b)
 
 
-def kernel(t, a, b) -> np.ndarray:
-    """Joint kernel ``h(t)`` (module docstring); arrays broadcast, zero for ``t <= 0``."""
+def _for_all_t(t, a, b, which: int) -> np.ndarray:
+    """``kernel_pair(t)[which]`` for ``t > 0``, zero for ``t <= 0``; arrays broadcast."""
     t = np.asarray(t, dtype=float)
     lo, hi = _lo_hi(a, b)
-    return np.where(t > 0, kernel_pair(np.maximum(t, 0.0), lo, hi)[0], 0.0)
+    return np.where(t > 0, kernel_pair(np.maximum(t, 0.0), lo, hi)[which], 0.0)
+
+
+def kernel(t, a, b) -> np.ndarray:
+    """Joint kernel ``h(t)`` (module docstring); arrays broadcast, zero for ``t <= 0``."""
+    return _for_all_t(t, a, b, 0)
 
 
 def kernel_derivative(t, a, b) -> np.ndarray:
     """Time derivative ``h'(t)`` (module docstring) for ``t > 0``; zero for ``t <= 0``."""
-    t = np.asarray(t, dtype=float)
-    lo, hi = _lo_hi(a, b)
-    return np.where(t > 0, kernel_pair(np.maximum(t, 0.0), lo, hi)[1], 0.0)
+    return _for_all_t(t, a, b, 1)

@@ -381,7 +381,8 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
     ----------
     net : Network
     inputs : sequence of K 1-D arrays
-        Spike times of each input channel (``>= 0``; those after ``t_max`` are ignored).
+        Spike times of each input channel (``>= 0``; those after ``t_max`` are ignored, and
+        ``inf`` means no spike: :func:`spike_time_array`).
     t_max : float
         End of the simulation, ``> 0``.
     max_spikes : int

@@ -16,11 +16,28 @@ One training step (one mini-batch of ``B`` samples):
    the batch, gets ``bump`` added to all its incoming weights. Silent *wrong* outputs are
    left alone: silence is a correct answer for them. The bump is outside the gradient and
    acts only on silent neurons.
+4. optionally (``bump_guard``), on a step where a neuron is bumped its incoming weights
+   may only go up, and its Adam first moment is reset::
+
+       W_ji <- max(W_ji after (A1), W_ji before (A1))   and   m_ji <- 0   for bumped i   (R1)
+
+Why (R1): left training at a constant step size, Iris (seed 0, 5-30-3, lr 0.02) reached
+100 % validation accuracy and then collapsed to 37-63 % with output neurons silent on their
+own class. Adam's step is about ``lr`` per weight whatever the size of the gradient (it
+divides by the gradient's running RMS), so once every sample is right the tiny remaining
+gradients still move the weights by full steps. Those gradients are one-sided: the cross
+entropy keeps pushing the *wrong* outputs later, i.e. their incoming weights down, and the
+correct output's pull has saturated. The outputs' weights drift down until an output falls
+silent on a sample of its own class, and silence is absorbing: a silent output has no spike
+time, so that sample gives no gradient back, while the samples where the neuron still fires
+wrongly keep pushing it down by ``lr`` per step, four times the bump (0.005). (R1) lets the
+bump win on the steps where it acts (``bench/iris_long_run.py`` measures runs left playing).
 
 The initial weights come from ``default_rng([seed, 0])`` and each epoch visits the training
 set in the order of ``default_rng([seed, 1, epoch])``, so a run is reproducible from its
 seed and can be stopped and resumed between any two steps (the state is a value,
-:class:`TrainState`). The learning rate is ``lr * lr_decay**epoch``. After each epoch the
+:class:`TrainState`). The learning rate is ``lr * lr_decay**max(0, epoch - lr_decay_start)``.
+After each epoch the
 network is evaluated on the validation set; the best network by validation accuracy (ties:
 a loss lower by at least ``MIN_DELTA``) is kept, and training stops early after
 ``patience`` epochs without improvement.
@@ -66,7 +83,8 @@ class TrainConfig:
     tau_s, tau_n, theta, t_max : float   neuron constants and simulated interval
     t_early, t_late, t_bias : float      input encoding (E1) of :mod:`fpsnn_core.datasets`
     lr : float                     Adam step size
-    lr_decay : float               factor on ``lr`` after each epoch
+    lr_decay : float               factor on ``lr`` after each epoch from ``lr_decay_start`` on
+    lr_decay_start : int           epochs at the full ``lr`` before the decay starts
     batch_size : int
     epochs : int                   at most this many epochs
     patience : int                 early stopping: epochs without validation improvement
@@ -74,6 +92,9 @@ class TrainConfig:
     silent : {"t_max", "exclude"}  silent outputs in the loss
                                    (:func:`fpsnn_core.losses.cross_entropy_of_first_spikes`)
     bump : float                   dead-neuron recovery (module docstring); 0 switches it off
+    bump_guard : bool              (R1) of the module docstring: a bumped neuron's incoming
+                                   weights only go up in that step, its Adam momentum is reset
+    adam_eps : float               ``eps`` of Adam (A1)
     method : {"fp", "adjoint"}
     seed : int                     initial weights and sample order
     """
@@ -90,6 +111,7 @@ class TrainConfig:
     t_bias: float = 0.9
     lr: float = 0.003
     lr_decay: float = 0.97
+    lr_decay_start: int = 0
     batch_size: int = 32
     epochs: int = 100
     patience: int = 40
@@ -98,6 +120,8 @@ class TrainConfig:
     tau_1: float = 1.0
     silent: str = "t_max"
     bump: float = 0.02
+    bump_guard: bool = False
+    adam_eps: float = 1e-8
     method: str = "fp"
     seed: int = 0
 
@@ -108,8 +132,11 @@ class TrainConfig:
                              "(one per layer)")
         if any(int(h) < 1 for h in self.hidden):
             raise ValueError(f"hidden layer sizes must be >= 1, got {self.hidden}")
-        for name in ("lr", "t_max", "tau_s", "tau_n", "theta", "tau_0", "tau_1", "lr_decay"):
+        for name in ("lr", "t_max", "tau_s", "tau_n", "theta", "tau_0", "tau_1", "lr_decay",
+                     "adam_eps"):
             real(name, getattr(self, name), positive=True)
+        if self.lr_decay_start < 0:
+            raise ValueError(f"lr_decay_start must be >= 0, got {self.lr_decay_start}")
         if self.batch_size < 1 or self.epochs < 0 or self.patience < 1:
             raise ValueError("batch_size and patience must be >= 1 and epochs >= 0")
         if self.bump < 0 or self.gamma < 0:
@@ -273,9 +300,9 @@ def adam_step(W: np.ndarray, grad: np.ndarray, state: AdamState, lr: float, beta
     return W - step, AdamState(m, v, t)
 
 
-def bump_weights(net: Network, first_times: np.ndarray, labels: np.ndarray, hidden_counts: list,
-                 bump: float) -> np.ndarray:
-    """Weights after dead-neuron recovery (module docstring).
+def bumped_neurons(net: Network, first_times: np.ndarray, labels: np.ndarray,
+                   hidden_counts: list) -> np.ndarray:
+    """Which neurons dead-neuron recovery bumps (module docstring), shape (N,) of bool.
 
     Parameters
     ----------
@@ -283,16 +310,26 @@ def bump_weights(net: Network, first_times: np.ndarray, labels: np.ndarray, hidd
     labels : ndarray of int, shape (B,)
     hidden_counts : list of ndarray, shape (B, n_l)  spike counts of each hidden layer
     """
-    W = np.array(net.weights)
-    if bump <= 0:
-        return W
     layers = layers_of(net)
     B, C = first_times.shape
     label_silent = ~np.isfinite(first_times[np.arange(B), labels])           # (B,)
-    q_out = (np.bincount(labels[label_silent], minlength=C) > 0).astype(float)  # (C,)
-    dead = [(c.sum(axis=0) == 0).astype(float) for c in hidden_counts]       # (n_l,)
+    q_out = np.bincount(labels[label_silent], minlength=C) > 0               # (C,)
+    dead = [c.sum(axis=0) == 0 for c in hidden_counts]                       # (n_l,)
+    out = np.zeros(net.n_neurons, dtype=bool)
     for layer, q in zip(layers, dead + [q_out]):
-        W[np.ix_(layer.sources, layer.neurons)] += bump * q[None, :] * layer.mask
+        out[layer.neurons] = q
+    return out
+
+
+def bump_weights(net: Network, first_times: np.ndarray, labels: np.ndarray, hidden_counts: list,
+                 bump: float) -> np.ndarray:
+    """Weights after dead-neuron recovery (module docstring): ``bump`` added to every
+    incoming weight of the :func:`bumped_neurons`."""
+    W = np.array(net.weights)
+    if bump <= 0:
+        return W
+    q = bumped_neurons(net, first_times, labels, hidden_counts)
+    W += bump * q[None, :] * net.mask
     return W
 
 
@@ -399,7 +436,8 @@ class TrainState:
     ``epoch`` counts completed epochs and ``batch`` the mini-batches done in the
     current one; ``running`` holds (loss sum, correct, samples, seconds, skipped samples,
     skipped mini-batches) of that epoch; ``skipped_batches`` counts the mini-batches of
-    the whole run skipped for runaway firing.
+    the whole run skipped for runaway firing. Early stopping counts the epochs since the
+    best one, or since ``patience_from`` if later (:func:`resume`).
     """
 
     network: Network
@@ -414,6 +452,7 @@ class TrainState:
     best_key: tuple = (-1.0, -np.inf)
     stopped: bool = False
     skipped_batches: int = 0
+    patience_from: int = 0
 
     @property
     def done(self) -> bool:
@@ -425,6 +464,21 @@ def start(n_inputs: int, n_classes: int, config: TrainConfig) -> TrainState:
     """The state before the first step."""
     net = init_network(n_inputs, n_classes, config)
     return TrainState(net, AdamState.zeros(net.weights.shape), config, best=net)
+
+
+def restore_best(state: TrainState) -> TrainState:
+    """The run with its best-validation network as the current one (Adam moments, history
+    and epoch count kept), e.g. after early stopping."""
+    return replace(state, network=state.best)
+
+
+def resume(state: TrainState, epochs: int) -> TrainState:
+    """Let a finished run (epoch limit or early stopping) go on for ``epochs`` more epochs:
+    the limit moves and the patience count starts again now; nothing else changes."""
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    return replace(state, config=replace(state.config, epochs=state.epoch + int(epochs)),
+                   stopped=False, patience_from=state.epoch)
 
 
 def _part_gradient(args) -> BatchGradient:
@@ -454,6 +508,11 @@ def batch_gradient(net: Network, inputs, labels, config: TrainConfig,
                          sum(p.skipped for p in parts))
 
 
+def learning_rate(config: TrainConfig, epoch: int) -> float:
+    """The step size of ``epoch``: ``lr * lr_decay ** max(0, epoch - lr_decay_start)``."""
+    return config.lr * config.lr_decay ** max(0, epoch - config.lr_decay_start)
+
+
 def _order(config: TrainConfig, epoch: int, n: int) -> np.ndarray:
     return np.random.default_rng([config.seed, 1, epoch]).permutation(n)
 
@@ -470,9 +529,14 @@ def step(state: TrainState, train: Split, pool: Executor | None = None) -> Train
         r = state.running
         return replace(state, batch=state.batch + 1, skipped_batches=state.skipped_batches + 1,
                        running=r[:3] + (r[3] + time.perf_counter() - t0, r[4], r[5] + 1))
-    lr = cfg.lr * cfg.lr_decay ** state.epoch
-    W, adam = adam_step(np.array(net.weights), g.gradient, state.adam, lr)
+    lr = learning_rate(cfg, state.epoch)
+    W0 = np.array(net.weights)
+    W, adam = adam_step(W0, g.gradient, state.adam, lr, eps=cfg.adam_eps)
     y, T = train.labels[idx], g.first_times
+    if cfg.bump_guard and cfg.bump > 0:
+        q = bumped_neurons(net, T, y, g.spike_counts[:-1])[None, :]
+        W = np.where(q, np.maximum(W, W0), W)         # (R1): no step towards more silence
+        adam = replace(adam, m=np.where(q, 0.0, adam.m))
     W = bump_weights(net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump)
     right = correct_first(T, y)
     ls, nc, ns, sec, skipped, runaway = state.running
@@ -495,7 +559,7 @@ def end_epoch(state: TrainState, validation: Split) -> TrainState:
     better = ev.accuracy > best_acc or (ev.accuracy == best_acc
                                         and -ev.loss > best_neg_loss + MIN_DELTA)
     best, best_epoch = (state.network, epoch) if better else (state.best, state.best_epoch)
-    stopped = epoch - best_epoch >= state.config.patience
+    stopped = epoch - max(best_epoch, state.patience_from) >= state.config.patience
     return replace(state, epoch=epoch, batch=0, running=_NO_RUNNING,
                    history=state.history + (metrics,), best=best, best_epoch=best_epoch,
                    best_key=key if better else state.best_key, stopped=stopped)

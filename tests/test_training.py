@@ -166,6 +166,38 @@ def test_config_round_trip():
         tr.TrainConfig.from_dict({"learning_rate": 1})
 
 
+def test_bump_guard_stops_adam_pushing_a_silent_output_further_down():
+    """(R1): an output silent on a sample of its own class only gains weight in that step,
+    however hard the gradient from the samples where it fires wrongly pushes it down; its
+    Adam momentum (which kept pushing it down) is dropped. Without the guard the same step
+    lowers its weights (the Iris collapse)."""
+    net = fp.Network.feedforward([2, 3, 2], np.random.default_rng(0), weight_mean=[3.0, 0.4],
+                                 weight_std=[0.3, 0.05], theta=1.0)
+    inputs = np.array([[0.1, 0.2], [0.3, 0.1], [0.2, 0.2]])
+    run = bt.simulate_batch(net, inputs, 3.0)
+    assert np.all(np.isfinite(run.layers[0].times[:, :, 0]))          # hidden layer fires
+    # label 1 for every sample: make output 1 silent by pushing its weights far down
+    W = net.weights.copy()
+    W[2:5, 4] = -2.0
+    net = net.with_weights(W)
+    labels = np.array([1, 1, 1])
+    assert not np.isfinite(bt.simulate_batch(net, inputs, 3.0).first_times[:, 1]).any()
+    split = tr.Split(inputs, labels)
+    m = np.zeros_like(W)
+    m[2:5, 4] = 0.5                          # momentum from earlier steps pushing it down
+    for guard, goes_up in ((True, True), (False, False)):
+        cfg = tr.TrainConfig(hidden=(3,), batch_size=3, lr=0.1, bump=0.01, bump_guard=guard,
+                             t_max=3.0)
+        state = tr.TrainState(net, tr.AdamState(m, np.full_like(W, 1e-4), 5), cfg)
+        after = tr.step(state, split)
+        dW = after.network.weights[2:5, 4] - W[2:5, 4]
+        if goes_up:
+            assert np.allclose(dW, 0.01, rtol=0, atol=1e-12)          # the bump only
+            assert np.all(after.adam.m[2:5, 4] == 0)
+        else:
+            assert np.all(dW < 0)                                     # Adam's step wins
+
+
 def test_runaway_batches_are_skipped_and_the_run_kept(monkeypatch):
     """A mini-batch past the spike budget is skipped and counted; the run goes on."""
     train, val, cfg = _yinyang(n_train=60, n_val=20, epochs=2, batch_size=20, hidden=(8,))

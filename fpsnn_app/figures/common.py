@@ -39,3 +39,43 @@ def spike_short_labels(sim: fp.Simulation) -> list[str]:
 def source_label(j: int, n_inputs: int) -> str:
     """``"in j"`` for an input channel, ``"n i"`` for a neuron source."""
     return f"in{j}" if j < n_inputs else f"n{j - n_inputs}"
+
+
+class QuickFigure:
+    """Marker base; see :func:`quick`."""
+
+
+def _restore_quick(doc: dict):
+    return quick_figure_class()(doc, _validate=False)
+
+
+def quick_figure_class():
+    """The :class:`plotly.graph_objects.Figure` subclass :func:`quick` returns (built lazily
+    so this module imports Plotly only when figures are made)."""
+    global _QUICK
+    if _QUICK is None:
+        import plotly.graph_objects as go
+
+        class _Quick(go.Figure, QuickFigure):
+            """A figure that is not validated again when unpickled."""
+
+            def __reduce__(self):
+                return (_restore_quick, (self.to_dict(),))
+
+        _QUICK = _Quick
+    return _QUICK
+
+
+_QUICK = None
+
+
+def quick(fig):
+    """``fig`` as a figure that unpickles without Plotly's validation.
+
+    ``st.cache_data`` hands out copies by pickling, and unpickling a Plotly figure validates
+    every property again: about 1.5 s for a dozen small heatmaps on a 2-core machine, far
+    more than building them. The Training page updates its views several times a second, so
+    its figures go through here (the content is unchanged, it was validated when built or
+    built from plain dicts).
+    """
+    return quick_figure_class()(fig.to_dict(), _validate=False)

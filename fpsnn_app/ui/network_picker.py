@@ -81,6 +81,23 @@ def _on_upload() -> None:
     st.session_state["motif"] = UPLOADED
 
 
+def open_network(name: str, text: str) -> None:
+    """Make the network file ``text`` the picker's choice, as if uploaded under ``name``
+    (its inputs and ``t_max`` too): the Training page's microscope opens a trained network
+    and one sample's input on the network pages this way. The previous upload's input,
+    ``t_max`` and weight-edit state is dropped so the file's own values show."""
+    fp.from_json(text)                       # ValueError for a bad file, before any change
+    st.session_state[_UPLOAD] = (name, text)
+    st.session_state.pop(_UPLOAD_ERROR, None)
+    st.session_state[_EDITS] = {k: v for k, v in st.session_state.get(_EDITS, {}).items()
+                                if k != UPLOADED}
+    for key in [k for k in st.session_state if str(k).startswith(f"{UPLOADED}.")]:
+        del st.session_state[key]
+    st.session_state["motif"] = UPLOADED
+    if EDITS_PARAM in st.query_params:
+        del st.query_params[EDITS_PARAM]
+
+
 def _edits(source: str, shape: tuple[int, int]) -> dict:
     """This source's weight edits: from the session, else from the URL's ``w``."""
     store = st.session_state.setdefault(_EDITS, {})

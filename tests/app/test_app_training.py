@@ -1,5 +1,7 @@
 """Training page: Step advances epochs, the views match the core, Reset starts over."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -9,8 +11,34 @@ from browserhelpers import metric_value, rerun_done
 from fpsnn_app.refine import refined_labels
 from fpsnn_app.scenes.training import GRID, TASK_LABELS, VIEW_SAMPLES, task_data
 from fpsnn_core import batched as bt
+from fpsnn_core import datasets as ds
 from fpsnn_core import training as tr
 from playwright.sync_api import Page, expect
+
+
+def _fig(at, kind: str) -> dict:
+    """The page's figure of one kind, found by its content (not by position)."""
+    for i in range(len(charts(at))):
+        f = figure(at, i)
+        names = [t.get("name") for t in f["data"]]
+        if kind == "regions" and names and names[0] == "prediction":
+            return f
+        if kind == "curves" and "train" in names and f["data"][0]["type"] == "scatter":
+            return f
+        if kind == "confusion" and f["data"][0]["type"] == "heatmap" and \
+                str(values(f["data"][0]["y"])[0]).startswith("true"):
+            return f
+        if kind == "spikes" and f["data"][0]["type"] == "bar":
+            return f
+        if kind == "network" and "synapses" in names:
+            return f
+        if kind == "raster" and "inputs" in names:
+            return f
+    raise AssertionError(f"no {kind} figure")
+
+
+def _caption(at) -> str:
+    return " ".join(c.value for c in at.caption)
 
 
 def _core_prediction(net: fp.Network, inputs, t_max: float) -> int:
@@ -30,8 +58,8 @@ def test_step_trains_epochs_and_reset_starts_over():
         at.button(key="training.step").click().run()
         assert_clean(at)
         assert metric(at, "Epoch") == str(epoch)
-        assert metric(at, "Mini-batch") == "0/1"
-        curves = figure(at, 0)["data"]
+        assert "Mini-batch 0/1." in _caption(at)
+        curves = _fig(at, "curves")["data"]
         assert values(curves[0]["x"]).tolist() == list(range(1, epoch + 1))
         losses.append(values(curves[0]["y"])[-1])
     assert len(set(losses)) == 3, "the training loss changes from epoch to epoch"
@@ -50,7 +78,7 @@ def test_views_match_the_general_simulator():
     assert_clean(at)
     state = at.session_state["training.run"]["state"]
     net, cfg = state.network, state.config
-    regions = figure(at, 1)["data"][0]
+    regions = _fig(at, "regions")["data"][0]
     grid, z = values(regions["x"]), values(regions["z"]).reshape(GRID, GRID)
     assert grid.size == GRID and np.isclose(grid[0], 0) and np.isclose(grid[-1], 1)
     rng = np.random.default_rng(0)
@@ -59,7 +87,7 @@ def test_views_match_the_general_simulator():
         t = cfg.t_early + (cfg.t_late - cfg.t_early) * np.array([x, y])
         assert z[r, c] == _core_prediction(net, [*t, cfg.t_bias], cfg.t_max), (x, y)
     # the confusion matrix of the four XOR points, by the general simulator
-    confusion = values(figure(at, 3)["data"][0]["z"]).reshape(2, 3)
+    confusion = values(_fig(at, "confusion")["data"][0]["z"]).reshape(2, 3)
     want = np.zeros((2, 3), dtype=int)
     for (x, y), label in zip([(0, 0), (0, 1), (1, 0), (1, 1)], [0, 1, 1, 0]):
         t = cfg.t_early + (cfg.t_late - cfg.t_early) * np.array([x, y])
@@ -70,22 +98,22 @@ def test_views_match_the_general_simulator():
 def test_yinyang_default_and_download():
     at = open_page("training")
     assert_clean(at)
-    assert len(charts(at)) == 4
-    regions = figure(at, 1)["data"]
-    assert {tr.get("name") for tr in regions[1:]} == {"yin", "yang", "dot"}
+    assert len(charts(at)) == 6       # regions, network, curves, maps, first spikes, confusion
+    regions = _fig(at, "regions")["data"]
+    assert {"yin", "yang", "dot"} <= {tr.get("name") for tr in regions[1:]}
     button = at.get("download_button")
     assert button, "the trained network can be downloaded"
-    # Iris has no input plane: curves, first spikes, confusion
+    # Iris is drawn in the plane of its first two principal components
     at.selectbox(key="training.task").set_value("iris").run()
     assert_clean(at)
-    assert len(charts(at)) == 3
-    assert metric(at, "Mini-batch") == "0/9"
+    assert len(charts(at)) == 6
+    assert "Mini-batch 0/9." in _caption(at)
 
 
 def test_play_shows_the_network_of_the_last_epoch_end():
     """A Play chunk (one per AppTest run) passes epoch ends mid-chunk; the views then show
     the network the core validated at the last of them, whatever batch the chunk stops at."""
-    at = open_page("training", {"training.task": TASK_LABELS["iris"]})
+    at = open_page("training", {"training.task": TASK_LABELS["iris"], "training.speed": "medium"})
     at.button(key="training.play").click().run()
     for _ in range(5):
         if at.session_state["training.run"]["state"].epoch >= 1:
@@ -151,13 +179,13 @@ def test_default_views_use_a_fixed_validation_subset():
     want = np.zeros((3, 4), dtype=int)
     np.add.at(want, (labels, np.where(pred < 0, 3, pred)), 1)
     assert want.sum() == n
-    confusion = values(figure(at, 3)["data"][0]["z"]).reshape(3, 4)
+    confusion = values(_fig(at, "confusion")["data"][0]["z"]).reshape(3, 4)
     assert np.array_equal(confusion, want)
-    assert f"first {n} of the {len(data.validation)}" in " ".join(c.value for c in at.caption)
+    assert f"first {n} of the {len(data.validation)}" in _caption(at)
     # a new learning rate keeps the network, and the views stay the same
     at.select_slider(key="training.lr.yinyang").set_value(0.02).run()
     assert_clean(at)
-    assert np.array_equal(values(figure(at, 3)["data"][0]["z"]).reshape(3, 4), want)
+    assert np.array_equal(values(_fig(at, "confusion")["data"][0]["z"]).reshape(3, 4), want)
 
 
 def browser_interaction(page: Page) -> None:
@@ -168,3 +196,211 @@ def browser_interaction(page: Page) -> None:
     expect(page.get_by_test_id("stMetric").filter(has_text="Epoch")
            .get_by_test_id("stMetricValue")).to_have_text("1", timeout=90_000)
     assert metric_value(page, "Validation accuracy").endswith("%")
+
+
+# --- issue 12: the page as a playground ------------------------------------------------
+def test_learning_rate_and_method_keep_the_run_seed_starts_a_new_one():
+    at = open_page("training", {"training.task": TASK_LABELS["xor"]})
+    for _ in range(3):
+        at.button(key="training.step").click().run()
+    before = at.session_state["training.run"]["state"]
+    assert before.epoch == 3 and before.adam.t == 3
+    at.select_slider(key="training.lr.xor").set_value(0.02).run()
+    assert_clean(at)
+    state = at.session_state["training.run"]["state"]
+    assert state.epoch == 3 and state.adam.t == 3 and state.history == before.history
+    assert np.array_equal(state.adam.m, before.adam.m)             # Adam's moments kept
+    assert state.config.lr == 0.02 and "Adam's moments kept" in " ".join(i.value for i in at.info)
+    at.radio(key="training.method").set_value("adjoint").run()
+    at.button(key="training.step").click().run()
+    state = at.session_state["training.run"]["state"]
+    assert state.epoch == 4 and state.config.method == "adjoint" and state.adam.t == 4
+    assert metric(at, "Epoch") == "4"
+    # the same step by hand: FP and adjoint give the same numbers
+    want = tr.step(replace(before, config=replace(before.config, lr=0.02)), task_data(
+        "xor", **before.config.encoding_kwargs()).train)
+    assert np.allclose(state.network.weights, want.network.weights, rtol=0, atol=1e-10)
+    # a new seed starts a new run, and the page says so
+    at.number_input(key="training.seed").set_value(1).run()
+    assert_clean(at)
+    state = at.session_state["training.run"]["state"]
+    assert state.epoch == 0 and state.config.seed == 1
+    assert "New run: the seed changed" in " ".join(i.value for i in at.info)
+
+
+def test_play_pauses_when_validation_stops_improving_and_continue_goes_on(monkeypatch):
+    from fpsnn_app.scenes import training as scene
+    monkeypatch.setitem(scene.PAGE_PATIENCE, "xor", 2)
+    at = open_page("training", {"training.task": TASK_LABELS["xor"], "training.speed": "medium"})
+    at.button(key="training.play").click().run()
+    for _ in range(40):
+        if not at.session_state["training.run"]["playing"]:
+            break
+        at.run()
+    assert_clean(at)
+    run = at.session_state["training.run"]
+    state = run["state"]
+    assert not run["playing"] and state.stopped
+    assert state.epoch - max(state.best_epoch, state.patience_from) >= 2
+    assert np.array_equal(state.network.weights, state.best.weights), "best network restored"
+    assert "best network (epoch" in " ".join(i.value for i in at.info)
+    assert at.button(key="training.play").disabled
+    assert not at.button(key="training.continue").disabled
+    at.button(key="training.continue").click().run()
+    assert_clean(at)
+    after = at.session_state["training.run"]["state"]
+    # it trained on (and, with a patience of 2, may have paused again: counted from here)
+    assert after.epoch > state.epoch and after.patience_from == state.epoch
+    assert after.config.epochs == state.epoch + tr.default_config("xor").epochs
+
+
+def test_xor_points_are_not_clipped_and_misclassified_are_ringed():
+    at = open_page("training", {"training.task": TASK_LABELS["xor"]})
+    f = _fig(at, "regions")
+    xr, yr = f["layout"]["xaxis"]["range"], f["layout"]["yaxis"]["range"]
+    points = [t for t in f["data"][1:] if t.get("name") in ("0", "1")]
+    assert points and all(t.get("cliponaxis") is False for t in points)
+    for t in points:
+        x, y = values(t["x"]), values(t["y"])
+        # a marker of 18 px needs room: at least 4% of the span beyond every point
+        assert np.all(x > xr[0] + 0.04) and np.all(x < xr[1] - 0.04), (x, xr)
+        assert np.all(y > yr[0] + 0.04) and np.all(y < yr[1] - 0.04), (y, yr)
+    state = at.session_state["training.run"]["state"]
+    pred = bt.simulate_batch(state.network, task_data("xor", 0.0, 1.0, 0.0).validation.inputs,
+                             state.config.t_max).predictions()
+    wrong = [t for t in f["data"] if str(t.get("name", "")).startswith("misclassified")]
+    n_wrong = int((pred != np.array([0, 1, 1, 0])).sum())
+    assert (len(values(wrong[0]["x"])) if wrong else 0) == n_wrong
+
+
+def test_first_spike_histograms_side_by_side_and_visible():
+    at = open_page("training", {"training.task": TASK_LABELS["iris"]})
+    f = _fig(at, "spikes")
+    assert f["layout"]["barmode"] == "group"
+    for bar in f["data"]:
+        assert bar["opacity"] >= 0.9
+        assert bar["marker"]["pattern"].get("fillmode") == "overlay"      # hatching on a fill
+        assert bar["marker"]["line"]["width"] > 0
+
+
+def test_iris_is_drawn_on_its_principal_components():
+    at = open_page("training", {"training.task": TASK_LABELS["iris"]})
+    assert_clean(at)
+    f = _fig(at, "regions")
+    assert "PC1 (projection" in f["layout"]["xaxis"]["title"]["text"]
+    assert "PC2 (projection" in f["layout"]["yaxis"]["title"]["text"]
+    cfg = tr.default_config("iris")
+    data = task_data("iris", **cfg.encoding_kwargs())
+    task = ds.load_task("iris", **cfg.encoding_kwargs())
+    # principal components by an eigen-decomposition of the covariance (independent of SVD)
+    u = (task.train.values - task.encoding.lo) / (task.encoding.hi - task.encoding.lo)
+    evals, evecs = np.linalg.eigh(np.cov(u.T))
+    pcs = evecs[:, ::-1][:, :2]
+    proj = ((task.validation.values - task.encoding.lo) / (task.encoding.hi - task.encoding.lo)
+            - u.mean(axis=0)) @ pcs
+    got = data.view.points
+    for k in range(2):
+        assert np.allclose(np.abs(got[:, k]), np.abs(proj[:, k]), atol=1e-9)
+    # a grid point of the regions is the network's class for the features it stands for
+    state = at.session_state["training.run"]["state"]
+    reg = f["data"][0]
+    xs, ys = values(reg["x"]), values(reg["y"])
+    z = values(reg["z"]).reshape(ys.size, xs.size)
+    for r, c in ((0, 0), (18, 18), (36, 5), (7, 30)):
+        feats = data.view.features(np.array([xs[c]]), np.array([ys[r]]))
+        t = task.encoding.encode(feats)[0]
+        assert z[r, c] == _core_prediction(state.network, t, cfg.t_max)
+    assert "samples lie off this plane" in _caption(at)
+
+
+def test_network_drawing_colours_links_by_sign_and_marks_silent_and_runaway():
+    from fpsnn_app.scenes.training import RUNAWAY_SPIKES, network_chart
+    from fpsnn_app import style
+    net = fp.Network.feedforward([3, 4, 2], np.random.default_rng(1))
+    W = net.weights.copy()
+    W[0, 0] = -0.7
+    net = net.with_weights(W)
+    fired = np.array([5, 0, 5, 5])
+    max_count = np.array([1, 0, RUNAWAY_SPIKES, 1])
+    fig = network_chart(net, ("a", "b"), fired, max_count, 5).fig.to_dict()
+    seen = 0
+    for t in fig["data"]:
+        if t.get("mode") == "lines":
+            x = [v for v in t["x"] if v is not None]
+            seen += len(x) // 2
+            sign = t["line"]["color"]
+            assert (sign == style.BLUE) == (t["line"]["dash"] == "solid")
+    assert seen == int(net.mask.sum())                         # 3*4 + 4*2, all drawn
+    hover = [h for t in fig["data"] for h in (t.get("text") or [])]
+    assert any("input 0 → h0: w = -0.700" in h for h in hover)
+    neg = [t for t in fig["data"] if t.get("mode") == "lines" and t["line"]["color"] ==
+           style.ORANGE and [v for v in t["x"] if v is not None]]
+    assert neg and all(t["line"]["dash"] == "dash" for t in neg)
+    kinds = {t["name"]: t.get("customdata") for t in fig["data"] if t.get("mode") == "markers"}
+    assert list(kinds["silent (never fires)"]) == [1]
+    assert list(kinds["runaway (fires very often)"]) == [2]
+    assert sorted(kinds["hidden neuron"]) == [0, 3]
+
+
+def test_yinyang_draws_a_readable_subset_and_says_so():
+    at = open_page("training")
+    f = _fig(at, "network")
+    nodes = [t for t in f["data"] if t.get("mode") == "markers" and t.get("name") != "synapses"]
+    hidden = [h for t in nodes for h in (t.get("customdata") or []) if h >= 0]
+    assert 0 < len(hidden) <= 24
+    assert "24 of 120 hidden neurons drawn" in _caption(at)
+
+
+def test_neuron_map_is_the_neurons_first_spike():
+    at = open_page("training", {"training.task": TASK_LABELS["xor"]})
+    at.button(key="training.step").click().run()
+    at.session_state["training.neuron"] = 3
+    at.run()
+    assert_clean(at)
+    state = at.session_state["training.run"]["state"]
+    big = [figure(at, i) for i in range(len(charts(at)))
+           if figure(at, i)["data"][0].get("name") == "first spike"]
+    assert big, "the large map of h3 is shown"
+    m = big[0]["data"][0]
+    xs, ys = values(m["x"]), values(m["y"])
+    z = values(m["z"]).reshape(ys.size, xs.size)
+    net, cfg = state.network, state.config
+    h3 = net.layers[0][3]
+    for r, c in ((0, 0), (10, 30), (36, 36), (20, 5)):
+        t = cfg.t_early + (cfg.t_late - cfg.t_early) * np.array([xs[c], ys[r]])
+        sim = fp.simulate(net, [[t[0]], [t[1]], [cfg.t_bias]], cfg.t_max)
+        mine = sim.spike_times[sim.spike_neurons == h3]
+        if mine.size:
+            assert abs(z[r, c] - mine[0]) < 1e-9
+        else:
+            assert np.isnan(z[r, c])
+
+
+def test_sample_under_the_microscope_opens_on_the_network_page_with_the_same_spikes():
+    at = open_page("training", {"training.task": TASK_LABELS["xor"]})
+    at.button(key="training.step").click().run()
+    at.number_input(key="training.sample").set_value(2).run()
+    assert_clean(at)
+    state = at.session_state["training.run"]["state"]
+    cfg = state.config
+    data = task_data("xor", **cfg.encoding_kwargs())
+    x = data.validation.inputs[2]
+    want = fp.simulate(state.network, [[t] for t in x], cfg.t_max)
+    raster = _fig(at, "raster")
+    assert "Sample 2 (class" in _caption(at) and "|dLoss/dW|" in _caption(at)
+    # gradient size: the batched exact gradient of this one sample
+    g = bt.loss_and_gradient(state.network, x[None], data.validation.labels[2:3], cfg.t_max,
+                             tau_0=cfg.tau_0, gamma=cfg.gamma, tau_1=cfg.tau_1)
+    assert f"|dLoss/dW| = {np.linalg.norm(g.gradient):.3g}" in _caption(at)
+    assert sum(len(values(t["x"])) for t in raster["data"][:3]) == want.spike_times.size + x.size
+    links = [p for p in at.get("page_link") if "Network page" in p.proto.label]
+    assert links and links[0].proto.page.endswith("network")
+    at.switch_page("app_pages/network.py").run(timeout=180)                  # what the link does
+    assert_clean(at)
+    choice = at.session_state["fpsnn.network"]
+    loaded = fp.from_json(choice.json)
+    assert np.array_equal(loaded.network.weights, state.network.weights)
+    got = fp.simulate(loaded.network, loaded.inputs, loaded.t_max)
+    np.testing.assert_array_equal(got.spike_times, want.spike_times)
+    np.testing.assert_array_equal(got.spike_neurons, want.spike_neurons)
+    assert metric(at, "Spikes") == str(want.spike_times.size)
