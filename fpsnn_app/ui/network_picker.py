@@ -74,28 +74,35 @@ def _on_upload() -> None:
     except (ValueError, UnicodeDecodeError, RecursionError, MemoryError) as exc:
         st.session_state[_UPLOAD_ERROR] = f"{file.name} is not a valid fpsnn network: {exc}"
         return
-    st.session_state.pop(_UPLOAD_ERROR, None)
-    st.session_state[_UPLOAD] = (file.name, text)
-    st.session_state[_EDITS] = {k: v for k, v in st.session_state.get(_EDITS, {}).items()
-                                if k != UPLOADED}
-    st.session_state["motif"] = UPLOADED
+    _install(file.name, text)
 
 
 def open_network(name: str, text: str) -> None:
     """Make the network file ``text`` the picker's choice, as if uploaded under ``name``
     (its inputs and ``t_max`` too): the Training page's microscope opens a trained network
-    and one sample's input on the network pages this way. The previous upload's input,
-    ``t_max`` and weight-edit state is dropped so the file's own values show."""
+    and one sample's input on the network pages this way."""
     fp.from_json(text)                       # ValueError for a bad file, before any change
+    _install(name, text)
+
+
+def _install(name: str, text: str) -> None:
+    """Make ``text`` this session's uploaded network and the picker's choice.
+
+    Every upload shares the fields ``uploaded.t_max`` and ``uploaded.in<j>``: the previous
+    upload's values (in the session and in the link) and weight edits are dropped, so the
+    new file's own inputs and ``t_max`` show.
+    """
     st.session_state[_UPLOAD] = (name, text)
     st.session_state.pop(_UPLOAD_ERROR, None)
     st.session_state[_EDITS] = {k: v for k, v in st.session_state.get(_EDITS, {}).items()
                                 if k != UPLOADED}
     for key in [k for k in st.session_state if str(k).startswith(f"{UPLOADED}.")]:
         del st.session_state[key]
+    st.session_state.pop(f"net.weights.{UPLOADED}", None)     # the weight table's edits
+    for key in [k for k in st.query_params if k.startswith(f"{UPLOADED}.")] + [EDITS_PARAM]:
+        if key in st.query_params:
+            del st.query_params[key]
     st.session_state["motif"] = UPLOADED
-    if EDITS_PARAM in st.query_params:
-        del st.query_params[EDITS_PARAM]
 
 
 def _edits(source: str, shape: tuple[int, int]) -> dict:

@@ -114,9 +114,9 @@ def link(at: AppTest) -> dict:
 def reopen(at: AppTest, timeout: float = 60) -> AppTest:
     """A fresh session opened on ``at``'s page with ``at``'s link."""
     fresh = AppTest.from_file(APP, default_timeout=timeout)
-    fresh.run()
     url_path = at._registered_pages.get(at._finished_page_script_hash, {}).get("url_pathname", "")
-    if url_path:
+    if url_path:            # as open_page: a run of the default page first, without the query
+        fresh.run()
         fresh.switch_page(next(p.path for p in PAGES if p.url_path == url_path))
     for key, value in link(at).items():
         fresh.query_params[key] = value
