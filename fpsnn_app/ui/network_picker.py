@@ -118,6 +118,31 @@ def _edits(source: str, shape: tuple[int, int]) -> dict:
     return store[source]
 
 
+def _edited(base: fp.Network, edits: dict) -> fp.Network:
+    """``base`` with the weight ``edits``; ``ValueError`` if that is no valid network."""
+    W, mask = apply_edits(base.weights, base.mask, edits)
+    return fp.Network(W, base.n_inputs, base.tau_s, base.tau_n, base.theta, mask, base.layers)
+
+
+def _valid_edits(source: str, base: fp.Network, edits: dict) -> dict:
+    """The weight edits that keep a valid network (from the link or the weight table):
+    one that does not (a self-loop, a weight beyond the core's limit) is dropped with a
+    warning, so the rest of the page stays."""
+    kept, refused = {}, []
+    for (j, i), v in sorted(edits.items()):
+        try:
+            _edited(base, {**kept, (j, i): v})
+            kept[(j, i)] = v
+        except ValueError as exc:
+            refused.append(str(exc))
+    if refused:
+        st.warning(f"Ignoring the weight edits that make no valid network: {'; '.join(refused)}.",
+                   icon=":material/warning:")
+        set_edits(source, kept)
+        st.session_state.pop(f"net.weights.{source}", None)    # the table shows what is kept
+    return kept
+
+
 def set_edits(source: str, edits: dict) -> None:
     """Replace this source's weight edits (used by the weight editor)."""
     st.session_state.setdefault(_EDITS, {})[source] = dict(edits)
@@ -220,14 +245,9 @@ def _picker() -> NetworkChoice | None:
                       bind="query-params", persist_state="session")
     inputs = [times_input(f"Input {j} spike times", inputs0[j], key=f"{source}.in{j}",
                           t_max=t_max, persist_state="session") for j in range(base.n_inputs)]
-    edits = _edits(source, base.weights.shape)
+    edits = _valid_edits(source, base, _edits(source, base.weights.shape))
     _sync_url(edits)
-    W, mask = apply_edits(base.weights, base.mask, edits)
-    try:
-        net = fp.Network(W, base.n_inputs, base.tau_s, base.tau_n, base.theta, mask, base.layers)
-    except ValueError as exc:
-        st.error(f"These weight edits do not make a valid network: {exc}")
-        return None
+    net = _edited(base, edits)
     meta = {"outputs": list(outputs), **({"time_unit": unit} if unit else {})}
     _load_save(net, inputs, t_max, source, meta)
     _share_hint(source, upload)

@@ -38,14 +38,13 @@ from apphelpers import bound_widgets, link, open_page, reopen, walk_elements
 from fpsnn_app.registry import PAGES, page
 from fpsnn_app.urlstate import format_times
 
-#: Error messages the app itself shows for a bad entry, a refused upload, a damaged link
-#: or a network that fires without end. Anything else in ``st.error`` (e.g. the app's
+#: Error messages the app itself shows for a bad entry, a refused upload or a network that
+#: fires without end. Anything else in ``st.error`` (e.g. the app's
 #: "Unexpected error", or "Invalid input" from a value the app should never pass on) fails.
 OWN_ERRORS = (
     re.compile(r"^.+: .+\. Using the default \(.*\) until it is fixed\.$", re.S),
     re.compile(r"^.+ is not a valid fpsnn network: ", re.S),
     re.compile(r"^\*\*Runaway firing\.\*\* ", re.S),
-    re.compile(r"^These weight edits do not make a valid network: ", re.S),
 )
 #: A note of the state model under a control whose value it had to change.
 SYNC_NOTE = ":material/sync:"

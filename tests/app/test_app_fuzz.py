@@ -57,3 +57,30 @@ def test_a_second_upload_shows_its_own_inputs_and_t_max(edited):
     assert [m.value for m in at.metric] == [m.value for m in fresh.metric]
     again = reopen(at)
     assert [m.value for m in again.metric] == [m.value for m in fresh.metric]
+
+
+@pytest.mark.parametrize("edit", ["0_0_1e308", "3_1_5"], ids=["huge", "self-loop"])
+def test_an_invalid_weight_edit_is_ignored_and_the_page_stays(edit):
+    """A weight edit that makes no valid network (|w| above the core's limit, a self-loop)
+    hid every network page behind one error, the Network page's "Reset weights" too, for
+    the rest of the session; now it is dropped with a warning, as a malformed one is."""
+    at = open_page("network", {"motif": "2-3-2 with feedback", "edits": edit})
+    assert_clean(at)
+    assert any("Ignoring the weight edits" in w.value for w in at.warning)
+    plain = open_page("network", {"motif": "2-3-2 with feedback"})
+    assert [m.value for m in at.metric] == [m.value for m in plain.metric]
+    assert "edits" not in link(at)
+    at.switch_page("app_pages/jacobian.py")
+    at.run()
+    assert_clean(at)
+    assert at.metric
+
+
+def test_an_invalid_weight_typed_in_the_table_is_dropped():
+    """The same edit typed in the weight table (stored as the session's edits)."""
+    at = open_page("network", {"motif": "2-3-2 with feedback"})
+    at.session_state["fpsnn.edits"] = {"feedback": {(0, 0): 1e12, (2, 1): 0.5}}
+    at.run()
+    assert_clean(at)
+    assert any("Ignoring the weight edits" in w.value for w in at.warning)
+    assert at.metric and link(at)["edits"] == "2_1_0.5"             # the valid edit stays
