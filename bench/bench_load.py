@@ -81,6 +81,7 @@ class Session:
         self.ws = None
         self.widgets: dict[str, tuple[str, object]] = {}   # label -> (element type, proto)
         self.errors = 0
+        self.messages: set[str] = set()
 
     async def connect(self):
         import websockets
@@ -110,8 +111,9 @@ class Session:
                 etype = el.WhichOneof("type")
                 if etype == "exception":
                     self.errors += 1
+                    self.messages.add(f"{page}: {el.exception.type}: {el.exception.message[:160]}")
                 w = getattr(el, etype)
-                if etype in ("slider", "select_slider", "selectbox") and w.label:
+                if etype in ("slider", "selectbox") and w.label:
                     self.widgets[w.label] = (etype, w)
             elif kind == "script_finished":
                 # 2: ended early for a rerun (st.rerun): the next run follows
@@ -124,11 +126,11 @@ class Session:
 
         etype, w = self.widgets[label]
         state = WidgetState(id=w.id)
-        if etype == "slider":
+        if etype == "slider" and w.options:        # a select slider: the option's label
+            state.string_array_value.data.append(self.rng.choice(list(w.options)))
+        elif etype == "slider":
             n = int(round((w.max - w.min) / w.step))
             state.double_array_value.data.append(w.min + w.step * self.rng.randint(0, n))
-        elif etype == "select_slider":
-            state.string_array_value.data.append(self.rng.choice(list(w.options)))
         else:
             state.string_value = self.rng.choice(list(w.options))
         return state
@@ -157,12 +159,13 @@ async def student(url: str, seed: int, stop_at: float, per_page: int, think: flo
                 out["interactions"].append(await s.rerun(page, [s.change(label)]))
     finally:
         out["errors"] += s.errors
+        out["messages"] |= s.messages
         await s.ws.close()
 
 
 async def level(url: str, n: int, seconds: float, per_page: int, think: float,
                 seed: int) -> dict:
-    out = {"opens": [], "interactions": [], "errors": 0}
+    out = {"opens": [], "interactions": [], "errors": 0, "messages": set()}
     stop_at = time.perf_counter() + seconds
     await asyncio.gather(*(student(url, seed + i, stop_at, per_page, think, out)
                            for i in range(n)))
@@ -202,7 +205,8 @@ def main(argv=None) -> int:
     print(f"before: {_loadavg()} (machine shared with other jobs: figures are upper bounds)",
           flush=True)
     rows = []
-    with server() as (url, proc):
+    # full messages of any exception (the app's config hides them from visitors)
+    with server(extra=("--client.showErrorDetails=full",)) as (url, proc):
         pid = proc.pid
         rss0 = _proc_rss_mib(pid)
         asyncio.run(_warm_up(url))
@@ -221,6 +225,8 @@ def main(argv=None) -> int:
                   f"{_ms(res['opens'], 95)} ms; server CPU {cpu:.1f} s ({cpu / wall:.2f} "
                   f"cores), {cpu / max(done, 1):.3f} s per rerun; RSS {rss_start:.0f} -> "
                   f"{rss_end:.0f} MiB; exceptions {res['errors']}", flush=True)
+            for text in sorted(res["messages"]):
+                print(f"    exception: {text}")
     print()
     print(f"One server, sessions over Streamlit's websocket protocol (no browser drawing), "
           f"think time {args.think:g} s (0.5x-1.5x), {args.per_page} interactions per page, "
