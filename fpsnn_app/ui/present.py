@@ -3,9 +3,13 @@
 One switch, drawn once by ``app.py`` for every page (:func:`presentation_switch`), bound to
 the URL as ``present=true`` (``present=1`` is accepted too and rewritten). When it is on:
 
-- the sidebar starts collapsed (``st.set_page_config(initial_sidebar_state=...)``, which
-  Streamlit 1.67 applies again whenever its value changes, so turning the switch on folds
-  the sidebar away; its ``>`` button still opens it, with the switch at its top);
+- the sidebar is folded away; its ``>>`` button still opens it, with the switch at its
+  top. ``st.set_page_config(initial_sidebar_state="collapsed")`` does it on a fresh load
+  (Streamlit 1.67 applies a changed value on a later rerun too), but the browser remembers
+  a user's own click on the sidebar's chevron (``localStorage``) and that memory wins over
+  the page config. So when presentation starts in a session (a link with the flag, or the
+  switch turned on), a one-shot script (:data:`COLLAPSE_JS`) presses the collapse button
+  and forgets that memory again;
 - each page's introduction is folded into an expander (:func:`intro`);
 - type is larger and the page's top padding smaller (:data:`CSS`: plain CSS through
   ``st.html``, system fonts only, nothing fetched), so that each page's main figure starts
@@ -48,6 +52,26 @@ CSS = """<style>
 </style>"""
 
 
+#: Fold the sidebar away once: press its collapse button if it is open (checked once, so a
+#: user opening it again right away is not overruled), then drop the remembered sidebar
+#: state that the press stores, so later visits follow the page config.
+COLLAPSE_JS = """<script>
+(() => { let tries = 0;
+  const fold = () => {
+    const bar = document.querySelector('[data-testid=stSidebar]');
+    if (!bar && tries++ < 40) { setTimeout(fold, 50); return; }
+    if (bar && bar.getAttribute('data-collapsed') === 'false') {
+      const button = bar.querySelector('[data-testid=stSidebarCollapseButton] button');
+      if (button) button.click();
+    }
+    for (const k of Object.keys(window.localStorage))
+      if (k.startsWith('stSidebarCollapsed-')) window.localStorage.removeItem(k);
+  };
+  fold(); })();
+</script>"""
+_WAS_ON = "fpsnn.present_was_on"
+
+
 def presenting() -> bool:
     """Whether presentation mode is on in this run."""
     return bool(st.session_state.get(KEY, False))
@@ -76,6 +100,9 @@ def presentation_switch() -> bool:
     st.set_page_config(initial_sidebar_state="collapsed" if on else "auto")
     if on:
         st.html(CSS)
+        if not st.session_state.get(_WAS_ON):
+            st.sidebar.html(COLLAPSE_JS, unsafe_allow_javascript=True)
+    st.session_state[_WAS_ON] = on
     return on
 
 
