@@ -8,8 +8,8 @@ from fpsnn_app import ui
 from fpsnn_app.ui import controls
 from fpsnn_app.figures.common import source_label
 from fpsnn_app.figures.surrogate import surrogate_title
-from fpsnn_app.scenes.surrogate import (DTS, LOSSES, SLOPES, credit_scene, gradients_scene,
-                                        synapse_options, sweeps_scene)
+from fpsnn_app.scenes.surrogate import (DTS, LOSSES, SLOPES, credit_scene, dt_sweep_chart,
+                                        gradients_scene, slope_sweep_chart, synapse_options)
 from fpsnn_app.ui.network_picker import current_network
 from fpsnn_core.surrogate import SURROGATES
 
@@ -102,9 +102,14 @@ st.caption("Hidden weights are those into neurons that send spikes on: their gra
 
 st.subheader("Sweeps: step and slope")
 hidden = st.toggle("Hidden weights only", True, key="surrogate.hidden", bind="query-params")
-sweeps = ui.require(ui.compute(sweeps_scene, *args, hidden))
-ui.chart(sweeps.dt_chart, key="surrogate_dt_sweep")
-ui.chart(sweeps.slope_chart, key="surrogate_slope_sweep")
+# two caches: a new dt recomputes only the slope sweep, a new slope only the dt sweep
+common = (choice.json, outputs, kind, label, targets)
+dt_chart = ui.require(ui.compute(dt_sweep_chart, *common, names, slope, per_time,
+                                 not keep_reset, hidden))
+slope_chart = ui.require(ui.compute(slope_sweep_chart, *common, dt, names, per_time,
+                                    not keep_reset, hidden))
+ui.chart(dt_chart, key="surrogate_dt_sweep")
+ui.chart(slope_chart, key="surrogate_slope_sweep")
 ui.downloads("surrogate", network_json=choice.json, csv={"gradients": grads.table_csv},
              figures={"credit": credit.chart.fig, "gradients": grads.chart.fig,
-                      "dt-sweep": sweeps.dt_chart.fig, "slope-sweep": sweeps.slope_chart.fig})
+                      "dt-sweep": dt_chart.fig, "slope-sweep": slope_chart.fig})

@@ -9,6 +9,7 @@ from fpsnn_app.scenes.training import (HIDDEN_CHOICES, LR_CHOICES, SPEEDS, TASK_
                                        evaluation_scene, evaluation_settings, network_json,
                                        neuron_map_chart, page_config, retune, run_key,
                                        sample_scene, task_data, with_default)
+from fpsnn_app.ui import controls
 from fpsnn_app.ui.network_picker import open_network
 from fpsnn_core import training as tr
 
@@ -238,9 +239,10 @@ def _microscope(shown_json: str, settings) -> None:
     st.subheader("A sample under the microscope")
     n_val = len(data.validation)
     c1, c2 = st.columns([1, 4])
-    picked = c1.number_input("Validation sample", 0, n_val - 1, None, key=SAMPLE,
-                             placeholder="click a point",
-                             help="Click a point of the decision regions, or type its index.")
+    picked = controls.optional_index(c1, "Validation sample", 0, n_val - 1, SAMPLE,
+                                     placeholder="click a point",
+                                     help="Click a point of the decision regions, or type "
+                                          "its index.")
     if picked is None:
         c2.caption("Click a point of the data (top left) to see that sample's spikes, its output "
                    "first spikes and the size of its exact gradient, and to open the same "

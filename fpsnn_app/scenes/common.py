@@ -10,6 +10,8 @@ import plotly.graph_objects as go
 
 import fpsnn_core as fp
 
+from ..figures.common import quick_figure_class
+
 
 @dataclass(frozen=True, eq=False)
 class Chart:
@@ -18,6 +20,17 @@ class Chart:
     fig: go.Figure
     alt: str
     summary: str
+
+    def __reduce__(self):
+        # st.cache_data hands out copies by pickling; a plain Plotly figure validates every
+        # property again when unpickled (about 0.1 s per chart on a 2-core machine, most of
+        # a cached rerun). The copy is rebuilt from the figure's dict without validation
+        # (fpsnn_app.figures.common.quick): same content, validated when it was built.
+        return (_restore_chart, (self.fig.to_dict(), self.alt, self.summary))
+
+
+def _restore_chart(doc: dict, alt: str, summary: str) -> Chart:
+    return Chart(quick_figure_class()(doc, _validate=False), alt, summary)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -43,7 +44,50 @@ def param_labels(net: fp.Network, params: np.ndarray | None = None) -> list[str]
 
 
 def jacobian_scene(net_json: str, step: int = 0) -> JacobianScene:
-    """Assemble the implicit system of all spikes and replay FP up to spike ``step``."""
+    """Assemble the implicit system of all spikes and replay FP up to spike ``step``.
+
+    Everything but the step (the system, ``dF/dW`` and three of the four figures) comes
+    from :func:`_step_independent`, kept for the last few networks, so moving the FP step
+    only builds the step's figure and equation."""
+    base = _step_independent(net_json)
+    L, labels, notices = base.L, base.labels, base.notices
+    k = int(np.clip(step, 0, len(labels) - 1))
+    step_latex, step_chart = "", None
+    if base.dF is not None:
+        step_latex = _step_latex(L, k)
+        used = np.flatnonzero(np.isfinite(np.where(L.toarray()[k, :k] != 0, 1.0, np.nan)))
+        step_chart = Chart(
+            fp_step_figure(L, base.dF_shown, k, labels, base.shown_plabels),
+            alt=(f"Forward substitution at step {k}: row {k} of L and the rows of dF/dW "
+                 f"computed so far."),
+            summary=(f"Step {k} ({labels[k]}): divides by L_kk = {L[k, k]:.4g} after subtracting "
+                     f"{used.size} earlier row(s) of dF/dW weighted by L_kl; rows after {k} are "
+                     "not needed yet."))
+    return JacobianScene(base.matrices, base.perm, base.dpw, step_chart, len(labels),
+                         int(L.nnz), base.above_nm, base.above_t, k, step_latex, notices,
+                         base.csv)
+
+
+@dataclass(frozen=True, eq=False)
+class _Base:
+    """The step-independent part of a :class:`JacobianScene`."""
+
+    L: object
+    labels: list
+    dF: np.ndarray | None
+    dF_shown: np.ndarray | None
+    shown_plabels: list
+    matrices: Chart
+    perm: Chart
+    dpw: Chart
+    above_nm: int
+    above_t: int
+    notices: tuple
+    csv: str
+
+
+@lru_cache(maxsize=8)
+def _step_independent(net_json: str) -> _Base:
     net, sim = simulate_file(net_json)
     notices = grazing_notice(sim)
     if sim.n_spikes == 0:
@@ -61,11 +105,9 @@ def jacobian_scene(net_json: str, step: int = 0) -> JacobianScene:
     above_nm = int(np.count_nonzero(Ln.col > Ln.row))
     Lc = L.tocoo()
     above_t = int(np.count_nonzero(Lc.col > Lc.row))
-    k = int(np.clip(step, 0, rows.size - 1))
-    dF, step_latex = _forward_substitution(net, sim, system, rows, k)
+    dF, error = _forward_substitution(net, sim, system, rows)
     if dF is None:
-        notices += (Notice("warning", step_latex),)
-        step_latex = ""
+        notices += (Notice("warning", error),)
     # at most MAX_WEIGHTS_DRAWN weight columns: the ones with the largest entries
     P = len(plabels)
     cols = np.arange(P)
@@ -95,39 +137,32 @@ def jacobian_scene(net_json: str, step: int = 0) -> JacobianScene:
                 summary=(f"dΦ_k/dW[j,i] = y_ji(f_k) ≥ 0, non-zero only for weights into the "
                          f"spike's own neuron: {system.dphi_dw.nnz} of "
                          f"{rows.size * len(plabels)} entries."))
-    step_chart = None
-    if dF is not None:
-        used = np.flatnonzero(np.isfinite(np.where(L.toarray()[k, :k] != 0, 1.0, np.nan)))
-        step_chart = Chart(
-            fp_step_figure(L, dF_shown, k, labels, shown_plabels),
-            alt=(f"Forward substitution at step {k}: row {k} of L and the rows of dF/dW "
-                 f"computed so far."),
-            summary=(f"Step {k} ({labels[k]}): divides by L_kk = {L[k, k]:.4g} after subtracting "
-                     f"{used.size} earlier row(s) of dF/dW weighted by L_kl; rows after {k} are "
-                     "not needed yet."))
     csv = _jacobian_csv(dF_shown, labels, shown_plabels) if dF is not None else ""
-    return JacobianScene(matrices, perm, dpw, step_chart, int(rows.size), int(L.nnz), above_nm,
-                         above_t, k, step_latex, notices, csv)
+    return _Base(L, labels, dF, dF_shown, shown_plabels, matrices, perm, dpw, above_nm, above_t,
+                 notices, csv)
 
 
-def _forward_substitution(net, sim, system, rows, k):
-    """``dF/dW`` over the parameters (rows in time order) and the LaTeX of step ``k``."""
+def _forward_substitution(net, sim, system, rows):
+    """``(dF/dW over the parameters, rows in time order; None)``, or ``(None, why)``."""
     try:
         J = fp.spike_time_jacobian(net, sim, rows)
     except fp.GrazingSpikeError as exc:
         return None, f"FP cannot run: {exc}."
-    dF = J[:, system.params[:, 0], system.params[:, 1]]
-    Lk = system.L.getrow(k).tocoo()
+    return J[:, system.params[:, 0], system.params[:, 1]], None
+
+
+def _step_latex(L, k: int) -> str:
+    """The LaTeX of FP's step ``k``: row ``k`` of ``L`` applied to the earlier rows."""
+    Lk = L.getrow(k).tocoo()
     past = [(int(l), float(v)) for l, v in zip(Lk.col, Lk.data) if l < k]
     terms = " ".join(f"{v:+.3g}\\,\\tfrac{{df_{{{l}}}}}{{dW}}" for l, v in past[:5])
     if len(past) > 5:
         terms += f" + \\dots\\ ({len(past) - 5}\\text{{ more}})"
-    latex = ("\\begin{aligned}"
-             f"\\frac{{df_{{{k}}}}}{{dW}} &= -\\frac{{1}}{{L_{{{k},{k}}}}}\\Big(\\frac{{\\partial\\Phi_{{{k}}}}}"
-             f"{{\\partial W}} + \\sum_{{l<{k}}} L_{{{k},l}}\\frac{{df_l}}{{dW}}\\Big)\\\\"
-             f"&= -\\frac{{1}}{{{system.L[k, k]:.4g}}}\\Big(\\frac{{\\partial\\Phi_{{{k}}}}}{{\\partial W}}"
-             f" {terms}\\Big)\\end{{aligned}}")
-    return dF, latex
+    return ("\\begin{aligned}"
+            f"\\frac{{df_{{{k}}}}}{{dW}} &= -\\frac{{1}}{{L_{{{k},{k}}}}}\\Big(\\frac{{\\partial\\Phi_{{{k}}}}}"
+            f"{{\\partial W}} + \\sum_{{l<{k}}} L_{{{k},l}}\\frac{{df_l}}{{dW}}\\Big)\\\\"
+            f"&= -\\frac{{1}}{{{L[k, k]:.4g}}}\\Big(\\frac{{\\partial\\Phi_{{{k}}}}}{{\\partial W}}"
+            f" {terms}\\Big)\\end{{aligned}}")
 
 
 def _jacobian_csv(dF: np.ndarray, labels, plabels) -> str:

@@ -174,7 +174,20 @@ def sweeps_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: 
                  dt: float, names: tuple, slope: float, time_normalized: bool,
                  detach_reset: bool, hidden: bool) -> SweepsScene:
     """Spike-time error and similarities against ``dt`` (at ``slope``) and against the
-    slope (at ``dt``)."""
+    slope (at ``dt``): :func:`dt_sweep_chart` and :func:`slope_sweep_chart`."""
+    common = (net_json, outputs, kind, label, targets)
+    return SweepsScene(dt_sweep_chart(*common, names, slope, time_normalized, detach_reset,
+                                      hidden),
+                       slope_sweep_chart(*common, dt, names, time_normalized, detach_reset,
+                                         hidden))
+
+
+def dt_sweep_chart(net_json: str, outputs: tuple, kind: str, label: int, targets: tuple,
+                   names: tuple, slope: float, time_normalized: bool, detach_reset: bool,
+                   hidden: bool) -> Chart:
+    """Spike-time error and similarities against ``dt`` (every step of ``DTS``) at
+    ``slope``. It does not depend on the page's ``dt``, so the page caches it apart from
+    :func:`slope_sweep_chart` and a new ``dt`` does not recompute it."""
     if not names:
         raise ValueError("choose at least one surrogate")
     net, inputs, sim = _load(net_json)
@@ -182,7 +195,6 @@ def sweeps_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: 
     opts = Options(time_normalized, detach_reset)
     slopes = {n: slope for n in names}
     by_dt = sweep_dt(net, inputs, sim.t_max, loss, DTS, slopes, opts)
-    by_slope = sweep_slope(net, inputs, sim.t_max, loss, dt, SLOPES, names, opts)
     which = "hidden" if hidden else "all"
     cos_fine = {n: by_dt.cosine_hidden[n][-1] if hidden else by_dt.cosine[n][-1] for n in names}
     rn = by_dt.relative_norm_hidden if hidden else by_dt.relative_norm
@@ -194,6 +206,22 @@ def sweeps_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: 
     dt_alt = ("Three panels against the time step dt on log axes: the largest spike-time error "
               "with a first-order reference line, the cosine similarity and the relative norm of "
               "each surrogate gradient against the exact gradient.")
+    return Chart(dt_sweep_figure(by_dt, slopes, hidden), dt_alt, dt_summary)
+
+
+def slope_sweep_chart(net_json: str, outputs: tuple, kind: str, label: int, targets: tuple,
+                      dt: float, names: tuple, time_normalized: bool, detach_reset: bool,
+                      hidden: bool) -> Chart:
+    """Similarities against the slope (every value of ``SLOPES``) at ``dt``; independent of
+    the page's slope (see :func:`dt_sweep_chart`)."""
+    if not names:
+        raise ValueError("choose at least one surrogate")
+    net, inputs, sim = _load(net_json)
+    loss = _loss(outputs, kind, label, targets)
+    opts = Options(time_normalized, detach_reset)
+    by_slope = sweep_slope(net, inputs, sim.t_max, loss, dt, SLOPES, names, opts)
+    which = "hidden" if hidden else "all"
+    n0 = names[0]
     cs = by_slope.cosine_hidden if hidden else by_slope.cosine
     spread = {n: (np.nanmin(cs[n]), np.nanmax(cs[n])) for n in names}
     slope_summary = (f"At dt = {dt:g}, the {surrogate_title(n0)} cosine ({which} weights) ranges "
@@ -201,5 +229,4 @@ def sweeps_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: 
                      f"to {SLOPES[-1]:g}.")
     slope_alt = ("Two panels against the surrogate slope beta on a log axis: cosine similarity and "
                  "relative norm of each surrogate gradient against the exact gradient.")
-    return SweepsScene(Chart(dt_sweep_figure(by_dt, slopes, hidden), dt_alt, dt_summary),
-                       Chart(slope_sweep_figure(by_slope, hidden), slope_alt, slope_summary))
+    return Chart(slope_sweep_figure(by_slope, hidden), slope_alt, slope_summary)

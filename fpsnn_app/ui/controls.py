@@ -84,6 +84,19 @@ def int_slider(container, label: str, lo: int, hi: int, default: int, key: str, 
     return value
 
 
+def optional_index(container, label: str, lo: int, hi: int, key: str, *,
+                   what: str | None = None, **kwargs) -> int | None:
+    """A ``st.number_input`` over the integers ``lo..hi`` that starts empty (``None``: no
+    choice yet); a number outside is clamped."""
+    hi = max(hi, lo)
+    note = _reconcile(key, None,
+                      lambda v: (None, False) if v is None else clamp_number(int(v), lo, hi),
+                      lambda raw: int(float(raw[-1])), str, what or label)
+    value = container.number_input(label, lo, hi, None, key=key, **Q, **kwargs)
+    _note(container, note)
+    return None if value is None else int(value)
+
+
 def choice(container, label: str, options: Sequence, default, key: str, *,
            format_func: Callable[[Any], str] = str, widget: str = "selectbox",
            what: str | None = None, **kwargs):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fpsnn_core as fp
-from apphelpers import assert_clean, charts, figure, metric, open_page, values
+from apphelpers import assert_clean, charts, figure, link, metric, open_page, values
 from browserhelpers import metric_value, rerun_done
 from fpsnn_app.refine import refined_labels
 from fpsnn_app.scenes.training import GRID, TASK_LABELS, VIEW_SAMPLES, task_data
@@ -404,3 +404,14 @@ def test_sample_under_the_microscope_opens_on_the_network_page_with_the_same_spi
     np.testing.assert_array_equal(got.spike_times, want.spike_times)
     np.testing.assert_array_equal(got.spike_neurons, want.spike_neurons)
     assert metric(at, "Spikes") == str(want.spike_times.size)
+
+
+def test_sample_index_is_in_the_link_and_clamped_when_the_task_has_fewer_samples():
+    at = open_page("training", {"training.task": TASK_LABELS["iris"]})
+    at.number_input(key="training.sample").set_value(25).run()
+    assert_clean(at)
+    assert link(at)["training.sample"] == "25"
+    at.selectbox(key="training.task").set_value("xor").run()       # 4 validation samples
+    assert_clean(at)
+    assert at.number_input(key="training.sample").value == 3
+    assert "Validation sample: 25 is not available for this network; now 3." in _caption(at)
