@@ -2,13 +2,15 @@
 
 The pages are listed once, in :data:`fpsnn_app.registry.PAGES`; this file turns that list
 into ``st.navigation`` and, for pages that work on a network, draws the shared network
-picker (:mod:`fpsnn_app.ui.network_picker`) in the sidebar before running the page.
+picker (:mod:`fpsnn_app.ui.network_picker`) in the sidebar before running the page. The
+presentation-mode switch (:mod:`fpsnn_app.ui.present`) is drawn once here for every page.
 """
 
 import streamlit as st
 
 from fpsnn_app.registry import PAGES, by_url_path
 from fpsnn_app.ui.network_picker import network_sidebar
+from fpsnn_app.ui.present import presentation_switch
 
 st.set_page_config(page_title="fpsnn: exact gradients of spiking networks",
                    page_icon="⚡", layout="wide")
@@ -19,6 +21,7 @@ for entry in PAGES:
         st.Page(entry.path, title=entry.title, icon=entry.icon, url_path=entry.url_path,
                 default=entry.url_path == ""))
 page = st.navigation(sections)
+presentation_switch()
 if by_url_path(page.url_path).uses_network:
     network_sidebar()
 page.run()

@@ -7,7 +7,7 @@ from fpsnn_app.presets import TAU_N, TAU_S, THETA
 from fpsnn_app.scenes.derivation import derivation_scene
 
 st.title("Derivation, live with SymPy")
-st.markdown(
+ui.intro(
     "Everything the other pages compute follows from two facts: the potential is a sum of "
     "kernels $h$, and a spike time $f$ is defined implicitly by $V(f) = \\theta$. Below, SymPy "
     "derives both for the parameters you choose, and the result is checked against the "

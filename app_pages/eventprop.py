@@ -8,7 +8,7 @@ from fpsnn_app.scenes.eventprop import LOSSES, eventprop_scene, replay_scene
 from fpsnn_app.ui.network_picker import current_network
 
 st.title("EventProp beside FP: the same gradient, backwards in time")
-st.markdown(
+ui.intro(
     "FP carries $dF/dW$ **forward** in time, one spike after the other. EventProp "
     "(Wunderlich & Pehle 2021) carries one adjoint state per neuron **backward** in time: "
     "$\\lambda_V = \\partial\\mathcal{L}/\\partial V$ and $\\lambda_I = \\partial\\mathcal{L}/"

@@ -11,7 +11,7 @@ from fpsnn_app.scenes.jacobian import param_labels
 from fpsnn_app.ui.network_picker import current_network
 
 st.title("Gradient check")
-st.markdown(
+ui.intro(
     "Three ways to the same gradient of a loss: **FP** (forward substitution through $L$), the "
     "**adjoint** (backward solve of $L^\\top\\lambda = \\partial\\mathcal{L}/\\partial F$) and "
     "**finite differences** of the simulation. The first two are exact; the third is only "

@@ -7,7 +7,7 @@ from fpsnn_app.registry import PAGES
 from fpsnn_app.scenes.home import home_scene
 
 st.title("Exact gradients of spiking networks")
-st.markdown(
+ui.intro(
     "A spiking neuron fires at the instant $f$ when its membrane potential reaches the "
     "threshold: $V(f) = \\theta$. That equation defines $f$ as a smooth function of the "
     "weights wherever $V$ crosses with a positive slope, so **spike times have exact "

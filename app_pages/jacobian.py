@@ -9,7 +9,7 @@ from fpsnn_app.scenes.network import spike_options
 from fpsnn_app.ui.network_picker import current_network
 
 st.title("The spike-time Jacobian")
-st.markdown(
+ui.intro(
     "Each spike gives one equation $\\Phi_k(F, W) = V_{i_k}(f_k) - \\theta = 0$. Its Jacobian "
     "$\\partial\\Phi/\\partial F$ looks unstructured when spikes are grouped by neuron; sorted "
     "by time with a permutation $P$ it is **lower triangular**, $L = P\\,\\tfrac{\\partial\\Phi}"

@@ -8,7 +8,7 @@ from fpsnn_app.scenes.network import network_scene, spike_options
 from fpsnn_app.ui.network_picker import current_network, weight_editor
 
 st.title("A small network and the causal graph of its spikes")
-st.markdown(
+ui.intro(
     "Pick a motif in the sidebar, edit its weights and inputs. Every spike $f_k$ satisfies "
     "$V_{i_k}(f_k) = \\theta$, and that equation involves every earlier spike that reaches "
     "neuron $i_k$: those are the edges of the causal graph. **Click a spike** in a chart (or "

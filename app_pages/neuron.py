@@ -8,7 +8,7 @@ from fpsnn_app.presets import NEURON
 from fpsnn_app.scenes.neuron import neuron_scene
 
 st.title("One neuron")
-st.markdown(
+ui.intro(
     "Input spikes arrive through weights $W_j$; each adds a kernel $h$ to the potential "
     "($V = \\sum_j W_j y_j - \\theta\\sum_m e^{-(t-m)/\\tau_n}$). When $V$ reaches the threshold "
     "$\\theta$ the neuron fires at time $f$, defined implicitly by $V(f) = \\theta$; the slope "

@@ -14,7 +14,7 @@ from fpsnn_app.ui.network_picker import current_network
 from fpsnn_core.surrogate import SURROGATES
 
 st.title("Surrogate gradients")
-st.markdown(
+ui.intro(
     "Most spiking networks are trained in discrete time with **surrogate gradients**: "
     "back-propagation through time where the spike's derivative $H'(V-\\theta)$ is replaced by "
     "a smooth bump $\\sigma'(V-\\theta)$. Here the same network runs on a grid of step $dt$ "

@@ -18,7 +18,8 @@ Reported per level:
 * **server CPU per interaction**: the server process's CPU seconds (``/proc/<pid>/stat``,
   user + system) over the level divided by interactions + page opens;
 * **server memory**: resident set size (``/proc/<pid>/status``) at the start and end of
-  each level; with bounded caches (``max_entries``) it levels off.
+  each level, and sampled ten times during it; with bounded caches (``max_entries``) it
+  levels off.
 
 A Streamlit server runs every script in a thread of one Python process: pure-Python work
 (Plotly figures) holds the GIL, so one server uses about one core however many it has.
@@ -163,12 +164,20 @@ async def student(url: str, seed: int, stop_at: float, per_page: int, think: flo
         await s.ws.close()
 
 
-async def level(url: str, n: int, seconds: float, per_page: int, think: float,
+async def _sample_rss(pid: int, stop_at: float, every: float, out: list) -> None:
+    t0 = time.perf_counter()
+    while time.perf_counter() < stop_at:
+        await asyncio.sleep(min(every, max(stop_at - time.perf_counter(), 0.0)))
+        out.append((time.perf_counter() - t0, _proc_rss_mib(pid)))
+
+
+async def level(url: str, pid: int, n: int, seconds: float, per_page: int, think: float,
                 seed: int) -> dict:
-    out = {"opens": [], "interactions": [], "errors": 0, "messages": set()}
+    out = {"opens": [], "interactions": [], "errors": 0, "messages": set(), "rss": []}
     stop_at = time.perf_counter() + seconds
     await asyncio.gather(*(student(url, seed + i, stop_at, per_page, think, out)
-                           for i in range(n)))
+                           for i in range(n)),
+                         _sample_rss(pid, stop_at, max(seconds / 10, 10.0), out["rss"]))
     return out
 
 
@@ -214,7 +223,8 @@ def main(argv=None) -> int:
               f"once (imports, not timed) {_proc_rss_mib(pid):.0f} MiB", flush=True)
         for n in levels:
             rss_start, cpu0, t0 = _proc_rss_mib(pid), _proc_cpu(pid), time.perf_counter()
-            res = asyncio.run(level(url, n, seconds, args.per_page, args.think, args.seed))
+            res = asyncio.run(level(url, pid, n, seconds, args.per_page, args.think,
+                                    args.seed))
             wall, cpu = time.perf_counter() - t0, _proc_cpu(pid) - cpu0
             rss_end = _proc_rss_mib(pid)
             done = len(res["interactions"]) + len(res["opens"])
@@ -225,6 +235,8 @@ def main(argv=None) -> int:
                   f"{_ms(res['opens'], 95)} ms; server CPU {cpu:.1f} s ({cpu / wall:.2f} "
                   f"cores), {cpu / max(done, 1):.3f} s per rerun; RSS {rss_start:.0f} -> "
                   f"{rss_end:.0f} MiB; exceptions {res['errors']}", flush=True)
+            print("    RSS over the level (s: MiB): " + ", ".join(
+                f"{t:.0f}: {m:.0f}" for t, m in res["rss"]), flush=True)
             for text in sorted(res["messages"]):
                 print(f"    exception: {text}")
     print()

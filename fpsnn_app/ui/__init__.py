@@ -8,7 +8,9 @@ that imports Streamlit).
 - :func:`downloads` offers the network JSON and NIR, spike CSV and figures as standalone
   HTML (plotly.js inlined, no CDN; built only when clicked); :func:`nir_button` is the
   "download as NIR" button of a network;
-- :mod:`.network_picker` is the shared network sidebar of the network pages.
+- :mod:`.network_picker` is the shared network sidebar of the network pages;
+- :mod:`.present` is presentation mode; pages show their introduction with :func:`intro`
+  (folded into an expander while presenting).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import fpsnn_core as fp
 
 from .. import style
 from ..scenes.common import Chart, Notice
+from .present import intro, presenting  # noqa: F401  (re-exported for the pages)
 
 T = TypeVar("T")
 

@@ -1,0 +1,115 @@
+"""Presentation mode: the app as a lecturer shows it on a projector.
+
+One switch, drawn once by ``app.py`` for every page (:func:`presentation_switch`), bound to
+the URL as ``present=true`` (``present=1`` is accepted too and rewritten). When it is on:
+
+- the sidebar is folded away; its ``>>`` button still opens it, with the switch at its
+  top. ``st.set_page_config(initial_sidebar_state="collapsed")`` does it on a fresh load
+  (Streamlit 1.67 applies a changed value on a later rerun too), but the browser remembers
+  a user's own click on the sidebar's chevron (``localStorage``) and that memory wins over
+  the page config. So when presentation starts in a session (a link with the flag, or the
+  switch turned on), a one-shot script (:data:`COLLAPSE_JS`) presses the collapse button
+  and forgets that memory again;
+- each page's introduction is folded into an expander (:func:`intro`);
+- type is larger and the page's top padding smaller (:data:`CSS`: plain CSS through
+  ``st.html``, system fonts only, nothing fetched), so that each page's main figure starts
+  on the first screen of a 1280x720 projector.
+
+Figures keep their own colours (readable on the light and the dark theme, see
+:mod:`fpsnn_app.style`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+#: Widget key and query parameter of the switch.
+KEY = "present"
+#: Spellings of "on" accepted in a hand-written link besides Streamlit's own ``true``.
+ALIASES = ("1", "on", "yes")
+
+#: The presentation style: larger text (prose, widget labels, captions, expander titles,
+#: formulas), a tighter page top under a see-through header (its opaque bar, shown while the
+#: sidebar is collapsed, hid the title). Rules are scoped to the main area so the sidebar,
+#: when opened, keeps its normal size.
+CSS = """<style>
+[data-testid=stHeader] { background: transparent; }
+[data-testid=stMainBlockContainer] { padding-top: 2.4rem; padding-bottom: 2rem; }
+[data-testid=stMain] [data-testid=stVerticalBlock] { gap: .6rem; }
+[data-testid=stMain] h1 { font-size: 2.3rem; padding: 0 0 .3rem 0; }
+[data-testid=stMain] h2, [data-testid=stMain] h3 { font-size: 1.6rem; }
+[data-testid=stMain] [data-testid=stMarkdown] p, [data-testid=stMain] [data-testid=stMarkdown] li
+  { font-size: 1.2rem; }
+[data-testid=stMain] [data-testid=stWidgetLabel] p, [data-testid=stMain] [data-testid=stMetricLabel] p,
+[data-testid=stMain] [data-testid=stExpander] summary p { font-size: 1.1rem; }
+[data-testid=stMain] [data-testid=stCaptionContainer],
+[data-testid=stMain] [data-testid=stCaptionContainer] p { font-size: 1.05rem; }
+[data-testid=stMain] [data-baseweb=select] *, [data-testid=stMain] input,
+[data-testid=stMain] [data-testid=stSliderThumbValue], [data-testid=stMain] button p,
+[data-testid=stMain] [role=radiogroup] p, [data-testid=stMain] [data-testid=stCheckbox] p
+  { font-size: 1.05rem; }
+[data-testid=stMain] .katex { font-size: 1.3em; }
+</style>"""
+
+
+#: Fold the sidebar away once: press its collapse button if it is open (checked once, so a
+#: user opening it again right away is not overruled), then drop the remembered sidebar
+#: state that the press stores, so later visits follow the page config.
+COLLAPSE_JS = """<script>
+(() => { let tries = 0;
+  const fold = () => {
+    const bar = document.querySelector('[data-testid=stSidebar]');
+    if (!bar && tries++ < 40) { setTimeout(fold, 50); return; }
+    if (bar && bar.getAttribute('data-collapsed') === 'false') {
+      const button = bar.querySelector('[data-testid=stSidebarCollapseButton] button');
+      if (button) button.click();
+    }
+    for (const k of Object.keys(window.localStorage))
+      if (k.startsWith('stSidebarCollapsed-')) window.localStorage.removeItem(k);
+  };
+  fold(); })();
+</script>"""
+_WAS_ON = "fpsnn.present_was_on"
+
+
+def presenting() -> bool:
+    """Whether presentation mode is on in this run."""
+    return bool(st.session_state.get(KEY, False))
+
+
+def _accept_alias() -> None:
+    """``present=1`` (and ``on``/``yes``) mean ``present=true``: Streamlit's toggle reads
+    only ``true``/``false`` and drops the others from the URL, so set the switch's value
+    here; Streamlit then writes ``present=true`` back into the link."""
+    value = st.query_params.get(KEY)
+    if isinstance(value, str) and value.lower() in ALIASES:
+        st.session_state[KEY] = True
+
+
+def presentation_switch() -> bool:
+    """Draw the switch at the top of the sidebar, configure the page and apply the style.
+
+    Call once per run, from ``app.py``, before the page runs. Returns whether presentation
+    mode is on.
+    """
+    _accept_alias()
+    on = st.sidebar.toggle(
+        "Presentation mode", False, key=KEY, bind="query-params",
+        help="For a projector: sidebar folded away, introductions folded, larger type, "
+             "each page's main figure on the first screen. In the link as present=true.")
+    st.set_page_config(initial_sidebar_state="collapsed" if on else "auto")
+    if on:
+        st.html(CSS)
+        if not st.session_state.get(_WAS_ON):
+            st.sidebar.html(COLLAPSE_JS, unsafe_allow_javascript=True)
+    st.session_state[_WAS_ON] = on
+    return on
+
+
+def intro(text: str) -> None:
+    """A page's introduction: shown as is, or folded into an expander while presenting."""
+    if presenting():
+        with st.expander("About this page", icon=":material/info:"):
+            st.markdown(text)
+    else:
+        st.markdown(text)
