@@ -36,7 +36,25 @@ def _assert_settled(page: Page, actions: list[str]) -> None:
 
 
 def _visible(locator) -> list:
-    return [el for el in locator.all() if el.is_visible() and el.is_enabled()]
+    """Elements a user can reach: visible, enabled and not moved off screen (the widgets of a
+    folded sidebar, in presentation mode, stay "visible" to Playwright but sit left of it)."""
+    out = []
+    for el in locator.all():
+        if el.is_visible() and el.is_enabled():
+            box = el.bounding_box()
+            if box is not None and box["x"] + box["width"] > 0:
+                out.append(el)
+    return out
+
+
+def _open_sidebar(page: Page) -> None:
+    """Unfold the sidebar if presentation mode folded it, as a user would with its button."""
+    bar = page.get_by_test_id("stSidebar")
+    if bar.get_attribute("data-collapsed") == "true":
+        page.get_by_test_id("stExpandSidebarButton").click()
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=stSidebar]')"
+            ".getAttribute('data-collapsed') === 'false'")
 
 
 def _act(page: Page, rng, current: str) -> tuple[str, str]:
@@ -45,6 +63,7 @@ def _act(page: Page, rng, current: str) -> tuple[str, str]:
     if roll < 0.25:
         others = [p for p in PAGES if p != current]
         target = others[int(rng.integers(len(others)))]
+        _open_sidebar(page)
         page.get_by_test_id("stSidebarNav").get_by_role(
             "link", name=page_entry(target).title).click()
         return f"nav {target}", target
