@@ -122,8 +122,9 @@ def test_present_in_browser(browser, browser_context_args, server_url):
         tops = {}
 
         def measure(name: str) -> None:
-            chart = page.get_by_test_id("stPlotlyChart").first
-            chart.wait_for(timeout=60_000)       # what is above it is drawn before it
+            wait_ready(page, timeout=60_000)     # the whole run: what is above the chart
+            chart = page.get_by_test_id("stPlotlyChart").first   # is drawn, no later shift
+            page.wait_for_function(f"{_SIDEBAR} === 'true'", timeout=10_000)
             tops[name] = chart.bounding_box()["y"]
             assert page.evaluate(_SIDEBAR) == "true", name
             assert page.get_by_test_id("stException").count() == 0, name
