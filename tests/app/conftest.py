@@ -7,60 +7,24 @@ at teardown. AppTest helpers live in ``apphelpers.py``.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from apphelpers import APP, ROOT, SCREENSHOTS
+from apphelpers import ROOT, SCREENSHOTS
 
-CHROMIUM = "/usr/bin/chromium"
+sys.path.insert(0, str(ROOT / "bench"))
+from browser import CHROMIUM, CHROMIUM_ARGS, server  # noqa: E402  (bench/browser.py)
 
 
 # --- browser ------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server_url():
-    """Start ``streamlit run app.py`` on a free port; stop it after the session."""
-    port = _free_port()
+    """``streamlit run app.py`` on a free port (the bench scripts' server); stopped after
+    the session, its log beside the screenshots."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    log = open(SCREENSHOTS.parent / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", APP, "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit server did not start")
-            time.sleep(0.3)
+    with server(log=SCREENSHOTS.parent / "streamlit.log") as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="session")
@@ -69,9 +33,7 @@ def browser_type_launch_args(browser_type_launch_args):
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
     return {**browser_type_launch_args, "executable_path": CHROMIUM,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run"]}
+            "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")
