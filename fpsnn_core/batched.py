@@ -537,6 +537,8 @@ class BatchGradient:
     first_times : ndarray, shape (B, C)  (``inf`` if silent)
     spike_counts : list of ndarray, shape (B, n_l) per layer (the output counts at most 1)
     skipped : int                  samples left out of the gradient (grazing spike)
+    settled : int                  samples left out of the gradient because they are
+        classified with the margin of :func:`settled_samples`
     """
 
     loss: float
@@ -545,22 +547,49 @@ class BatchGradient:
     first_times: np.ndarray
     spike_counts: list
     skipped: int = 0
+    settled: int = 0
+
+
+def settled_samples(first_times, labels, margin: float) -> np.ndarray:
+    """Which samples are classified with room to spare: the label's output fires and every
+    other output fires at least ``margin`` later, or not at all::
+
+        t_y < inf   and   t_c >= t_y + margin   for every c != y                     (M1)
+
+    Shape (B,), boolean; all ``False`` when ``margin <= 0`` (no margin rule).
+    """
+    T = np.asarray(first_times, dtype=float)
+    y = np.asarray(labels, dtype=int)
+    if margin <= 0 or T.size == 0:
+        return np.zeros(T.shape[0], dtype=bool)
+    t_y = T[np.arange(T.shape[0]), y]
+    others = np.where(np.arange(T.shape[1])[None, :] == y[:, None], np.inf, T)
+    return np.isfinite(t_y) & np.all(others >= t_y[:, None] + margin, axis=1)
 
 
 def loss_and_gradient(net: Network, inputs, labels, t_max: float, *, tau_0: float = 1.0,
                       gamma: float = 0.0, tau_1: float = 1.0, method: str = "fp",
-                      on_grazing: str = "raise", silent: str = "t_max") -> BatchGradient:
+                      on_grazing: str = "raise", silent: str = "t_max",
+                      margin: float = 0.0) -> BatchGradient:
     """Simulate a batch, its first-spike cross entropy and the exact mean gradient
-    (:func:`simulate_batch`, :func:`first_spike_loss`, :func:`loss_gradient`)."""
+    (:func:`simulate_batch`, :func:`first_spike_loss`, :func:`loss_gradient`).
+
+    With ``margin > 0`` the samples that are settled by (M1) (:func:`settled_samples`) give
+    no gradient and leave the mean: the gradient is that of the mean loss over the other
+    samples. ``loss`` and ``losses`` still cover every sample.
+    """
     run = simulate_batch(net, inputs, t_max)
     loss = first_spike_loss(run, labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1, silent=silent)
     B = loss.values.size
+    settled = settled_samples(run.first_times, labels, margin)
+    dloss_dt = np.where(settled[:, None], 0.0, loss.dloss_dt)
     skipped = 0
     if on_grazing == "skip":
         skipped = int((grazing_samples(net, causal_cut(run))
-                       & np.any(loss.dloss_dt != 0, axis=1)).sum())
-    grad = (loss_gradient(net, run, loss.dloss_dt, method, on_grazing=on_grazing)
-            / max(B - skipped, 1))
+                       & np.any(dloss_dt != 0, axis=1)).sum())
+    n_settled = int(settled.sum())
+    grad = (loss_gradient(net, run, dloss_dt, method, on_grazing=on_grazing)
+            / max(B - skipped - n_settled, 1))
     counts = [np.isfinite(s.times).sum(axis=2) for s in run.layers]
     return BatchGradient(float(loss.values.mean()), grad, loss.values, run.first_times, counts,
-                         skipped)
+                         skipped, n_settled)

@@ -31,7 +31,20 @@ correct output's pull has saturated. The outputs' weights drift down until an ou
 silent on a sample of its own class, and silence is absorbing: a silent output has no spike
 time, so that sample gives no gradient back, while the samples where the neuron still fires
 wrongly keep pushing it down by ``lr`` per step, four times the bump (0.005). (R1) lets the
-bump win on the steps where it acts (``bench/iris_long_run.py`` measures runs left playing).
+bump win on the steps where it acts.
+
+5. optionally (``margin > 0``), a sample that is already classified with room to spare
+   gives no gradient and leaves the mini-batch's mean
+   (:func:`fpsnn_core.batched.settled_samples`)::
+
+       t_y < inf  and  t_c >= t_y + margin  for every output c != y  =>  no gradient   (R2)
+
+Why (R2): (R1) alone does not stop the drift that leads to the collapse, it only undoes it
+where it has already silenced a neuron. The drift comes from the samples that are right
+already: the cross entropy never reaches zero, so they keep pushing, and Adam turns their
+tiny, one-sided gradients into full steps. Under (R2) they stop pushing; only samples that
+are wrong or close to the boundary move the weights, from both sides
+(``bench/iris_long_run.py`` measures runs left playing).
 
 The initial weights come from ``default_rng([seed, 0])`` and each epoch visits the training
 set in the order of ``default_rng([seed, 1, epoch])``, so a run is reproducible from its
@@ -94,6 +107,8 @@ class TrainConfig:
     bump : float                   dead-neuron recovery (module docstring); 0 switches it off
     bump_guard : bool              (R1) of the module docstring: a bumped neuron's incoming
                                    weights only go up in that step, its Adam momentum is reset
+    margin : float                 (R2) of the module docstring: samples classified with this
+                                   margin give no gradient; 0 switches it off
     adam_eps : float               ``eps`` of Adam (A1)
     method : {"fp", "adjoint"}
     seed : int                     initial weights and sample order
@@ -121,6 +136,7 @@ class TrainConfig:
     silent: str = "t_max"
     bump: float = 0.02
     bump_guard: bool = False
+    margin: float = 0.0
     adam_eps: float = 1e-8
     method: str = "fp"
     seed: int = 0
@@ -141,6 +157,7 @@ class TrainConfig:
             raise ValueError("batch_size and patience must be >= 1 and epochs >= 0")
         if self.bump < 0 or self.gamma < 0:
             raise ValueError("bump and gamma must be >= 0")
+        real("margin", self.margin, nonnegative=True)
         if self.silent not in SILENT_RULES:
             raise ValueError(f"silent must be one of {SILENT_RULES}, got {self.silent!r}")
         if self.method not in METHODS:
@@ -485,7 +502,7 @@ def _part_gradient(args) -> BatchGradient:
     net, inputs, labels, config = args
     return loss_and_gradient(net, inputs, labels, config.t_max, tau_0=config.tau_0,
                              gamma=config.gamma, tau_1=config.tau_1, method=config.method,
-                             on_grazing="skip", silent=config.silent)
+                             on_grazing="skip", silent=config.silent, margin=config.margin)
 
 
 def batch_gradient(net: Network, inputs, labels, config: TrainConfig,
@@ -498,14 +515,15 @@ def batch_gradient(net: Network, inputs, labels, config: TrainConfig,
     halves = np.array_split(np.arange(len(labels)), 2)
     parts = list(pool.map(_part_gradient, [(net, inputs[h], labels[h], config) for h in halves]))
     w = np.array([h.size for h in halves], dtype=float) / len(labels)
-    used = np.array([h.size - p.skipped for h, p in zip(halves, parts)], dtype=float)
-    wg = used / max(used.sum(), 1.0)              # skipped samples leave the mean
+    used = np.array([h.size - p.skipped - p.settled for h, p in zip(halves, parts)],
+                    dtype=float)
+    wg = used / max(used.sum(), 1.0)              # skipped and settled samples leave the mean
     return BatchGradient(float(sum(wi * p.loss for wi, p in zip(w, parts))),
                          sum(wi * p.gradient for wi, p in zip(wg, parts)),
                          np.concatenate([p.losses for p in parts]),
                          np.concatenate([p.first_times for p in parts]),
                          [np.concatenate(c) for c in zip(*[p.spike_counts for p in parts])],
-                         sum(p.skipped for p in parts))
+                         sum(p.skipped for p in parts), sum(p.settled for p in parts))
 
 
 def learning_rate(config: TrainConfig, epoch: int) -> float:

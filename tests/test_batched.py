@@ -211,3 +211,36 @@ def test_skipped_grazing_samples_leave_the_mean():
     parts = tr.batch_gradient(net, x, np.array([1, 1]), cfg, SimpleNamespace(map=map))
     assert parts.skipped == 1
     np.testing.assert_allclose(parts.gradient, clean.gradient, rtol=1e-14, atol=0)
+
+
+def test_settled_samples_by_hand():
+    """(M1): the label's output fires, every other output fires at least ``margin`` later
+    or not at all; a tie, a silent label output or ``margin = 0`` never settles a sample."""
+    inf = np.inf
+    T = np.array([[1.0, 1.5, inf],      # label 0: next at +0.5 -> settled for margin 0.5
+                  [1.0, 1.4, 2.0],      # label 0: next at +0.4 -> not settled
+                  [inf, inf, inf],      # silent
+                  [2.0, 1.0, inf],      # label 1 first, other at +1.0 -> settled
+                  [1.0, 1.0, 3.0]])     # tie
+    labels = [0, 0, 0, 1, 0]
+    assert bt.settled_samples(T, labels, 0.5).tolist() == [True, False, False, True, False]
+    assert bt.settled_samples(T, labels, 0.4).tolist() == [True, True, False, True, False]
+    assert not bt.settled_samples(T, labels, 0.0).any()
+    assert bt.settled_samples(T, [1, 1, 1, 0, 0], 0.1).tolist() == [False] * 5
+
+
+def test_margin_leaves_settled_samples_out_of_the_gradient():
+    """With a margin, the gradient is the mean gradient of the unsettled samples alone
+    (computed without the rule), and the reported loss still covers the whole batch."""
+    rng = np.random.default_rng(3)
+    net, x, t_max = _yinyang_regime(rng)
+    labels = rng.integers(0, 3, x.shape[0])
+    plain = bt.loss_and_gradient(net, x, labels, t_max, tau_0=0.3)
+    gaps = np.sort(plain.first_times, axis=1)
+    margin = float(np.median(gaps[:, 1] - gaps[:, 0]))
+    settled = bt.settled_samples(plain.first_times, labels, margin)
+    assert 0 < settled.sum() < len(labels), settled          # a mix, so the test can fail
+    ruled = bt.loss_and_gradient(net, x, labels, t_max, tau_0=0.3, margin=margin)
+    rest = bt.loss_and_gradient(net, x[~settled], labels[~settled], t_max, tau_0=0.3)
+    assert ruled.settled == settled.sum() and ruled.loss == plain.loss
+    np.testing.assert_allclose(ruled.gradient, rest.gradient, rtol=1e-13, atol=1e-15)
