@@ -13,8 +13,8 @@ Run (README table; about a minute per seed on an idle core):
 
     python bench/iris_long_run.py --seeds 0 1 2 3 4 --epochs 300
 
-``--set key=value`` overrides a configuration field (e.g. ``--set lr_decay=1.0 bump=0.005``
-reproduces the configuration before the fix).
+``--set key=value`` overrides a configuration field (e.g. ``--set bump_guard=false
+lr_decay=1.0`` reproduces the configuration before the fix).
 """
 
 from __future__ import annotations
