@@ -27,20 +27,25 @@ import numpy as np
 def phi1(x: np.ndarray) -> np.ndarray:
     """``expm1(x) / x`` with its limit 1 at ``x = 0``; accurate for every ``x <= 0``."""
     x = np.asarray(x, dtype=float)
-    safe = np.where(x == 0.0, 1.0, x)
-    return np.where(x == 0.0, 1.0, np.expm1(safe) / safe)
+    zero = x == 0.0
+    if not zero.any():                                   # the common case, no masking
+        return np.expm1(x) / x
+    safe = np.where(zero, 1.0, x)
+    return np.where(zero, 1.0, np.expm1(safe) / safe)
 
 
-def kernel_pair(s, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+def kernel_pair(s, lo, hi, e_lo=None) -> tuple[np.ndarray, np.ndarray]:
     """``h(s)`` and ``h'(s)`` for ``s >= 0`` in the evaluated form above, given
-    ``lo = min(a, b)`` and ``hi = max(a, b)`` (arrays broadcast).
+    ``lo = min(a, b)`` and ``hi = max(a, b)`` (arrays broadcast); ``e_lo = exp(-lo s)``
+    when the caller has it already.
 
     The one evaluation of the kernel: :func:`kernel`, :func:`kernel_derivative`, the
     crossing search of :mod:`fpsnn_core.simulate` and the batched path call it; the event
     loop of :func:`fpsnn_core.simulate.simulate` uses its float specialisation
     ``_Neuron.h`` (tested equal to it).
     """
-    e_lo = np.exp(-lo * s)
+    if e_lo is None:
+        e_lo = np.exp(-lo * s)
     p = phi1((lo - hi) * s)
     return s * e_lo * p, e_lo * (1.0 - hi * s * p)
 
