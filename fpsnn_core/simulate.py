@@ -283,10 +283,12 @@ def crossing(V0, I0, horizon, a, b, theta) -> np.ndarray:
     x = np.where((lo < x) & (x < hi), x, 0.5 * hi)
     root = np.empty(x.shape)
     todo = np.arange(x.size)
-    b_is_lo = np.ndim(b) == 0 and np.ndim(r_lo) == 0 and b == r_lo   # exp(-b x) = exp(-lo x)
+    shared = all(np.ndim(v) == 0 for v in (b, r_lo, r_hi, theta))   # constants shared by all
+    b_is_lo = shared and b == r_lo                                    # exp(-b x) = exp(-lo x)
     for _ in range(100):
         xs, V0s, I0s, lt, ht = x[todo], V0[todo], I0[todo], lo[todo], hi[todo]
-        bs, ls, hs, ths = (_take(v, todo) for v in (b, r_lo, r_hi, theta))
+        bs, ls, hs, ths = ((b, r_lo, r_hi, theta) if shared else
+                           (_take(v, todo) for v in (b, r_lo, r_hi, theta)))
         e_b = np.exp(-bs * xs)
         h, dh = kernel_pair(xs, ls, hs, e_lo=e_b if b_is_lo else None)
         F = V0s * e_b + I0s * h - ths                        # V(x) - theta, (S1)
