@@ -70,7 +70,9 @@ def strongest(score, cap: int, keep=()) -> np.ndarray:
     score = np.nan_to_num(np.abs(np.asarray(score, dtype=float)), nan=0.0)
     if score.size <= cap:
         return np.arange(score.size)
-    keep = [int(k) for k in keep if 0 <= int(k) < score.size][:cap]
-    rest = np.setdiff1d(np.argsort(-score, kind="stable"), keep, assume_unique=False)
-    order = np.argsort(-score[rest], kind="stable")
+    keep = list(dict.fromkeys(int(k) for k in keep if 0 <= int(k) < score.size))[:cap]
+    others = np.ones(score.size, dtype=bool)
+    others[keep] = False
+    rest = np.flatnonzero(others)
+    order = np.argsort(-score[rest], kind="stable")          # ties: lower index first
     return np.sort(np.concatenate([np.array(keep, dtype=int), rest[order][:cap - len(keep)]]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from functools import partial
+from typing import Callable
 
 import numpy as np
 
@@ -44,7 +46,7 @@ class NetworkScene:
     counts: tuple
     notices: tuple
     spikes_csv: str
-    edges_csv: str
+    edges_csv: Callable[[], str]      # built when downloaded (hundreds of thousands of rows)
 
 
 def network_scene(net_json: str, selected: int = -1) -> NetworkScene:
@@ -79,7 +81,7 @@ def network_scene(net_json: str, selected: int = -1) -> NetworkScene:
                              "spikes it influences."),
                         summary=_graph_summary(sim, graph, sel, anc))
     return NetworkScene(raster, graph_chart, sim.n_spikes, int(graph.src.size), anc, counts,
-                        notices, spikes_csv(sim), _edges_csv(graph))
+                        notices, spikes_csv(sim), partial(_edges_csv, graph))
 
 
 def _raster_summary(sim: fp.Simulation, counts: tuple) -> str:

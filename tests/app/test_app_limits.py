@@ -68,6 +68,9 @@ def test_causal_graph_draws_at_most_the_edge_cap():
     assert len(hover.x) == limits.MAX_EDGES_DRAWN
     assert _fig_bytes(scene.graph) < FIGURE_CAP and _fig_bytes(scene.raster) < FIGURE_CAP
     assert any("strongest" in n.text for n in scene.notices)
+    # the edges CSV (built only when downloaded) still lists every edge
+    rows = scene.edges_csv().splitlines()
+    assert rows[0] == "src,dst,dphi_dst_dfsrc,influence" and len(rows) == scene.n_edges + 1
     # the selected spike's causal past is drawn first
     last = scene.n_spikes - 1
     sel = network.network_scene(text, last)
