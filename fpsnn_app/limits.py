@@ -31,8 +31,10 @@ MAX_EDGES_DRAWN = 1_500
 #: Spike deliveries a page may spend on repeated simulations (finite differences, the loss
 #: along one weight): the number of repeats shrinks as one simulation costs more.
 REPEAT_WORK = 200_000
-#: Deliveries one spike counts for in :func:`cost` (heap and bookkeeping per spike).
-SPIKE_COST = 4
+#: Deliveries one spike counts for in :func:`cost` (heap and bookkeeping per spike; timed
+#: on a network of 100 neurons that deliver almost nothing, one spike costs as much as
+#: 10-20 deliveries).
+SPIKE_COST = 16
 
 
 def cost(sim: fp.Simulation) -> int:
