@@ -59,16 +59,22 @@ def loss_slice_figure(w: np.ndarray, loss: np.ndarray, counts: np.ndarray, piece
     """
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.78, 0.22],
                         vertical_spacing=0.05)
-    for p in np.unique(pieces):
-        sel = pieces == p
-        fig.add_trace(go.Scatter(
-            x=w[sel], y=loss[sel], mode="lines", showlegend=bool(p == pieces[0]),
-            name="loss (pieces split where a spike appears or vanishes)",
-            legendgroup="loss", line=dict(color=style.BLUE, width=style.LINE_WIDTH + 0.5),
-            hovertemplate=f"{weight_label}" + " = %{x:.4f}<br>loss %{y:.6g}<extra></extra>"),
-            row=1, col=1)
-    for x in 0.5 * (w[1:] + w[:-1])[np.diff(pieces) != 0]:
-        fig.add_vline(x=float(x), line=dict(color=style.GREY, width=1, dash="dot"), row=1, col=1)
+    # one trace for all pieces (a gap between pieces) and one layout update for the jump
+    # lines: a slice may have a hundred pieces, and Plotly re-validates every shape per call
+    cut = np.flatnonzero(np.diff(pieces) != 0) + 1
+    xs = np.concatenate([np.append(part, np.nan) for part in np.split(np.asarray(w, float), cut)])
+    ys = np.concatenate([np.append(part, np.nan) for part in np.split(np.asarray(loss, float),
+                                                                         cut)])
+    fig.add_trace(go.Scatter(
+        x=xs[:-1], y=ys[:-1], mode="lines", connectgaps=False,
+        name="loss (pieces split where a spike appears or vanishes)", legendgroup="loss",
+        line=dict(color=style.BLUE, width=style.LINE_WIDTH + 0.5),
+        hovertemplate=f"{weight_label}" + " = %{x:.4f}<br>loss %{y:.6g}<extra></extra>"),
+        row=1, col=1)
+    fig.update_layout(shapes=[
+        dict(type="line", xref="x", yref="y domain", x0=float(x), x1=float(x), y0=0, y1=1,
+             line=dict(color=style.GREY, width=1, dash="dot"))
+        for x in 0.5 * (w[cut] + w[cut - 1])])
     half = 0.4 * (w[-1] - w[0]) / 2
     fig.add_trace(go.Scatter(
         x=[w0 - half, w0 + half], y=[loss0 - slope * half, loss0 + slope * half], mode="lines",

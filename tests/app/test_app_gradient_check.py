@@ -50,6 +50,7 @@ def test_loss_slice_has_tangent_at_current_weight():
     curve = [tr for tr in fig["data"] if tr.get("legendgroup") == "loss"]
     xs = np.concatenate([values(c["x"]) for c in curve])
     ys = np.concatenate([values(c["y"]) for c in curve])
+    xs, ys = xs[np.isfinite(xs)], ys[np.isfinite(xs)]           # NaN x: gaps between pieces
     order = np.argsort(xs)
     i = int(np.searchsorted(xs[order], x0))
     slope_fd = (ys[order][i + 1] - ys[order][i - 1]) / (xs[order][i + 1] - xs[order][i - 1])

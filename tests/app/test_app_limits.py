@@ -144,3 +144,18 @@ def test_strongest_keeps_the_required_entries_first():
     costly = SimpleNamespace(work=limits.MAX_WORK, n_spikes=limits.MAX_SPIKES)
     assert limits.repeats(costly, 5, 161) == 5
     assert limits.repeats(costly, 1, 60, per_item=20) == 1
+
+
+def test_loss_slice_with_many_jumps_stays_a_few_traces():
+    """Recurrent pair, slice +-4 along n0->n1: dozens of pieces, drawn as one loss trace
+    with gaps and one jump line each (one trace per piece and one add_vline per jump took
+    seconds: Plotly re-validates every shape on each call)."""
+    net, wiring = presets.motif_network("recurrent_pair", 0)
+    text = fp.to_json(net, wiring.inputs, presets.T_MAX)
+    scene = gradient_check.gradient_scene(text, (0, 1), "cross_entropy", 0, (), 1e-6, 1, 4.0)
+    n_pieces = int(scene.slice.summary.split(" piece(s)")[0].split()[-1])
+    assert n_pieces > 20
+    fig = scene.slice.fig
+    assert len(fig.data) <= 5 and len(fig.layout.shapes) == n_pieces - 1
+    loss = [t for t in fig.data if t.legendgroup == "loss"][0]
+    assert int(np.isnan(np.asarray(loss.x, dtype=float)).sum()) == n_pieces - 1
