@@ -33,11 +33,9 @@ time, so that sample gives no gradient back, while the samples where the neuron 
 wrongly keep pushing it down by ``lr`` per step, four times the bump (0.005). (R1) lets the
 bump win on the steps where it acts.
 
-5. optionally (``margin > 0``), a sample that is already classified with room to spare
-   gives no gradient and leaves the mini-batch's mean
-   (:func:`fpsnn_core.batched.settled_samples`)::
-
-       t_y < inf  and  t_c >= t_y + margin  for every output c != y  =>  no gradient   (R2)
+5. optionally (``margin > 0``), a sample that is already classified with room to spare,
+   by (M1) of :func:`fpsnn_core.batched.settled_samples`, gives no gradient and leaves the
+   mini-batch's mean (R2).
 
 Why (R2): (R1) alone does not stop the drift that leads to the collapse, it only undoes it
 where it has already silenced a neuron. The drift comes from the samples that are right
