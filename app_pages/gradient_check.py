@@ -3,8 +3,7 @@
 import numpy as np
 import streamlit as st
 
-import fpsnn_core as fp
-from fpsnn_app import ui
+from fpsnn_app import netfiles, ui
 from fpsnn_app.ui import controls
 from fpsnn_app.scenes.gradient_check import LOSSES, gradient_scene
 from fpsnn_app.scenes.jacobian import param_labels
@@ -20,7 +19,7 @@ ui.intro(
 
 choice = ui.require(current_network())
 outputs = choice.outputs
-labels = param_labels(fp.from_json(choice.json).network, None)
+labels = param_labels(netfiles.parse(choice.json).network, None)
 into_first = [p for p, lab in enumerate(labels) if lab.endswith(f"→n{outputs[0]}")]
 Q = dict(bind="query-params")
 

@@ -3,8 +3,7 @@
 import numpy as np
 import streamlit as st
 
-import fpsnn_core as fp
-from fpsnn_app import ui
+from fpsnn_app import netfiles, ui
 from fpsnn_app.ui import controls
 from fpsnn_app.figures.common import source_label
 from fpsnn_app.figures.surrogate import surrogate_title
@@ -77,7 +76,7 @@ ui.notices(grads.notices)
 
 st.subheader("Credit over time for one synapse")
 options = ui.require(ui.compute(synapse_options, choice.json))
-n_inputs = fp.from_json(choice.json).network.n_inputs
+n_inputs = netfiles.parse(choice.json).network.n_inputs
 labels = {f"{source_label(j, n_inputs)}→n{i}": (j, i) for j, i in options}
 syn = controls.choice(st, "Synapse j → i", list(labels), next(iter(labels)), key="surrogate.synapse",
                       what="Synapse")

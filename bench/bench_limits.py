@@ -1,6 +1,6 @@
 """Every network page on the largest networks the app accepts and on the cases of issue 15:
-server time of a page's run (median of ``--repeats`` runs, ``st.cache_data`` cleared before
-each, so each run computes) and the size of
+server time of a page's run (median of ``--repeats`` runs, ``st.cache_data`` and the app's
+parse/simulation caches cleared before each, so each run computes) and the size of
 the figures it sends (Plotly JSON), printed per page; nothing is asserted here (the tests
 assert the caps structurally).
 
@@ -33,7 +33,8 @@ import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import fpsnn_core as fp  # noqa: E402
-from fpsnn_app import limits, presets  # noqa: E402
+from fpsnn_app import limits, netfiles, presets  # noqa: E402
+from fpsnn_app.scenes import network  # noqa: E402
 from fpsnn_app.registry import PAGES, page  # noqa: E402
 
 NETWORK_PAGES = [e.name for e in PAGES if e.uses_network]
@@ -91,8 +92,10 @@ def run_case(name: str, pages: list[str], timeout: float, repeats: int = 3) -> l
     for p in pages:
         at.switch_page(page(p).path)
         times = []
-        for _ in range(repeats):             # each run computes: the cache is cleared first
+        for _ in range(repeats):             # each run computes: the caches are cleared first
             st.cache_data.clear()
+            netfiles.parse.cache_clear()
+            network.simulate_file.cache_clear()
             t0 = time.perf_counter()
             try:
                 at.run()

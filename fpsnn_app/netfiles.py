@@ -8,6 +8,7 @@ time constants near 1); files that state none keep their numbers as they are.
 from __future__ import annotations
 
 import importlib.util
+from functools import lru_cache
 
 import fpsnn_core as fp
 
@@ -16,6 +17,15 @@ from .limits import check_size
 #: File types the network uploader accepts.
 UPLOAD_TYPES = ("json", "nir")
 APP_TIME_UNIT = "ms"
+
+
+@lru_cache(maxsize=8)
+def parse(network_json: str) -> fp.NetworkFile:
+    """``fp.from_json`` of a network text the app has already accepted, kept for the last
+    few texts: a page run parses the same text in several places, and a 10,000-weight
+    network takes tens of milliseconds each time. The result is shared, so read it only
+    (``Network`` and the input arrays are read-only)."""
+    return fp.from_json(network_json)
 
 
 def nir_available() -> bool:

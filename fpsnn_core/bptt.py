@@ -144,7 +144,7 @@ def _backward(net: Network, sim: DiscreteSimulation, c_V, c_Vp, sg, detach_reset
         gV[:, n] = c_V[n] + gVp + sg[:, n] * gs[:, n]         # (B4)
         gV_next, gI_next = gV[:, n], gI[:, n]
     u = np.concatenate([sim.x, sim.s], axis=1)                # (T+1, K+N)
-    grad = np.einsum("tj,bti->bji", u, gI) * net.mask         # (B5)
+    grad = (u.T @ gI) * net.mask                              # (B5), summed over t
     return grad, gI, gV, gs
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .. import style
-from .common import quick, quick_figure_class
+from .common import quick_figure_class
 
 #: Link widths (pixels) of the four ``|w|`` bins, weakest first.
 LINK_WIDTHS = (0.6, 1.4, 2.6, 4.2)

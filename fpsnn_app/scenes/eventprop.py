@@ -17,6 +17,7 @@ import numpy as np
 import fpsnn_core as fp
 from fpsnn_core.eventprop import adjoint_traces, eventprop
 
+from .. import netfiles
 from ..figures.common import all_event_times, event_grid, source_label, spike_short_labels
 from ..figures.eventprop import adjoint_figure, sweep_figure
 from ..limits import simulate
@@ -100,7 +101,7 @@ def eventprop_scene(network_json: str, outputs: tuple, loss: str, label: int) ->
 
     Memoized (plain hashable arguments): :func:`replay_scene` reuses the page's scene
     instead of computing it a second time."""
-    loaded = fp.from_json(network_json)
+    loaded = netfiles.parse(network_json)
     net, t_max = loaded.network, float(loaded.t_max)
     sim = simulate(net, loaded.inputs, t_max)
     value, c, notices = loss_derivative(sim, loss, outputs, label)

@@ -5,22 +5,26 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable
 
 import numpy as np
 
 import fpsnn_core as fp
 
+from .. import netfiles
 from ..figures.common import spike_short_labels
 from ..figures.network import MAX_TRACES, causal_graph_figure, drawn_edges, raster_traces_figure
 from ..limits import simulate
 from .common import Chart, Notice, grazing_notice, spikes_csv
 
 
+@lru_cache(maxsize=8)
 def simulate_file(net_json: str) -> tuple[fp.Network, fp.Simulation]:
-    """Parse a network document (with inputs and ``t_max``) and simulate it."""
-    loaded = fp.from_json(net_json)
+    """Parse a network document (with inputs and ``t_max``) and simulate it; kept for the
+    last few documents (a page run simulates the same one in several scenes; the results
+    are read-only)."""
+    loaded = netfiles.parse(net_json)
     if loaded.t_max is None:
         raise ValueError("the network file has no t_max")
     inputs = loaded.inputs if loaded.inputs is not None else [()] * loaded.network.n_inputs

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import fpsnn_core as fp
-
+from .. import netfiles
 from ..figures.common import source_label
 from ..figures.surrogate import (credit_figure, drawn_weights, dt_sweep_figure, gradient_figure,
                                  slope_sweep_figure, surrogate_title)
@@ -33,7 +32,7 @@ LOSSES = {"cross_entropy": "First-spike cross entropy", "mse": "Spike-time squar
 
 
 def _load(net_json: str):
-    loaded = fp.from_json(net_json)
+    loaded = netfiles.parse(net_json)
     inputs = loaded.inputs if loaded.inputs is not None else [()] * loaded.network.n_inputs
     net, sim = simulate_file(net_json)
     return net, inputs, sim

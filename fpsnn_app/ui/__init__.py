@@ -141,7 +141,7 @@ def nir_builder(network_json: str) -> Callable[[], bytes] | None:
     network has no inputs)."""
     from .. import netfiles
 
-    if not netfiles.nir_available() or fp.from_json(network_json).network.n_inputs < 1:
+    if not netfiles.nir_available() or netfiles.parse(network_json).network.n_inputs < 1:
         return None
     return lambda: netfiles.nir_file(network_json)
 

@@ -279,7 +279,7 @@ def weight_editor(choice: NetworkChoice) -> None:
     """
     import pandas as pd
 
-    loaded = fp.from_json(choice.json)
+    loaded = netfiles.parse(choice.json)
     net = loaded.network
     source = st.session_state.get("motif", presets.DEFAULT_MOTIF)
     K, N = net.n_inputs, net.n_neurons
