@@ -62,11 +62,9 @@ def loss_slice_figure(w: np.ndarray, loss: np.ndarray, counts: np.ndarray, piece
     # one trace for all pieces (a gap between pieces) and one layout update for the jump
     # lines: a slice may have a hundred pieces, and Plotly re-validates every shape per call
     cut = np.flatnonzero(np.diff(pieces) != 0) + 1
-    xs = np.concatenate([np.append(part, np.nan) for part in np.split(np.asarray(w, float), cut)])
-    ys = np.concatenate([np.append(part, np.nan) for part in np.split(np.asarray(loss, float),
-                                                                         cut)])
+    gaps = lambda a: np.insert(np.asarray(a, float), cut, np.nan)      # NaN between pieces
     fig.add_trace(go.Scatter(
-        x=xs[:-1], y=ys[:-1], mode="lines", connectgaps=False,
+        x=gaps(w), y=gaps(loss), mode="lines", connectgaps=False,
         name="loss (pieces split where a spike appears or vanishes)", legendgroup="loss",
         line=dict(color=style.BLUE, width=style.LINE_WIDTH + 0.5),
         hovertemplate=f"{weight_label}" + " = %{x:.4f}<br>loss %{y:.6g}<extra></extra>"),

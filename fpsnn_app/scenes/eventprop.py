@@ -17,11 +17,10 @@ import numpy as np
 import fpsnn_core as fp
 from fpsnn_core.eventprop import adjoint_traces, eventprop
 
-from .. import netfiles
 from ..figures.common import all_event_times, event_grid, source_label, spike_short_labels
 from ..figures.eventprop import adjoint_figure, sweep_figure
-from ..limits import simulate
 from .common import Chart, Notice, grazing_notice, spikes_csv
+from .network import simulate_file
 
 LOSSES = {"cross_entropy": "First-spike cross entropy",
           "sum_times": "Sum of all spike times"}
@@ -101,9 +100,8 @@ def eventprop_scene(network_json: str, outputs: tuple, loss: str, label: int) ->
 
     Memoized (plain hashable arguments): :func:`replay_scene` reuses the page's scene
     instead of computing it a second time."""
-    loaded = netfiles.parse(network_json)
-    net, t_max = loaded.network, float(loaded.t_max)
-    sim = simulate(net, loaded.inputs, t_max)
+    net, sim = simulate_file(network_json)
+    t_max = float(sim.t_max)
     value, c, notices = loss_derivative(sim, loss, outputs, label)
     notices = grazing_notice(sim) + notices
     if sim.n_spikes == 0:
