@@ -93,7 +93,7 @@ def derive(tau_s: float, tau_n: float) -> Derivation:
          f"t^* = {L(k.peak_equal if equal else k.peak)} = {L(peak)} \\approx {float(peak):.4f},"
          f"\\qquad h(t^*) \\approx {float(h.subs(t, peak)):.4f}"),
         ("One input spike at 0 with weight w: the spike time f solves",
-         f"\\Phi(f, w) = w\\,h(f) - \\theta = 0"),
+         "\\Phi(f, w) = w\\,h(f) - \\theta = 0"),
         ("Implicit function theorem",
          f"\\frac{{df}}{{dw}} = -\\frac{{\\partial\\Phi/\\partial w}}{{\\partial\\Phi/\\partial f}}"
          f" = -\\frac{{{L(k.dphi_dw)}}}{{{L(k.dphi_df)}}}"

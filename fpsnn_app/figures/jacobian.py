@@ -117,7 +117,7 @@ def fp_step_figure(L: sp.spmatrix, dF: np.ndarray, k: int, time_labels: list[str
     shown = np.where(np.arange(R)[:, None] <= k, dF, np.nan)
     used = [int(l) for l in np.flatnonzero(np.isfinite(Lt[k, :k]))]
     fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.12,
-                        subplot_titles=(f"L: row k holds L_kk and the earlier spikes it uses",
+                        subplot_titles=("L: row k holds L_kk and the earlier spikes it uses",
                                         f"dF/dW after {k + 1} of {R} steps"))
     hover = "%{y}, %{x}: %{z:.4g}<extra></extra>"
     zL = _zmax(Lt)
