@@ -28,6 +28,12 @@ def parse(network_json: str) -> fp.NetworkFile:
     return fp.from_json(network_json)
 
 
+def file_inputs(loaded: fp.NetworkFile) -> list:
+    """The input spike trains of a parsed network file; a file without inputs has every
+    input silent."""
+    return loaded.inputs if loaded.inputs is not None else [()] * loaded.network.n_inputs
+
+
 def nir_available() -> bool:
     """Whether the optional ``nir`` package is installed."""
     return importlib.util.find_spec("nir") is not None

@@ -27,8 +27,7 @@ def simulate_file(net_json: str) -> tuple[fp.Network, fp.Simulation]:
     loaded = netfiles.parse(net_json)
     if loaded.t_max is None:
         raise ValueError("the network file has no t_max")
-    inputs = loaded.inputs if loaded.inputs is not None else [()] * loaded.network.n_inputs
-    return loaded.network, simulate(loaded.network, inputs, loaded.t_max)
+    return loaded.network, simulate(loaded.network, netfiles.file_inputs(loaded), loaded.t_max)
 
 
 def spike_options(net_json: str) -> tuple[str, ...]:

@@ -32,10 +32,8 @@ LOSSES = {"cross_entropy": "First-spike cross entropy", "mse": "Spike-time squar
 
 
 def _load(net_json: str):
-    loaded = netfiles.parse(net_json)
-    inputs = loaded.inputs if loaded.inputs is not None else [()] * loaded.network.n_inputs
     net, sim = simulate_file(net_json)
-    return net, inputs, sim
+    return net, netfiles.file_inputs(netfiles.parse(net_json)), sim
 
 
 def synapse_options(net_json: str) -> tuple[tuple[int, int], ...]:
