@@ -173,7 +173,9 @@ def cmd_train(args) -> int:
               f"  |  val loss {m.val_loss:.4f} acc {m.val_accuracy:.4f}  |  {m.seconds:.1f} s"
               + (f"  ({m.skipped} samples skipped: grazing spike)" if m.skipped else "")
               + (f"  ({m.skipped_batches} mini-batches skipped: runaway firing)"
-                 if m.skipped_batches else ""), flush=True)
+                 if m.skipped_batches else "")
+              + (f"  (back to the best network, epoch {state.best_epoch}; step size x"
+                 f"{state.lr_scale:g})" if m.restored else ""), flush=True)
 
     t0 = time.perf_counter()
     seen = {}

@@ -150,8 +150,47 @@ def test_early_stopping_keeps_the_best_network():
     assert state.stopped and len(state.history) == 3 and state.best_epoch == 1
 
 
+def test_plateau_goes_back_to_the_best_network_with_a_smaller_step():
+    """(R3): after ``plateau`` epochs without a better validation result the run continues
+    from its best network, Adam's first moment dropped and the step size times
+    ``plateau_factor``; the counter starts again there, and not before ``plateau_start``."""
+    train, val, cfg = _yinyang(n_train=40, n_val=30, epochs=7, batch_size=20, hidden=(20,),
+                               lr=1e-9, bump=0.0, patience=100, plateau=2, plateau_factor=0.25)
+    assert cfg.epochs == 7 and -(-len(train) // cfg.batch_size) == 2
+    state = tr.train(train, val, 3, cfg)
+    # a step of 1e-9 leaves the validation result unchanged: epoch 1 stays the best one
+    assert state.best_epoch == 1
+    assert [m.restored for m in state.history] == [False, False, True, False, True, False,
+                                                    True]
+    assert state.lr_scale == 0.25 ** 3 and state.plateau_from == 7
+    before = tr.advance(tr.start(5, 3, cfg), train, val, 5)        # epoch 3, first batch
+    assert (before.epoch, before.batch) == (2, 1) and not np.array_equal(before.network.weights,
+                                                    before.best.weights)
+    mid = tr.step(before, train)
+    assert mid.adam.m.any()
+    after = tr.end_epoch(mid, val)                                  # closes epoch 3
+    assert after.network is after.best is before.best
+    assert not after.adam.m.any() and np.array_equal(after.adam.v, mid.adam.v)
+    assert after.adam.t == mid.adam.t and after.lr_scale == 0.25
+    # the step size is scaled: Adam's step (A1) is proportional to it
+    big = replace(after, config=replace(cfg, lr=0.01))
+    one = tr.step(replace(big, lr_scale=1.0), train)
+    quarter = tr.step(big, train)
+    W = after.network.weights
+    assert np.allclose(quarter.network.weights - W, 0.25 * (one.network.weights - W),
+                       rtol=1e-9, atol=1e-14)
+    assert np.abs(one.network.weights - W).max() > 0
+    # counted from plateau_start on: nothing before it
+    late = tr.train(train, val, 3, replace(cfg, plateau_start=4))
+    assert [m.restored for m in late.history] == [False] * 5 + [True, False]
+    off = tr.train(train, val, 3, replace(cfg, plateau=0))
+    assert off.lr_scale == 1.0 and not any(m.restored for m in off.history)
+
+
 @pytest.mark.parametrize("bad", [{"lr": 0}, {"batch_size": 0}, {"method": "bptt"},
-                                 {"weight_mean": (1.0,)}, {"hidden": (0,)}, {"bump": -1}])
+                                 {"weight_mean": (1.0,)}, {"hidden": (0,)}, {"bump": -1},
+                                 {"plateau": -1}, {"plateau": 2.5}, {"plateau_factor": 0},
+                                 {"plateau_factor": 1.5}, {"plateau_start": -1}])
 def test_bad_config(bad):
     with pytest.raises(ValueError):
         tr.default_config("yinyang", **bad)
