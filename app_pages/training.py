@@ -7,8 +7,8 @@ from fpsnn_app import ui
 from fpsnn_app.scenes.training import (HIDDEN_CHOICES, LR_CHOICES, SPEEDS, TASK_LABELS,
                                        advance_for, changed_fields, curves_chart,
                                        evaluation_scene, evaluation_settings, network_json,
-                                       neuron_map_chart, page_config, retune, run_key,
-                                       sample_scene, task_data, with_default)
+                                       neuron_map_chart, page_config, plateau_notice, retune,
+                                       run_key, sample_scene, task_data, with_default)
 from fpsnn_app.ui import controls
 from fpsnn_app.ui.network_picker import open_network
 from fpsnn_core import training as tr
@@ -105,9 +105,12 @@ b[3].button("Continue", key="training.continue", icon=":material/fast_forward:",
             on_click=_continue, disabled=not state.done,
             help=f"Go on for {defaults.epochs} more epochs after the epoch limit or an "
                  "automatic pause.")
+back = (f" {f'From epoch {config.plateau_start} on, a' if config.plateau_start else 'A'}fter "
+        f"{config.plateau} without one it goes back to the best network with the step size "
+        f"times {config.plateau_factor:g}." if config.plateau else "")
 b[4].caption(f"Learning rate, gradient, speed: same run. Task, hidden neurons, seed: new "
              f"run. Pauses after {config.patience} epochs without a better validation accuracy "
-             f"(best network restored) or at epoch {state.config.epochs}.")
+             f"(best network restored) or at epoch {state.config.epochs}.{back}")
 if run.get("notice"):
     st.info(run["notice"], icon=":material/info:")
 
@@ -117,9 +120,13 @@ def _train(budget: float, until_epoch_end: bool = False, max_batches=None) -> bo
     return False. When the run ends by early stopping, restore its best network."""
     r = st.session_state[RUN]
     try:
-        r["state"], ended = advance_for(r["state"], data, budget, until_epoch_end, max_batches)
+        before = r["state"]
+        r["state"], ended = advance_for(before, data, budget, until_epoch_end, max_batches)
         if ended is not None:
             r["shown"] = ended
+        back = plateau_notice(before, r["state"])
+        if back:
+            r["shown"], r["notice"] = (r["state"].best_epoch, r["state"].best), back
         if r["state"].stopped:
             best = r["state"]
             r["state"] = tr.restore_best(best)
@@ -136,9 +143,10 @@ def _train(budget: float, until_epoch_end: bool = False, max_batches=None) -> bo
 
 
 if step:
+    said = run.get("notice")
     _train(0.0, until_epoch_end=True)
-    if run["state"].done:
-        st.rerun()
+    if run["state"].done or run.get("notice") != said:
+        st.rerun()                                   # buttons and notice above
 
 
 def _pick(chart_key: str, target: str) -> None:
@@ -152,10 +160,13 @@ def _pick(chart_key: str, target: str) -> None:
 def live():
     r = st.session_state[RUN]
     if r["playing"]:
+        said = r.get("notice")
         ok = _train(BUDGET, max_batches=SPEEDS[speed])
         if not ok or r["state"].done:
             r["playing"] = False
             st.rerun()                               # stop the timer, update the buttons
+        if r.get("notice") != said:
+            st.rerun()                               # show the notice above the fragment
     if r.get("error") is not None:
         ui.report(r["error"])
     state = r["state"]

@@ -247,6 +247,19 @@ def advance_for(state: tr.TrainState, data: TaskData, budget: float,
     return state, ended
 
 
+def plateau_notice(before: tr.TrainState, after: tr.TrainState) -> str | None:
+    """What to tell the lecturer when the core went back to the best network ((R3) of
+    :mod:`fpsnn_core.training`) between ``before`` and ``after``; ``None`` if it did not."""
+    back = [m for m in after.history[len(before.history):] if m.restored]
+    if not back:
+        return None
+    cfg = after.config
+    return (f"Epoch {back[-1].epoch}: no better validation result for {cfg.plateau} epochs, "
+            f"so training went back to the best network (epoch {after.best_epoch}, "
+            f"{100 * after.best_key[0]:.1f}%) and goes on from it with the step size times "
+            f"{cfg.plateau_factor:g} (now {after.lr_scale:g} of the learning rate).")
+
+
 def network_json(state: tr.TrainState, data: TaskData, network: fp.Network | None = None) -> str:
     """The network (default: the current one) as the core's JSON, with its encoding."""
     cfg = state.config
