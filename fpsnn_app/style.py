@@ -10,6 +10,7 @@ in Plotly's ``presentation`` template, for projectors.
 
 from __future__ import annotations
 
+import plotly.colors as pc
 import plotly.graph_objects as go
 
 #: Positive values (excitation, positive derivatives).
@@ -44,6 +45,9 @@ DIVERGING = [
     [1.0, BLUE],
 ]
 SEQUENTIAL = "cividis"
+#: :data:`SEQUENTIAL` as explicit stops, for figures built as plain dicts (no validation
+#: translates the name there).
+SEQUENTIAL_STOPS = pc.get_colorscale(SEQUENTIAL)
 
 FONT_SIZE = 16
 TICK_SIZE = 14
@@ -65,24 +69,49 @@ def neuron_dash(i: int) -> str:
     return DASHES[int(i) % len(DASHES)]
 
 
-def finish(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
-    """Apply the shared layout: projector-sized fonts, margins, height and legend."""
-    fig.update_layout(
-        height=height,
-        font=dict(size=FONT_SIZE),
-        margin=dict(l=70, r=20, t=60 if title else 30, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
-                    font=dict(size=TICK_SIZE)),
-        hoverlabel=dict(font=dict(size=TICK_SIZE)),
-    )
+def base_layout(height: int, title: str | None = None) -> dict:
+    """The shared layout as a plain dict: projector-sized fonts, margins, height, legend."""
+    out = dict(height=height, font=dict(size=FONT_SIZE),
+               margin=dict(l=70, r=20, t=60 if title else 30, b=50),
+               legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+                           font=dict(size=TICK_SIZE)),
+               hoverlabel=dict(font=dict(size=TICK_SIZE)))
     if title:
-        fig.update_layout(title=dict(text=title, font=dict(size=FONT_SIZE + 2)))
-    # log axes label their minor ticks in full ("0.2", not a bare "2" beside "0.1")
-    fig.update_xaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE),
-                     minorloglabels="complete")
-    fig.update_yaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE),
-                     minorloglabels="complete")
+        out["title"] = dict(text=title, font=dict(size=FONT_SIZE + 2))
+    return out
+
+
+def axis_style() -> dict:
+    """The shared style of every axis; log axes label their minor ticks in full ("0.2",
+    not a bare "2" beside "0.1")."""
+    return dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)),
+                minorloglabels="complete")
+
+
+def finish(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+    """Apply the shared layout (:func:`base_layout`, :func:`axis_style`) to a figure."""
+    fig.update_layout(**base_layout(height, title))
+    fig.update_xaxes(**axis_style())
+    fig.update_yaxes(**axis_style())
     return fig
+
+
+def merged(a: dict, b: dict) -> dict:
+    """``a`` updated by ``b``, nested dicts merged (as Plotly's ``update`` does); new dicts."""
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def finish_plain(layout: dict, height: int, title: str | None = None) -> dict:
+    """:func:`finish` for a figure built as plain dicts: the shared layout under
+    ``layout`` and the axis style on every ``xaxis*``/``yaxis*`` in it."""
+    out = merged(base_layout(height, title), layout)
+    for k, v in out.items():
+        if k.startswith(("xaxis", "yaxis")):
+            out[k] = merged(axis_style(), v)
+    return out
 
 
 def standalone(fig: go.Figure) -> go.Figure:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .. import style
+from .common import plain_figure, subplot_layout
 
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
 NONE_COLOR = style.GREY
@@ -26,47 +26,55 @@ def curves_figure(epochs, train_loss, val_loss, train_acc, val_acc, height: int 
                   stacked: bool = False, best_epoch: int | None = None) -> go.Figure:
     """Loss and accuracy per epoch (side by side, or ``stacked`` for a narrow column): train
     solid with dots, validation dashed with squares; ``best_epoch`` gets a dotted line.
+    Built as plain dicts (:func:`~fpsnn_app.figures.common.plain_figure`): Play redraws it
+    after every epoch.
 
     Parameters
     ----------
     epochs, train_loss, val_loss, train_acc, val_acc : sequences of equal length (E,)
     """
     rows, cols = (2, 1) if stacked else (1, 2)
-    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=stacked,
-                        subplot_titles=("Loss (first-spike cross entropy)", "Accuracy"),
-                        horizontal_spacing=0.1, vertical_spacing=0.14)
+    layout = subplot_layout(rows, cols, ("Loss (first-spike cross entropy)", "Accuracy"),
+                            shared_xaxes=stacked, horizontal_spacing=0.1,
+                            vertical_spacing=0.14)
     many = len(epochs) > 60
+    x = np.asarray(epochs, dtype=float)
+    data, shapes = [], []
     for k, (train, val) in enumerate(((train_loss, val_loss), (train_acc, val_acc))):
-        r, c = (k + 1, 1) if stacked else (1, k + 1)
+        ax = "" if k == 0 else "2"
         for name, y, dash, symbol in (("train", train, "solid", "circle"),
                                       ("validation", val, "dash", "square")):
             color = style.BLUE if name == "train" else style.ORANGE
-            fig.add_trace(go.Scatter(x=list(epochs), y=list(y), name=name, legendgroup=name,
-                                     showlegend=k == 0, mode="lines" if many else "lines+markers",
-                                     line=dict(color=color, dash=dash, width=style.LINE_WIDTH),
-                                     marker=dict(symbol=symbol, size=6)), row=r, col=c)
+            data.append(dict(type="scatter", x=x, y=np.asarray(y, dtype=float), name=name,
+                             legendgroup=name, showlegend=k == 0,
+                             mode="lines" if many else "lines+markers",
+                             line=dict(color=color, dash=dash, width=style.LINE_WIDTH),
+                             marker=dict(symbol=symbol, size=6), xaxis=f"x{ax}",
+                             yaxis=f"y{ax}"))
         if best_epoch:
-            fig.add_vline(x=best_epoch, line=dict(color=style.GREY, dash="dot", width=1.5),
-                          row=r, col=c)
-    fig.update_xaxes(rangemode="tozero")
-    fig.update_xaxes(title_text="epoch", row=rows, col=cols)
+            shapes.append(dict(type="line", x0=best_epoch, x1=best_epoch, xref=f"x{ax}",
+                               y0=0, y1=1, yref=f"y{ax} domain",
+                               line=dict(color=style.GREY, dash="dot", width=1.5)))
+    for k in ("xaxis", "xaxis2"):
+        layout[k]["rangemode"] = "tozero"
+    layout["xaxis2"]["title"] = dict(text="epoch")
     if not stacked:
-        fig.update_xaxes(title_text="epoch", row=1, col=1)
-    acc = dict(row=2, col=1) if stacked else dict(row=1, col=2)
-    fig.update_yaxes(rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", **acc)
-    fig = _legend_above_titles(style.finish(fig, height))
+        layout["xaxis"]["title"] = dict(text="epoch")
+    layout["yaxis"]["rangemode"] = "tozero"
+    layout["yaxis2"].update(range=[0, 1.02], tickformat=".0%")
+    layout["shapes"] = shapes
+    layout = _legend_above_titles(style.finish_plain(layout, height))
     if stacked:
-        fig.update_layout(margin=dict(l=55, r=10, t=70, b=45))
-        fig.update_annotations(font=dict(size=13))
-    return fig
+        layout["margin"] = dict(l=55, r=10, t=70, b=45)
+        for note in layout["annotations"]:
+            note["font"] = dict(size=13)
+    return plain_figure(data, layout)
 
 
-def _legend_above_titles(fig: go.Figure) -> go.Figure:
+def _legend_above_titles(layout: dict) -> dict:
     """Room for the legend above the subplot titles."""
-    fig.update_layout(legend=dict(y=0.99, yanchor="top", yref="container"),
-                      margin=dict(t=85))
-    return fig
+    return style.merged(layout, dict(legend=dict(y=0.99, yanchor="top", yref="container"),
+                                     margin=dict(t=85)))
 
 
 def padded_range(lo: float, hi: float, pad: float = 0.06) -> list[float]:
@@ -105,18 +113,17 @@ def regions_figure(xs: np.ndarray, ys: np.ndarray, predicted: np.ndarray, points
         scale += [[k / len(colors), col], [(k + 1) / len(colors), col]]
     names = np.array(["no spike"] + list(class_names), dtype=object)
     ax, ay = axis_names
-    fig = go.Figure(_validate=False)          # no validation: several times faster to build
-    fig.add_trace(go.Heatmap(
-        x=xs, y=ys, z=predicted, zmin=-1.5, zmax=C - 0.5, colorscale=scale, opacity=0.45,
-        showscale=False, customdata=names[predicted + 1], name="prediction",
+    data = [dict(
+        type="heatmap", x=xs, y=ys, z=predicted, zmin=-1.5, zmax=C - 0.5, colorscale=scale,
+        opacity=0.45, showscale=False, customdata=names[predicted + 1], name="prediction",
         hovertemplate=f"{ax}=%{{x:.2f}} {ay}=%{{y:.2f}}<br>predicted: %{{customdata}}"
-                      "<extra></extra>"))
+                      "<extra></extra>")]
     index = np.arange(len(labels))
     size = 7 if len(labels) > 50 else 9 if len(labels) > 10 else 18
     for c, name in enumerate(class_names):
         sel = labels == c
-        fig.add_trace(go.Scatter(
-            x=points[sel, 0], y=points[sel, 1], mode="markers", name=str(name),
+        data.append(dict(
+            type="scatter", x=points[sel, 0], y=points[sel, 1], mode="markers", name=str(name),
             customdata=index[sel], cliponaxis=False,
             marker=dict(color=class_color(c), symbol=SYMBOLS[c % len(SYMBOLS)], size=size,
                         line=dict(width=0.8, color="rgba(0,0,0,0.6)")),
@@ -124,27 +131,30 @@ def regions_figure(xs: np.ndarray, ys: np.ndarray, predicted: np.ndarray, points
                           f"{ay}=%{{y:.2f}}<extra>click: under the microscope</extra>"))
     if point_predictions is not None:
         wrong = np.asarray(point_predictions) != labels
-        fig.add_trace(go.Scatter(
-            x=points[wrong, 0], y=points[wrong, 1], mode="markers", cliponaxis=False,
-            name=f"misclassified ({int(wrong.sum())})", customdata=index[wrong],
+        data.append(dict(
+            type="scatter", x=points[wrong, 0], y=points[wrong, 1], mode="markers",
+            cliponaxis=False, name=f"misclassified ({int(wrong.sum())})",
+            customdata=index[wrong],
             marker=dict(symbol="circle-open", size=size + 6, color=WRONG_COLOR,
                         line=dict(width=1.6)),
             hovertemplate="sample %{customdata}: misclassified<extra></extra>"))
     if selected is not None and 0 <= selected < len(labels):
-        fig.add_trace(go.Scatter(
-            x=points[[selected], 0], y=points[[selected], 1], mode="markers", cliponaxis=False,
-            name="under the microscope", customdata=[selected], hoverinfo="skip",
+        data.append(dict(
+            type="scatter", x=points[[selected], 0], y=points[[selected], 1], mode="markers",
+            cliponaxis=False, name="under the microscope", customdata=[selected],
+            hoverinfo="skip",
             marker=dict(symbol="square-open", size=size + 16, color=style.HIGHLIGHT,
                         line=dict(width=3))))
-    fig.update_xaxes(title_text=ax, range=padded_range(xs[0], xs[-1]), constrain="domain",
-                     showgrid=False, zeroline=False)
-    fig.update_yaxes(title_text=ay, range=padded_range(ys[0], ys[-1]), scaleanchor="x",
-                     scaleratio=1, showgrid=False, zeroline=False)
-    fig.update_layout(clickmode="event+select", dragmode=False)
-    fig = style.finish(fig, height)
-    fig.update_layout(legend=dict(font=dict(size=11), orientation="h", y=1.0, yanchor="bottom",
-                                  x=0, itemwidth=30), margin=dict(l=50, r=10, t=40, b=45))
-    return fig
+    layout = dict(
+        xaxis=dict(title=dict(text=ax), range=padded_range(xs[0], xs[-1]), constrain="domain",
+                   showgrid=False, zeroline=False),
+        yaxis=dict(title=dict(text=ay), range=padded_range(ys[0], ys[-1]), scaleanchor="x",
+                   scaleratio=1, showgrid=False, zeroline=False),
+        clickmode="event+select", dragmode=False)
+    layout = style.merged(style.finish_plain(layout, height), dict(
+        legend=dict(font=dict(size=11), orientation="h", y=1.0, yanchor="bottom", x=0,
+                    itemwidth=30), margin=dict(l=50, r=10, t=40, b=45)))
+    return plain_figure(data, layout)
 
 
 def first_spike_figure(first_times: np.ndarray, labels: np.ndarray, class_names, t_max: float,
@@ -163,43 +173,44 @@ def first_spike_figure(first_times: np.ndarray, labels: np.ndarray, class_names,
     """
     C = len(class_names)
     height = height or 120 + 150 * C
-    fig = make_subplots(rows=C, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[f"true class {n}" for n in class_names])
+    layout = subplot_layout(C, 1, tuple(f"true class {n}" for n in class_names),
+                            shared_xaxes=True, vertical_spacing=0.08)
     bins = np.linspace(0.0, t_max, n_bins + 1)
     width = bins[1] - bins[0]
+    x = np.r_[bins[:-1] + width / 2, t_max + width]
+    data = []
     for r in range(C):
+        ax = "" if r == 0 else str(r + 1)
         rows = first_times[labels == r]
         for c in range(C):
             t = rows[:, c] if rows.size else np.zeros(0)
             counts, _ = np.histogram(t[np.isfinite(t)], bins)
-            x = np.r_[bins[:-1] + width / 2, t_max + width]
-            y = np.r_[counts, np.sum(~np.isfinite(t))]
-            fig.add_trace(go.Bar(x=x, y=y, name=f"output {class_names[c]}",
-                                 legendgroup=str(c), showlegend=r == 0, opacity=0.95,
-                                 marker=dict(color=class_color(c),
-                                             line=dict(width=0.8, color="rgba(0,0,0,0.55)"),
-                                             pattern=dict(shape=("", "/", "x", ".", "-")[c % 5],
-                                                          fillmode="overlay", size=6,
-                                                          fgcolor="rgba(0,0,0,0.45)")),
-                                 hovertemplate=f"output {class_names[c]}: %{{y}} samples"
-                                               "<extra></extra>"),
-                          row=r + 1, col=1)
-        fig.update_yaxes(title_text="samples", row=r + 1, col=1)
-    fig.update_layout(barmode="group", bargap=0.15, bargroupgap=0.0)
+            data.append(dict(
+                type="bar", x=x, y=np.r_[counts, np.sum(~np.isfinite(t))],
+                name=f"output {class_names[c]}", legendgroup=str(c), showlegend=r == 0,
+                opacity=0.95, xaxis=f"x{ax}", yaxis=f"y{ax}",
+                marker=dict(color=class_color(c), line=dict(width=0.8, color="rgba(0,0,0,0.55)"),
+                            pattern=dict(shape=("", "/", "x", ".", "-")[c % 5],
+                                         fillmode="overlay", size=6,
+                                         fgcolor="rgba(0,0,0,0.45)")),
+                hovertemplate=f"output {class_names[c]}: %{{y}} samples<extra></extra>"))
+        layout[f"yaxis{ax}"]["title"] = dict(text="samples")
     ticks = np.linspace(0.0, t_max, 5)
-    fig.update_xaxes(tickvals=np.r_[ticks, t_max + width],
-                     ticktext=[f"{v:g}" for v in ticks] + ["silent"], row=C, col=1)
-    fig.update_xaxes(title_text="first spike time of the output", row=C, col=1)
-    return _legend_above_titles(style.finish(fig, height))
+    bottom = "xaxis" if C == 1 else f"xaxis{C}"
+    layout[bottom].update(tickvals=np.r_[ticks, t_max + width],
+                          ticktext=[f"{v:g}" for v in ticks] + ["silent"],
+                          title=dict(text="first spike time of the output"))
+    layout.update(barmode="group", bargap=0.15, bargroupgap=0.0)
+    return plain_figure(data, _legend_above_titles(style.finish_plain(layout, height)))
 
 
 def confusion_figure(confusion: np.ndarray, class_names, height: int = 380) -> go.Figure:
     """Counts ``[true, predicted]`` (last column: no output fired), numbers printed."""
     cols = list(class_names) + ["no spike"]
     z = np.asarray(confusion)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[f"pred. {c}" for c in cols], y=[f"true {c}" for c in class_names],
-        colorscale=style.SEQUENTIAL, text=z, texttemplate="%{text}", showscale=False,
-        hovertemplate="%{y}, %{x}: %{z}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
-    return style.finish(fig, height)
+    data = [dict(type="heatmap", z=z, x=[f"pred. {c}" for c in cols],
+                 y=[f"true {c}" for c in class_names], colorscale=style.SEQUENTIAL_STOPS, text=z,
+                 texttemplate="%{text}", showscale=False,
+                 hovertemplate="%{y}, %{x}: %{z}<extra></extra>")]
+    layout = dict(xaxis=dict(), yaxis=dict(autorange="reversed"))
+    return plain_figure(data, style.finish_plain(layout, height))

@@ -26,7 +26,7 @@ def _fig(at, kind: str) -> dict:
         if kind == "curves" and "train" in names and f["data"][0]["type"] == "scatter":
             return f
         if kind == "confusion" and f["data"][0]["type"] == "heatmap" and \
-                str(values(f["data"][0]["y"])[0]).startswith("true"):
+                str(values(f["data"][0].get("y", [""]))[0]).startswith("true"):
             return f
         if kind == "spikes" and f["data"][0]["type"] == "bar":
             return f
@@ -252,6 +252,87 @@ def test_play_pauses_when_validation_stops_improving_and_continue_goes_on(monkey
     # it trained on (and, with a patience of 2, may have paused again: counted from here)
     assert after.epoch > state.epoch and after.patience_from == state.epoch
     assert after.config.epochs == state.epoch + tr.default_config("xor").epochs
+
+
+def test_going_back_to_the_best_network_is_said_and_shown(monkeypatch):
+    """(R3) of the core, on the page: when training goes back to the best network the
+    lecturer is told, and the views show that network, labelled with its epoch."""
+    monkeypatch.setitem(tr.TASK_DEFAULTS, "xor", {**tr.TASK_DEFAULTS["xor"], "plateau": 1,
+                                                  "lr": 1e-7})    # no progress: epoch 1 best
+    at = open_page("training", {"training.task": TASK_LABELS["xor"]})
+    assert "goes back to the best network" in _caption(at)
+    for _ in range(3):
+        at.button(key="training.step").click().run()
+        assert_clean(at)
+        if any(m.restored for m in at.session_state["training.run"]["state"].history):
+            break
+    run = at.session_state["training.run"]
+    state = run["state"]
+    assert state.history[-1].restored and state.lr_scale == 0.5
+    assert state.network is state.best and run["shown"] == (state.best_epoch, state.best)
+    info = " ".join(i.value for i in at.info)
+    assert f"Epoch {state.epoch}: no better validation result for 1 epochs" in info
+    assert f"went back to the best network (epoch {state.best_epoch}," in info
+    assert f"Views: the network after {state.best_epoch} epoch" in _caption(at)
+
+
+def test_figures_built_as_plain_dicts_are_valid_plotly():
+    """The Training page's figures skip Plotly's validation for speed; here each one goes
+    through it (an unknown property or a bad value raises) and keeps its content."""
+    import plotly.graph_objects as go
+    from fpsnn_app.figures import training as ft
+    from fpsnn_app.figures import training_network as fn
+    rng = np.random.default_rng(0)
+    names = ("setosa", "versicolor", "virginica")
+    first = rng.uniform(0, 3, (20, 3))
+    first[rng.random((20, 3)) < 0.2] = np.inf
+    labels = rng.integers(0, 3, 20)
+    xs, ys = np.linspace(0, 1, 5), np.linspace(0, 1, 4)
+    points = rng.random((20, 2))
+    links = np.array([[0, 0, 0, 0.5, 1], [0, 1, 1, -0.2, 1], [1, 0, 2, 1.0, 1]])
+    figs = {
+        "curves": ft.curves_figure([1, 2, 3], [1.0, 0.8, 0.7], [1.1, 0.9, 0.8],
+                                   [0.3, 0.6, 0.9], [0.4, 0.5, 0.8], best_epoch=3),
+        "curves stacked": ft.curves_figure([1, 2], [1, 0.5], [1, 0.6], [0.2, 0.7], [0.1, 0.6],
+                                           stacked=True),
+        "regions": ft.regions_figure(xs, ys, rng.integers(-1, 3, (4, 5)), points, labels,
+                                     names, ("PC1", "PC2"), rng.integers(-1, 3, 20), 2),
+        "spikes": ft.first_spike_figure(first, labels, names, 3.0),
+        "spikes, one class": ft.first_spike_figure(first[:, :1], np.zeros(20, int), ("a",),
+                                                   3.0),
+        "confusion": ft.confusion_figure(rng.integers(0, 9, (3, 4)), names),
+        "network": fn.network_figure([2, 2, 3], links, [["in0", "in1"], ["h0", "h1"],
+                                                        list(names)],
+                                     [["input"] * 2, ["normal", "silent"],
+                                      ["output0", "output1", "output2"]],
+                                     [["a", "b"], ["c", "d"], ["e", "f", "g"]], "all", 1),
+        "maps": fn.neuron_maps_figure(xs, ys, rng.uniform(0, 3, (3, 4, 5)), [0, 4, 7], 3.0),
+        "map": fn.neuron_map_figure(xs, ys, rng.uniform(0, 3, (4, 5)), 3.0, points, labels,
+                                    names, ("x", "y"), "h0"),
+        "raster": fn.sample_raster_figure([("inputs", ["in0"], [np.array([0.1, 0.5])]),
+                                           ("outputs", list(names), [np.array([1.0])] * 3)],
+                                          3.0, np.array([1.0, 1.2, np.inf]), names),
+    }
+    for what, fig in figs.items():
+        doc = fig.to_dict()
+        checked = go.Figure(doc).to_dict()          # validates every property
+        assert len(checked["data"]) == len(doc["data"]) > 0, what
+        assert checked["layout"]["height"] == doc["layout"]["height"], what
+        if what != "maps":                           # thumbnails: no axes shown
+            assert checked["layout"]["xaxis"]["tickfont"]["size"] == 14, what
+        for t in doc["data"]:       # no validation turns a colour scale's name into stops
+            if "colorscale" in t:       # here, and plotly.js did not know "cividis"
+                assert isinstance(t["colorscale"], list), what
+    maps = figs["maps"].to_dict()["data"]
+    assert [t["type"] for t in maps] == ["heatmap", "scatter"]          # one axes for all
+    assert sorted(set(maps[1]["customdata"])) == [0, 4, 7]
+    assert all(maps[1]["customdata"].count(h) == 25 for h in (0, 4, 7))  # a 5x5 lattice each
+    z = values(maps[0]["z"]) if isinstance(maps[0]["z"], dict) else np.asarray(maps[0]["z"])
+    assert np.isfinite(z).sum() == 3 * 4 * 5                             # the three maps
+    spikes = figs["spikes"].to_dict()["layout"]
+    assert spikes["xaxis3"]["ticktext"][-1] == "silent"
+    assert [a["text"] for a in spikes["annotations"]] == [f"true class {n}" for n in names]
+    assert figs["curves"].to_dict()["layout"]["shapes"][1]["x0"] == 3
 
 
 def test_xor_points_are_not_clipped_and_misclassified_are_ringed():
