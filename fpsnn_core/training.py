@@ -50,9 +50,8 @@ after epoch 50 (bounding the total drift), so (R2) is off by default.
 6. optionally (``plateau > 0``), **back to the best network** when validation stops
    improving: after ``plateau`` epochs without a better validation result (the rule of
    early stopping below, counted from the best epoch, from the last time this happened or
-   from ``plateau_start``, whichever is latest),
-   the run goes on from its best network with Adam's first moment dropped and the step
-   size multiplied by ``plateau_factor``::
+   from ``plateau_start``, whichever is latest), the run goes on from its best network
+   with Adam's first moment dropped and the step size multiplied by ``plateau_factor``::
 
        W <- W_best,   m <- 0,   s <- plateau_factor * s,
        step size of epoch e = s * lr * lr_decay**max(0, e - lr_decay_start)      (R3)
@@ -76,9 +75,9 @@ The initial weights come from ``default_rng([seed, 0])`` and each epoch visits t
 set in the order of ``default_rng([seed, 1, epoch])``, so a run is reproducible from its
 seed and can be stopped and resumed between any two steps (the state is a value,
 :class:`TrainState`). The step size is that of (R3) (``s = 1`` without it). After each
-epoch the network is evaluated on the validation set; the best network by validation accuracy (ties:
-a loss lower by at least ``MIN_DELTA``) is kept, and training stops early after
-``patience`` epochs without improvement.
+epoch the network is evaluated on the validation set; the best network by validation
+accuracy (ties: a loss lower by at least ``MIN_DELTA``) is kept, and training stops early
+after ``patience`` epochs without improvement.
 
 **Runaway firing** (a neuron past the spike budget of :func:`fpsnn_core.batched.simulate_batch`)
 does not end a run: such a mini-batch is skipped (no step; counted in
@@ -226,11 +225,11 @@ class TrainConfig:
 #: and 30 epochs; chosen on the validation set (docs/yinyang_screening.md). Iris: the bump
 #: guard (R1), a step size decaying by 0.97 per epoch after epoch 50 and, from then on,
 #: going back to the best network with half the step after 20 epochs without improvement
-#: (R3), so a run left
-#: training neither collapses nor drifts below its best; chosen on validation accuracy with
-#: ``bench/iris_long_run.py`` (README), against (R2) margins of 0.2 and 0.5, a stronger or
-#: earlier decay, a larger Adam ``eps``, larger mini-batches, a wider hidden layer, and (R3)
-#: from epoch 0, with 10 epochs, or without the decay.
+#: (R3), so a run left training neither collapses nor drifts below its best; chosen on
+#: validation accuracy with ``bench/iris_long_run.py`` (README), against (R2) margins of
+#: 0.2 and 0.5, a stronger or earlier decay, a larger Adam ``eps``, larger mini-batches, a
+#: smaller step size, a wider hidden layer, and (R3) from epoch 0, with 10 epochs, or
+#: without the decay.
 TASK_DEFAULTS = {
     "xor": {"hidden": (10,), "t_max": 2.0, "t_early": 0.0, "t_late": 1.0, "t_bias": 0.0,
             "batch_size": 4, "lr": 0.01, "lr_decay": 1.0, "epochs": 300, "patience": 300,
