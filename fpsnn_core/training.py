@@ -59,8 +59,8 @@ after epoch 50 (bounding the total drift), so (R2) is off by default.
    with ``s = 1`` at the start (``TrainState.lr_scale``).
 
 Why (R3): with (R1) and the decaying step size no Iris run collapses any more, but three of
-ten seeds left training for 300 epochs ended one validation flower (3.3 points) below a
-peak reached early, while the step size was still large, and never regained it: the
+the first five seeds left training for 300 epochs ended one validation flower (3.3 points)
+below a peak reached early, while the step size was still large, and never regained it: the
 network went on fitting the training set and moved a boundary across a validation flower.
 (R3) is the learning-rate-on-plateau schedule with the best weights restored: each time
 training wanders off without improving it restarts from the best network with smaller
