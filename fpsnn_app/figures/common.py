@@ -45,7 +45,7 @@ def source_label(j: int, n_inputs: int) -> str:
 
 
 class QuickFigure:
-    """Marker base; see :func:`quick`."""
+    """Marker base of the figures :func:`plain_figure` builds."""
 
 
 def _restore_quick(doc: dict):
@@ -53,8 +53,8 @@ def _restore_quick(doc: dict):
 
 
 def quick_figure_class():
-    """The :class:`plotly.graph_objects.Figure` subclass :func:`quick` returns (built lazily
-    so this module imports Plotly only when figures are made)."""
+    """The :class:`plotly.graph_objects.Figure` subclass :func:`plain_figure` returns (built
+    lazily so this module imports Plotly only when figures are made)."""
     global _QUICK
     if _QUICK is None:
         import plotly.graph_objects as go
@@ -72,25 +72,13 @@ def quick_figure_class():
 _QUICK = None
 
 
-def quick(fig):
-    """``fig`` as a figure that unpickles without Plotly's validation.
-
-    ``st.cache_data`` hands out copies by pickling, and unpickling a Plotly figure validates
-    every property again: about 1.5 s for a dozen small heatmaps on a 2-core machine, far
-    more than building them. The Training page updates its views several times a second, so
-    its figures go through here (the content is unchanged, it was validated when built or
-    built from plain dicts); a figure that is one already is returned as it is.
-    """
-    if isinstance(fig, QuickFigure):
-        return fig
-    return quick_figure_class()(fig.to_dict(), _validate=False)
-
-
 def plain_figure(data: list, layout: dict):
-    """A figure built from plain dicts (Plotly's JSON form), not validated: several times
-    faster to build than with ``graph_objects`` and :func:`quick` at once. The builders
-    that use it are checked by validating their output in the tests."""
-    return quick_figure_class()(dict(data=data, layout=layout), _validate=False)
+    """A figure built from plain dicts (Plotly's JSON form), neither validated when built
+    nor when unpickled: ``st.cache_data`` hands out copies by pickling, and unpickling a
+    Plotly figure validates every property again (about 1.5 s for a dozen small heatmaps
+    on a 2-core machine). Several times faster than ``graph_objects``; the builders that
+    use it are checked by validating their output in the tests."""
+    return _restore_quick(dict(data=data, layout=layout))
 
 
 @lru_cache(maxsize=32)

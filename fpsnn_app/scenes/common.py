@@ -25,7 +25,7 @@ class Chart:
         # st.cache_data hands out copies by pickling; a plain Plotly figure validates every
         # property again when unpickled (about 0.1 s per chart on a 2-core machine, most of
         # a cached rerun). The copy is rebuilt from the figure's dict without validation
-        # (fpsnn_app.figures.common.quick): same content, validated when it was built.
+        # (as fpsnn_app.figures.common.plain_figure does): the same content as built.
         return (_restore_chart, (self.fig.to_dict(), self.alt, self.summary))
 
 

@@ -32,7 +32,6 @@ from fpsnn_core import training as tr
 from ..figures.training import confusion_figure, curves_figure, first_spike_figure, regions_figure
 from ..figures.training_network import (neuron_map_figure, neuron_maps_figure, network_figure,
                                         sample_raster_figure)
-from ..figures.common import quick
 from ..refine import refined_labels
 from .common import Chart
 
@@ -156,9 +155,9 @@ class TaskData:
 
 
 def _chart(fig, alt: str, summary: str) -> Chart:
-    """A :class:`Chart` whose figure is cheap to copy out of ``st.cache_data``
-    (:func:`fpsnn_app.figures.common.quick`)."""
-    return Chart(quick(fig), alt=alt, summary=summary)
+    """A :class:`Chart` of a figure built by
+    :func:`fpsnn_app.figures.common.plain_figure` (cheap to copy out of ``st.cache_data``)."""
+    return Chart(fig, alt=alt, summary=summary)
 
 
 def with_default(choices: tuple, default) -> tuple:
