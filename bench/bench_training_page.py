@@ -77,7 +77,8 @@ def wait_ready(page, n_charts: int = 3, timeout: float = 90_000) -> None:
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
                            timeout=timeout)
     page.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot .main-svg')"
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+        ".filter(c => c.querySelector('.js-plotly-plot .main-svg'))"
         f".length >= {n_charts}", timeout=timeout)
     page.wait_for_timeout(800)
 

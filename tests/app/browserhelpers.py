@@ -9,8 +9,10 @@ def wait_ready(page: Page, n_charts: int = 1, timeout: float = 45_000) -> None:
     """Until the script has finished and ``n_charts`` Plotly charts are drawn."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
                            timeout=timeout)
+    # charts drawn, counted once each (Plotly draws two .main-svg layers per chart)
     page.wait_for_function(
-        f"() => document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot .main-svg')"
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+        ".filter(c => c.querySelector('.js-plotly-plot .main-svg'))"
         f".length >= {max(n_charts, 1)}", timeout=timeout)
     page.wait_for_timeout(400)            # let Plotly finish its transitions
 
