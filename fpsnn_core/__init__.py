@@ -13,7 +13,8 @@ Modules, one concept each:
 - :mod:`~fpsnn_core.simulate`     exact event-driven simulation
 - :mod:`~fpsnn_core.traces`       ``V``, ``I`` and ``y_ji`` on a time grid
 - :mod:`~fpsnn_core.implicit`     ``L``, ``P``, ``dPhi/dW`` and the causal graph
-- :mod:`~fpsnn_core.gradients`    FP and the adjoint solve
+- :mod:`~fpsnn_core.partials`     ``dPhi/dp`` for input spike times, thresholds, time constants
+- :mod:`~fpsnn_core.gradients`    FP and the adjoint solve (``wrt=`` any of those or ``W``)
 - :mod:`~fpsnn_core.eventprop`    EventProp: adjoint dynamics backwards in time
 - :mod:`~fpsnn_core.losses`       first-spike cross entropy, spike-time MSE
 - :mod:`~fpsnn_core.finite_diff`  central differences that refuse where invalid

@@ -12,6 +12,10 @@ entries in :mod:`fpsnn_core.implicit`)::
 **Adjoint**: for a loss with ``c = dLoss/dF``, solve backwards in time
 ``L^T lam = c`` and read ``dLoss/dW = -lam^T dPhi/dW``                      (G3)
 
+The same three hold for any parameter ``p`` in place of ``W``, with ``L`` unchanged and
+``dPhi/dp`` of :mod:`fpsnn_core.partials` (input spike times, thresholds, time
+constants): every function here takes ``wrt=`` (:data:`fpsnn_core.partials.WRT`).
+
 Both need ``L_kk > 0`` at every spike they touch; a grazing spike (slope ~ 0, see
 :mod:`fpsnn_core.simulate`) makes (G1) singular and raises :class:`GrazingSpikeError`.
 """
@@ -26,6 +30,7 @@ from .checks import real_array
 from .errors import GrazingSpikeError
 from .implicit import ImplicitSystem, _spike_indices, causal_past, implicit_system
 from .network import Network
+from .partials import check_wrt, n_columns, parameter_partials
 from .simulate import Simulation
 
 
@@ -39,9 +44,11 @@ def _check_not_grazing(sim: Simulation, rows: np.ndarray) -> None:
             "and the gradient would be singular")
 
 
-def forward_substitution(system: ImplicitSystem) -> np.ndarray:
-    """FP (G2): ``dF/dW`` over the parameters, shape (R, n_params), rows in time order."""
-    L, G = system.L, system.dphi_dw.toarray()
+def forward_substitution(system: ImplicitSystem, dphi_dp: np.ndarray | None = None) -> np.ndarray:
+    """FP (G2): ``dF/dW`` over the parameters, shape (R, n_params), rows in time order;
+    ``dF/dp`` for another ``dPhi/dp`` of shape (R, P) (default ``system.dphi_dw``)."""
+    L = system.L
+    G = system.dphi_dw.toarray() if dphi_dp is None else dphi_dp
     indptr, indices, data = L.indptr, L.indices, L.data
     dF = np.empty_like(G)
     for k in range(G.shape[0]):                      # forward in time
@@ -59,27 +66,47 @@ def _to_full(net: Network, system: ImplicitSystem, dparams: np.ndarray) -> np.nd
     return out
 
 
-def spike_time_jacobian(net: Network, sim: Simulation, spikes: Sequence[int] | None = None) -> np.ndarray:
-    """Exact ``dF/dW`` by FP (G2).
+def _partials(net: Network, sim: Simulation, system: ImplicitSystem, wrt: str):
+    """``dPhi/dp`` of the system's rows for ``wrt`` (``None``: the system's ``dPhi/dW``)."""
+    return None if wrt == "W" else parameter_partials(net, sim, system.rows, wrt)
+
+
+def _zero_gradient(net: Network, sim: Simulation, wrt: str) -> np.ndarray:
+    if wrt == "W":
+        return np.zeros((net.n_sources, net.n_neurons))
+    return np.zeros(n_columns(net, sim, wrt))
+
+
+def spike_time_jacobian(net: Network, sim: Simulation, spikes: Sequence[int] | None = None,
+                        wrt: str = "W") -> np.ndarray:
+    """Exact ``dF/dW``, or ``dF/dp`` for another parameter, by FP (G2).
 
     Parameters
     ----------
     spikes : sequence of int, optional
         Spike indices whose rows are wanted; FP then runs only over their causal past.
         Default: all spikes.
+    wrt : {"W", "inputs", "theta", "tau_s", "tau_n"}
+        The parameter: the weights, every input spike time (channel 0's spikes
+        ascending, then channel 1's, ...; those in ``sim.inputs``), or each neuron's
+        threshold or time constant (:mod:`fpsnn_core.partials`).
 
     Returns
     -------
-    ndarray, shape (n_spikes or len(spikes), K+N, N)
-        ``[k, j, i] = d f_k / d W[j, i]``; zero outside the mask.
+    ndarray
+        ``wrt="W"``: shape (n_spikes or len(spikes), K+N, N), ``[k, j, i] = d f_k / d W[j, i]``,
+        zero outside the mask. ``"inputs"``: shape (rows, number of input spikes).
+        ``"theta"``, ``"tau_s"``, ``"tau_n"``: shape (rows, N), ``[k, i] = d f_k / d p_i``.
     """
+    wrt = check_wrt(wrt)
     want = np.arange(sim.n_spikes) if spikes is None else np.array(
         _spike_indices("spikes", spikes, sim), dtype=int)
     rows = causal_past(net, sim, want)
     _check_not_grazing(sim, rows)
     system = implicit_system(net, sim, rows)
-    dF = forward_substitution(system)
-    return _to_full(net, system, dF[np.searchsorted(rows, want)])
+    dF = forward_substitution(system, _partials(net, sim, system, wrt))
+    dF = dF[np.searchsorted(rows, want)]
+    return _to_full(net, system, dF) if wrt == "W" else dF
 
 
 def adjoint_solve(system: ImplicitSystem, c: np.ndarray) -> np.ndarray:
@@ -95,32 +122,40 @@ def adjoint_solve(system: ImplicitSystem, c: np.ndarray) -> np.ndarray:
     return lam
 
 
-def adjoint_gradient(net: Network, sim: Simulation, dloss_dtimes) -> np.ndarray:
-    """``dLoss/dW`` by the adjoint solve (G3) for ``dloss_dtimes = dLoss/dF``.
+def adjoint_gradient(net: Network, sim: Simulation, dloss_dtimes, wrt: str = "W") -> np.ndarray:
+    """``dLoss/dW`` (or ``dLoss/dp``) by the adjoint solve (G3) for ``dloss_dtimes = dLoss/dF``.
 
     Parameters
     ----------
     dloss_dtimes : array_like, shape (n_spikes,)
         Derivative of the loss with respect to each spike time (time order).
+    wrt : {"W", "inputs", "theta", "tau_s", "tau_n"}
+        The parameter, as in :func:`spike_time_jacobian`.
 
     Returns
     -------
-    ndarray, shape (K+N, N)
+    ndarray, shape (K+N, N) for ``"W"``, (number of input spikes,) for ``"inputs"``, (N,)
+    for the others.
     """
+    wrt = check_wrt(wrt)
     c = real_array("dloss_dtimes", dloss_dtimes, (sim.n_spikes,))
     rows = causal_past(net, sim, np.flatnonzero(c))
     if rows.size == 0:
-        return np.zeros((net.n_sources, net.n_neurons))
+        return _zero_gradient(net, sim, wrt)
     _check_not_grazing(sim, rows)
     system = implicit_system(net, sim, rows)
     lam = adjoint_solve(system, c[rows])
+    if wrt != "W":
+        return -(_partials(net, sim, system, wrt).T @ lam)
     return _to_full(net, system, -(system.dphi_dw.T @ lam))
 
 
-def fp_gradient(net: Network, sim: Simulation, dloss_dtimes) -> np.ndarray:
-    """``dLoss/dW = dLoss/dF dF/dW`` with ``dF/dW`` by FP over the needed spikes only."""
+def fp_gradient(net: Network, sim: Simulation, dloss_dtimes, wrt: str = "W") -> np.ndarray:
+    """``dLoss/dW = dLoss/dF dF/dW`` (or ``dLoss/dp``, ``wrt`` as in
+    :func:`spike_time_jacobian`) with ``dF/dp`` by FP over the needed spikes only."""
+    wrt = check_wrt(wrt)
     c = real_array("dloss_dtimes", dloss_dtimes, (sim.n_spikes,))
     need = np.flatnonzero(c)
     if need.size == 0:
-        return np.zeros((net.n_sources, net.n_neurons))
-    return np.tensordot(c[need], spike_time_jacobian(net, sim, need), axes=1)
+        return _zero_gradient(net, sim, wrt)
+    return np.tensordot(c[need], spike_time_jacobian(net, sim, need, wrt), axes=1)

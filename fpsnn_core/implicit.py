@@ -122,6 +122,24 @@ def _spike_indices(name: str, values, sim: Simulation) -> tuple[int, ...]:
     return indices(name, values, sim.n_spikes, what="spike", nonempty=False, unique=False)
 
 
+def event_pairs(net: Network, sim: Simulation, rows: np.ndarray):
+    """The terms of ``Phi_k`` for the spikes ``rows``: ``(f, n, ev_t, ev_src, syn, own)``.
+
+    ``f``, ``n``: time and neuron of each row; ``ev_t``, ``ev_src``: every event
+    (:func:`fpsnn_core.traces.source_events`, inputs first); ``syn = (r, e)``: row ``r`` and
+    an event ``e`` strictly before it from a source in the mask of ``n[r]``; ``own = (r, e)``:
+    row ``r`` and an earlier spike of its own neuron (a reset).
+    """
+    K = net.n_inputs
+    f = sim.spike_times[rows]
+    n = sim.spike_neurons[rows]
+    ev_t, ev_src = source_events(net, sim)
+    earlier = ev_t[None, :] < f[:, None]                                   # (R, E)
+    syn = earlier & net.mask[ev_src[None, :], n[:, None]]
+    own = earlier & (ev_src[None, :] == K + n[:, None])
+    return f, n, ev_t, ev_src, np.nonzero(syn), np.nonzero(own)
+
+
 def implicit_system(net: Network, sim: Simulation, rows: Sequence[int] | None = None) -> ImplicitSystem:
     """Assemble ``L`` and ``dPhi/dW`` (module docstring) for the spikes ``rows``.
 
@@ -135,26 +153,18 @@ def implicit_system(net: Network, sim: Simulation, rows: Sequence[int] | None = 
     check_simulation(net, sim)
     rows = np.arange(sim.n_spikes) if rows is None else np.unique(
         np.array(_spike_indices("rows", rows, sim), dtype=int))
-    K = net.n_inputs
     params = np.argwhere(net.mask)
     pidx = np.full(net.mask.shape, -1, dtype=int)
     pidx[params[:, 0], params[:, 1]] = np.arange(len(params))
     R = rows.size
-    f = sim.spike_times[rows]
-    n = sim.spike_neurons[rows]
-    ev_t, ev_src = source_events(net, sim)
+    f, n, ev_t, ev_src, (r, e), (ro, eo) = event_pairs(net, sim, rows)
     n_in = ev_t.size - sim.n_spikes
     ev_spike = np.concatenate([np.full(n_in, -1), np.arange(sim.n_spikes)])
     pos = np.full(sim.n_spikes, -1)
     pos[rows] = np.arange(R)
-
-    earlier = ev_t[None, :] < f[:, None]                                   # (R, E)
-    syn = earlier & net.mask[ev_src[None, :], n[:, None]]
-    own = earlier & (ev_src[None, :] == K + n[:, None])
     a, b, theta = net.a, net.b, net.theta
 
     # synaptic pairs: (J1) first sum, (J2), (J4)
-    r, e = np.nonzero(syn)
     D = f[r] - ev_t[e]
     w = net.weights[ev_src[e], n[r]]
     dh = kernel_derivative(D, a[n[r]], b[n[r]])
@@ -163,7 +173,6 @@ def implicit_system(net: Network, sim: Simulation, rows: Sequence[int] | None = 
                             shape=(R, len(params)))
     dphi_dw.sum_duplicates()
     # own resets: (J1) second sum, (J3)
-    ro, eo = np.nonzero(own)
     Do = f[ro] - ev_t[eo]
     reset = theta[n[ro]] * b[n[ro]] * np.exp(-b[n[ro]] * Do)
     diag += np.bincount(ro, reset, minlength=R)

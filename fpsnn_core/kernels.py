@@ -17,6 +17,23 @@ they are evaluated as::
 
 which has no cancellation as ``a -> b`` and equals the limit formula at ``a == b``:
 the kernels are continuous in the time constants.
+
+**Derivatives with respect to the rates.** Written as the convolution
+``h(t) = int_0^t exp(-a u - b (t - u)) du = t int_0^1 exp(-lo t - d t v) dv``, where ``v``
+is the fraction of ``[0, t]`` spent decaying at the faster rate ``hi``, the kernel's
+derivatives with respect to the two rates are weighted averages of the same integrand::
+
+    dh/d(lo) = -t^2 exp(-lo t) phi2(-d t),    phi2(x) = (expm1(x) - x) / x^2          (K1)
+    dh/d(hi) = -t^2 exp(-lo t) psi(-d t),     psi(x)  = (x exp(x) - expm1(x)) / x^2
+
+(``phi2 = int_0^1 (1 - v) exp(x v) dv``, ``psi = int_0^1 v exp(x v) dv``, so
+``phi2 + psi = phi1``), and ``dh/da``, ``dh/db`` are the one of the two that belongs to
+``a`` and ``b``. At ``a == b`` both are ``-t^2 exp(-b t) / 2`` (``phi2(0) = psi(0) = 1/2``):
+continuous in the time constants. The plain quotients, ``(h - t exp(-a t)) / (b - a)``
+for ``dh/da``, lose all digits as ``a -> b``; so do the closed forms of ``phi2`` and
+``psi`` for small ``|x|`` (``expm1(x) - x ~ x^2/2``): for ``|x| < 1`` they are summed
+from their Taylor series ``phi2 = sum x^n / (n+2)!``, ``psi = sum x^n / (n! (n+2))``
+(18 terms, below one ulp), and for ``x <= -1`` the closed forms have no cancellation.
 """
 
 from __future__ import annotations
@@ -71,3 +88,46 @@ def kernel(t, a, b) -> np.ndarray:
 def kernel_derivative(t, a, b) -> np.ndarray:
     """Time derivative ``h'(t)`` (module docstring) for ``t > 0``; zero for ``t <= 0``."""
     return _for_all_t(t, a, b, 1)
+
+
+#: Terms of the Taylor series of ``phi2`` and ``psi`` for ``|x| < 1`` (the next is below
+#: ``1/20! ~ 4e-19`` of the value).
+_SERIES_TERMS = 18
+_FACT = np.cumprod(np.r_[1.0, np.arange(1.0, _SERIES_TERMS + 3)])      # 0! .. (N+2)!
+_PHI2_COEF = 1.0 / _FACT[2:_SERIES_TERMS + 2]                           # 1 / (n+2)!
+_PSI_COEF = 1.0 / (_FACT[:_SERIES_TERMS] * np.arange(2.0, _SERIES_TERMS + 2))   # 1 / (n! (n+2))
+
+
+def _horner(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
+    out = np.full(x.shape, coef[-1])
+    for c in coef[-2::-1]:
+        out = out * x + c
+    return out
+
+
+def phi2_psi(x) -> tuple[np.ndarray, np.ndarray]:
+    """``phi2(x)`` and ``psi(x)`` of (K1) for ``x <= 0``: Taylor series for ``|x| < 1``,
+    the closed forms elsewhere (module docstring); both ``1/2`` at ``x = 0``."""
+    x = np.asarray(x, dtype=float)
+    small = np.abs(x) < 1.0
+    xs = np.where(small, x, 0.0)
+    xl = np.where(small, -1.0, x)
+    em1 = np.expm1(xl)
+    with np.errstate(under="ignore"):
+        big_psi = (xl * np.exp(xl) - em1) / (xl * xl)
+    phi2 = np.where(small, _horner(_PHI2_COEF, xs), (em1 - xl) / (xl * xl))
+    psi = np.where(small, _horner(_PSI_COEF, xs), big_psi)
+    return phi2, psi
+
+
+def kernel_rate_derivatives(t, a, b) -> tuple[np.ndarray, np.ndarray]:
+    """``dh/da`` and ``dh/db`` by (K1) (module docstring) for ``t > 0``, zero for
+    ``t <= 0``; arrays broadcast. Continuous through ``a == b``."""
+    t = np.asarray(t, dtype=float)
+    lo, hi = _lo_hi(a, b)
+    s = np.maximum(t, 0.0)
+    phi2, psi = phi2_psi((lo - hi) * s)
+    scale = np.where(t > 0, -s * s * np.exp(-lo * s), 0.0)
+    d_lo, d_hi = scale * phi2, scale * psi
+    a_is_lo = np.asarray(a, dtype=float) <= np.asarray(b, dtype=float)
+    return np.where(a_is_lo, d_lo, d_hi), np.where(a_is_lo, d_hi, d_lo)
