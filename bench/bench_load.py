@@ -1,25 +1,32 @@
-"""Many students on one server: concurrent sessions driving the pages, server CPU and memory.
+"""Many students at once: concurrent sessions driving the pages, server CPU and memory.
 
-Starts one ``streamlit run app.py`` of this checkout (``bench/browser.py``) and, for each
-level of ``--sessions`` (10, then 30), runs that many sessions at once for ``--seconds``.
-Each session speaks Streamlit's own session protocol over the websocket
-(``/_stcore/stream``: the ``BackMsg`` a browser sends, the ``ForwardMsg`` it receives),
-so no browser is drawn and the client costs little: what is measured is the server. A
-session opens a page, then moves that page's main control to random values (a slider
-anywhere in its range, another option of a select box) ``--per-page`` times with a pause of
-``--think`` seconds (uniform 0.5x-1.5x) between interactions, then opens the next page, and
-so on round the pages.
+Serves the app one of three ways: one ``streamlit run app.py`` of this checkout
+(``bench/browser.py``, the default); ``--processes N``: N Streamlit processes behind HAProxy
+with sticky sessions (``deploy/serve_class.py``); or ``--url``: a deployment already running.
+For each level of ``--sessions`` (10, then 30), that many sessions run at once for
+``--seconds``. Each session fetches the page's HTML first, as a browser does, keeps the
+cookies of that response (HAProxy's ``FPSNN_SERVER`` names the process that holds the
+session) and sends them on its websocket; it then speaks Streamlit's own session protocol
+(``/_stcore/stream``: the ``BackMsg`` a browser sends, the ``ForwardMsg`` it receives), so no
+browser is drawn and the client costs little: what is measured is the server. A session
+opens a page, then moves that page's main control (:data:`SCENARIO`) to random values (a
+slider anywhere in its range, another option of a select box) ``--per-page`` times with a
+pause of ``--think`` seconds (uniform 0.5x-1.5x) between interactions, then opens the next
+page, and so on round the pages. A control drawn inside an ``st.fragment`` reruns only
+that fragment, as in a browser. When a page has no control of that label, the first
+slider or select box of the page's main area is used instead, and the report says so.
 
 Reported per level:
 
 * **interaction**: the time from the widget change sent to ``script_finished`` received
   (the server's whole rerun, every delta sent; the browser's drawing, 50-300 ms more in
   ``bench/bench_browser.py``, is not included), p50 and p95; page opens the same way;
-* **server CPU per interaction**: the server process's CPU seconds (``/proc/<pid>/stat``,
-  user + system) over the level divided by interactions + page opens;
-* **server memory**: resident set size (``/proc/<pid>/status``) at the start and end of
-  each level, and sampled ten times during it; with bounded caches (``max_entries``) it
-  levels off.
+* **server CPU per interaction**: the CPU seconds (``/proc/<pid>/stat``, user + system) of
+  every Streamlit process together over the level, divided by interactions + page opens
+  (HAProxy's own CPU is printed apart);
+* **server memory**: resident set size (``/proc/<pid>/status``, summed over the processes)
+  at the start and end of each level, and sampled ten times during it; with bounded caches
+  (``max_entries``) it levels off.
 
 A Streamlit server runs every script in a thread of one Python process: pure-Python work
 (Plotly figures) holds the GIL, so one server uses about one core however many it has.
@@ -28,26 +35,35 @@ Run:
 
     python bench/bench_load.py                          # 10 then 30 sessions, 60 s each
     python bench/bench_load.py --sessions 30 --minutes 30
+    python bench/bench_load.py --processes 2 --sessions 60 --seconds 120
+    python bench/bench_load.py --url http://127.0.0.1:8501 --sessions 60
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import sys
 import time
+import urllib.parse
+import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "deploy"))
 
 from browser import server  # noqa: E402
+from serve_class import COOKIE, DEPLOYMENT_ENV, Deployment, free_ports  # noqa: E402
 
-#: page url path -> label of its main control (a slider, select slider or select box)
+#: page url path -> label of its main control (a slider, select slider or select box); a
+#: label missing from its page falls back to the page's first slider or select box
 SCENARIO = {
     "": "Weight w of input 0",
     "neuron": "Weight W0",
@@ -59,19 +75,58 @@ SCENARIO = {
     "derivation": "w, weight of the input",
 }
 TIMEOUT = 180.0
+CONTROLS = ("slider", "selectbox")
+#: ``script_finished`` statuses that end a run (2: ended early, another run follows)
+FINISHED = {0, 1, 3}
+#: all the exceptions of the app's pages in full (its config hides them from visitors)
+SERVER_FLAGS = ("--client.showErrorDetails=full",)
+_HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _proc_cpu(pid: int) -> float:
-    """User + system CPU seconds of process ``pid``."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _proc_cpu(pids) -> float:
+    """User + system CPU seconds of the processes ``pids`` together (gone ones count 0)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
-def _proc_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def _proc_rss_mib(pids) -> float:
+    """Resident memory of the processes ``pids`` together, MiB."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+    return total
+
+
+def deployment_pids(url: str) -> list[int]:
+    """The Streamlit processes of a ``deploy/serve_class.py`` deployment on this machine
+    serving ``url`` (found by the port in their environment); empty if none."""
+    port = str(urllib.parse.urlsplit(url).port or 80)
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            with contextlib.suppress(OSError):
+                env = (d / "environ").read_bytes().split(b"\0")
+                if f"{DEPLOYMENT_ENV}={port}".encode() in env:
+                    out.append(int(d.name))
+    return sorted(out)
+
+
+def _first_response_cookies(url: str) -> dict[str, str]:
+    """The cookies set by the page's HTML response (a browser's first request)."""
+    with _HTTP.open(url + "/", timeout=TIMEOUT) as r:
+        r.read()
+        cookies = {}
+        for header in r.headers.get_all("Set-Cookie") or ():
+            name, _, value = header.split(";", 1)[0].partition("=")
+            cookies[name.strip()] = value.strip()
+    return cookies
 
 
 class Session:
@@ -80,25 +135,33 @@ class Session:
     def __init__(self, url: str, rng: random.Random):
         self.url, self.rng = url, rng
         self.ws = None
-        self.widgets: dict[str, tuple[str, object]] = {}   # label -> (element type, proto)
+        #: label -> (element type, proto, fragment id, drawn in the main area)
+        self.widgets: dict[str, tuple[str, object, str, bool]] = {}
         self.errors = 0
         self.messages: set[str] = set()
+        self.backend = ""           # HAProxy's cookie value: the process of this session
 
     async def connect(self):
         import websockets
 
+        cookies = await asyncio.to_thread(_first_response_cookies, self.url)
+        self.backend = cookies.get(COOKIE, "")
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies \
+            else None
         self.ws = await websockets.connect(
             self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-            max_size=None, ping_interval=None)
+            additional_headers=headers, max_size=None, ping_interval=None, proxy=None)
 
-    async def rerun(self, page: str, states=()) -> float:
-        """Send a rerun of ``page`` with widget ``states``; seconds until it finished."""
+    async def rerun(self, page: str, states=(), fragment_id: str = "") -> float:
+        """Send a rerun of ``page`` (or of one fragment of it) with widget ``states``;
+        seconds until it finished."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         msg = BackMsg()
         msg.rerun_script.query_string = ""
         msg.rerun_script.page_name = page
+        msg.rerun_script.fragment_id = fragment_id
         msg.rerun_script.widget_states.widgets.extend(states)
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
@@ -114,18 +177,27 @@ class Session:
                     self.errors += 1
                     self.messages.add(f"{page}: {el.exception.type}: {el.exception.message[:160]}")
                 w = getattr(el, etype)
-                if etype in ("slider", "selectbox") and w.label:
-                    self.widgets[w.label] = (etype, w)
-            elif kind == "script_finished":
-                # 2: ended early for a rerun (st.rerun): the next run follows
-                if fwd.script_finished != 2:
-                    return time.perf_counter() - t0
+                if etype in CONTROLS and w.label:
+                    path = fwd.metadata.delta_path
+                    self.widgets[w.label] = (etype, w, fwd.delta.fragment_id,
+                                             bool(path) and path[0] == 0)
+            elif kind == "script_finished" and fwd.script_finished in FINISHED:
+                return time.perf_counter() - t0
+
+    def control(self, page: str) -> str | None:
+        """The label of the control to move on ``page``: :data:`SCENARIO`'s, else the first
+        slider or select box of the main area (None if it has none)."""
+        label = SCENARIO.get(page)
+        if label in self.widgets:
+            return label
+        return next((k for k, (_, _, _, main) in self.widgets.items() if main), None)
 
     def change(self, label: str):
-        """A WidgetState moving control ``label`` to a random other value."""
+        """A WidgetState moving control ``label`` to a random other value, and the id of
+        the fragment it lives in ("" for the whole page)."""
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-        etype, w = self.widgets[label]
+        etype, w, fragment_id, _ = self.widgets[label]
         state = WidgetState(id=w.id)
         if etype == "slider" and w.options:        # a select slider: the option's label
             state.string_array_value.data.append(self.rng.choice(list(w.options)))
@@ -134,7 +206,7 @@ class Session:
             state.double_array_value.data.append(w.min + w.step * self.rng.randint(0, n))
         else:
             state.string_value = self.rng.choice(list(w.options))
-        return state
+        return state, fragment_id
 
 
 async def student(url: str, seed: int, stop_at: float, per_page: int, think: float,
@@ -142,6 +214,7 @@ async def student(url: str, seed: int, stop_at: float, per_page: int, think: flo
     rng = random.Random(seed)
     s = Session(url, rng)
     await s.connect()
+    out["backends"][s.backend or "-"] += 1
     pages = list(SCENARIO)
     k = rng.randrange(len(pages))               # students start on different pages
     try:
@@ -154,40 +227,46 @@ async def student(url: str, seed: int, stop_at: float, per_page: int, think: flo
                 if time.perf_counter() >= stop_at:
                     break
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-                label = SCENARIO[page]
-                if label not in s.widgets:          # e.g. a disabled control
+                label = s.control(page)
+                if label is None:                   # e.g. a disabled control
                     break
-                out["interactions"].append(await s.rerun(page, [s.change(label)]))
+                out["controls"].add((page, label))
+                state, fragment_id = s.change(label)
+                out["interactions"].append(await s.rerun(page, [state], fragment_id))
     finally:
         out["errors"] += s.errors
         out["messages"] |= s.messages
         await s.ws.close()
 
 
-async def _sample_rss(pid: int, stop_at: float, every: float, out: list) -> None:
+async def _sample_rss(pids, stop_at: float, every: float, out: list) -> None:
     t0 = time.perf_counter()
     while time.perf_counter() < stop_at:
         await asyncio.sleep(min(every, max(stop_at - time.perf_counter(), 0.0)))
-        out.append((time.perf_counter() - t0, _proc_rss_mib(pid)))
+        out.append((time.perf_counter() - t0, _proc_rss_mib(pids)))
 
 
-async def level(url: str, pid: int, n: int, seconds: float, per_page: int, think: float,
+async def level(url: str, pids, n: int, seconds: float, per_page: int, think: float,
                 seed: int) -> dict:
-    out = {"opens": [], "interactions": [], "errors": 0, "messages": set(), "rss": []}
+    out = {"opens": [], "interactions": [], "errors": 0, "messages": set(), "rss": [],
+           "backends": Counter(), "controls": set()}
     stop_at = time.perf_counter() + seconds
     await asyncio.gather(*(student(url, seed + i, stop_at, per_page, think, out)
                            for i in range(n)),
-                         _sample_rss(pid, stop_at, max(seconds / 10, 10.0), out["rss"]))
+                         _sample_rss(pids, stop_at, max(seconds / 10, 10.0), out["rss"]))
     return out
 
 
-async def _warm_up(url: str) -> None:
-    """Open every page once: the server's first run of a page imports its modules."""
-    s = Session(url, random.Random(0))
-    await s.connect()
-    for page in SCENARIO:
-        await s.rerun(page)
-    await s.ws.close()
+async def _warm_up(urls) -> None:
+    """Open every page once on each of ``urls`` at once: a server's first run of a page
+    imports its modules."""
+    async def one(url):
+        s = Session(url, random.Random(0))
+        await s.connect()
+        for page in SCENARIO:
+            await s.rerun(page)
+        await s.ws.close()
+    await asyncio.gather(*(one(u) for u in urls))
 
 
 def _ms(v, q):
@@ -199,6 +278,26 @@ def _loadavg() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
+@contextlib.contextmanager
+def _served(args):
+    """``(url, Streamlit pids, HAProxy pid or None, warm-up urls, what)`` of the app served
+    as ``args`` asks."""
+    if args.url:
+        url = args.url.rstrip("/")
+        pids = [int(x) for x in args.pids.split(",")] if args.pids else deployment_pids(url)
+        yield url, pids, None, [url] * max(len(pids), 1), f"the deployment at {url}"
+    elif args.processes:
+        first = free_ports(args.processes + 1)
+        with Deployment(args.processes, port=first, address="127.0.0.1",
+                        backend_port=first + 1, extra=SERVER_FLAGS) as dep:
+            yield (dep.url, dep.pids(), dep.procs["haproxy"].pid,
+                   [b.url for b in dep.backends],
+                   f"{args.processes} Streamlit processes behind HAProxy (sticky sessions)")
+    else:
+        with server(extra=SERVER_FLAGS) as (url, proc):
+            yield url, [proc.pid], None, [url], "One server"
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sessions", default="10,30", help="comma-separated levels")
@@ -208,51 +307,73 @@ def main(argv=None) -> int:
     p.add_argument("--think", type=float, default=3.0, help="mean pause between interactions")
     p.add_argument("--per-page", type=int, default=5, help="interactions before the next page")
     p.add_argument("--seed", type=int, default=0)
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--processes", type=int, default=None,
+                       help="start N Streamlit processes behind HAProxy (deploy/serve_class.py)")
+    where.add_argument("--url", default=None,
+                       help="a running deployment (e.g. http://127.0.0.1:8501), not started here")
+    p.add_argument("--pids", default=None,
+                   help="with --url: comma-separated pids of its Streamlit processes (default: "
+                        "found by deploy/serve_class.py's marker; none: CPU not measured)")
     args = p.parse_args(argv)
+    if args.processes is not None and args.processes < 1:
+        p.error(f"--processes must be at least 1, got {args.processes}")
     seconds = 60 * args.minutes if args.minutes else args.seconds
     levels = [int(x) for x in args.sessions.split(",") if x]
     print(f"before: {_loadavg()} (machine shared with other jobs: figures are upper bounds)",
           flush=True)
-    rows = []
-    # full messages of any exception (the app's config hides them from visitors)
-    with server(extra=("--client.showErrorDetails=full",)) as (url, proc):
-        pid = proc.pid
-        rss0 = _proc_rss_mib(pid)
-        asyncio.run(_warm_up(url))
-        print(f"server pid {pid}, RSS after start {rss0:.0f} MiB, after opening every page "
-              f"once (imports, not timed) {_proc_rss_mib(pid):.0f} MiB", flush=True)
+    rows, controls = [], set()
+    with _served(args) as (url, pids, balancer, warm_urls, what):
+        rss0 = _proc_rss_mib(pids)
+        asyncio.run(_warm_up(warm_urls))
+        print(f"{what}: Streamlit pids {pids or 'unknown (CPU and memory not measured)'}, RSS "
+              f"after start {rss0:.0f} MiB, after opening every page once (imports, not timed) "
+              f"{_proc_rss_mib(pids):.0f} MiB", flush=True)
         for n in levels:
-            rss_start, cpu0, t0 = _proc_rss_mib(pid), _proc_cpu(pid), time.perf_counter()
-            res = asyncio.run(level(url, pid, n, seconds, args.per_page, args.think,
+            rss_start, cpu0, t0 = _proc_rss_mib(pids), _proc_cpu(pids), time.perf_counter()
+            bal0 = _proc_cpu([balancer]) if balancer else 0.0
+            res = asyncio.run(level(url, pids, n, seconds, args.per_page, args.think,
                                     args.seed))
-            wall, cpu = time.perf_counter() - t0, _proc_cpu(pid) - cpu0
-            rss_end = _proc_rss_mib(pid)
+            wall, cpu = time.perf_counter() - t0, _proc_cpu(pids) - cpu0
+            rss_end = _proc_rss_mib(pids)
             done = len(res["interactions"]) + len(res["opens"])
             rows.append((n, wall, res, cpu, done, rss_start, rss_end))
+            controls |= res["controls"]
             print(f"  {n} sessions, {wall:.0f} s: {len(res['interactions'])} interactions p50 "
                   f"{_ms(res['interactions'], 50)} ms p95 {_ms(res['interactions'], 95)} ms; "
                   f"{len(res['opens'])} page opens p50 {_ms(res['opens'], 50)} ms p95 "
                   f"{_ms(res['opens'], 95)} ms; server CPU {cpu:.1f} s ({cpu / wall:.2f} "
                   f"cores), {cpu / max(done, 1):.3f} s per rerun; RSS {rss_start:.0f} -> "
                   f"{rss_end:.0f} MiB; exceptions {res['errors']}", flush=True)
+            print("    sessions per process (HAProxy's cookie): " + ", ".join(
+                f"{k} {v}" for k, v in sorted(res["backends"].items())), flush=True)
+            if balancer:
+                bal = _proc_cpu([balancer]) - bal0
+                print(f"    HAProxy CPU {bal:.1f} s ({bal / wall:.3f} cores)", flush=True)
             print("    RSS over the level (s: MiB): " + ", ".join(
                 f"{t:.0f}: {m:.0f}" for t, m in res["rss"]), flush=True)
             for text in sorted(res["messages"]):
                 print(f"    exception: {text}")
     print()
-    print(f"One server, sessions over Streamlit's websocket protocol (no browser drawing), "
+    print("Controls moved: " + "; ".join(
+        f"{page or 'home'}: {label!r}" + ("" if SCENARIO[page] == label else
+                                          f" (no {SCENARIO[page]!r} on the page)")
+        for page, label in sorted(controls)))
+    print(f"{what}, sessions over Streamlit's websocket protocol (no browser drawing), "
           f"think time {args.think:g} s (0.5x-1.5x), {args.per_page} interactions per page, "
           f"{seconds:.0f} s per level.")
     print("| sessions | reruns/s | interaction p50 | interaction p95 | page open p50 | "
           "page open p95 | server CPU per rerun | server CPU | RSS start -> end | exceptions |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n, wall, res, cpu, done, rss_start, rss_end in rows:
+        measured = bool(pids)
         print(f"| {n} | {done / wall:.1f} | {_ms(res['interactions'], 50)} ms | "
               f"{_ms(res['interactions'], 95)} ms | {_ms(res['opens'], 50)} ms | "
-              f"{_ms(res['opens'], 95)} ms | {1e3 * cpu / max(done, 1):.0f} ms | "
-              f"{cpu / wall:.2f} cores | {rss_start:.0f} -> {rss_end:.0f} MiB | "
-              f"{res['errors']} |")
-    if rows:
+              f"{_ms(res['opens'], 95)} ms | "
+              + (f"{1e3 * cpu / max(done, 1):.0f} ms | {cpu / wall:.2f} cores | "
+                 f"{rss_start:.0f} -> {rss_end:.0f} MiB | " if measured else "- | - | - | ")
+              + f"{res['errors']} |")
+    if rows and pids:
         per = sum(r[3] for r in rows) / max(sum(r[4] for r in rows), 1)
         rate = 1.0 / args.think
         print(f"\nServer CPU per rerun over all levels: {1e3 * per:.0f} ms. A student "

@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import ctypes
 import os
+import random
 import shutil
 import signal
 import socket
@@ -130,6 +131,16 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
+def free_ports(n: int, host: str = "127.0.0.1") -> int:
+    """The first of ``n`` consecutive ports free on ``host`` now (for tests and benchmarks)."""
+    rng = random.Random()
+    for _ in range(200):
+        first = rng.randrange(20000, 60000 - n)
+        if all(_port_free(host, first + i) for i in range(n)):
+            return first
+    raise RuntimeError(f"no {n} consecutive free ports on {host}")
+
+
 class Deployment:
     """HAProxy on ``address:port`` in front of ``processes`` Streamlit processes.
 
@@ -145,7 +156,8 @@ class Deployment:
         if port in {b.port for b in self.backends}:
             raise ValueError(f"port {port} overlaps the backend ports "
                              f"{self.backends[0].port}-{self.backends[-1].port}")
-        self.haproxy = shutil.which(haproxy)
+        # Debian puts it in /usr/sbin, which is not on a user's PATH
+        self.haproxy = shutil.which(haproxy) or shutil.which(haproxy, path="/usr/sbin:/sbin")
         if self.haproxy is None:
             raise ValueError(f"haproxy: {haproxy!r} not found (apt-get install -y haproxy)")
         self._own_log_dir = log_dir is None
