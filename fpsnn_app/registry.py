@@ -57,7 +57,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("app_pages/neuron.py", "Neuron", ":material/show_chart:", "neuron", 1,
               description="One neuron: inputs, current, potential, and the implicit equation "
                           "V(f) = θ at each spike."),
-    PageEntry("app_pages/network.py", "Network", ":material/hub:", "network", 2,
+    PageEntry("app_pages/network.py", "Network", ":material/hub:", "network", 1,
               uses_network=True,
               description="Motifs and your own networks: raster, membrane traces and the causal "
                           "graph of spikes."),

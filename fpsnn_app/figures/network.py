@@ -1,4 +1,5 @@
-"""A network's activity: raster linked to membrane traces, and the causal graph of spikes.
+"""A network's activity in one figure: the causal graph of spikes above the raster and each
+neuron's membrane potential, on one time axis.
 
 The causal graph (docs/model.md#the-implicit-equations) has one node per spike, drawn
 at (time, neuron), and
@@ -7,19 +8,24 @@ Edges are coloured and dashed by the sign of the direct influence
 ``d f_k / d f_s = -L[k, s] / L[k, k]`` (blue solid: a later ``f_s`` makes ``f_k`` later;
 orange dashed: it makes ``f_k`` earlier) and their width grows with its magnitude. Time flows
 left to right, so every edge points rightwards.
+
+A selected spike lights up its causal past (its ancestors, and the edges into them) in the
+graph and in the raster; everything else fades. Given every spike's causal past
+(:func:`causal_pasts`), the figure carries one animation frame per spike with only the
+highlight traces, and a Plotly slider steps through them in the browser.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 import fpsnn_core as fp
 
 from .. import style
 from ..limits import MAX_EDGES_DRAWN, strongest
-from .common import all_event_times, event_grid, spike_short_labels
+from .common import all_event_times, event_grid, quick_figure_class, spike_short_labels
 
 #: At most this many membrane traces are drawn under the raster.
 MAX_TRACES = 8
@@ -31,45 +37,16 @@ MAX_NODE_LABELS = 60
 RING_RADIUS = 15
 #: Box behind a node label: readable on the light and the dark background.
 LABEL_BOX = "rgba(128, 128, 128, 0.30)"
-
-
-def raster_traces_figure(net: fp.Network, sim: fp.Simulation, selected: int | None = None,
-                         ancestors=()) -> go.Figure:
-    """Raster of all spikes (top) over each neuron's ``V(t)``, sharing the time axis.
-
-    Parameters
-    ----------
-    selected : int, optional
-        Index of a spike (time order) to mark across all rows.
-    ancestors : sequence of int
-        Spikes to emphasise (the selected spike's causal past); others fade.
-    """
-    K, N = net.n_inputs, net.n_neurons
-    shown = list(range(min(N, MAX_TRACES)))
-    fig = make_subplots(rows=1 + len(shown), cols=1, shared_xaxes=True, vertical_spacing=0.02,
-                        row_heights=[max(0.25, 0.05 * (K + N))] + [0.75 / len(shown)] * len(shown))
-    _raster(fig, net, sim, selected, set(ancestors))
-    t = event_grid(sim.t_max, all_event_times(sim), n=400)
-    V = fp.potentials(net, sim, t, neurons=shown).V
-    for r, i in enumerate(shown, start=2):
-        th = float(net.theta[i])
-        fig.add_trace(go.Scatter(x=t, y=V[:, r - 2], name=f"V n{i}", showlegend=False,
-                                 line=dict(color=style.neuron_color(i), width=2),
-                                 hovertemplate=f"n{i}" + ": V=%{y:.3f} at t=%{x:.3f}<extra></extra>"),
-                      row=r, col=1)
-        fig.add_trace(go.Scatter(x=[0, sim.t_max], y=[th, th], mode="lines", showlegend=False,
-                                 line=dict(color=style.GREY, dash="dash", width=1.5),
-                                 hoverinfo="skip"), row=r, col=1)
-        fig.update_yaxes(title_text=f"V n{i}", row=r, col=1, title_font=dict(size=style.TICK_SIZE))
-    if selected is not None and 0 <= selected < sim.n_spikes:
-        fig.add_vline(x=float(sim.spike_times[selected]), line=dict(color=style.HIGHLIGHT, width=2))
-    fig.update_xaxes(title_text="time t", row=1 + len(shown), col=1, range=[0, sim.t_max])
-    return style.finish(fig, height=170 + _rows_height(K + N, 26) + 105 * len(shown))
-
-
-def _rows_height(rows: int, px: int, full: int = 12) -> int:
-    """Pixels for ``rows`` category rows: ``px`` each up to ``full`` rows, then 8 each."""
-    return px * min(rows, full) + 8 * max(rows - full, 0)
+#: The browser-side selection is offered up to this many spikes and this many numbers in
+#: all its frames together (coordinates of the lit nodes and edges); beyond, the page
+#: selects on the server.
+MAX_CLIENT_SPIKES = 400
+MAX_CLIENT_NUMBERS = 200_000
+#: Opacity of what lies outside the selection's causal past (edges, nodes, raster marks).
+FADED = {"edges": 0.12, "nodes": 0.35, "raster": 0.25}
+_EDGE_BINS = np.array([0.1, 0.3, 0.6])      # |influence| / max: four widths
+_ARC = np.linspace(0.0, 1.0, 13)
+_NODE_COLOR = "rgba(190,190,190,0.95)"
 
 
 def drawn_edges(graph: fp.CausalGraph, active=()) -> np.ndarray:
@@ -84,155 +61,332 @@ def drawn_edges(graph: fp.CausalGraph, active=()) -> np.ndarray:
     return strongest(graph.influence, MAX_EDGES_DRAWN, keep=keep)
 
 
-def _raster(fig: go.Figure, net: fp.Network, sim: fp.Simulation, selected, ancestors: set) -> None:
-    K, N = net.n_inputs, net.n_neurons
-    rows = [f"in{j}" for j in range(K)] + [f"n{i}" for i in range(N)]
-    for j, train in enumerate(sim.inputs):
-        fig.add_trace(go.Scatter(x=np.asarray(train), y=[f"in{j}"] * len(train), mode="markers",
-                                 showlegend=False, marker=dict(symbol="line-ns", size=16,
-                                 line=dict(width=3, color=style.GREY)),
-                                 hovertemplate=f"input {j}" + " at t=%{x:.3f}<extra></extra>"),
-                      row=1, col=1)
-    labels = spike_short_labels(sim)
-    k = np.arange(sim.n_spikes)
-    faded = selected is not None
-    if N > ONE_TRACE_PER_NEURON:        # one trace for all: hundreds of traces are slow to build
-        strong = np.array([not faded or s in ancestors or s == selected for s in k], dtype=bool)
-        fig.add_trace(go.Scatter(
-            x=sim.spike_times, y=np.array(rows)[K + sim.spike_neurons], mode="markers",
-            showlegend=False, customdata=k, text=labels, name="spikes",
-            marker=dict(symbol="line-ns", size=18, line=dict(width=4, color=[
-                style.neuron_color(int(i)) for i in sim.spike_neurons]),
-                opacity=np.where(strong, 1.0, 0.25)),
-            hovertemplate="spike #%{customdata} (%{text}) at t=%{x:.4f}<extra></extra>"),
-            row=1, col=1)
-    for i in range(N if N <= ONE_TRACE_PER_NEURON else 0):
-        idx = k[sim.spike_neurons == i]
-        strong = np.array([not faded or s in ancestors or s == selected for s in idx], dtype=bool)
-        fig.add_trace(go.Scatter(
-            x=sim.spike_times[idx], y=[f"n{i}"] * idx.size, mode="markers", showlegend=False,
-            customdata=idx, text=[labels[s] for s in idx], name=f"n{i}",
-            marker=dict(symbol="line-ns", size=18, line=dict(width=4, color=style.neuron_color(i)),
-                        opacity=np.where(strong, 1.0, 0.25).tolist()),
-            hovertemplate="spike #%{customdata} (%{text}) at t=%{x:.4f}<extra></extra>"),
-            row=1, col=1)
-    if selected is not None and 0 <= selected < sim.n_spikes:
-        fig.add_trace(go.Scatter(
-            x=[sim.spike_times[selected]], y=[f"n{sim.spike_neurons[selected]}"], mode="markers",
-            showlegend=False, hoverinfo="skip",
-            marker=dict(symbol="circle-open", size=24, color=style.HIGHLIGHT, line=dict(width=3))),
-            row=1, col=1)
-    fig.update_yaxes(categoryorder="array", categoryarray=rows[::-1], row=1, col=1)
+def causal_pasts(graph: fp.CausalGraph, n_spikes: int) -> list[np.ndarray]:
+    """The causal past of every spike (sorted indices of the spikes it depends on, directly
+    or not, itself excluded): the ancestors in the graph, collected in time order since
+    every edge points from an earlier spike (a lower index) to a later one."""
+    if np.any(graph.src >= graph.dst):
+        raise ValueError("graph: every edge must point from an earlier spike to a later one")
+    past = np.zeros((n_spikes, n_spikes), dtype=bool)
+    order = np.argsort(graph.dst, kind="stable")
+    src = graph.src[order]
+    starts = np.searchsorted(graph.dst[order], np.arange(n_spikes + 1))
+    for k in range(n_spikes):
+        s = src[starts[k]:starts[k + 1]]
+        if s.size:
+            past[k] = past[s].any(axis=0)
+            past[k, s] = True
+    return [np.flatnonzero(row) for row in past]
 
 
-def causal_graph_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
-                        selected: int | None = None, ancestors=(), height: int | None = None) -> go.Figure:
-    """The causal graph of spikes (module docstring); the selected spike's past is emphasised.
+def client_side_numbers(graph: fp.CausalGraph, sim: fp.Simulation, pasts) -> int:
+    """How many numbers the per-spike frames carry (nodes and edge polylines of each
+    causal past, raster marks): compared with :data:`MAX_CLIENT_NUMBERS`."""
+    n = sim.spike_neurons
+    points = np.where(n[graph.src] == n[graph.dst], _ARC.size + 1, 3)
+    into = np.bincount(graph.dst, weights=points, minlength=sim.n_spikes)
+    return int(sum(5 * (p.size + 1) + 2 * into[p].sum() + 2 * into[k]
+                   for k, p in enumerate(pasts)))
 
-    Edges between two spikes of one neuron (through its resets) are drawn as arcs above
-    its row so that they do not hide each other.
+
+def _rows_height(rows: int, px: int, full: int = 12) -> int:
+    """Pixels for ``rows`` category rows: ``px`` each up to ``full`` rows, then 8 each."""
+    return px * min(rows, full) + 8 * max(rows - full, 0)
+
+
+@lru_cache(maxsize=16)
+def _grid(heights: tuple, spacing: float) -> dict:
+    from plotly.subplots import make_subplots
+    total = sum(heights)
+    layout = make_subplots(rows=len(heights), cols=1, shared_xaxes=True, vertical_spacing=spacing,
+                           row_heights=[h / total for h in heights]).to_dict()["layout"]
+    layout.pop("template", None)
+    return layout
+
+
+def _axes(row: int) -> dict:
+    a = "" if row == 1 else str(row)
+    return dict(xaxis=f"x{a}", yaxis=f"y{a}")
+
+
+class _Edges:
+    """The drawn edges of the causal graph as polylines (straight between neurons, arcs
+    above the row within one neuron), grouped by sign and width bin."""
+
+    def __init__(self, sim: fp.Simulation, graph: fp.CausalGraph):
+        t, n = sim.spike_times, sim.spike_neurons
+        self.t, self.n, self.graph = t, n, graph
+        self.span = float(t.max() - t.min()) if t.size > 1 else 1.0
+        infl = np.asarray(graph.influence)
+        scale = float(np.max(np.abs(infl))) if infl.size else 1.0
+        self.group = 2 * np.minimum(np.searchsorted(_EDGE_BINS * scale, np.abs(infl)), 3) + (infl < 0)
+
+    def lift(self, src, dst) -> np.ndarray:
+        """How far above its row an edge within one neuron arcs (0 between neurons)."""
+        t, n = self.t, self.n
+        return np.where(n[src] == n[dst], 0.12 + 0.3 * np.minimum(1.0, (t[dst] - t[src]) / self.span),
+                        0.0)
+
+    def paths(self, which) -> tuple[list, list]:
+        xs, ys = [], []
+        t, n, g = self.t, self.n, self.graph
+        for s, d, h in zip(g.src[which], g.dst[which], self.lift(g.src[which], g.dst[which])):
+            if h:
+                xs += (t[s] + _ARC * (t[d] - t[s])).tolist() + [None]
+                ys += (n[s] - h * np.sin(np.pi * _ARC)).tolist() + [None]
+            else:
+                xs += [float(t[s]), float(t[d]), None]
+                ys += [int(n[s]), int(n[d]), None]
+        return xs, ys
+
+    def traces(self, which=None) -> list[dict]:
+        """One trace per group (all eight, empty ones too: frames address them by index)."""
+        which = np.ones(self.group.size, bool) if which is None else which
+        out = []
+        for grp in range(8):
+            b, negative = divmod(grp, 2)
+            xs, ys = self.paths(which & (self.group == grp))
+            out.append(dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip",
+                            showlegend=False, line=dict(
+                                color=style.ORANGE if negative else style.BLUE,
+                                width=0.8 + 1.2 * b, dash="dash" if negative else "solid")))
+        return out
+
+
+def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
+                   selected: int | None = None, ancestors=(), pasts=None):
+    """Causal graph (top), raster and membrane potentials ``V(t)`` of the first
+    :data:`MAX_TRACES` neurons, sharing the time axis.
+
+    Parameters
+    ----------
+    selected : int, optional
+        Index of a spike (time order) whose causal past is lit up.
+    ancestors : sequence of int
+        That spike's causal past.
+    pasts : list of ndarray, optional
+        Every spike's causal past (:func:`causal_pasts`): the figure then carries a slider
+        that selects any spike in the browser (starting at ``selected``).
     """
-    N = net.n_neurons
-    fig = go.Figure()
-    t, n = sim.spike_times, sim.spike_neurons
-    active = set(ancestors) | ({selected} if selected is not None else set())
+    K, N = net.n_inputs, net.n_neurons
+    shown = list(range(min(N, MAX_TRACES)))
+    heights = (120 + _rows_height(N, 80), max(60, _rows_height(K + N, 26) + 20)) + (105,) * len(shown)
+    height = sum(heights) + 150
+    layout = style.merged(_grid(heights, round(36 / sum(heights), 4)), {})
+    sel = selected if selected is not None and 0 <= selected < sim.n_spikes else None
+    active = set(int(a) for a in ancestors) | ({sel} if sel is not None else set())
     keep = drawn_edges(graph, active)
     if keep.size < graph.src.size:      # too many to read: the strongest (and the selection's)
         graph = fp.CausalGraph(graph.src[keep], graph.dst[keep], graph.partial[keep],
                                graph.influence[keep])
-    infl = np.asarray(graph.influence)
-    scale = float(np.max(np.abs(infl))) if infl.size else 1.0
-    bins = np.minimum(np.searchsorted(np.array([0.1, 0.3, 0.6]) * scale, np.abs(infl)), 3)
-    on = np.array([s in active and d in active for s, d in zip(graph.src, graph.dst)], dtype=bool)
-    span = float(t.max() - t.min()) if t.size > 1 else 1.0
-    for positive in (True, False):
-        for b in range(4):
-            for strong in (True, False):
-                sel = ((infl >= 0) == positive) & (bins == b)
-                if selected is not None:
-                    sel &= on if strong else ~on
-                elif not strong:
-                    continue
-                if not sel.any():
-                    continue
-                xs, ys = _edge_paths(t, n, graph.src[sel], graph.dst[sel], span)
-                fig.add_trace(go.Scatter(
-                    x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
-                    opacity=0.9 if strong else 0.12,
-                    line=dict(color=style.BLUE if positive else style.ORANGE, width=0.8 + 1.2 * b,
-                              dash="solid" if positive else "dash")))
-    _edge_hover(fig, sim, graph, span)
-    _nodes(fig, sim, selected, active)
-    _legend_entries(fig)
-    pad = 0.05 * span + 0.05
-    lo, hi = (float(t.min()) - pad, float(t.max()) + pad) if t.size else (0.0, sim.t_max)
-    fig.update_yaxes(title_text="neuron", tickmode="array", tickvals=list(range(N)),
-                     ticktext=[f"n{i}" for i in range(N)], range=[N - 0.5, -0.8], zeroline=False)
-    fig.update_xaxes(title_text="spike time", range=[lo, hi], zeroline=False)
-    return style.finish(fig, height or 200 + _rows_height(N, 80))
-
-
-def _edge_paths(t, n, src, dst, span: float):
-    """Polylines of edges: straight between neurons, arcs within one neuron."""
-    xs, ys = [], []
-    u = np.linspace(0.0, 1.0, 13)
-    for s, d in zip(src, dst):
-        if n[s] == n[d]:
-            h = 0.12 + 0.3 * min(1.0, (t[d] - t[s]) / span)
-            xs += (t[s] + u * (t[d] - t[s])).tolist() + [None]
-            ys += (n[s] - h * np.sin(np.pi * u)).tolist() + [None]
-        else:
-            xs += [t[s], t[d], None]
-            ys += [n[s], n[d], None]
-    return xs, ys
-
-
-def _edge_hover(fig: go.Figure, sim: fp.Simulation, graph: fp.CausalGraph, span: float) -> None:
-    """Faint markers at edge midpoints carrying the partial derivative and influence."""
-    if not graph.src.size:
-        return
-    t, n = sim.spike_times, sim.spike_neurons
+    edges = _Edges(sim, graph)
     labels = spike_short_labels(sim)
-    s, d = graph.src, graph.dst
-    same = n[s] == n[d]
-    lift = np.where(same, 0.12 + 0.3 * np.minimum(1.0, (t[d] - t[s]) / span), 0.0)
-    fig.add_trace(go.Scatter(
-        x=(t[s] + t[d]) / 2, y=(n[s] + n[d]) / 2 - lift, mode="markers", showlegend=False,
-        marker=dict(size=6, color="rgba(128,128,128,0.35)"),
-        text=[f"{labels[a]} → {labels[c]}" for a, c in zip(s, d)],
-        customdata=np.stack([graph.partial, graph.influence], axis=-1),
-        hovertemplate="%{text}<br>∂Φ_k/∂f_s = %{customdata[0]:.4g}<br>"
-                      "direct influence ∂f_k/∂f_s = %{customdata[1]:.4g}<extra></extra>"))
-
-
-def _nodes(fig: go.Figure, sim: fp.Simulation, selected, active: set) -> None:
-    labels = spike_short_labels(sim)
-    k = np.arange(sim.n_spikes)
-    faded = selected is not None
-    fill = [style.HIGHLIGHT if (faded and s in active) else "rgba(190,190,190,0.95)" for s in k]
-    fig.add_trace(go.Scatter(
-        x=sim.spike_times, y=sim.spike_neurons, mode="markers", showlegend=False,
-        name="spikes", customdata=k, text=labels,
-        marker=dict(size=17, color=fill, line=dict(width=1.5, color="#555555"),
-                    opacity=[1.0 if (not faded or s in active) else 0.35 for s in k]),
-        hovertemplate="spike #%{customdata} (%{text})<br>t=%{x:.4f}<extra>click to select</extra>"))
-    if selected is not None and 0 <= selected < sim.n_spikes:
-        fig.add_trace(go.Scatter(
-            x=[sim.spike_times[selected]], y=[sim.spike_neurons[selected]], mode="markers",
-            showlegend=False, hoverinfo="skip",
-            marker=dict(symbol="circle-open", size=2 * RING_RADIUS, color=style.HIGHLIGHT,
-                        line=dict(width=4))))
+    rows = [f"in{j}" for j in range(K)] + [f"n{i}" for i in range(N)]
+    base = edges.traces()
+    base += [_edge_hover(sim, graph, edges, labels), _nodes(sim, labels), *_legend_entries()]
+    base += [dict(t, **_axes(2)) for t in _raster(net, sim, labels, rows)]
+    base += _potentials(net, sim, shown)
+    faded = {i: FADED["edges"] for i in range(8)}
+    faded[9] = FADED["nodes"]
+    faded.update({i: FADED["raster"] for i, t in enumerate(base) if t.get("name") == "spikes"})
+    lit = _Highlight(sim, edges, labels, rows, first=len(base), faded=faded)
+    data = base + lit.traces(sel, sorted(active - {sel}))
+    for i, opacity in faded.items():
+        data[i]["opacity"] = opacity if sel is not None else 1.0
+    top = layout["yaxis2"]["domain"][1]
+    layout.update(shapes=[lit.vline(sel, top)])
     if sim.n_spikes <= MAX_NODE_LABELS:
         # annotations lie above every trace, so edges and the selection ring never cover them;
         # a half-transparent grey box keeps them legible on either theme
-        fig.update_layout(annotations=[dict(
-            x=float(sim.spike_times[s]), y=int(sim.spike_neurons[s]), text=labels[s],
-            showarrow=False, yshift=-(RING_RADIUS + 9), font=dict(size=style.TICK_SIZE),
-            bgcolor=LABEL_BOX, borderpad=1) for s in k])
+        layout["annotations"] = [dict(
+            x=float(sim.spike_times[s]), y=int(sim.spike_neurons[s]), xref="x", yref="y",
+            text=labels[s], showarrow=False, yshift=-(RING_RADIUS + 9),
+            font=dict(size=style.TICK_SIZE), bgcolor=LABEL_BOX, borderpad=1)
+            for s in range(sim.n_spikes)]
+    _axes_layout(layout, net, sim, rows, shown)
+    doc = dict(data=data)
+    if pasts is not None and sim.n_spikes:
+        doc["frames"] = lit.frames(pasts, top)
+        layout["sliders"] = [_slider(sim, labels, pasts, sel)]
+        layout["margin"] = dict(t=150)
+        height += 120
+    doc["layout"] = style.finish_plain(layout, height)
+    return quick_figure_class()(doc, _validate=False)
 
 
-def _legend_entries(fig: go.Figure) -> None:
-    for name, color, dash in (("∂f_k/∂f_s > 0: f_k moves with f_s", style.BLUE, "solid"),
-                              ("∂f_k/∂f_s < 0: f_k moves against f_s", style.ORANGE, "dash")):
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name,
-                                 line=dict(color=color, width=3, dash=dash)))
+def _axes_layout(layout: dict, net, sim, rows, shown) -> None:
+    N = net.n_neurons
+    t = sim.spike_times
+    layout["yaxis"].update(title=dict(text="neuron"), tickmode="array", tickvals=list(range(N)),
+                           ticktext=[f"n{i}" for i in range(N)], range=[N - 0.5, -0.8],
+                           zeroline=False)
+    layout["yaxis2"].update(type="category", categoryorder="array", categoryarray=rows[::-1])
+    for r, i in enumerate(shown, start=3):
+        layout[f"yaxis{r}"].update(title=dict(text=f"V n{i}", font=dict(size=style.TICK_SIZE)))
+    pad = 0.05 * (float(t.max() - t.min()) if t.size > 1 else 1.0) + 0.05
+    lo = min(0.0, float(t.min()) - pad) if t.size else 0.0
+    last = f"xaxis{len(shown) + 2}"
+    layout[last].update(title=dict(text="time t"), range=[lo, sim.t_max], zeroline=False)
+    layout["xaxis"].update(zeroline=False)
+
+
+def _edge_hover(sim: fp.Simulation, graph: fp.CausalGraph, edges: _Edges, labels) -> dict:
+    """Faint markers at edge midpoints carrying the partial derivative and influence."""
+    t, n = sim.spike_times, sim.spike_neurons
+    s, d = graph.src, graph.dst
+    return dict(type="scatter", x=(t[s] + t[d]) / 2, y=(n[s] + n[d]) / 2 - edges.lift(s, d),
+                mode="markers", showlegend=False, marker=dict(size=6, color="rgba(128,128,128,0.35)"),
+                text=[f"{labels[a]} → {labels[c]}" for a, c in zip(s, d)],
+                customdata=np.stack([graph.partial, graph.influence], axis=-1),
+                hovertemplate="%{text}<br>∂Φ_k/∂f_s = %{customdata[0]:.4g}<br>"
+                              "direct influence ∂f_k/∂f_s = %{customdata[1]:.4g}<extra></extra>")
+
+
+def _nodes(sim: fp.Simulation, labels) -> dict:
+    return dict(type="scatter", x=sim.spike_times, y=sim.spike_neurons, mode="markers",
+                showlegend=False, name="spikes", customdata=np.arange(sim.n_spikes), text=labels,
+                marker=dict(size=17, color=_NODE_COLOR, line=dict(width=1.5, color="#555555")),
+                hovertemplate="spike #%{customdata} (%{text})<br>t=%{x:.4f}"
+                              "<extra>click to select</extra>")
+
+
+def _legend_entries() -> list[dict]:
+    return [dict(type="scatter", x=[None], y=[None], mode="lines", name=name,
+                 line=dict(color=color, width=3, dash=dash))
+            for name, color, dash in (("∂f_k/∂f_s > 0: f_k moves with f_s", style.BLUE, "solid"),
+                                      ("∂f_k/∂f_s < 0: f_k moves against f_s", style.ORANGE,
+                                       "dash"))]
+
+
+def _raster(net: fp.Network, sim: fp.Simulation, labels, rows) -> list[dict]:
+    """Input spikes, then the neurons' spikes (one trace per neuron, or one for all)."""
+    out = [dict(type="scatter", x=np.asarray(train), y=[f"in{j}"] * len(train), mode="markers",
+                showlegend=False, marker=dict(symbol="line-ns", size=16,
+                                              line=dict(width=3, color=style.GREY)),
+                hovertemplate=f"input {j}" + " at t=%{x:.3f}<extra></extra>")
+           for j, train in enumerate(sim.inputs)]
+    k = np.arange(sim.n_spikes)
+    N = net.n_neurons
+    groups = [k[sim.spike_neurons == i] for i in range(N)] if N <= ONE_TRACE_PER_NEURON else [k]
+    for idx in groups:
+        neurons = sim.spike_neurons[idx]
+        color = [style.neuron_color(int(i)) for i in neurons] if len(groups) == 1 and N > 1 \
+            else style.neuron_color(int(neurons[0]) if idx.size else 0)
+        out.append(dict(type="scatter", x=sim.spike_times[idx],
+                        y=np.array(rows, dtype=object)[net.n_inputs + neurons], mode="markers",
+                        showlegend=False, customdata=idx, text=[labels[s] for s in idx],
+                        name="spikes", marker=dict(symbol="line-ns", size=18,
+                                                   line=dict(width=4, color=color)),
+                        hovertemplate="spike #%{customdata} (%{text}) at t=%{x:.4f}"
+                                      "<extra></extra>"))
+    return out
+
+
+def _potentials(net: fp.Network, sim: fp.Simulation, shown) -> list[dict]:
+    t = event_grid(sim.t_max, all_event_times(sim), n=400)
+    V = fp.potentials(net, sim, t, neurons=shown).V
+    out = []
+    for r, i in enumerate(shown, start=3):
+        th = float(net.theta[i])
+        out.append(dict(type="scatter", x=t, y=V[:, r - 3], name=f"V n{i}", showlegend=False,
+                        line=dict(color=style.neuron_color(i), width=2),
+                        hovertemplate=f"n{i}" + ": V=%{y:.3f} at t=%{x:.3f}<extra></extra>",
+                        **_axes(r)))
+        out.append(dict(type="scatter", x=[0, sim.t_max], y=[th, th], mode="lines",
+                        showlegend=False, line=dict(color=style.GREY, dash="dash", width=1.5),
+                        hoverinfo="skip", **_axes(r)))
+    return out
+
+
+class _Highlight:
+    """The traces that light up one selection, placed after the ``first`` base traces:
+    the eight edge groups, the nodes, the ring in the graph, the raster marks and the ring
+    in the raster; :meth:`frames` gives them for every spike."""
+
+    def __init__(self, sim, edges: _Edges, labels, rows, first: int, faded: dict):
+        self.sim, self.edges, self.labels, self.rows = sim, edges, labels, rows
+        self.first, self.faded, self.n_inputs = first, faded, len(sim.inputs)
+
+    def _content(self, sel, past) -> list[dict]:
+        """The varying part of the highlight traces (x, y and raster colours)."""
+        sim, g = self.sim, self.edges.graph
+        idx = np.array(list(past) + ([sel] if sel is not None else []), dtype=int)
+        member = np.zeros(sim.n_spikes, bool)
+        member[idx] = True
+        on = member[g.dst] if g.dst.size else np.zeros(0, bool)
+        out = []
+        for grp in range(8):
+            xs, ys = self.edges.paths(on & (self.edges.group == grp))
+            out.append(dict(x=xs, y=ys))
+        t, n = sim.spike_times[idx], sim.spike_neurons[idx]
+        ring = [] if sel is None else [sel]
+        out.append(dict(x=t.tolist(), y=n.tolist()))
+        out.append(dict(x=sim.spike_times[ring].tolist(), y=sim.spike_neurons[ring].tolist()))
+        out.append(dict(x=t.tolist(), y=[self.rows[self.n_inputs + int(i)] for i in n],
+                        marker=dict(line=dict(color=[style.neuron_color(int(i)) for i in n]))))
+        out.append(dict(x=sim.spike_times[ring].tolist(),
+                        y=[self.rows[self.n_inputs + int(i)] for i in sim.spike_neurons[ring]]))
+        return out
+
+    def traces(self, sel, past) -> list[dict]:
+        """The highlight traces for spike ``sel`` (``None``: none) with causal past ``past``."""
+        c = self._content(sel, past)
+        ring = dict(symbol="circle-open", color=style.HIGHLIGHT)
+        edges = self.edges.traces(np.zeros(self.edges.group.size, bool))
+        for e, ce in zip(edges, c[:8]):
+            e.update(ce, opacity=0.9)
+        return edges + [
+            dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip", **c[8],
+                 marker=dict(size=17, color=style.HIGHLIGHT, line=dict(width=1.5, color="#555555"))),
+            dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip", **c[9],
+                 marker=dict(ring, size=2 * RING_RADIUS, line=dict(width=4))),
+            dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip", **_axes(2),
+                 **{k: v for k, v in c[10].items() if k != "marker"},
+                 marker=dict(symbol="line-ns", size=18, line=dict(width=4, **c[10]["marker"]["line"]))),
+            dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip", **_axes(2),
+                 **c[11], marker=dict(ring, size=24, line=dict(width=3)))]
+
+    def vline(self, sel, top: float) -> dict:
+        """The selected spike's time across the raster and the membrane potentials (up to
+        ``top``, in paper units)."""
+        x = float(self.sim.spike_times[sel]) if sel is not None else 0.0
+        return dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=top,
+                    visible=sel is not None, line=dict(color=style.HIGHLIGHT, width=2))
+
+    def frames(self, pasts, top: float) -> list[dict]:
+        """One frame per choice: ``"none"``, then spike ``k`` for each ``k``; each holds
+        only the highlight traces, the opacity of the base traces that fade, and the line
+        at the selected time."""
+        out = []
+        for k in [None, *range(self.sim.n_spikes)]:
+            content = self._content(k, pasts[k] if k is not None else ())
+            fade = [dict(opacity=o if k is not None else 1.0) for o in self.faded.values()]
+            out.append(dict(name=_frame_name(k), data=fade + content,
+                            traces=list(self.faded) + list(range(self.first, self.first + 12)),
+                            layout=dict(shapes=[self.vline(k, top)])))
+        return out
+
+
+def _frame_name(k: int | None) -> str:
+    return "none" if k is None else str(k)
+
+
+#: Jump to a frame at once (no transition): the slider's steps.
+_JUMP = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
+
+
+def _slider(sim: fp.Simulation, labels, pasts, sel: int | None) -> dict:
+    """A slider over "none" and every spike; its tick labels are hidden (there may be
+    hundreds), the chosen step is named above it with its time and causal past."""
+    steps = [dict(method="animate", label="none", args=[[_frame_name(None)], _JUMP])]
+    for k, past in enumerate(pasts):
+        m = len(past)
+        steps.append(dict(method="animate", args=[[_frame_name(k)], _JUMP],
+                          label=f"{labels[k]} (#{k}, t = {sim.spike_times[k]:.4f}): depends on "
+                                f"{m} earlier spike{'' if m == 1 else 's'}"))
+    return dict(active=0 if sel is None else sel + 1, steps=steps, x=0, len=1, y=1.0,
+                yanchor="bottom", pad=dict(t=0, b=36), font=dict(color="rgba(0,0,0,0)", size=4),
+                ticklen=3, minorticklen=0, bgcolor=style.GREY, activebgcolor=style.HIGHLIGHT,
+                bordercolor=style.GREY, tickcolor=style.GREY,
+                currentvalue=dict(prefix="Selected spike: ", xanchor="left",
+                                  font=dict(size=style.FONT_SIZE, color=style.GREY)))

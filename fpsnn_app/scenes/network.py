@@ -14,7 +14,9 @@ import fpsnn_core as fp
 
 from .. import netfiles
 from ..figures.common import spike_short_labels
-from ..figures.network import MAX_TRACES, causal_graph_figure, drawn_edges, raster_traces_figure
+from ..figures.network import (MAX_CLIENT_NUMBERS, MAX_CLIENT_SPIKES, MAX_TRACES, causal_pasts,
+                               client_side_numbers, drawn_edges, network_figure)
+from ..limits import MAX_EDGES_DRAWN
 from ..limits import simulate
 from .common import Chart, Notice, grazing_notice, spikes_csv
 
@@ -39,10 +41,11 @@ def spike_options(net_json: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, eq=False)
 class NetworkScene:
-    """What the Network page draws; ``ancestors`` is the selected spike's causal past."""
+    """What the Network page draws; ``ancestors`` is the selected spike's causal past.
+    With ``client_side`` the chart carries every spike's causal past and selects in the
+    browser; otherwise a new selection is a new scene."""
 
-    raster: Chart
-    graph: Chart
+    chart: Chart
     n_spikes: int
     n_edges: int
     ancestors: tuple
@@ -50,15 +53,32 @@ class NetworkScene:
     notices: tuple
     spikes_csv: str
     edges_csv: Callable[[], str]      # built when downloaded (hundreds of thousands of rows)
+    client_side: bool
+
+
+def client_pasts(sim: fp.Simulation, graph: fp.CausalGraph) -> list | None:
+    """Every spike's causal past when the browser can hold them (at most
+    ``MAX_CLIENT_SPIKES`` spikes, every edge drawn, frames within ``MAX_CLIENT_NUMBERS``
+    numbers), else ``None``."""
+    if not 0 < sim.n_spikes <= MAX_CLIENT_SPIKES or graph.src.size > MAX_EDGES_DRAWN:
+        return None
+    pasts = causal_pasts(graph, sim.n_spikes)
+    return pasts if client_side_numbers(graph, sim, pasts) <= MAX_CLIENT_NUMBERS else None
 
 
 def network_scene(net_json: str, selected: int = -1) -> NetworkScene:
-    """Simulate, build the causal graph, and draw both with spike ``selected`` (-1: none)."""
+    """Simulate, build the causal graph, and draw it over the raster and membrane traces
+    with spike ``selected`` (-1: none) lit up."""
     net, sim = simulate_file(net_json)
     graph = fp.causal_graph(net, sim)
     sel = selected if 0 <= selected < sim.n_spikes else None
-    anc = tuple(int(a) for a in fp.causal_past(net, sim, [sel]) if a != sel) \
-        if sel is not None else ()
+    pasts = client_pasts(sim, graph)
+    if sel is None:
+        anc = ()
+    elif pasts is not None:
+        anc = tuple(pasts[sel].tolist())
+    else:
+        anc = tuple(int(a) for a in fp.causal_past(net, sim, [sel]) if a != sel)
     counts = tuple(int(c) for c in sim.spike_counts(net.n_neurons))
     notices = grazing_notice(sim)
     if sim.n_spikes == 0:
@@ -74,17 +94,15 @@ def network_scene(net_json: str, selected: int = -1) -> NetworkScene:
     if net.n_neurons > MAX_TRACES:
         notices += (Notice("info", f"Membrane traces are drawn for the first {MAX_TRACES} of "
                            f"{net.n_neurons} neurons; the raster and graph show all."),)
-    raster = Chart(raster_traces_figure(net, sim, sel, anc),
-                   alt=(f"Spike raster of {net.n_inputs} inputs and {net.n_neurons} neurons above "
-                        "each neuron's membrane potential over time, sharing the time axis."),
-                   summary=_raster_summary(sim, counts))
-    graph_chart = Chart(causal_graph_figure(net, sim, graph, sel, anc),
-                        alt=(f"Causal graph: {sim.n_spikes} spikes placed at their time and "
-                             f"neuron, {graph.src.size} edges from each spike to the later "
-                             "spikes it influences."),
-                        summary=_graph_summary(sim, graph, sel, anc))
-    return NetworkScene(raster, graph_chart, sim.n_spikes, int(graph.src.size), anc, counts,
-                        notices, spikes_csv(sim), partial(_edges_csv, graph))
+    chart = Chart(network_figure(net, sim, graph, sel, anc, pasts),
+                  alt=(f"Causal graph of {sim.n_spikes} spikes placed at their time and neuron, "
+                       f"with {graph.src.size} edges from each spike to the later spikes it "
+                       f"influences, above a spike raster of {net.n_inputs} inputs and "
+                       f"{net.n_neurons} neurons and each neuron's membrane potential over time, "
+                       "sharing the time axis."),
+                  summary=_graph_summary(sim, graph, sel, anc) + " " + _raster_summary(sim, counts))
+    return NetworkScene(chart, sim.n_spikes, int(graph.src.size), anc, counts, notices,
+                        spikes_csv(sim), partial(_edges_csv, graph), pasts is not None)
 
 
 def _raster_summary(sim: fp.Simulation, counts: tuple) -> str:

@@ -63,10 +63,10 @@ def test_causal_graph_draws_at_most_the_edge_cap():
     text, net = _edits_case()
     scene = network.network_scene(text, -1)
     assert scene.n_edges > 10 * limits.MAX_EDGES_DRAWN          # the case of the issue
-    hover = [t for t in scene.graph.fig.data if t.mode == "markers" and t.hovertemplate
+    hover = [t for t in scene.chart.fig.data if t.mode == "markers" and t.hovertemplate
              and "direct influence" in t.hovertemplate][0]
     assert len(hover.x) == limits.MAX_EDGES_DRAWN
-    assert _fig_bytes(scene.graph) < FIGURE_CAP and _fig_bytes(scene.raster) < FIGURE_CAP
+    assert _fig_bytes(scene.chart) < FIGURE_CAP
     assert any("strongest" in n.text for n in scene.notices)
     # the edges CSV (built only when downloaded) still lists every edge
     rows = scene.edges_csv().splitlines()

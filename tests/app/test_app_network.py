@@ -5,7 +5,7 @@ import numpy as np
 import fpsnn_core as fp
 from apphelpers import assert_clean, figure, metric, open_page, values
 from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
-from browserhelpers import metric_value, rerun_done
+from browserhelpers import rerun_done
 from playwright.sync_api import Page
 
 
@@ -29,6 +29,18 @@ def test_default_network_matches_the_core():
     assert np.allclose(values(nodes["x"]), sim.spike_times)
 
 
+def _lit(fig: dict, frame: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Times of the lit nodes of the causal graph and of the lit raster marks: in the
+    figure as drawn, or in one of its frames."""
+    first = len(fig["data"]) - 12              # the twelve highlight traces come last
+    if frame is None:
+        nodes, marks = fig["data"][first + 8], fig["data"][first + 10]
+    else:
+        by_trace = dict(zip(frame["traces"], frame["data"]))
+        nodes, marks = by_trace[first + 8], by_trace[first + 10]
+    return values(nodes["x"]), values(marks["x"])
+
+
 def test_selecting_a_spike_lights_up_its_causal_past():
     at = open_page("network")
     net, sim = _core(DEFAULT_MOTIF)
@@ -37,9 +49,39 @@ def test_selecting_a_spike_lights_up_its_causal_past():
     at.selectbox(key="network.spike").select(label).run()
     assert_clean(at)
     # causal_past walks the mask backwards in time: independent of the graph's edges
-    expected = fp.causal_past(net, sim, [k]).size - 1
-    assert int(metric(at, "Ancestors of selection")) == expected
-    assert any(f"depends on {expected} earlier spike" in c.value for c in at.caption)
+    past = fp.causal_past(net, sim, [k])
+    assert any(f"depends on {past.size - 1} earlier spike" in c.value for c in at.caption)
+    fig = figure(at, 0)
+    nodes, marks = _lit(fig)
+    assert np.array_equal(np.sort(nodes), sim.spike_times[past])
+    assert np.array_equal(np.sort(marks), sim.spike_times[past])
+    assert fig["layout"]["sliders"][0]["active"] == k + 1      # the slider starts there
+
+
+def test_every_frame_lights_up_that_spikes_causal_past():
+    """The browser-side selection: one frame per spike, each with exactly the causal past
+    of ``fp.causal_past`` (independent of the graph the frames were built from)."""
+    at = open_page("network", {"motif": "Recurrent pair"})
+    assert_clean(at)
+    net, sim = _core("recurrent_pair")
+    fig = figure(at, 0)
+    frames = {f["name"]: f for f in fig["frames"]}
+    steps = fig["layout"]["sliders"][0]["steps"]
+    assert len(steps) == sim.n_spikes + 1 == len(frames)
+    assert steps[0]["args"][0] == ["none"] and not _lit(fig, frames["none"])[0].size
+    graph = fp.causal_graph(net, sim)
+    for k in range(sim.n_spikes):
+        past = fp.causal_past(net, sim, [k])
+        nodes, marks = _lit(fig, frames[str(k)])
+        assert np.array_equal(np.sort(nodes), sim.spike_times[past])
+        assert np.array_equal(np.sort(marks), sim.spike_times[past])
+        assert steps[k + 1]["args"][0] == [str(k)]
+        assert f"depends on {past.size - 1} earlier spike" in steps[k + 1]["label"]
+        # the lit edges: every edge into the causal past (their polylines end at its spikes)
+        by_trace = dict(zip(frames[str(k)]["traces"], frames[str(k)]["data"]))
+        first = len(fig["data"]) - 12
+        n_lit = sum(sum(x is None for x in by_trace[first + g]["x"]) for g in range(8))
+        assert n_lit == np.isin(graph.dst, past).sum()
 
 
 def test_motif_and_url_weight_edits():
@@ -79,8 +121,7 @@ def test_upload_valid_and_invalid_networks():
 
 def browser_interaction(page: Page) -> None:
     """One interaction in the browser (run by test_app_browser.py)."""
-    assert metric_value(page, "Ancestors of selection") == "–"
-    # click the last spike in the causal graph (the first chart)
+    # click the last spike in the causal graph (top of the chart): a rerun puts it in the link
     x, y = page.evaluate("""() => {
         const gd = document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')[0];
         const tr = gd._fullData.find(t => t.name === 'spikes'); const i = tr.x.length - 1;
@@ -89,5 +130,6 @@ def browser_interaction(page: Page) -> None:
     }""")
     page.mouse.click(x, y)
     rerun_done(page)
-    assert int(metric_value(page, "Ancestors of selection")) > 0
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="depends on")
+    assert caption.count() == 1
     assert "network.spike=" in page.url
