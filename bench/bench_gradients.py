@@ -14,8 +14,12 @@ and EventProp (``eventprop_gradient``). Times are medians over repeats on a shar
 machine (noisy); peak memory is measured by ``tracemalloc`` in a separate run (NumPy
 reports its buffers to it) and is the extra memory of the call, not the process.
 
+A second table gives, for each network, the time of the three FP and adjoint calls with
+``wrt=`` each parameter (the weights, every input spike time, the thresholds and the two
+time constants of every neuron), side by side.
+
 Run:  python bench/bench_gradients.py [--repeats 5] [--quick]
-Prints a table; nothing is asserted beyond the methods agreeing.
+Prints two tables; nothing is asserted beyond the methods agreeing.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import numpy as np
 
 import fpsnn_core as fp
 from fpsnn_core.eventprop import eventprop_gradient
+from fpsnn_core.partials import WRT
 
 
 def feedforward(hidden: int, rng: np.random.Generator):
@@ -59,15 +64,22 @@ METHODS = {
 }
 
 
+#: The same calls for every parameter ``wrt`` (:data:`fpsnn_core.partials.WRT`).
+WRT_METHODS = {
+    "FP full dF/dp": lambda net, sim, c, wrt: fp.spike_time_jacobian(net, sim, wrt=wrt),
+    "FP loss only": lambda net, sim, c, wrt: fp.fp_gradient(net, sim, c, wrt=wrt),
+    "adjoint solve": lambda net, sim, c, wrt: fp.adjoint_gradient(net, sim, c, wrt=wrt),
+}
+
+
 #: FP is skipped when its dF/dW would have more entries (rows x n_params) than this: at
 #: its peak it needs far more than the 8 bytes per entry (5-400-3 with 1.5e7 entries
 #: peaked at 6 GB).
 MAX_JACOBIAN_ENTRIES = 1e7
 
 
-def measure(fn, repeats: int) -> tuple[float, float]:
-    """Median seconds over ``repeats`` calls (one if the first takes over a second) and
-    the peak traced bytes of one more call."""
+def median_time(fn, repeats: int) -> float:
+    """Median seconds over ``repeats`` calls (one if the first takes over a second)."""
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -75,11 +87,44 @@ def measure(fn, repeats: int) -> tuple[float, float]:
         times.append(time.perf_counter() - t0)
         if times[0] > 1.0:
             break
+    return float(np.median(times))
+
+
+def measure(fn, repeats: int) -> tuple[float, float]:
+    """:func:`median_time` and the peak traced bytes of one more call."""
+    sec = median_time(fn, repeats)
     tracemalloc.start()
     fn()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return float(np.median(times)), float(peak)
+    return sec, float(peak)
+
+
+def too_big(net, sim, rows: int, method: str, wrt: str) -> bool:
+    """Whether FP's ``dF/dW`` would exceed :data:`MAX_JACOBIAN_ENTRIES` (the other
+    parameters have at most ``N`` or one per input spike columns)."""
+    n_rows = sim.n_spikes if method.startswith("FP full") else rows
+    return wrt == "W" and method.startswith("FP") and n_rows * net.n_params > MAX_JACOBIAN_ENTRIES
+
+
+def parameter_table(cases, repeats: int) -> None:
+    """Time of FP and the adjoint with ``wrt=`` each parameter, one line per method."""
+    print(f"{'network':<12}{'method':<15}" + "".join(f"{w:>10}" for w in WRT)
+          + "   (time ms by wrt=)")
+    for name, net, sim, c, rows in cases:
+        for method, fn in WRT_METHODS.items():
+            cells = []
+            for wrt in WRT:
+                if too_big(net, sim, rows, method, wrt):
+                    cells.append(f"{'skipped':>10}")
+                    continue
+                out = fn(net, sim, c, wrt)
+                if method != "FP full dF/dp":      # FP and the adjoint agree
+                    ref = fp.adjoint_gradient(net, sim, c, wrt=wrt)
+                    assert np.allclose(out, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+                cells.append(f"{median_time(lambda: fn(net, sim, c, wrt), repeats) * 1e3:>10.2f}")
+            print(f"{name:<12}{method:<15}" + "".join(cells))
+        print()
 
 
 def main() -> None:
@@ -94,16 +139,18 @@ def main() -> None:
         sizes = [("ff", 30), ("rec", 10)]
     print(f"{'network':<12}{'spikes':>7}{'rows':>6}{'weights':>9}  "
           f"{'method':<15}{'time ms':>10}{'peak MiB':>10}")
+    cases = []
     for kind, size in sizes:
         rng = np.random.default_rng(args.seed)
         net, sim, c = (feedforward if kind == "ff" else recurrent)(size, rng)
         rows = fp.causal_past(net, sim, np.flatnonzero(c)).size
         name = f"5-{size}-3" if kind == "ff" else f"rec N={size}"
+        cases.append((name, net, sim, c, rows))
         g_ref = fp.adjoint_gradient(net, sim, c)
         for method, fn in METHODS.items():
             head = f"{name:<12}{sim.n_spikes:>7}{rows:>6}{net.n_params:>9}  {method:<15}"
             n_rows = sim.n_spikes if method == "FP full dF/dW" else rows
-            if method.startswith("FP") and n_rows * net.n_params > MAX_JACOBIAN_ENTRIES:
+            if too_big(net, sim, rows, method, "W"):
                 print(f"{head}{'skipped':>10}{n_rows * net.n_params * 8 / 2**20:>9.0f}+"
                       "  (dF/dW alone; too big for a shared machine)")
                 continue
@@ -113,6 +160,7 @@ def main() -> None:
             sec, peak = measure(lambda: fn(net, sim, c), args.repeats)
             print(f"{head}{sec * 1e3:>10.2f}{peak / 2**20:>10.2f}")
         print()
+    parameter_table(cases, args.repeats)
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def spike_time_jacobian(net: Network, sim: Simulation, spikes: Sequence[int] | N
     system = implicit_system(net, sim, rows)
     dF = forward_substitution(system, _partials(net, sim, system, wrt))
     dF = dF[np.searchsorted(rows, want)]
-    return _to_full(net, system, dF) if wrt == "W" else dF
+    return _to_full(net, system, dF) if wrt == "W" else dF + 0.0     # + 0.0: no -0.0
 
 
 def adjoint_solve(system: ImplicitSystem, c: np.ndarray) -> np.ndarray:
@@ -146,7 +146,7 @@ def adjoint_gradient(net: Network, sim: Simulation, dloss_dtimes, wrt: str = "W"
     system = implicit_system(net, sim, rows)
     lam = adjoint_solve(system, c[rows])
     if wrt != "W":
-        return -(_partials(net, sim, system, wrt).T @ lam)
+        return 0.0 - _partials(net, sim, system, wrt).T @ lam          # 0.0 -: no -0.0
     return _to_full(net, system, -(system.dphi_dw.T @ lam))
 
 

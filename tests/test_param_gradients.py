@@ -202,9 +202,11 @@ def test_fp_equals_adjoint_for_every_parameter(kind, seed):
 @pytest.mark.parametrize("kind,seed", CASES)
 def test_scaling_identities_tie_every_derivative_to_the_weights(kind, seed):
     # theta -> c theta, W -> c W leaves every spike time alone; time -> c time (time
-    # constants and input times) with W -> W / c scales every spike time by c. At c = 1:
+    # constants and input times) with W -> W / c scales every spike time by c; all input
+    # spikes moved by d move every spike by d. At c = 1, d = 0:
     #   sum theta dF/dtheta + sum W dF/dW = 0
     #   sum tau_s dF/dtau_s + sum tau_n dF/dtau_n + sum g dF/dg - sum W dF/dW = F
+    #   sum dF/dg = 1
     net, inputs, t_max, sim = network(seed, kind)
     dW = np.tensordot(fp.spike_time_jacobian(net, sim), net.weights, axes=([1, 2], [0, 1]))
     jac = {wrt: fp.spike_time_jacobian(net, sim, wrt=wrt) for wrt in PARAMS}
@@ -215,6 +217,9 @@ def test_scaling_identities_tie_every_derivative_to_the_weights(kind, seed):
     time_scale = (jac["tau_s"] @ net.tau_s + jac["tau_n"] @ net.tau_n + jac["inputs"] @ g_in
                   - dW)
     np.testing.assert_allclose(time_scale, F, rtol=0, atol=1e-14 * F.max())
+    np.testing.assert_allclose(jac["inputs"].sum(axis=1), 1.0, rtol=0, atol=1e-14)   # 1.3e-15
+    for wrt in PARAMS:                                  # zeros are +0.0, as for the weights
+        assert not np.signbit(jac[wrt][jac[wrt] == 0]).any()
 
 
 def test_each_parameter_only_moves_what_it_can_reach():
