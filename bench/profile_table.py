@@ -116,7 +116,10 @@ def instrument(split: Split) -> None:
     from fpsnn_app.scenes import common as scenes_common
 
     for entry in PAGES:                      # import every scene and figure module
-        __import__(f"fpsnn_app.scenes.{entry.name}")
+        try:
+            __import__(f"fpsnn_app.scenes.{entry.name}")
+        except ImportError as exc:           # the page then reports it in its row
+            print(f"  {entry.name}: {exc}", file=sys.stderr)
     del registry
 
     def part_of(obj) -> str | None:

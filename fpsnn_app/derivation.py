@@ -8,13 +8,17 @@ For one neuron fed by one input spike at time 0 with weight ``w``::
     df/dw  = -(dPhi/dw) / (dPhi/df) = -h(f) / (w h'(f))  (implicit function theorem)
 
 :func:`symbolic_kernel` derives the general forms once (SymPy takes most of a second) and
-memoizes them; :func:`derive` substitutes the current parameters.
+memoizes them; :func:`derive` substitutes the current parameters and
+:func:`kernel_functions` turns the result into NumPy functions (both memoized per process
+too: the server shares them across sessions, and :mod:`fpsnn_app.warm` fills them for the
+default parameters when it starts).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import sympy as sp
 
@@ -73,6 +77,7 @@ class Derivation:
     dh: sp.Expr
 
 
+@lru_cache(maxsize=256)
 def derive(tau_s: float, tau_n: float) -> Derivation:
     """Substitute ``a = 1/tau_s`` and ``b = 1/tau_n`` into the general results."""
     k = symbolic_kernel()
@@ -100,3 +105,10 @@ def derive(tau_s: float, tau_n: float) -> Derivation:
          " = -\\frac{\\theta}{w^2\\,h'(f)}\\quad(\\text{since } w\\,h(f) = \\theta)"),
     )
     return Derivation(steps, av, bv, h, dh)
+
+
+@lru_cache(maxsize=256)
+def kernel_functions(tau_s: float, tau_n: float) -> tuple[Callable, Callable]:
+    """``h(t)`` and ``h'(t)`` of :func:`derive` as NumPy functions (``sympy.lambdify``)."""
+    d = derive(tau_s, tau_n)
+    return sp.lambdify(t, d.h, "numpy"), sp.lambdify(t, d.dh, "numpy")

@@ -1,13 +1,14 @@
 """Gradient comparison figures: agreement of FP, adjoint and finite differences, and the
-loss along one weight (docs/model.md#fp-and-the-adjoint)."""
+loss along one weight (docs/model.md#fp-and-the-adjoint). Built as plain dicts
+(:func:`~fpsnn_app.figures.common.plain_figure`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .. import style
+from .common import line_shape, on, plain_figure, scatter, subplot_layout
 
 
 def agreement_figure(labels: list[str], fp_grad: np.ndarray, adjoint: np.ndarray,
@@ -20,26 +21,25 @@ def agreement_figure(labels: list[str], fp_grad: np.ndarray, adjoint: np.ndarray
     labels : list of str, length P
     fp_grad, adjoint, fd : ndarray, shape (P,)
     """
-    fig = go.Figure()
     vals = np.concatenate([fp_grad, adjoint, fd[np.isfinite(fd)]])
     lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (-1.0, 1.0)
     pad = 0.08 * (hi - lo) + 1e-12
-    fig.add_trace(go.Scatter(x=[lo - pad, hi + pad], y=[lo - pad, hi + pad], mode="lines",
-                             name="y = x", line=dict(color=style.GREY, dash="dot", width=1.5),
-                             hoverinfo="skip"))
     ok = np.isfinite(fd)
-    fig.add_trace(go.Scatter(
-        x=fp_grad[ok], y=fd[ok], mode="markers", name="finite differences",
-        text=[l for l, o in zip(labels, ok) if o],
-        marker=dict(symbol="circle-open", size=16, color=style.BLUE, line=dict(width=3)),
-        hovertemplate="%{text}<br>FP %{x:.6g}<br>FD %{y:.6g}<extra></extra>"))
-    fig.add_trace(go.Scatter(
-        x=fp_grad, y=adjoint, mode="markers", name="adjoint", text=labels,
-        marker=dict(symbol="x-thin", size=11, color=style.ORANGE, line=dict(width=2.5, color=style.ORANGE)),
-        hovertemplate="%{text}<br>FP %{x:.6g}<br>adjoint %{y:.6g}<extra></extra>"))
-    fig.update_xaxes(title_text="FP gradient dL/dW", zeroline=True)
-    fig.update_yaxes(title_text="adjoint / finite differences", zeroline=True)
-    return style.finish(fig, height=460)
+    data = [
+        scatter([lo - pad, hi + pad], [lo - pad, hi + pad], mode="lines", name="y = x",
+                line=dict(color=style.GREY, dash="dot", width=1.5), hoverinfo="skip"),
+        scatter(fp_grad[ok], fd[ok], mode="markers", name="finite differences",
+                text=[l for l, o in zip(labels, ok) if o],
+                marker=dict(symbol="circle-open", size=16, color=style.BLUE, line=dict(width=3)),
+                hovertemplate="%{text}<br>FP %{x:.6g}<br>FD %{y:.6g}<extra></extra>"),
+        scatter(fp_grad, adjoint, mode="markers", name="adjoint", text=list(labels),
+                marker=dict(symbol="x-thin", size=11, color=style.ORANGE,
+                            line=dict(width=2.5, color=style.ORANGE)),
+                hovertemplate="%{text}<br>FP %{x:.6g}<br>adjoint %{y:.6g}<extra></extra>"),
+    ]
+    layout = dict(xaxis=dict(title=dict(text="FP gradient dL/dW"), zeroline=True),
+                  yaxis=dict(title=dict(text="adjoint / finite differences"), zeroline=True))
+    return plain_figure(data, style.finish_plain(layout, 460))
 
 
 def loss_slice_figure(w: np.ndarray, loss: np.ndarray, counts: np.ndarray, pieces: np.ndarray,
@@ -57,35 +57,31 @@ def loss_slice_figure(w: np.ndarray, loss: np.ndarray, counts: np.ndarray, piece
     w0, loss0, slope : float
         The current weight, its loss and the FP derivative ``dL/dW`` there.
     """
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.78, 0.22],
-                        vertical_spacing=0.05)
-    # one trace for all pieces (a gap between pieces) and one layout update for the jump
-    # lines: a slice may have a hundred pieces, and Plotly re-validates every shape per call
+    layout = subplot_layout(2, 1, shared_xaxes=True, vertical_spacing=0.05,
+                            row_heights=(0.78, 0.22))
+    # one trace for all pieces, a gap (NaN) between pieces; a dotted line at each jump
     cut = np.flatnonzero(np.diff(pieces) != 0) + 1
-    gaps = lambda a: np.insert(np.asarray(a, float), cut, np.nan)      # NaN between pieces
-    fig.add_trace(go.Scatter(
-        x=gaps(w), y=gaps(loss), mode="lines", connectgaps=False,
-        name="loss (pieces split where a spike appears or vanishes)", legendgroup="loss",
-        line=dict(color=style.BLUE, width=style.LINE_WIDTH + 0.5),
-        hovertemplate=f"{weight_label}" + " = %{x:.4f}<br>loss %{y:.6g}<extra></extra>"),
-        row=1, col=1)
-    fig.update_layout(shapes=[
-        dict(type="line", xref="x", yref="y domain", x0=float(x), x1=float(x), y0=0, y1=1,
-             line=dict(color=style.GREY, width=1, dash="dot"))
-        for x in 0.5 * (w[cut] + w[cut - 1])])
+    gaps = lambda a: np.insert(np.asarray(a, float), cut, np.nan)      # noqa: E731
     half = 0.4 * (w[-1] - w[0]) / 2
-    fig.add_trace(go.Scatter(
-        x=[w0 - half, w0 + half], y=[loss0 - slope * half, loss0 + slope * half], mode="lines",
-        name=f"FP tangent, slope {slope:.4g}", line=dict(color=style.ORANGE, width=4, dash="dash")),
-        row=1, col=1)
-    fig.add_trace(go.Scatter(
-        x=[w0], y=[loss0], mode="markers", name="current weight",
-        marker=dict(size=14, color=style.HIGHLIGHT, line=dict(width=2, color="#555555")),
-        hovertemplate=f"{weight_label} = {w0:.4f}<br>loss {loss0:.6g}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=w, y=counts, mode="lines", line=dict(shape="hv", color=style.GREY,
-                             width=2), name="number of spikes", showlegend=False,
-                             hovertemplate="%{y} spikes<extra></extra>"), row=2, col=1)
-    fig.update_yaxes(title_text="loss", row=1, col=1)
-    fig.update_yaxes(title_text="spikes", row=2, col=1)
-    fig.update_xaxes(title_text=f"weight {weight_label}", row=2, col=1)
-    return style.finish(fig, height=560)
+    data = [
+        on(1, scatter(gaps(w), gaps(loss), mode="lines", connectgaps=False,
+                      name="loss (pieces split where a spike appears or vanishes)",
+                      legendgroup="loss", line=dict(color=style.BLUE, width=style.LINE_WIDTH + 0.5),
+                      hovertemplate=f"{weight_label}" + " = %{x:.4f}<br>loss %{y:.6g}<extra></extra>")),
+        on(1, scatter([w0 - half, w0 + half], [loss0 - slope * half, loss0 + slope * half],
+                      mode="lines", name=f"FP tangent, slope {slope:.4g}",
+                      line=dict(color=style.ORANGE, width=4, dash="dash"))),
+        on(1, scatter([w0], [loss0], mode="markers", name="current weight",
+                      marker=dict(size=14, color=style.HIGHLIGHT, line=dict(width=2, color="#555555")),
+                      hovertemplate=f"{weight_label} = {w0:.4f}<br>loss {loss0:.6g}<extra></extra>")),
+        on(2, scatter(w, counts, mode="lines", line=dict(shape="hv", color=style.GREY, width=2),
+                      name="number of spikes", showlegend=False,
+                      hovertemplate="%{y} spikes<extra></extra>")),
+    ]
+    dotted = dict(color=style.GREY, width=1, dash="dot")
+    layout["shapes"] = [line_shape(float(x), float(x), 0, 1, "x", "y domain", dotted)
+                        for x in 0.5 * (w[cut] + w[cut - 1])]
+    layout["yaxis"]["title"] = dict(text="loss")
+    layout["yaxis2"]["title"] = dict(text="spikes")
+    layout["xaxis2"]["title"] = dict(text=f"weight {weight_label}")
+    return plain_figure(data, style.finish_plain(layout, 560))

@@ -9,7 +9,7 @@ import sympy as sp
 
 import fpsnn_core as fp
 
-from ..derivation import derive, t
+from ..derivation import derive, kernel_functions, t
 from ..figures.kernel import kernel_figure
 from .common import Chart, Notice
 
@@ -30,8 +30,7 @@ class DerivationScene:
 def derivation_scene(tau_s: float, tau_n: float, theta: float, w: float) -> DerivationScene:
     """Derive ``h``, ``h'`` and ``df/dw`` for these parameters; check them with the core."""
     d = derive(tau_s, tau_n)
-    h_fn = sp.lambdify(t, d.h, "numpy")
-    dh_fn = sp.lambdify(t, d.dh, "numpy")
+    h_fn, dh_fn = kernel_functions(tau_s, tau_n)
     t_max = 5.0 * max(tau_s, tau_n)
     grid = np.linspace(0.0, t_max, 600)
     h, dh = np.broadcast_to(h_fn(grid), grid.shape), np.broadcast_to(dh_fn(grid), grid.shape)

@@ -1,16 +1,15 @@
-"""The Home page's live picture: how FP's exact derivative predicts a spike's move."""
+"""The Home page's live picture: how FP's exact derivative predicts a spike's move (the
+figure built as plain dicts, :func:`~fpsnn_app.figures.common.plain_figure`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
-
 import fpsnn_core as fp
 
 from .. import style
-from ..figures.common import all_event_times, event_grid
+from ..figures.common import all_event_times, event_grid, line_shape, plain_figure, scatter
 from ..limits import simulate
 from .common import Chart
 
@@ -38,34 +37,35 @@ def home_scene(w: float, dw: float) -> HomeScene:
     sim2 = simulate(net2, INPUTS, T_MAX)
     t = event_grid(T_MAX, np.concatenate([all_event_times(sim), sim2.spike_times]), n=400)
     V, V2 = fp.potentials(net, sim, t).V[:, 0], fp.potentials(net2, sim2, t).V[:, 0]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=t, y=V2, name=f"V(t) with w + Δw = {w + dw:.2f}",
-                             line=dict(color=style.GREY, width=2.5, dash="dash")))
-    fig.add_trace(go.Scatter(x=t, y=V, name=f"V(t) with w = {w:.2f}",
-                             line=dict(color=style.BLUE, width=3.5)))
-    fig.add_hline(y=1.0, line=dict(color=style.GREY, width=1.5, dash="dot"))
+    data = [scatter(t, V2, name=f"V(t) with w + Δw = {w + dw:.2f}",
+                    line=dict(color=style.GREY, width=2.5, dash="dash")),
+            scatter(t, V, name=f"V(t) with w = {w:.2f}", line=dict(color=style.BLUE, width=3.5))]
+    layout = dict(shapes=[line_shape(0, 1, 1.0, 1.0, "x domain", "y",
+                                     dict(color=style.GREY, width=1.5, dash="dot"))])
     f = predicted = actual = None
     if sim.n_spikes:
         f = float(sim.spike_times[0])
         dfdw = float(fp.spike_time_jacobian(net, sim, [0])[0, 0, 0])
         predicted = f + dfdw * dw
-        fig.add_trace(go.Scatter(x=[f], y=[1.0], mode="markers", name=f"spike f = {f:.3f}",
-                                 marker=dict(size=16, color=style.HIGHLIGHT, line=dict(width=2, color="#555"))))
-        fig.add_trace(go.Scatter(x=[predicted], y=[1.0], mode="markers",
-                                 name=f"FP: f + (df/dw) Δw = {predicted:.3f}",
-                                 marker=dict(size=18, symbol="x-thin", color=style.ORANGE,
-                                             line=dict(width=4, color=style.ORANGE))))
-        fig.add_annotation(x=predicted, y=1.0, ax=f, ay=1.0, xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=3, arrowwidth=2, arrowcolor=style.ORANGE, text="")
+        data.append(scatter([f], [1.0], mode="markers", name=f"spike f = {f:.3f}",
+                            marker=dict(size=16, color=style.HIGHLIGHT,
+                                        line=dict(width=2, color="#555"))))
+        data.append(scatter([predicted], [1.0], mode="markers",
+                            name=f"FP: f + (df/dw) Δw = {predicted:.3f}",
+                            marker=dict(size=18, symbol="x-thin", color=style.ORANGE,
+                                        line=dict(width=4, color=style.ORANGE))))
+        layout["annotations"] = [dict(x=predicted, y=1.0, ax=f, ay=1.0, xref="x", yref="y",
+                                      axref="x", ayref="y", showarrow=True, arrowhead=3,
+                                      arrowwidth=2, arrowcolor=style.ORANGE, text="")]
     if sim2.n_spikes:
         actual = float(sim2.spike_times[0])
-        fig.add_trace(go.Scatter(x=[actual], y=[1.0], mode="markers",
-                                 name=f"simulated at w + Δw: {actual:.3f}",
-                                 marker=dict(size=16, symbol="circle-open", color=style.GREY,
-                                             line=dict(width=3))))
-    fig.update_xaxes(title_text="time t", range=[0, T_MAX])
-    fig.update_yaxes(title_text="membrane potential V", range=[-0.2, 1.5])
-    style.finish(fig, height=430)
+        data.append(scatter([actual], [1.0], mode="markers",
+                            name=f"simulated at w + Δw: {actual:.3f}",
+                            marker=dict(size=16, symbol="circle-open", color=style.GREY,
+                                        line=dict(width=3))))
+    layout["xaxis"] = dict(title=dict(text="time t"), range=[0, T_MAX])
+    layout["yaxis"] = dict(title=dict(text="membrane potential V"), range=[-0.2, 1.5])
+    fig = plain_figure(data, style.finish_plain(layout, 430))
     if f is None:
         summary = "The neuron stays below threshold: raise w to make it fire."
     elif actual is None:
