@@ -208,8 +208,8 @@ def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
     if pasts is not None and sim.n_spikes:
         doc["frames"] = lit.frames(pasts, top)
         layout["sliders"] = [_slider(sim, labels, pasts, sel)]
-        layout["margin"] = dict(t=150)
-        height += 120
+        layout["margin"] = dict(t=170)
+        height += 140
     doc["layout"] = style.finish_plain(layout, height)
     return quick_figure_class()(doc, _validate=False)
 
@@ -385,7 +385,7 @@ def _slider(sim: fp.Simulation, labels, pasts, sel: int | None) -> dict:
                           label=f"{labels[k]} (#{k}, t = {sim.spike_times[k]:.4f}): depends on "
                                 f"{m} earlier spike{'' if m == 1 else 's'}"))
     return dict(active=0 if sel is None else sel + 1, steps=steps, x=0, len=1, y=1.0,
-                yanchor="bottom", pad=dict(t=0, b=36), font=dict(color="rgba(0,0,0,0)", size=4),
+                yanchor="bottom", pad=dict(t=0, b=58), font=dict(color="rgba(0,0,0,0)", size=4),
                 ticklen=3, minorticklen=0, bgcolor=style.GREY, activebgcolor=style.HIGHLIGHT,
                 bordercolor=style.GREY, tickcolor=style.GREY,
                 currentvalue=dict(prefix="Selected spike: ", xanchor="left",
