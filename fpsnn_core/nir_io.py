@@ -51,8 +51,17 @@ is not reset by subtraction), a nonzero ``Affine`` bias (a constant input curren
 ``tau <= 0``, ``v_threshold <= 0``, non-finite parameters, a neuron onto itself (self-loop),
 shapes that do not match along an edge, edges to missing nodes, nodes without the edges
 they need, cycles without a neuron (algebraic loops), and sizes above
-:data:`MAX_NEURONS`, :data:`MAX_INPUTS` and :data:`MAX_ELEMENTS` (checked on the HDF5
-datasets before anything is read, so a small compressed file cannot unpack gigabytes).
+:data:`MAX_NEURONS` and :data:`MAX_INPUTS`.
+
+Reading a file
+--------------
+A file is untrusted: it is read from its bytes only (a path is read into memory, at most
+:data:`MAX_FILE_BYTES`), by :func:`fpsnn_core.hdf5_safe.read_tree`, which refuses external
+storage, virtual datasets, soft, external and user-defined links, cycles, filters and
+datatypes an NIR file does not need, and checks :data:`MAX_DATASET_BYTES` and
+:data:`MAX_TOTAL_BYTES` before it reads any data (so a small compressed file cannot unpack
+gigabytes). ``nir`` then builds its nodes from the values read (``nir.dict2NIRNode``, as
+``nir.read`` does); it never opens the file itself. ``docs/nir.md`` lists what is accepted.
 
 Time units
 ----------
@@ -93,6 +102,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .hdf5_safe import Budget, Group, first_line, read_tree
 from .io import NetworkFile
 from .network import Network
 
@@ -104,9 +114,11 @@ DEFAULT_TIME_UNIT = "ms"
 #: Size caps of an imported graph.
 MAX_NEURONS = 2_000
 MAX_INPUTS = 2_000
-#: Cap on the entries of one HDF5 dataset and of all datasets of a file together.
-MAX_ELEMENTS = 4_000_000
-MAX_TOTAL_ELEMENTS = 16_000_000
+#: Caps of a file read (:mod:`fpsnn_core.hdf5_safe`): its size, the decoded bytes of one
+#: dataset (a 2,000 x 2,000 weight matrix of float64) and of all its data together.
+MAX_FILE_BYTES = 128 * 2**20
+MAX_DATASET_BYTES = 32 * 2**20
+MAX_TOTAL_BYTES = 128 * 2**20
 MAX_NODES = 1_000
 
 INSTALL_HINT = "pip install 'fpsnn[nir]' (the nir and h5py packages)"
@@ -213,19 +225,40 @@ def nir_bytes(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT,
 
 
 # --- reading files ----------------------------------------------------------------------
-def _as_h5_source(source):
-    """A path or a seekable binary file object for h5py."""
+def _budget() -> Budget:
+    """The reader's budget from this module's caps (read at call time)."""
+    return Budget(max_file_bytes=MAX_FILE_BYTES, max_dataset_bytes=MAX_DATASET_BYTES,
+                  max_total_bytes=MAX_TOTAL_BYTES)
+
+
+def _file_bytes(source) -> bytes:
+    """The bytes of a file given as bytes, a path or a binary file object, read at most
+    :data:`MAX_FILE_BYTES` + 1 bytes: a larger file is refused before it is read whole."""
+    cap = MAX_FILE_BYTES
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return io.BytesIO(bytes(source))
-    if isinstance(source, (str, Path)):
+        data = bytes(source)
+    elif isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise ValueError(f"no such file: {path}")
-        return str(path)
-    if hasattr(source, "read") and hasattr(source, "seek"):
-        source.seek(0)
-        return source
-    raise ValueError(f"expected an NIR graph, a path or bytes, got {type(source).__name__}")
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(cap + 1)
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    elif hasattr(source, "read"):
+        if hasattr(source, "seek"):
+            source.seek(0)
+        data = source.read(cap + 1)
+        if not isinstance(data, (bytes, bytearray)):
+            raise ValueError("expected a binary file object (opened with 'rb')")
+        data = bytes(data)
+    else:
+        raise ValueError(f"expected an NIR graph, a path or bytes, got {type(source).__name__}")
+    if len(data) > cap:
+        raise ValueError(f"the file is larger than {cap:,} bytes, above the cap (fpsnn works "
+                         "on small networks)")
+    return data
 
 
 def _text(value) -> str:
@@ -236,46 +269,32 @@ def _text(value) -> str:
     return str(value)
 
 
-def _precheck(source, expect: str) -> None:
-    """Check the HDF5 file before ``nir`` reads it: what it is, dataset sizes, node types."""
-    import h5py
-
-    try:
-        f = h5py.File(source, "r")
-    except Exception as exc:              # noqa: BLE001 - any unreadable file is bad input
-        raise ValueError(f"not an HDF5 file (NIR files are HDF5): {_first_line(exc)}") from None
-    with f:
-        if expect == "graph" and "node" not in f:
-            hint = (" (it holds NIR event data: load it as input spike trains)"
-                    if _text(f.attrs.get("__type__", "")) == "NIRGraphData" else "")
-            raise ValueError(f"not an NIR graph file: it has no 'node' group{hint}")
-        if expect == "data" and _text(f.attrs.get("__type__", "")) != "NIRGraphData":
+def _read_file(source, expect: str) -> Group:
+    """The file's tree (:func:`~fpsnn_core.hdf5_safe.read_tree`: nothing outside the file's
+    bytes is opened, budgets checked before reading), checked to be an NIR graph
+    (``expect="graph"``: node count and types) or NIR event data (``"data"``)."""
+    tree = read_tree(_file_bytes(source), _budget())
+    kind = _text(tree.attrs.get("__type__", ""))
+    if expect == "data":
+        if kind != "NIRGraphData":
             raise ValueError("not an NIR event-data file (written by nir.write_data)")
-        total, n_nodes = 0, 0
-        for name, obj in _walk(f):
-            if isinstance(obj, h5py.Dataset):
-                size = int(np.prod(obj.shape)) if obj.shape else 1
-                if size > MAX_ELEMENTS:
-                    raise ValueError(f"dataset {name!r} has {size:,} entries, above the cap of "
-                                     f"{MAX_ELEMENTS:,} (fpsnn works on small networks)")
-                total += size
-                if total > MAX_TOTAL_ELEMENTS:
-                    raise ValueError(f"the file holds more than {MAX_TOTAL_ELEMENTS:,} numbers, "
-                                     "above the cap (fpsnn works on small networks)")
-            elif expect == "graph" and "type" in obj:
-                n_nodes += 1
-                if n_nodes > MAX_NODES:
-                    raise ValueError(f"the graph has more than {MAX_NODES} nodes, above the cap")
-                kind = _text(obj["type"][()]) if isinstance(obj["type"], h5py.Dataset) else "?"
-                _check_type(kind, name.split("/")[-1])
-
-
-def _walk(group, prefix=""):
-    for key, obj in group.items():
-        name = f"{prefix}/{key}" if prefix else key
-        yield name, obj
-        if hasattr(obj, "items") and not hasattr(obj, "shape"):
-            yield from _walk(obj, name)
+        return tree
+    node = tree.members.get("node")
+    if not isinstance(node, Group):
+        hint = (" (it holds NIR event data: load it as input spike trains)"
+                if kind == "NIRGraphData" else "")
+        raise ValueError(f"not an NIR graph file: it has no 'node' group{hint}")
+    n_nodes, stack = 0, [("", node)]
+    while stack:
+        name, group = stack.pop()
+        if isinstance(group.members.get("type"), str):
+            n_nodes += 1
+            if n_nodes > MAX_NODES:
+                raise ValueError(f"the graph has more than {MAX_NODES} nodes, above the cap")
+            _check_type(group.members["type"], name.split("/")[-1] or "node")
+        stack += [(f"{name}/{k}" if name else k, g) for k, g in group.members.items()
+                  if isinstance(g, Group)]
+    return tree
 
 
 def _check_type(kind: str, name: str) -> None:
@@ -287,27 +306,21 @@ def _check_type(kind: str, name: str) -> None:
                      "Linear, Affine, CubaLIF and Output nodes")
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    msg = text[0] if text else ""
-    msg = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
-    return msg if len(msg) <= 300 else msg[:297] + "..."
-
-
 def read_graph(source):
-    """An ``nir.NIRGraph`` from a graph, a path, bytes or a binary file object, checked
-    before reading (:func:`_precheck`); every failure is a one-line ``ValueError``."""
+    """An ``nir.NIRGraph`` from a graph, a path, bytes or a binary file object, read by
+    :func:`_read_file` and built by ``nir`` from the values read; every failure is a
+    one-line ``ValueError``."""
     nir = _nir()
     if isinstance(source, nir.NIRGraph):
         return source
-    h5 = _as_h5_source(source)
-    _precheck(h5, "graph")
-    if hasattr(h5, "seek"):
-        h5.seek(0)
+    doc = _read_file(source, "graph").members["node"].plain()
+    if "type_check" in doc:
+        raise ValueError("the NIR file has a 'type_check' entry, which NIR files do not have")
+    doc["type_check"] = False
     try:
-        graph = nir.read(h5, type_check=False)
-    except Exception as exc:              # noqa: BLE001 - nir/h5py raise many types
-        raise ValueError(f"the NIR file could not be read: {_first_line(exc)}") from None
+        graph = nir.dict2NIRNode(doc)
+    except Exception as exc:              # noqa: BLE001 - nir raises many types
+        raise ValueError(f"the NIR file could not be read: {first_line(exc)}") from None
     if not isinstance(graph, nir.NIRGraph):
         raise ValueError("the NIR file does not hold a graph (NIRGraph) at its top")
     return graph
@@ -713,34 +726,37 @@ def inputs_from_nir(source, n_inputs: int | None = None, *, sample: int = 0,
     from .simulate import validate_inputs
 
     nir = _nir()
-    data = source
-    if not isinstance(source, nir.NIRGraphData):
-        h5 = _as_h5_source(source)
-        _precheck(h5, "data")
-        if hasattr(h5, "seek"):
-            h5.seek(0)
-        try:
-            data = nir.read_data(h5)
-        except Exception as exc:          # noqa: BLE001
-            raise ValueError(f"the NIR event data could not be read: {_first_line(exc)}") from None
-    found = [(n, k, o) for n, d in data.nodes.items() if isinstance(d, nir.NIRNodeData)
-             for k, o in d.observables.items()]
-    events = [(n, k, o) for n, k, o in found if type(o) is nir.EventData]
+    if isinstance(source, nir.NIRGraphData):
+        found = [(n, k, type(o).__name__, o) for n, d in source.nodes.items()
+                 if isinstance(d, nir.NIRNodeData) for k, o in d.observables.items()]
+    else:
+        found = _observables(_read_file(source, "data"))
+    events = [(n, k, o) for n, k, kind, o in found if kind == "EventData"]
     if len(events) != 1:
-        kinds = ", ".join(f"{n}.{k}: {type(o).__name__}" for n, k, o in found) or "nothing"
+        kinds = ", ".join(f"{n}.{k}: {kind}" for n, k, kind, _ in found) or "nothing"
         raise ValueError(f"expected exactly one EventData observable (input spikes), found "
                          f"{kinds}")
     name, key, ev = events[0]
-    idx, time = np.asarray(ev.idx), np.asarray(ev.time, dtype=float)
+    try:
+        idx = np.asarray(ev.idx)
+        time = np.asarray(ev.time, dtype=float)
+        K, t_max = int(np.asarray(ev.n_neurons).item()), float(np.asarray(ev.t_max).item())
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}.{key}: idx, time, n_neurons and t_max must be numbers "
+                         "(n_neurons and t_max one each)") from None
+    if idx.dtype.kind not in "iu":
+        raise ValueError(f"{name}.{key}: idx must hold integer channel indices, got {idx.dtype}")
+    if not 1 <= K <= MAX_INPUTS:
+        raise ValueError(f"{name}.{key}: n_neurons = {K}; fpsnn takes 1 to {MAX_INPUTS} input "
+                         "channels")
     if idx.ndim != 2 or idx.shape != time.shape:
         raise ValueError(f"{name}.{key}: idx and time must have the same shape (samples, "
                          f"events), got {idx.shape} and {time.shape}")
     if not 0 <= sample < idx.shape[0]:
         raise ValueError(f"{name}.{key} has {idx.shape[0]} samples; sample {sample} does not exist")
-    K = int(ev.n_neurons)
     if n_inputs is not None and K != n_inputs:
         raise ValueError(f"{name}.{key} has {K} channels, the network {n_inputs} inputs")
-    t_max = float(ev.t_max) * scale
+    t_max = t_max * scale
     i, t = idx[sample], time[sample] * scale
     valid = i != -1
     if np.any((i[valid] < 0) | (i[valid] >= K)):
@@ -751,3 +767,41 @@ def inputs_from_nir(source, n_inputs: int | None = None, *, sample: int = 0,
         raise ValueError(f"{name}.{key}: a spike time lies after t_max = {t_max:g}")
     trains = [t[valid & (i == j)] for j in range(K)]
     return validate_inputs(trains, K, t_max), t_max
+
+
+@dataclass(frozen=True)
+class _Events:
+    """The fields of an ``EventData`` observable read from a file."""
+
+    idx: object
+    time: object
+    n_neurons: object
+    t_max: object
+
+
+def _observables(tree: Group) -> list:
+    """``(node, observable, type name, fields)`` of the nodes of NIR event data read by
+    :func:`_read_file` (the layout ``nir.write_data`` writes: group ``nodes``, each node's
+    group ``observables``, the type in the attribute ``__type__``); ``fields`` is an
+    :class:`_Events` for event data, else ``None``."""
+    nodes = tree.members.get("nodes")
+    if not isinstance(nodes, Group):
+        raise ValueError("the NIR event data has no 'nodes' group")
+    found = []
+    for name, node in nodes.members.items():
+        if not isinstance(node, Group) or _text(node.attrs.get("__type__", "")) != "NIRNodeData":
+            continue
+        obs = node.members.get("observables")
+        for key, g in (obs.members.items() if isinstance(obs, Group) else ()):
+            kind = _text(g.attrs.get("__type__", "")) if isinstance(g, Group) else "?"
+            if kind != "EventData":
+                found.append((name, key, kind or "?", None))
+                continue
+            try:
+                ev = _Events(g.members["idx"], g.members["time"], g.attrs["n_neurons"],
+                             g.attrs["t_max"])
+            except KeyError as exc:
+                raise ValueError(f"{name}.{key}: the event data has no {exc.args[0]!r}") from None
+            found.append((name, key, kind, ev))
+    return found
+

@@ -263,10 +263,20 @@ def test_unit_arguments_are_checked():
 def test_size_caps(monkeypatch, tmp_path):
     net, _, _ = case("layered", 1)
     data = fp.nir_bytes(net)
-    monkeypatch.setattr(nir_io, "MAX_ELEMENTS", 10)          # weight 4x3 = 12 entries
-    with pytest.raises(ValueError, match="above the cap of 10"):
+    monkeypatch.setattr(nir_io, "MAX_DATASET_BYTES", 95)      # weight 4x3 float64 = 96 bytes
+    with pytest.raises(ValueError, match="'/node/nodes/w_\\w+/weight' holds 96 bytes, above the "
+                                         "cap of 95"):
         fp.from_nir(data)
-    monkeypatch.setattr(nir_io, "MAX_ELEMENTS", 4_000_000)
+    monkeypatch.setattr(nir_io, "MAX_DATASET_BYTES", 96)
+    fp.from_nir(data)
+    monkeypatch.setattr(nir_io, "MAX_FILE_BYTES", len(data) - 1)
+    with pytest.raises(ValueError, match="larger than"):
+        fp.from_nir(data)
+    path = tmp_path / "net.nir"
+    path.write_bytes(data)
+    with pytest.raises(ValueError, match="larger than"):
+        fp.from_nir(path)
+    monkeypatch.setattr(nir_io, "MAX_FILE_BYTES", len(data))
     monkeypatch.setattr(nir_io, "MAX_NEURONS", 5)
     with pytest.raises(ValueError, match="above the caps"):
         fp.from_nir(data)
