@@ -114,18 +114,10 @@ def on(k: int, trace: dict) -> dict:
     return {**trace, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
 
 
-def typed(values):
-    """A NumPy array in Plotly's compact typed-array form (``{"dtype", "bdata"}``, base64),
-    as ``graph_objects`` send it: exact, and about half the bytes of decimal text. Other
-    values are returned as they are."""
-    from _plotly_utils.utils import to_typed_array_spec
-
-    return to_typed_array_spec(values) if isinstance(values, np.ndarray) else values
-
-
 def scatter(x, y, **props) -> dict:
-    """A plain ``scatter`` trace; NumPy ``x``/``y`` as typed arrays (:func:`typed`)."""
-    return dict(type="scatter", x=typed(x), y=typed(y), **props)
+    """A plain ``scatter`` trace. NumPy arrays may stay in it: ``plotly.io.to_json`` sends
+    them as Plotly's typed arrays (base64), as it does for ``graph_objects``."""
+    return dict(type="scatter", x=x, y=y, **props)
 
 
 def line_shape(x0, x1, y0, y1, xref: str, yref: str, line: dict) -> dict:

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import fpsnn_core as fp
 
 from .. import style
-from .common import all_event_times, event_grid, on, plain_figure, scatter, subplot_layout, typed
+from .common import all_event_times, event_grid, on, plain_figure, scatter, subplot_layout
 
 #: At most this many spikes are labelled ``f<m>`` and drawn with their tangent; every spike
 #: keeps its marker and its hover text.
@@ -117,7 +117,7 @@ def _potential_row(t, V, sim: fp.Simulation, i: int, theta: float) -> list[dict]
                  hovertemplate="spike f%{customdata[1]:.0f} at t=%{x:.4f}<br>V(f)=θ, "
                                "slope V'(f-)=%{customdata[0]:.4f}<extra></extra>")
     if f.size:
-        marks["customdata"] = typed(np.stack([slope, np.arange(1, f.size + 1)], axis=-1))
+        marks["customdata"] = np.stack([slope, np.arange(1, f.size + 1)], axis=-1)
     data.append(on(4, scatter(f, np.full(f.size, theta), **marks)))
     return data
 
