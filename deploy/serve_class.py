@@ -231,10 +231,10 @@ class Deployment:
         for b in self.backends:
             p = self.procs.get(b.name)
             if p is not None and p.poll() is not None:
-                print(f"{b.name} (port {b.port}) exited with {p.returncode}; starting it again",
-                      file=sys.stderr, flush=True)
                 self.restarts += 1
                 self._spawn_backend(b)
+                print(f"{b.name} (port {b.port}) exited with {p.returncode}; started again as "
+                      f"pid {self.procs[b.name].pid}", file=sys.stderr, flush=True)
         p = self.procs.get("haproxy")
         return "haproxy" if p is not None and p.poll() is not None else None
 

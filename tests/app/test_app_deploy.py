@@ -4,8 +4,9 @@ the container files that share it.
 The browser test starts the documented command with two Streamlit processes, opens the
 Network page from two browsers without cookies (HAProxy's cookie sends them to different
 processes), uploads a network and downloads it again through the balancer (both only work
-when every request of a session reaches the process that holds it), then stops the command
-with Ctrl-C (SIGINT) and checks that nothing is left running.
+when every request of a session reaches the process that holds it), kills one Streamlit
+process (the command starts it again), then stops the command with Ctrl-C (SIGINT) and
+checks that nothing is left running.
 """
 
 from __future__ import annotations
@@ -126,6 +127,30 @@ def _wait_serving(proc: subprocess.Popen, log, timeout: float = 120.0) -> dict[s
     return {m[0]: int(m[1]) for m in re.findall(r"(app\d): pid (\d+)", log.read_text())}
 
 
+def _wait_restarted(log, name: str, timeout: float = 30.0) -> int:
+    """The new pid of process ``name`` once the command has started it again."""
+    deadline = time.monotonic() + timeout
+    while not (m := re.search(rf"{name} \(port \d+\) exited with -9; started again as "
+                              r"pid (\d+)", log.read_text())):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{name} was not started again: {log.read_text()}")
+        time.sleep(0.2)
+    return int(m.group(1))
+
+
+def _wait_healthy(url: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.3)
+
+
 def _backend(context) -> str:
     return next(c["value"] for c in context.cookies() if c["name"] == COOKIE)
 
@@ -183,6 +208,10 @@ def test_class_behind_haproxy_in_the_browser(browser, browser_context_args, tmp_
         # the other browser's session still answers
         assert pages[0].get_by_test_id("stException").count() == 0
         assert int(metric_value(pages[0], "Spikes")) > 0
+
+        os.kill(pids["app1"], signal.SIGKILL)       # a crashed process is started again
+        pids["app1"] = _wait_restarted(log, "app1")
+        _wait_healthy(f"http://127.0.0.1:{first + 1}")
     finally:
         for c in contexts:
             c.close()
