@@ -585,8 +585,11 @@ def sample_inputs(inputs_row: np.ndarray) -> list[list[float]]:
 
 def sample_scene(network_json: str, task: str, settings: tuple, index: int) -> SampleScene:
     """Validation sample ``index``: its spikes by the general simulator
-    (:func:`fpsnn_core.simulate`), its output first spikes, loss and the size of its exact
-    gradient (:func:`fpsnn_core.batched.loss_and_gradient`, FP)."""
+    (:func:`fpsnn_core.simulate`), its output first spikes, the class the training's
+    prediction rule gives (:func:`fpsnn_core.batched.predict`: no decision on a tie), and
+    the loss the training minimises with the size of its exact gradient
+    (:func:`fpsnn_core.training.batch_gradient`, FP: the task's silent-output rule and
+    margin included)."""
     loaded = fp.from_json(network_json)
     net = loaded.network
     cfg = tr.default_config(task, **dict(settings))
@@ -596,10 +599,10 @@ def sample_scene(network_json: str, task: str, settings: tuple, index: int) -> S
     x, label = data.validation.inputs[index], int(data.validation.labels[index])
     inputs = sample_inputs(x)
     sim = fp.simulate(net, inputs, cfg.t_max)
-    g = bt.loss_and_gradient(net, x[None], np.array([label]), cfg.t_max, tau_0=cfg.tau_0,
-                             gamma=cfg.gamma, tau_1=cfg.tau_1, method="fp", on_grazing="skip")
+    # the training's own loss (its silent-output rule and margin) and prediction rule
+    g = tr.batch_gradient(net, x[None], np.array([label]), replace(cfg, method="fp"))
     first = g.first_times[0]
-    predicted = int(np.argmin(first)) if np.isfinite(first).any() else -1
+    predicted = int(bt.predict(first[None])[0])
     layers = bt.layers_of(net)
     norms = tuple(float(np.linalg.norm(g.gradient[np.ix_(l.sources, l.neurons)])) for l in layers)
     K = net.n_inputs
