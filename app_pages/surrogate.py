@@ -74,41 +74,68 @@ m[3].metric("FP vs finite differences", "refused" if np.isnan(grads.fd_max_rel)
             else f"{grads.fd_max_rel:.1e}")
 ui.notices(grads.notices)
 
-st.subheader("Credit over time for one synapse")
 options = ui.require(ui.compute(synapse_options, choice.json))
 n_inputs = netfiles.parse(choice.json).network.n_inputs
-labels = {f"{source_label(j, n_inputs)}→n{i}": (j, i) for j, i in options}
-syn = controls.choice(st, "Synapse j → i", list(labels), next(iter(labels)), key="surrogate.synapse",
-                      what="Synapse")
-credit = ui.require(ui.compute(credit_scene, choice.json, *labels[syn], dt, names, slope))
-ui.chart(credit.chart, key="surrogate_credit")
-if credit.table:
-    with st.expander("Credit per firing time"):
-        st.dataframe(credit.table, hide_index=True, width="stretch")
-
-st.subheader("Gradients weight by weight")
-rescale = st.toggle("Rescale each surrogate gradient to the exact norm", True, key="surrogate.rescale",
-                    bind="query-params", help="Compares directions; the scale is in the relative norm.")
-if not rescale:
-    grads = ui.require(ui.compute(gradients_scene, *args, False))
-ui.chart(grads.chart, key="surrogate_gradients")
-st.dataframe(grads.table, hide_index=True, width="stretch",
-             column_config={k: st.column_config.NumberColumn(format="%.3g") for k in grads.table[0]
-                            if k != "surrogate"})
-st.caption("Hidden weights are those into neurons that send spikes on: their gradient passes "
-           "through a spike function and so through the surrogate. Weights into the other neurons "
-           "reach the loss through the interpolated spike time alone.")
-
-st.subheader("Sweeps: step and slope")
-hidden = st.toggle("Hidden weights only", True, key="surrogate.hidden", bind="query-params")
-# two caches: a new dt recomputes only the slope sweep, a new slope only the dt sweep
+synapses = {f"{source_label(j, n_inputs)}→n{i}": (j, i) for j, i in options}
 common = (choice.json, outputs, kind, label, targets)
-dt_chart = ui.require(ui.compute(dt_sweep_chart, *common, names, slope, per_time,
-                                 not keep_reset, hidden))
-slope_chart = ui.require(ui.compute(slope_sweep_chart, *common, dt, names, per_time,
-                                    not keep_reset, hidden))
-ui.chart(dt_chart, key="surrogate_dt_sweep")
-ui.chart(slope_chart, key="surrogate_slope_sweep")
-ui.downloads("surrogate", network_json=choice.json, csv={"gradients": grads.table_csv},
-             figures={"credit": credit.chart.fig, "gradients": grads.chart.fig,
-                      "dt-sweep": dt_chart.fig, "slope-sweep": slope_chart.fig})
+
+
+@st.fragment
+def credit_section() -> None:
+    """The synapse changes only this chart and table: a new one reruns only this part."""
+    st.subheader("Credit over time for one synapse")
+    syn = controls.choice(st, "Synapse j → i", list(synapses), next(iter(synapses)),
+                          key="surrogate.synapse", what="Synapse")
+    credit = ui.require(ui.compute(credit_scene, choice.json, *synapses[syn], dt, names, slope))
+    if credit.chart.fig.layout.sliders:
+        st.caption(":material/touch_app: The slider above the chart redraws the surrogates' "
+                   "credit at each slope β in your browser; its position is not in the link "
+                   "(*Slope β* above is, and sets the table below).")
+    ui.chart(credit.chart, key="surrogate_credit")
+    if credit.table:
+        with st.expander("Credit per firing time"):
+            st.dataframe(credit.table, hide_index=True, width="stretch")
+    ui.downloads("surrogate", figures={"credit": credit.chart.fig})
+
+
+@st.fragment
+def gradients_section() -> None:
+    """Rescaling changes only this chart: it reruns only this part."""
+    st.subheader("Gradients weight by weight")
+    rescale = st.toggle("Rescale each surrogate gradient to the exact norm", True,
+                        key="surrogate.rescale", bind="query-params",
+                        help="Compares directions; the scale is in the relative norm.")
+    shown = grads if rescale else ui.require(ui.compute(gradients_scene, *args, False))
+    st.caption(f":material/touch_app: The slider above the chart shows the surrogate gradients "
+               f"at each step dt (β = {slope:g}) in your browser; its position is not in the "
+               "link (*Time step dt* above is, and sets the table and the credit plot).")
+    ui.chart(shown.chart, key="surrogate_gradients")
+    st.dataframe(shown.table, hide_index=True, width="stretch",
+                 column_config={k: st.column_config.NumberColumn(format="%.3g")
+                                for k in shown.table[0] if k != "surrogate"})
+    st.caption("Hidden weights are those into neurons that send spikes on: their gradient passes "
+               "through a spike function and so through the surrogate. Weights into the other "
+               "neurons reach the loss through the interpolated spike time alone.")
+    ui.downloads("surrogate", csv={"gradients": shown.table_csv},
+                 figures={"gradients": shown.chart.fig})
+
+
+@st.fragment
+def sweeps_section() -> None:
+    """The weights the sweeps compare change only these two charts."""
+    st.subheader("Sweeps: step and slope")
+    hidden = st.toggle("Hidden weights only", True, key="surrogate.hidden", bind="query-params")
+    # two caches: a new dt recomputes only the slope sweep, a new slope only the dt sweep
+    dt_chart = ui.require(ui.compute(dt_sweep_chart, *common, names, slope, per_time,
+                                     not keep_reset, hidden))
+    slope_chart = ui.require(ui.compute(slope_sweep_chart, *common, dt, names, per_time,
+                                        not keep_reset, hidden))
+    ui.chart(dt_chart, key="surrogate_dt_sweep")
+    ui.chart(slope_chart, key="surrogate_slope_sweep")
+    ui.downloads("surrogate", network_json=choice.json,
+                 figures={"dt-sweep": dt_chart.fig, "slope-sweep": slope_chart.fig})
+
+
+credit_section()
+gradients_section()
+sweeps_section()

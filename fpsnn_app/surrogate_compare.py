@@ -164,12 +164,25 @@ class GradientComparison:
     n_inputs: int
     spike_time_error: float
     fd_checked: int = 0
+    dt: float | None = None
 
 
-def compare_gradients(net: fp.Network, inputs, t_max: float, loss: LossSpec,
-                      dt: float, slopes: Mapping[str, float], options: Options = Options(),
-                      fd_eps: float = 1e-6) -> GradientComparison:
-    """Exact FP gradient, central differences and surrogate BPTT of the first-spike loss.
+@dataclass(frozen=True, eq=False)
+class Reference:
+    """The exact side of a comparison, independent of ``dt`` and the surrogates: the
+    simulation, the loss value, the FP gradient and central differences (``NaN`` where not
+    checked; ``checked`` of them computed)."""
+
+    sim: fp.Simulation
+    value: float
+    exact: np.ndarray
+    finite_diff: np.ndarray
+    checked: int
+
+
+def reference(net: fp.Network, inputs, t_max: float, loss: LossSpec,
+              fd_eps: float = 1e-6) -> Reference:
+    """Exact FP gradient and central differences of the first-spike loss.
 
     Finite differences (two simulations per weight) run on the weights with the largest
     exact gradients only, as many as :func:`~fpsnn_app.limits.repeats` allows (at most
@@ -185,13 +198,22 @@ def compare_gradients(net: fp.Network, inputs, t_max: float, loss: LossSpec,
                                               eps=fd_eps, entries=params[checked],
                                               max_spikes=MAX_SPIKES, max_work=MAX_WORK).jacobian
     fd[params[checked, 0], params[checked, 1]] = part[params[checked, 0], params[checked, 1]]
+    return Reference(sim, value.value, exact, fd, int(checked.size))
+
+
+def compare_gradients(net: fp.Network, inputs, t_max: float, loss: LossSpec,
+                      dt: float, slopes: Mapping[str, float], options: Options = Options(),
+                      fd_eps: float = 1e-6, ref: Reference | None = None) -> GradientComparison:
+    """Exact FP gradient, central differences (:func:`reference`, or ``ref`` computed
+    before for the same network and loss) and surrogate BPTT of the first-spike loss."""
+    ref = ref if ref is not None else reference(net, inputs, t_max, loss, fd_eps)
     dsim = simulate_discrete(net, inputs, t_max, dt)
     grads = surrogate_gradients(net, dsim, loss, slopes, options)
     hidden = hidden_weights(net)
-    sims = {name: similarity(g, exact, net.mask, hidden) for name, g in grads.items()}
-    return GradientComparison(exact, fd, grads, sims, value.value, loss(dsim).value,
-                              np.array(net.mask), hidden, net.n_inputs,
-                              spike_time_error(sim, dsim, net.n_neurons), int(checked.size))
+    sims = {name: similarity(g, ref.exact, net.mask, hidden) for name, g in grads.items()}
+    return GradientComparison(ref.exact, ref.finite_diff, grads, sims, ref.value,
+                              loss(dsim).value, np.array(net.mask), hidden, net.n_inputs,
+                              spike_time_error(ref.sim, dsim, net.n_neurons), ref.checked, dt)
 
 
 def spike_time_error(sim: fp.Simulation, dsim: DiscreteSimulation, n_neurons: int) -> float:
@@ -218,27 +240,32 @@ class Sweep:
     relative_norm: dict
     cosine_hidden: dict
     relative_norm_hidden: dict
+    gradients: tuple = ()           # per value {name: dLoss/dW} ({} where undefined)
 
 
-def _sweep(values, rows, names) -> Sweep:
+def _sweep(values, rows, names, gradients=()) -> Sweep:
     """Collect ``(spike_time_error, loss, {name: Similarity})`` rows into a :class:`Sweep`."""
     attrs = ("cosine", "relative_norm", "cosine_hidden", "relative_norm_hidden")
     metrics = {attr: {name: np.array([getattr(r[2][name], attr) if name in r[2] else np.nan
                                       for r in rows]) for name in names} for attr in attrs}
     return Sweep(np.asarray(values, float), np.array([r[0] for r in rows]),
-                 np.array([r[1] for r in rows]), **metrics)
+                 np.array([r[1] for r in rows]), **metrics, gradients=tuple(gradients))
 
 
-def _exact(net, inputs, t_max, loss):
+def _exact(net, inputs, t_max, loss, ref: Reference | None):
+    if ref is not None:
+        return ref.sim, ref.exact, hidden_weights(net)
     sim = simulate(net, inputs, t_max)
     return sim, fp.fp_gradient(net, sim, loss(sim).dloss_dtimes), hidden_weights(net)
 
 
 def sweep_dt(net: fp.Network, inputs, t_max: float, loss: LossSpec, dts: Sequence[float],
-             slopes: Mapping[str, float], options: Options = Options()) -> Sweep:
-    """Spike-time error, discrete loss and similarity of each surrogate, for each ``dt``."""
-    sim, exact, hidden = _exact(net, inputs, t_max, loss)
-    rows = []
+             slopes: Mapping[str, float], options: Options = Options(),
+             ref: Reference | None = None) -> Sweep:
+    """Spike-time error, discrete loss, and gradient and similarity of each surrogate, for
+    each ``dt`` (the exact side from ``ref`` when given)."""
+    sim, exact, hidden = _exact(net, inputs, t_max, loss, ref)
+    rows, gradients = [], []
     for dt in dts:
         dsim = simulate_discrete(net, inputs, t_max, dt)
         err = spike_time_error(sim, dsim, net.n_neurons)
@@ -246,17 +273,18 @@ def sweep_dt(net: fp.Network, inputs, t_max: float, loss: LossSpec, dts: Sequenc
             value = loss(dsim).value
             grads = surrogate_gradients(net, dsim, loss, slopes, options)
         except fp.NoSpikeError:
-            rows.append((err, float("nan"), {}))
-            continue
+            value, grads = float("nan"), {}
         rows.append((err, value, {n: similarity(g, exact, net.mask, hidden) for n, g in grads.items()}))
-    return _sweep(dts, rows, list(slopes))
+        gradients.append(grads)
+    return _sweep(dts, rows, list(slopes), gradients)
 
 
 def sweep_slope(net: fp.Network, inputs, t_max: float, loss: LossSpec, dt: float,
                 slope_values: Sequence[float], names: Sequence[str],
-                options: Options = Options()) -> Sweep:
-    """Similarity of each surrogate ``names`` for each slope, at one ``dt``."""
-    sim, exact, hidden = _exact(net, inputs, t_max, loss)
+                options: Options = Options(), ref: Reference | None = None) -> Sweep:
+    """Similarity of each surrogate ``names`` for each slope, at one ``dt`` (the exact
+    side from ``ref`` when given)."""
+    sim, exact, hidden = _exact(net, inputs, t_max, loss, ref)
     dsim = simulate_discrete(net, inputs, t_max, dt)
     err, value = spike_time_error(sim, dsim, net.n_neurons), loss(dsim).value
     rows = []
@@ -293,7 +321,15 @@ class Credit:
 
     def cumulative(self, name: str) -> np.ndarray:
         """``int_0^t sigma'(V_i - theta) y_ji ds`` by the step sum times ``dt``, shape (T+1,)."""
-        return np.cumsum(self.density[name]) * self.dt
+        return self.integral(self.density[name])
+
+    def integral(self, density: np.ndarray) -> np.ndarray:
+        """The running step sum of ``density`` times ``dt``, shape (T+1,)."""
+        return np.cumsum(density) * self.dt
+
+    def density_at(self, name: str, slope: float) -> np.ndarray:
+        """``sigma'(V_i[n] - theta) y_ji[n]`` of surrogate ``name`` at ``slope``, shape (T+1,)."""
+        return surrogate(name, slope).grad(self.V - self.theta) * self.y
 
 
 def synapse_credit(net: fp.Network, inputs, t_max: float, j: int, i: int, dt: float,
@@ -305,9 +341,9 @@ def synapse_credit(net: fp.Network, inputs, t_max: float, j: int, i: int, dt: fl
     times, weights = fp_credit(net, sim, j, i)
     dsim = simulate_discrete(net, inputs, t_max, dt)
     y = discrete_feeding_kernel(net, dsim, j, i)
-    x = dsim.V[:, i] - net.theta[i]
-    density = {name: surrogate(name, slope).grad(x) * y for name, slope in slopes.items()}
-    return Credit(j, i, times, weights, dsim.t, dsim.V[:, i], y, density, float(net.theta[i]), dt)
+    credit = Credit(j, i, times, weights, dsim.t, dsim.V[:, i], y, {}, float(net.theta[i]), dt)
+    credit.density.update((name, credit.density_at(name, slope)) for name, slope in slopes.items())
+    return credit
 
 
 #: Default slope of each surrogate, by name.

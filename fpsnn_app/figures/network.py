@@ -26,6 +26,7 @@ import fpsnn_core as fp
 from .. import style
 from ..limits import MAX_EDGES_DRAWN, strongest
 from .common import all_event_times, event_grid, quick_figure_class, spike_short_labels
+from .frames import slider, with_slider
 
 #: At most this many membrane traces are drawn under the raster.
 MAX_TRACES = 8
@@ -204,14 +205,10 @@ def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
             font=dict(size=style.TICK_SIZE), bgcolor=LABEL_BOX, borderpad=1)
             for s in range(sim.n_spikes)]
     _axes_layout(layout, net, sim, rows, shown)
-    doc = dict(data=data)
-    if pasts is not None and sim.n_spikes:
-        doc["frames"] = lit.frames(pasts, top)
-        layout["sliders"] = [_slider(sim, labels, pasts, sel)]
-        layout["margin"] = dict(t=170)
-        height += 140
-    doc["layout"] = style.finish_plain(layout, height)
-    return quick_figure_class()(doc, _validate=False)
+    doc = dict(data=data, layout=style.finish_plain(layout, height))
+    if pasts is None or not sim.n_spikes:
+        return quick_figure_class()(doc, _validate=False)
+    return with_slider(doc, lit.frames(pasts, top), _slider(sim, labels, pasts, sel))
 
 
 def _axes_layout(layout: dict, net, sim, rows, shown) -> None:
@@ -371,22 +368,13 @@ def _frame_name(k: int | None) -> str:
     return "none" if k is None else str(k)
 
 
-#: Jump to a frame at once (no transition): the slider's steps.
-_JUMP = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
-
-
 def _slider(sim: fp.Simulation, labels, pasts, sel: int | None) -> dict:
-    """A slider over "none" and every spike; its tick labels are hidden (there may be
-    hundreds), the chosen step is named above it with its time and causal past."""
-    steps = [dict(method="animate", label="none", args=[[_frame_name(None)], _JUMP])]
+    """A slider over "none" and every spike, each step named with its time and causal past."""
+    names, texts = [_frame_name(None)], ["none"]
     for k, past in enumerate(pasts):
         m = len(past)
-        steps.append(dict(method="animate", args=[[_frame_name(k)], _JUMP],
-                          label=f"{labels[k]} (#{k}, t = {sim.spike_times[k]:.4f}): depends on "
-                                f"{m} earlier spike{'' if m == 1 else 's'}"))
-    return dict(active=0 if sel is None else sel + 1, steps=steps, x=0, len=1, y=1.0,
-                yanchor="bottom", pad=dict(t=0, b=58), font=dict(color="rgba(0,0,0,0)", size=4),
-                ticklen=3, minorticklen=0, bgcolor=style.GREY, activebgcolor=style.HIGHLIGHT,
-                bordercolor=style.GREY, tickcolor=style.GREY,
-                currentvalue=dict(prefix="Selected spike: ", xanchor="left",
-                                  font=dict(size=style.FONT_SIZE, color=style.GREY)))
+        names.append(_frame_name(k))
+        texts.append(f"{labels[k]} (#{k}, t = {sim.spike_times[k]:.4f}): depends on {m} "
+                     f"earlier spike{'' if m == 1 else 's'}")
+    return slider(names, texts, 0 if sel is None else sel + 1, "Selected spike: ",
+                  tick_labels=False)

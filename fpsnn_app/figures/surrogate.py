@@ -17,6 +17,7 @@ from .. import style
 from ..limits import MAX_WEIGHTS_DRAWN, strongest
 from ..surrogate_compare import Credit, GradientComparison, Sweep
 from .common import source_label
+from .frames import slider, with_slider
 
 _MARKERS = ("circle", "square", "diamond", "triangle-up", "star")
 
@@ -62,7 +63,12 @@ def surrogate_title(name: str, slope: float | None = None) -> str:
     return title if slope is None else f"{title} β={slope:g}"
 
 
-def credit_figure(credit: Credit, slopes: dict, n_inputs: int, height: int = 720) -> go.Figure:
+#: The credit figure offers its slope slider while its frames hold at most this many numbers.
+MAX_CREDIT_FRAME_NUMBERS = 100_000
+
+
+def credit_figure(credit: Credit, slopes: dict, n_inputs: int, height: int = 720,
+                  slope_steps: tuple = ()) -> go.Figure:
     """Credit over time for the synapse ``j -> i``, three rows on one time axis:
 
     1. ``V_i`` of the discrete simulation with the threshold and FP's firing times;
@@ -70,6 +76,10 @@ def credit_figure(credit: Credit, slopes: dict, n_inputs: int, height: int = 720
        around threshold, wherever ``V_i`` comes near it;
     3. cumulative credit: FP's staircase, a jump of ``y_ji(f) / V_i'(f)`` at each firing time
        ``f``, against ``int_0^t sigma'(V_i - theta) y_ji ds`` of each surrogate.
+
+    Given ``slope_steps`` (one slope for every surrogate, ``slopes`` among them), a slider
+    above the plot redraws rows 2 and 3 at each of them in the browser, while the frames
+    stay within :data:`MAX_CREDIT_FRAME_NUMBERS` numbers.
     """
     j, i = credit.j, credit.i
     syn = f"{source_label(j, n_inputs)} → n{i}"
@@ -89,7 +99,7 @@ def credit_figure(credit: Credit, slopes: dict, n_inputs: int, height: int = 720
                   row=1, col=1)
     for name, dens in credit.density.items():
         label = surrogate_title(name, slopes.get(name))
-        hover = label + "<br>t=%{x:.3f}: %{y:.4g}<extra></extra>"
+        hover = surrogate_title(name) + "<br>t=%{x:.3f}: %{y:.4g}<extra></extra>"
         fig.add_trace(go.Scatter(x=t, y=dens, name=label, legendgroup=name, showlegend=False,
                                  line=_line(name), hovertemplate=hover), row=2, col=1)
         fig.add_trace(go.Scatter(x=t, y=credit.cumulative(name), name=label, legendgroup=name,
@@ -109,7 +119,30 @@ def credit_figure(credit: Credit, slopes: dict, n_inputs: int, height: int = 720
     fig.update_yaxes(title_text="V", row=1, col=1)
     fig.update_yaxes(title_text="per unit time", row=2, col=1)
     fig.update_yaxes(title_text="cumulative", row=3, col=1)
-    return _room_for_legend(style.finish(fig, height))
+    _room_for_legend(style.finish(fig, height))
+    names = list(credit.density)
+    if not credit_steps_fit(credit, slope_steps):
+        return fig
+    frames = []
+    for slope in slope_steps:
+        data = []
+        for name in names:
+            dens = credit.density_at(name, slope)
+            label = surrogate_title(name, slope)
+            data += [dict(y=dens, name=label), dict(y=credit.integral(dens), name=label)]
+        frames.append(dict(name=f"{slope:g}", data=data, traces=list(range(2, 2 + 2 * len(names)))))
+    current = slopes[names[0]] if names else slope_steps[0]
+    active = int(np.argmin(np.abs(np.asarray(slope_steps) - current)))
+    bar = slider([fr["name"] for fr in frames], [fr["name"] for fr in frames], active,
+                 "Credit at slope β = ")
+    return with_slider(fig.to_dict(), frames, bar)
+
+
+def credit_steps_fit(credit: Credit, slope_steps) -> bool:
+    """Whether the slope slider's frames (two curves per surrogate and slope) stay within
+    :data:`MAX_CREDIT_FRAME_NUMBERS` numbers."""
+    n = 2 * len(slope_steps) * len(credit.density) * credit.t.size
+    return 0 < n <= MAX_CREDIT_FRAME_NUMBERS
 
 
 def _param_labels(cmp: GradientComparison) -> tuple[np.ndarray, list]:
@@ -130,12 +163,14 @@ def drawn_weights(cmp: GradientComparison) -> np.ndarray:
 
 
 def gradient_figure(cmp: GradientComparison, slopes: dict, normalize: bool = True,
-                    height: int = 460) -> go.Figure:
+                    height: int = 460, by_dt: Sweep | None = None) -> go.Figure:
     """``dLoss/dW`` weight by weight: exact FP, finite differences and each surrogate.
 
     With ``normalize`` every surrogate gradient is rescaled to the norm of the exact one,
     so that only directions are compared (the scale is in the relative norm). Hidden
-    weights (those whose gradient passes through a spike function) come first.
+    weights (those whose gradient passes through a spike function) come first. Given the
+    surrogate gradients of a ``dt`` sweep (``by_dt``, same surrogates and slopes), a slider
+    above the plot shows them step by step in the browser, starting at ``cmp``'s step.
     """
     params, labels = _param_labels(cmp)
     drawn = drawn_weights(cmp)
@@ -148,16 +183,14 @@ def gradient_figure(cmp: GradientComparison, slopes: dict, normalize: bool = Tru
         fig.add_vrect(x0=-0.5, x1=n_hidden - 0.5, fillcolor=style.GREY, opacity=0.12, line_width=0,
                       annotation_text="hidden weights (through spikes)",
                       annotation_position="top left")
-    for k, (name, g) in enumerate(cmp.surrogate.items()):
-        vals = g[J, I]
-        scale = np.linalg.norm(exact) / np.linalg.norm(vals) if normalize and np.any(vals) else 1.0
+    points = _rescaled(cmp.surrogate, J, I, exact, normalize)
+    for k, name in enumerate(cmp.surrogate):
         st = surrogate_style(name)
         hover = "%{text}: %{customdata[0]:.4g}" + (" (×%{customdata[1]:.3g})" if normalize else "")
         fig.add_trace(go.Scatter(
-            x=np.arange(len(labels)) + 0.1 * (k - 2), y=vals * scale, mode="markers",
-            name=surrogate_title(name, slopes.get(name)),
-            marker=dict(symbol=st["symbol"], size=10, color=st["color"]),
-            customdata=np.stack([vals, np.full(vals.size, scale)], axis=-1), text=labels,
+            x=np.arange(len(labels)) + 0.1 * (k - 2), **points[name],
+            mode="markers", name=surrogate_title(name, slopes.get(name)),
+            marker=dict(symbol=st["symbol"], size=10, color=st["color"]), text=labels,
             hovertemplate=hover + f"<extra>{surrogate_title(name)}</extra>"))
     x = np.arange(len(labels))
     bar = dict(symbol="line-ew", size=30, line=dict(width=4, color=style.HIGHLIGHT))
@@ -171,7 +204,33 @@ def gradient_figure(cmp: GradientComparison, slopes: dict, normalize: bool = Tru
     fig.update_xaxes(tickmode="array", tickvals=np.arange(len(labels)), ticktext=labels,
                      title_text="weight W[j, i]")
     fig.update_yaxes(title_text="dLoss/dW" + (" (surrogates rescaled)" if normalize else ""))
-    return style.finish(fig, height)
+    style.finish(fig, height)
+    if by_dt is None:
+        return fig
+    names = list(cmp.surrogate)
+    frames, texts = [], []
+    for dt, grads in zip(by_dt.values, by_dt.gradients):
+        found = _rescaled(grads, J, I, exact, normalize)
+        empty = dict(y=[], customdata=[])
+        frames.append(dict(name=f"{dt:g}", traces=list(range(len(names))),
+                           data=[found.get(n, empty) for n in names]))
+        texts.append(f"{dt:g}" + ("" if grads else " (an output is silent)"))
+    active = int(np.argmin(np.abs(by_dt.values - cmp.dt))) if cmp.dt is not None else 0
+    bar = slider([f["name"] for f in frames], texts, active, "Surrogate gradients at dt = ")
+    return with_slider(fig.to_dict(), frames, bar)
+
+
+def _rescaled(grads: dict, rows, cols, exact, normalize: bool) -> dict:
+    """``{name: {"y": drawn values, "customdata": [value, scale]}}`` of each surrogate's
+    gradient at the drawn weights ``W[rows, cols]``; with ``normalize`` rescaled to the
+    exact norm."""
+    out = {}
+    for name, g in grads.items():
+        vals = g[rows, cols]
+        scale = np.linalg.norm(exact) / np.linalg.norm(vals) if normalize and np.any(vals) else 1.0
+        out[name] = dict(y=vals * scale, customdata=np.stack([vals, np.full(vals.size, scale)],
+                                                             axis=-1))
+    return out
 
 
 def _sweep_traces(fig, sweep: Sweep, attr: str, row: int, slopes: dict | None) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,8 +20,8 @@ from .. import netfiles
 from ..figures.common import source_label
 from ..figures.surrogate import (credit_figure, drawn_weights, dt_sweep_figure, gradient_figure,
                                  slope_sweep_figure, surrogate_title)
-from ..surrogate_compare import (LossSpec, Options, compare_gradients, sweep_dt, sweep_slope,
-                                 synapse_credit)
+from ..surrogate_compare import (LossSpec, Options, Reference, Sweep, compare_gradients,
+                                 reference, sweep_dt, sweep_slope, synapse_credit)
 from .common import Chart, Notice, grazing_notice
 from .network import simulate_file
 
@@ -34,6 +35,23 @@ LOSSES = {"cross_entropy": "First-spike cross entropy", "mse": "Spike-time squar
 def _load(net_json: str):
     net, sim = simulate_file(net_json)
     return net, netfiles.file_inputs(netfiles.parse(net_json)), sim
+
+
+@lru_cache(maxsize=8)
+def _reference(net_json: str, loss: LossSpec) -> Reference:
+    """The exact gradient and finite differences, shared by every step, slope and surrogate
+    (kept for the last few networks and losses; read-only)."""
+    net, inputs, sim = _load(net_json)
+    return reference(net, inputs, sim.t_max, loss)
+
+
+@lru_cache(maxsize=8)
+def _dt_sweep(net_json: str, loss: LossSpec, names: tuple, slope: float, options: Options) -> Sweep:
+    """The sweep over every step of :data:`DTS`: drawn by :func:`dt_sweep_chart` and
+    stepped through by the gradients figure (kept for the last few; read-only)."""
+    net, inputs, sim = _load(net_json)
+    return sweep_dt(net, inputs, sim.t_max, loss, DTS, {n: slope for n in names}, options,
+                    _reference(net_json, loss))
 
 
 def synapse_options(net_json: str) -> tuple[tuple[int, int], ...]:
@@ -73,7 +91,8 @@ def credit_scene(net_json: str, j: int, i: int, dt: float, names: tuple, slope: 
                f"V comes near θ, fired or not (curves).")
     alt = (f"Three panels over time for synapse {label}: the membrane potential of neuron {i}, the "
            f"surrogate credit densities, and cumulative credit of FP against each surrogate.")
-    return CreditScene(Chart(credit_figure(credit, slopes, net.n_inputs), alt, summary), table)
+    return CreditScene(Chart(credit_figure(credit, slopes, net.n_inputs, slope_steps=SLOPES), alt,
+                             summary), table)
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,8 +122,9 @@ def gradients_scene(net_json: str, outputs: tuple, kind: str, label: int, target
     net, inputs, sim = _load(net_json)
     loss = _loss(outputs, kind, label, targets)
     slopes = {n: slope for n in names}
-    cmp = compare_gradients(net, inputs, sim.t_max, loss, dt, slopes,
-                            Options(time_normalized, detach_reset))
+    opts = Options(time_normalized, detach_reset)
+    cmp = compare_gradients(net, inputs, sim.t_max, loss, dt, slopes, opts,
+                            ref=_reference(net_json, loss))
     err = cmp.spike_time_error
     rows = []
     for n, s in cmp.similarity.items():
@@ -142,7 +162,8 @@ def gradients_scene(net_json: str, outputs: tuple, kind: str, label: int, target
     alt = ("Dot plot of dLoss/dW for every weight: the exact FP gradient, finite differences, "
            "and the BPTT gradient of each surrogate"
            + (" rescaled to the exact norm." if normalize else "."))
-    chart = Chart(gradient_figure(cmp, slopes, normalize), alt, summary)
+    chart = Chart(gradient_figure(cmp, slopes, normalize,
+                                  by_dt=_dt_sweep(net_json, loss, names, slope, opts)), alt, summary)
     return GradientsScene(chart, rows, cmp.loss_exact, cmp.loss_discrete, err, fd_rel, notices,
                           _gradients_csv(net, cmp))
 
@@ -187,11 +208,9 @@ def dt_sweep_chart(net_json: str, outputs: tuple, kind: str, label: int, targets
     :func:`slope_sweep_chart` and a new ``dt`` does not recompute it."""
     if not names:
         raise ValueError("choose at least one surrogate")
-    net, inputs, sim = _load(net_json)
     loss = _loss(outputs, kind, label, targets)
-    opts = Options(time_normalized, detach_reset)
     slopes = {n: slope for n in names}
-    by_dt = sweep_dt(net, inputs, sim.t_max, loss, DTS, slopes, opts)
+    by_dt = _dt_sweep(net_json, loss, names, slope, Options(time_normalized, detach_reset))
     which = "hidden" if hidden else "all"
     cos_fine = {n: by_dt.cosine_hidden[n][-1] if hidden else by_dt.cosine[n][-1] for n in names}
     rn = by_dt.relative_norm_hidden if hidden else by_dt.relative_norm
@@ -216,7 +235,8 @@ def slope_sweep_chart(net_json: str, outputs: tuple, kind: str, label: int, targ
     net, inputs, sim = _load(net_json)
     loss = _loss(outputs, kind, label, targets)
     opts = Options(time_normalized, detach_reset)
-    by_slope = sweep_slope(net, inputs, sim.t_max, loss, dt, SLOPES, names, opts)
+    by_slope = sweep_slope(net, inputs, sim.t_max, loss, dt, SLOPES, names, opts,
+                           _reference(net_json, loss))
     which = "hidden" if hidden else "all"
     n0 = names[0]
     cs = by_slope.cosine_hidden if hidden else by_slope.cosine

@@ -5,7 +5,6 @@ light and the dark theme."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from browserhelpers import wait_ready
 from clientside import SentFrames, assert_client_side, click_slider_step, slider_active, slider_steps

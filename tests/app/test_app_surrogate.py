@@ -7,7 +7,8 @@ import fpsnn_core as fp
 from apphelpers import assert_clean, charts, figure, metric, open_page, values
 from browserhelpers import metric_value, nudge_slider, rerun_done
 from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
-from fpsnn_core.bptt import bptt_gradient, fp_credit
+from fpsnn_app.scenes.surrogate import DTS, SLOPES
+from fpsnn_core.bptt import bptt_gradient, discrete_feeding_kernel, fp_credit
 from fpsnn_core.discrete import simulate_discrete
 from fpsnn_core.surrogate import surrogate
 
@@ -111,6 +112,55 @@ def test_bad_targets_and_no_surrogate_are_messages():
     at.multiselect(key="surrogate.names").set_value([]).run()
     assert not at.exception
     assert any("at least one surrogate" in i.value for i in at.info)
+
+
+def _frames(fig: dict) -> dict:
+    """``{frame name: {trace index: trace update}}``."""
+    return {f["name"]: dict(zip(f["traces"], f["data"])) for f in fig["frames"]}
+
+
+def test_every_dt_step_of_the_gradients_slider_is_bptt_at_that_step():
+    """The browser-side dt slider: each frame holds the core's BPTT gradient at its step."""
+    at = open_page("surrogate")
+    at.toggle(key="surrogate.rescale").set_value(False).run()
+    assert_clean(at)
+    net, inputs, outputs = _default()
+    fig = figure(at, GRADIENTS)
+    frames = _frames(fig)
+    steps = fig["layout"]["sliders"][0]["steps"]
+    assert [s["label"] for s in steps] == [f"{dt:g}" for dt in DTS]
+    assert steps[fig["layout"]["sliders"][0]["active"]]["label"] == "0.01"   # the page's dt
+    sigmoid = [k for k, t in enumerate(fig["data"]) if t["name"] == "sigmoid β=5"][0]
+    labels = fig["data"][sigmoid]["text"]
+    for dt in (0.1, 0.01, 0.002):
+        d = simulate_discrete(net, inputs, T_MAX, dt)
+        g = bptt_gradient(net, d, fp.first_spike_cross_entropy(d, outputs, 0).dloss_dtimes,
+                          surrogate("sigmoid", 5.0))
+        shown = dict(zip(labels, values(frames[f"{dt:g}"][sigmoid]["y"])))
+        for j, i in np.argwhere(net.mask):
+            assert shown[_label(net, j, i)] == g[j, i]           # the same numbers, exactly
+    # the page's step: its frame is what the chart draws first
+    assert np.array_equal(values(frames["0.01"][sigmoid]["y"]), values(fig["data"][sigmoid]["y"]))
+
+
+def test_every_slope_step_of_the_credit_slider_is_the_surrogate_at_that_slope():
+    at = open_page("surrogate")
+    assert_clean(at)
+    net, inputs, _ = _default()
+    fig = figure(at, CREDIT)
+    frames = _frames(fig)
+    assert [s["label"] for s in fig["layout"]["sliders"][0]["steps"]] == [f"{b:g}" for b in SLOPES]
+    j, i = [(j, i) for j, i in np.argwhere(net.mask)
+            if _label(net, j, i) == at.selectbox(key="surrogate.synapse").value][0]
+    d = simulate_discrete(net, inputs, T_MAX, 0.01)
+    y = discrete_feeding_kernel(net, d, j, i)
+    density = [k for k, t in enumerate(fig["data"]) if t["name"] == "sigmoid β=5"][0]
+    for b in (0.3, 5.0, 30.0):
+        want = surrogate("sigmoid", b).grad(d.V[:, i] - net.theta[i]) * y
+        step = frames[f"{b:g}"]
+        assert np.array_equal(values(step[density]["y"]), want)
+        assert np.isclose(values(step[density + 1]["y"])[-1], want.sum() * 0.01, rtol=1e-12)
+        assert step[density]["name"] == f"sigmoid β={b:g}"
 
 
 def browser_interaction(page: Page) -> None:
