@@ -4,16 +4,20 @@ The pages are listed once, in :data:`fpsnn_app.registry.PAGES`; this file turns 
 into ``st.navigation`` and, for pages that work on a network, draws the shared network
 picker (:mod:`fpsnn_app.ui.network_picker`) in the sidebar before running the page. The
 presentation-mode switch (:mod:`fpsnn_app.ui.present`) is drawn once here for every page.
+The first run of the server process starts the warm start (:mod:`fpsnn_app.warm`) in the
+background.
 """
 
 import streamlit as st
 
+from fpsnn_app import ui
 from fpsnn_app.registry import PAGES, by_url_path
 from fpsnn_app.ui.network_picker import network_sidebar
 from fpsnn_app.ui.present import presentation_switch
 
 st.set_page_config(page_title="fpsnn: exact gradients of spiking networks",
                    page_icon="⚡", layout="wide")
+ui.warm_start()          # imports, SymPy and the default views, once per server process
 
 sections: dict[str, list] = {}
 for entry in PAGES:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from fpsnn_app import ui
 from fpsnn_app.presets import TAU_N, TAU_S, THETA
-from fpsnn_app.scenes.derivation import derivation_scene
+from fpsnn_app.scenes.derivation import DEFAULT_W, derivation_scene
 
 st.title("Derivation, live with SymPy")
 ui.intro(
@@ -18,7 +18,7 @@ tau_s = c[0].slider("τ_s", 0.1, 3.0, TAU_S, 0.05, key="derivation.tau_s", bind=
 tau_n = c[1].slider("τ_n", 0.1, 3.0, TAU_N, 0.05, key="derivation.tau_n", bind="query-params",
                     help="Set τ_n = τ_s to see the limit form t·e^(-bt).")
 theta = c[2].slider("θ", 0.1, 3.0, THETA, 0.05, key="derivation.theta", bind="query-params")
-w = c[3].slider("w, weight of the input", 0.1, 10.0, 4.5, 0.1, key="derivation.w",
+w = c[3].slider("w, weight of the input", 0.1, 10.0, DEFAULT_W, 0.1, key="derivation.w",
                 bind="query-params")
 
 scene = ui.require(ui.compute(derivation_scene, tau_s, tau_n, theta, w))

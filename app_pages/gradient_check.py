@@ -5,7 +5,8 @@ import streamlit as st
 
 from fpsnn_app import netfiles, ui
 from fpsnn_app.ui import controls
-from fpsnn_app.scenes.gradient_check import LOSSES, gradient_scene
+from fpsnn_app.scenes.gradient_check import (DEFAULT_EPS, DEFAULT_SPAN, LOSSES, check_scene,
+                                             default_weight, slice_scene)
 from fpsnn_app.scenes.jacobian import param_labels
 from fpsnn_app.ui.network_picker import current_network
 
@@ -20,10 +21,9 @@ ui.intro(
 choice = ui.require(current_network())
 outputs = choice.outputs
 labels = param_labels(netfiles.parse(choice.json).network, None)
-into_first = [p for p, lab in enumerate(labels) if lab.endswith(f"→n{outputs[0]}")]
 Q = dict(bind="query-params")
 
-c = st.columns([3, 2, 2, 3, 2])
+c = st.columns([3, 2, 2, 3])
 kind = c[0].radio("Loss", list(LOSSES), format_func=LOSSES.get, key="gradient_check.loss", **Q)
 label, targets = 0, ()
 if kind == "cross_entropy":
@@ -33,15 +33,14 @@ else:
     targets = controls.target_times(c[1], "Target times", len(outputs), default,
                                     key="gradient_check.targets",
                                     help="One first-spike time per output neuron.")
-eps = c[2].select_slider("Finite-difference step", [10.0 ** e for e in range(-10, -1)], 1e-6,
-                         format_func=lambda e: f"{e:.0e}", key="gradient_check.eps", **Q)
+eps = c[2].select_slider("Finite-difference step", [10.0 ** e for e in range(-10, -1)],
+                         DEFAULT_EPS, format_func=lambda e: f"{e:.0e}", key="gradient_check.eps", **Q)
 weight = labels.index(controls.choice(c[3], "Weight to slice", labels,
-                                     labels[into_first[0] if into_first else 0],
+                                     labels[default_weight(choice.json, outputs)],
                                      key="gradient_check.weight"))
-span = c[4].slider("Slice half-width", 0.1, 4.0, 0.8, 0.1, key="gradient_check.span", **Q)
 
-scene = ui.require(ui.compute(gradient_scene, choice.json, outputs, kind, label, targets, eps,
-                              weight, span))
+scene = ui.require(ui.compute(check_scene, choice.json, outputs, kind, label, targets, eps,
+                              weight))
 m = st.columns(4)
 m[0].metric("Loss", f"{scene.loss:.5f}")
 m[1].metric("Max rel. error FP vs adjoint", f"{scene.max_rel_adjoint:.1e}")
@@ -62,6 +61,18 @@ with right:
                                    for k in ("FP", "adjoint", "finite diff.",
                                              "rel. err FP–adjoint", "rel. err FP–FD")}})
 st.subheader("The loss along one weight")
-ui.chart(scene.slice, key="gradient_check.loss_slice")
-ui.downloads("gradient-check", network_json=choice.json, csv={"gradients": scene.table_csv},
-             figures={"agreement": scene.agreement.fig, "loss-slice": scene.slice.fig})
+
+
+@st.fragment
+def loss_slice() -> None:
+    """The slice and its width: moving the width reruns only this part of the page."""
+    span = st.slider("Slice half-width", 0.1, 4.0, DEFAULT_SPAN, 0.1, key="gradient_check.span",
+                     **Q)
+    chart = ui.require(ui.compute(slice_scene, choice.json, outputs, kind, label, targets,
+                                  weight, span))
+    ui.chart(chart, key="gradient_check.loss_slice")
+    ui.downloads("gradient-check", network_json=choice.json, csv={"gradients": scene.table_csv},
+                 figures={"agreement": scene.agreement.fig, "loss-slice": chart.fig})
+
+
+loss_slice()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from fpsnn_app import ui
 from fpsnn_app.registry import PAGES
-from fpsnn_app.scenes.home import home_scene
+from fpsnn_app.scenes.home import DEFAULT_DW, DEFAULT_W, home_scene
 
 st.title("Exact gradients of spiking networks")
 ui.intro(
@@ -21,8 +21,9 @@ left, right = st.columns([2, 1])
 with right:
     st.markdown("**Try it:** move the weight. FP predicts where the spike goes (orange ×) "
                 "from the derivative alone; the dashed curve is the real answer.")
-    w = st.slider("Weight w of input 0", 0.0, 8.0, 4.0, 0.1, key="home.w", bind="query-params")
-    dw = st.slider("Step Δw", -1.5, 1.5, 0.2, 0.05, key="home.dw", bind="query-params")
+    w = st.slider("Weight w of input 0", 0.0, 8.0, DEFAULT_W, 0.1, key="home.w",
+                  bind="query-params")
+    dw = st.slider("Step Δw", -1.5, 1.5, DEFAULT_DW, 0.05, key="home.dw", bind="query-params")
 scene = ui.require(ui.compute(home_scene, w, dw))
 with right:
     st.metric("Spike time f", "none" if scene.f is None else f"{scene.f:.4f}")

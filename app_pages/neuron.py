@@ -34,6 +34,16 @@ for j, col in enumerate(cols):
                                      key=f"neuron.in{j}", t_max=t_max))
         weights.append(st.slider(f"Weight W{j}", -8.0, 8.0, NEURON.weights[j], 0.1,
                                  key=f"neuron.w{j}", bind="query-params"))
+
+
+@st.fragment
+def equation(equations: tuple) -> None:
+    """The chosen spike's implicit equation: choosing reruns only this part of the page."""
+    k = controls.choice(st, "Implicit equation of spike", range(len(equations)), 0,
+                        key="neuron.k", what="Spike", format_func=lambda k: f"f{k + 1}")
+    st.latex(equations[k])
+
+
 scene = ui.require(ui.compute(neuron_scene, tuple(inputs), tuple(weights), tau_s, tau_n, theta,
                               t_max))
 slopes = [row["slope V'(f-)"] for row in scene.spikes]
@@ -50,8 +60,6 @@ if scene.spikes:
         st.markdown("**Output spikes** (each satisfies $V(f) = \\theta$)")
         st.dataframe(scene.spikes, hide_index=True, width="stretch")
     with right:
-        k = controls.choice(st, "Implicit equation of spike", range(len(scene.spikes)), 0,
-                            key="neuron.k", what="Spike", format_func=lambda k: f"f{k + 1}")
-        st.latex(scene.equations[k])
+        equation(scene.equations)
 ui.downloads("neuron", network_json=scene.network_json, spikes_csv=scene.spikes_csv,
              figures={"neuron": scene.chart.fig})

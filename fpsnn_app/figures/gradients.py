@@ -29,7 +29,7 @@ def agreement_figure(labels: list[str], fp_grad: np.ndarray, adjoint: np.ndarray
         scatter([lo - pad, hi + pad], [lo - pad, hi + pad], mode="lines", name="y = x",
                 line=dict(color=style.GREY, dash="dot", width=1.5), hoverinfo="skip"),
         scatter(fp_grad[ok], fd[ok], mode="markers", name="finite differences",
-                text=[l for l, o in zip(labels, ok) if o],
+                text=[lab for lab, o in zip(labels, ok) if o],
                 marker=dict(symbol="circle-open", size=16, color=style.BLUE, line=dict(width=3)),
                 hovertemplate="%{text}<br>FP %{x:.6g}<br>FD %{y:.6g}<extra></extra>"),
         scatter(fp_grad, adjoint, mode="markers", name="adjoint", text=list(labels),

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import sympy as sp
 
 import fpsnn_core as fp
 
 from ..derivation import derive, kernel_functions, t
 from ..figures.kernel import kernel_figure
 from .common import Chart, Notice
+
+#: The page's default weight of the input.
+DEFAULT_W = 4.5
 
 
 @dataclass(frozen=True, eq=False)

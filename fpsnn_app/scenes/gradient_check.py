@@ -10,12 +10,14 @@ time ``t_max`` (``silent_time``): the loss is defined but no gradient flows thro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
 import fpsnn_core as fp
 
+from .. import netfiles
 from ..figures.gradients import agreement_figure, loss_slice_figure
 from ..limits import (MAX_FD_WEIGHTS, MAX_SPIKES, MAX_WEIGHTS_DRAWN, MAX_WORK, repeats,
                       simulate, strongest)
@@ -26,6 +28,15 @@ from .network import simulate_file
 LOSSES = {"cross_entropy": "First-spike cross entropy", "mse": "Spike-time squared error"}
 #: Number of weight values in the 1-D slice.
 SLICE_POINTS = 161
+#: The page's defaults: finite-difference step and half-width of the slice.
+DEFAULT_EPS, DEFAULT_SPAN = 1e-6, 0.8
+
+
+def default_weight(net_json: str, outputs: tuple) -> int:
+    """The sliced parameter by default: the first weight into the first output neuron
+    (index in ``np.argwhere(net.mask)`` order; ``0`` if there is none)."""
+    labels = param_labels(netfiles.parse(net_json).network, None)
+    return next((p for p, lab in enumerate(labels) if lab.endswith(f"→n{outputs[0]}")), 0)
 
 
 def loss_function(kind: str, outputs: tuple, label: int, targets: tuple, t_max: float):
@@ -45,10 +56,11 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class GradientScene:
-    """What the Gradient check page draws; ``table`` has one row per weight."""
+    """What the Gradient check page draws; ``table`` has one row per weight; ``slice`` is
+    ``None`` from :func:`check_scene` (the page draws it with :func:`slice_scene`)."""
 
     agreement: Chart
-    slice: Chart
+    slice: Chart | None
     table: list
     loss: float
     max_rel_adjoint: float
@@ -61,7 +73,8 @@ class GradientScene:
 
 def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: tuple,
                    eps: float, weight: int, span: float) -> GradientScene:
-    """Compare the three gradients of the loss and slice it along parameter ``weight``.
+    """Compare the three gradients of the loss and slice it along parameter ``weight``:
+    :func:`check_scene` with the :func:`slice_scene`.
 
     Parameters
     ----------
@@ -72,6 +85,15 @@ def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets
     span : float
         Half-width of the slice around the current weight.
     """
+    scene = check_scene(net_json, outputs, kind, label, targets, eps, weight)
+    return replace(scene, slice=slice_scene(net_json, outputs, kind, label, targets, weight,
+                                            span))
+
+
+def check_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: tuple,
+                eps: float, weight: int) -> GradientScene:
+    """The three gradients of the loss, their table and agreement plot, without the slice
+    (the finite differences always include parameter ``weight``, the sliced one)."""
     net, sim = simulate_file(net_json)
     t_max = sim.t_max
     loss_fn = loss_function(kind, outputs, label, targets, t_max)
@@ -112,7 +134,6 @@ def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets
         notices += (Notice("info", f"Finite differences (two simulations per weight) are checked "
                            f"on the {checked.size} weights with the largest FP gradients (and the "
                            f"sliced one) of {len(params)}, to keep the page fast."),)
-    slice_chart = _slice(net, sim, loss_fn, params[p], labels[p], float(a[p]), value.value, span)
     valid = np.isfinite(rel_fd)
     max_fd = float(rel_fd[valid].max()) if valid.any() else float("nan")
     drawn = strongest(a, MAX_WEIGHTS_DRAWN, keep=checked)
@@ -127,28 +148,61 @@ def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets
                                f"differences {max_fd:.1e} over {int(valid.sum())} valid weights "
                                f"(step {eps:g}); {len(fd.reasons)} refused."))
     csv = _csv(table)
-    return GradientScene(agreement, slice_chart, table, float(value.value), float(rel_adj.max()),
+    return GradientScene(agreement, None, table, float(value.value), float(rel_adj.max()),
                          max_fd, len(fd.reasons), len(params), notices, csv)
 
 
-def _slice(net, sim, loss_fn, param, label: str, slope: float, loss0: float, span: float) -> Chart:
-    j, i = int(param[0]), int(param[1])
+def slice_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: tuple,
+                weight: int, span: float) -> Chart:
+    """The loss along parameter ``weight`` in ``±span`` around its value, with FP's tangent.
+
+    The simulations along the slice do not depend on the loss: they are kept per network,
+    parameter and span (:func:`slice_runs`), so a change of loss, class or targets only
+    evaluates the loss again.
+    """
+    net, sim = simulate_file(net_json)
+    loss_fn = loss_function(kind, outputs, label, targets, sim.t_max)
+    value = loss_fn(sim)
+    params = np.argwhere(net.mask)
+    p = int(np.clip(weight, 0, len(params) - 1))
+    j, i = int(params[p, 0]), int(params[p, 1])
+    slope = float(fp.fp_gradient(net, sim, value.dloss_dtimes)[j, i])
     w0 = float(net.weights[j, i])
-    n_points = repeats(sim, 5, SLICE_POINTS)      # fewer points when a simulation is costly
-    w = np.unique(np.append(w0 + np.linspace(-span, span, n_points), w0))
+    w, runs = slice_runs(net_json, j, i, float(span))
     loss = np.full(w.size, np.nan)
     counts = np.zeros(w.size, dtype=int)
     signature = []
-    for m, wm in enumerate(w):                       # one exact simulation per weight value
-        W = np.array(net.weights)
-        W[j, i] = wm
-        try:
-            s = simulate(net.with_weights(W), sim.inputs, sim.t_max)
-        except fp.RunawayFiringError:
+    for m, s in enumerate(runs):
+        if s is None:                                # runaway firing at this weight
             signature.append(None)
             continue
         loss[m], counts[m] = loss_fn(s).value, s.n_spikes
         signature.append(tuple(s.spike_counts(net.n_neurons).tolist()))
+    return _slice_chart(w, loss, counts, signature, w0, value.value, slope,
+                        param_labels(net, params)[p], span)
+
+
+@lru_cache(maxsize=16)
+def slice_runs(net_json: str, j: int, i: int, span: float) -> tuple[np.ndarray, tuple]:
+    """Weight values ``w`` along ``W[j, i] ± span`` and the simulation at each (``None``
+    where firing runs away); fewer points when one simulation is costly. Read-only."""
+    net, sim = simulate_file(net_json)
+    w0 = float(net.weights[j, i])
+    n_points = repeats(sim, 5, SLICE_POINTS)      # fewer points when a simulation is costly
+    w = np.unique(np.append(w0 + np.linspace(-span, span, n_points), w0))
+    runs = []
+    for wm in w:                                     # one exact simulation per weight value
+        W = np.array(net.weights)
+        W[j, i] = wm
+        try:
+            runs.append(simulate(net.with_weights(W), sim.inputs, sim.t_max))
+        except fp.RunawayFiringError:
+            runs.append(None)
+    return w, tuple(runs)
+
+
+def _slice_chart(w, loss, counts, signature, w0: float, loss0: float, slope: float, label: str,
+                 span: float) -> Chart:
     pieces = np.cumsum([0] + [signature[m] != signature[m - 1] for m in range(1, w.size)])
     n_jumps = int(pieces[-1])
     fig = loss_slice_figure(w, loss, counts, pieces, w0, loss0, slope, label)

@@ -16,6 +16,8 @@ from .common import Chart
 INPUTS = ((0.3, 1.2), (0.8,))
 OTHER_WEIGHT = 3.0
 T_MAX = 3.0
+#: The page's default weight ``w`` and step ``Δw``.
+DEFAULT_W, DEFAULT_DW = 4.0, 0.2
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,8 +1,10 @@
 """Streamlit helpers shared by the pages (the only part of ``fpsnn_app`` besides the pages
 that imports Streamlit).
 
-- :func:`compute` runs a scene function through ``st.cache_data`` and turns errors into
-  on-page messages (never a traceback);
+- :func:`compute` runs a scene function through ``st.cache_data`` (:func:`cached_call`,
+  shared by every session of the server) and turns errors into on-page messages (never a
+  traceback); :func:`warm_start` fills that cache once per server process
+  (:mod:`fpsnn_app.warm`);
 - :func:`chart` draws a :class:`~fpsnn_app.scenes.common.Chart` with its ``alt`` text and
   its one-line summary; :func:`notices` shows a scene's warnings;
 - :func:`downloads` offers the network JSON and NIR, spike CSV and figures as standalone
@@ -39,10 +41,28 @@ def compute(fn: Callable[..., T], *args) -> T | None:
     The page then calls ``st.stop()`` (see :func:`require`).
     """
     try:
-        return st.cache_data(fn, max_entries=64, show_spinner=False)(*args)
+        return cached_call(fn, *args)
     except Exception as exc:          # noqa: BLE001 - every error becomes a message
         report(exc)
         return None
+
+
+def cached_call(fn: Callable[..., T], *args) -> T:
+    """``fn(*args)`` through ``st.cache_data`` (keyed by the function and every argument;
+    errors propagate)."""
+    return st.cache_data(fn, max_entries=64, show_spinner=False)(*args)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_start():
+    """Start :func:`fpsnn_app.warm.start` once per server process (the first session's run
+    calls it; later calls return the same thread). Under ``AppTest`` there is no server:
+    nothing starts (a test warms explicitly)."""
+    from streamlit import runtime
+
+    from .. import warm
+
+    return warm.start(cached_call) if runtime.exists() else None
 
 
 def require(value: T | None) -> T:
