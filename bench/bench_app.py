@@ -11,7 +11,11 @@ AppTest's own bookkeeping is included, so both are upper bounds of the server's 
 The first run of a process also pays imports and, on the Derivation page, SymPy's one-off
 symbolic derivation; it is reported separately and not part of the medians.
 
-Usage: ``python bench/bench_app.py [--repeat 7] [--pages neuron,network]``
+With ``--server`` it times instead the first open of each page on a real server (a
+``streamlit run`` process and one new websocket session per page, as a new visitor), after
+a first session has started the warm start (:mod:`fpsnn_app.warm`) and ``--wait`` seconds.
+
+Usage: ``python bench/bench_app.py [--repeat 7] [--pages neuron,network] [--server [--wait 20]]``
 """
 
 from __future__ import annotations
@@ -63,13 +67,47 @@ def _quiet() -> None:
         logging.getLogger(name).addFilter(lambda record, text=text: text not in record.getMessage())
 
 
+def cold_opens(wanted: set, wait: float) -> None:
+    """Seconds to the end of the first run of each page, each in a new session of a fresh
+    server, after one session on Home and ``wait`` seconds (the warm start's time)."""
+    import asyncio
+    import random
+
+    from bench_load import Session
+    from browser import server
+
+    async def first_open(url: str, url_path: str) -> float:
+        session = Session(url, random.Random(0))
+        await session.connect()
+        try:
+            return await session.rerun(url_path)
+        finally:
+            await session.ws.close()
+
+    with server() as (url, _):
+        home = asyncio.run(first_open(url, ""))
+        print(f"server started; first session on Home {1e3 * home:.0f} ms; waiting {wait:g} s")
+        time.sleep(wait)
+        print(f"{'page':<16} {'first open (ms, new session)':>30}")
+        for entry in PAGES:
+            if wanted and entry.name not in wanted:
+                continue
+            print(f"{entry.name:<16} {1e3 * asyncio.run(first_open(url, entry.url_path)):>30.0f}")
+
+
 def main() -> None:
     _quiet()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--pages", default="", help="comma-separated page names (default all)")
+    parser.add_argument("--server", action="store_true", help="first opens on a real server")
+    parser.add_argument("--wait", type=float, default=20.0, help="seconds for the warm start")
     args = parser.parse_args()
     wanted = set(filter(None, args.pages.split(",")))
+    if args.server:
+        sys.path.insert(0, str(ROOT / "bench"))
+        cold_opens(wanted, args.wait)
+        return
     print(f"{'page':<16} {'first run':>10} {'recompute':>10} {'cached':>8}   (ms, median of "
           f"{args.repeat}; AppTest, no browser)")
     for entry in PAGES:
