@@ -129,7 +129,8 @@ def credit_figure(credit: Credit, slopes: dict, n_inputs: int, height: int = 720
         for name in names:
             dens = credit.density_at(name, slope)
             label = surrogate_title(name, slope)
-            data += [dict(y=dens, name=label), dict(y=credit.integral(dens), name=label)]
+            data += [dict(y=dens.tolist(), name=label),     # lists: see gradient_figure
+                     dict(y=credit.integral(dens).tolist(), name=label)]
         frames.append(dict(name=f"{slope:g}", data=data, traces=list(range(2, 2 + 2 * len(names)))))
     current = slopes[names[0]] if names else slope_steps[0]
     active = int(np.argmin(np.abs(np.asarray(slope_steps) - current)))
@@ -212,8 +213,10 @@ def gradient_figure(cmp: GradientComparison, slopes: dict, normalize: bool = Tru
     for dt, grads in zip(by_dt.values, by_dt.gradients):
         found = _rescaled(grads, J, I, exact, normalize)
         empty = dict(y=[], customdata=[])
+        # plain lists: plotly.js decodes base64 arrays when a figure is drawn, not in frames
         frames.append(dict(name=f"{dt:g}", traces=list(range(len(names))),
-                           data=[found.get(n, empty) for n in names]))
+                           data=[{k: np.asarray(v).tolist() for k, v in found.get(n, empty).items()}
+                                 for n in names]))
         texts.append(f"{dt:g}" + ("" if grads else " (an output is silent)"))
     active = int(np.argmin(np.abs(by_dt.values - cmp.dt))) if cmp.dt is not None else 0
     bar = slider([f["name"] for f in frames], texts, active, "Surrogate gradients at dt = ")

@@ -9,9 +9,15 @@ import pytest
 from browserhelpers import wait_ready
 from clientside import SentFrames, assert_client_side, click_slider_step, slider_active, slider_steps
 
+import numpy as np
+
 import fpsnn_core as fp
 from fpsnn_app.figures.common import spike_short_labels
 from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
+from fpsnn_app.scenes.surrogate import DTS, SLOPES
+from fpsnn_core.bptt import bptt_gradient
+from fpsnn_core.discrete import simulate_discrete
+from fpsnn_core.surrogate import surrogate
 
 PROJECTOR = {"width": 1280, "height": 720}
 
@@ -61,9 +67,52 @@ def test_network_slider_lights_up_a_causal_past_in_the_browser(browser, browser_
         context.close()
 
 
+def _trace_y(chart, name: str) -> list:
+    """``y`` of the trace called ``name`` as Plotly holds it now."""
+    return chart.evaluate("(el, n) => Array.from(el.querySelector('.js-plotly-plot').data"
+                          ".find(t => t.name === n).y)", name)
+
+
+def test_surrogate_sliders_step_through_computed_results_in_the_browser(
+        browser, browser_context_args, server_url):
+    net, wiring = motif_network(DEFAULT_MOTIF, 0)
+    outputs = list(wiring.outputs)
+    context, page, sent = _open(browser, browser_context_args, f"{server_url}/surrogate", 4)
+    try:
+        charts = page.get_by_test_id("stPlotlyChart")
+        credit, gradients = charts.nth(0), charts.nth(1)
+        # gradients chart: dt steps (largest first); the page's dt = 0.01 is step 3
+        gradients.scroll_into_view_if_needed()
+        assert slider_active(gradients) == 3 and slider_steps(gradients).count() == len(DTS)
+        assert_client_side(page, sent, gradients, lambda: click_slider_step(gradients, 0))
+        assert slider_active(gradients) == 0
+        d = simulate_discrete(net, wiring.inputs, T_MAX, DTS[0])
+        g = bptt_gradient(net, d, fp.first_spike_cross_entropy(d, outputs, 0).dloss_dtimes,
+                          surrogate("sigmoid", 5.0))
+        # each marker's hover value is the core's BPTT gradient at dt = 0.1, exactly
+        shown = gradients.evaluate("(el) => { const t = el.querySelector('.js-plotly-plot').data"
+                                   ".find(t => t.name === 'sigmoid β=5');"
+                                   " return [Array.from(t.text), Array.from(t.customdata, r => r[0])]; }")
+        by_label = dict(zip(*shown))
+        for j, i in np.argwhere(net.mask):
+            src = f"in{j}" if j < net.n_inputs else f"n{j - net.n_inputs}"
+            assert by_label[f"{src}→n{i}"] == g[j, i]
+        # credit chart: slope steps; the page's slope 5 is step 5
+        credit.scroll_into_view_if_needed()
+        assert slider_active(credit) == SLOPES.index(5.0)
+        before = _trace_y(credit, "sigmoid β=5")
+        assert_client_side(page, sent, credit, lambda: click_slider_step(credit, -1))
+        assert slider_active(credit) == len(SLOPES) - 1
+        assert _trace_y(credit, f"sigmoid β={SLOPES[-1]:g}") != before
+        assert "surrogate.slope" not in page.url and "surrogate.dt" not in page.url
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name, n_charts, query", [
     ("network", 1, "?network.spike=n3.2"),
+    ("surrogate", 4, ""),
 ])
 def test_screenshots_at_projector_size(browser, browser_context_args, server_url, screenshots,
                                        name, n_charts, query, scheme):
