@@ -207,6 +207,8 @@ def profile_page(entry, split: Split, clock: ScriptClock, repeat: int) -> dict:
         at.run()
         if at.exception:
             return {"note": f"page raised: {at.exception[0].message}"}
+        if at.error:                         # a row of a page that failed would be too fast
+            return {"note": f"page showed an error: {at.error[0].value[:120]}"}
         msgs = at._script_runner_forward_msgs()
         t0 = time.perf_counter()
         payload = sum(len(m.SerializeToString()) for m in msgs)

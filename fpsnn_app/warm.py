@@ -2,7 +2,8 @@
 process in a background thread (no Streamlit here; ``app.py`` starts it).
 
 - heavy imports (every page's scene module, hence SciPy, SymPy and Plotly's subplots; the
-  table libraries of ``st.dataframe``);
+  table libraries of ``st.dataframe``), done by :func:`start` in the calling thread: two
+  threads importing one package at once can see it half initialized;
 - SymPy's symbolic derivation of the Derivation page (:func:`fpsnn_app.derivation.symbolic_kernel`);
 - the scenes of the pages' default views, through the same shared cache the pages use
   (``call(fn, *args)`` is the app's cached call), so the first open of a page is a cache hit.
@@ -60,18 +61,31 @@ def default_scenes() -> list[tuple[Callable, tuple]]:
     ]
 
 
+def _step(failed: list, name: str, fn: Callable, *args) -> None:
+    try:
+        fn(*args)
+    except Exception as exc:                     # noqa: BLE001 - the page reports it itself
+        failed.append(f"{name}: {type(exc).__name__}: {exc}")
+
+
+def import_heavy() -> list[str]:
+    """Import :data:`HEAVY_IMPORTS` and every scene module; returns the failures, as text."""
+    from .registry import PAGES
+
+    failed: list[str] = []
+    for module in (*HEAVY_IMPORTS, *(f"fpsnn_app.scenes.{p.name}" for p in PAGES)):
+        _step(failed, module, importlib.import_module, module)
+    return failed
+
+
 def warm(call: Callable) -> list[str]:
-    """Run every step (module docstring); returns the steps that failed, as text."""
-    failed = []
+    """SymPy's derivation and the default scenes (module docstring), after
+    :func:`import_heavy`; returns the steps that failed, as text."""
+    failed: list[str] = []
 
     def step(name: str, fn: Callable, *args) -> None:
-        try:
-            fn(*args)
-        except Exception as exc:                 # noqa: BLE001 - the page reports it itself
-            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+        _step(failed, name, fn, *args)
 
-    for module in HEAVY_IMPORTS:
-        step(module, importlib.import_module, module)
     from .derivation import symbolic_kernel
 
     step("symbolic_kernel", symbolic_kernel)
@@ -85,7 +99,9 @@ def warm(call: Callable) -> list[str]:
 
 
 def start(call: Callable) -> threading.Thread:
-    """:func:`warm` in a daemon thread (started; join it to wait)."""
+    """:func:`import_heavy` here, then :func:`warm` in a daemon thread (started; join it to
+    wait)."""
+    import_heavy()
     thread = threading.Thread(target=warm, args=(call,), name="fpsnn-warm-start", daemon=True)
     thread.start()
     return thread

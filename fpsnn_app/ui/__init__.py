@@ -56,13 +56,14 @@ def cached_call(fn: Callable[..., T], *args) -> T:
 @st.cache_resource(show_spinner=False)
 def warm_start():
     """Start :func:`fpsnn_app.warm.start` once per server process (the first session's run
-    calls it; later calls return the same thread). Under ``AppTest`` there is no server:
-    nothing starts (a test warms explicitly)."""
-    from streamlit import runtime
+    calls it; later calls return the same thread). Not under ``AppTest`` (a server never
+    imports ``streamlit.testing``): a test warms explicitly, and a background thread would
+    compete with the tests' own runs."""
+    import sys
 
     from .. import warm
 
-    return warm.start(cached_call) if runtime.exists() else None
+    return None if "streamlit.testing.v1" in sys.modules else warm.start(cached_call)
 
 
 def require(value: T | None) -> T:

@@ -1,6 +1,8 @@
 """Warm start: after it, the first open of a default page computes nothing (no SymPy
 derivation, no simulation) and shows the same numbers."""
 
+import threading
+
 import numpy as np
 import pytest
 import streamlit as st
@@ -35,7 +37,15 @@ def warmed():
 
 
 def test_every_step_succeeds():
+    assert warm.import_heavy() == []
     assert warm.warm(ui.cached_call) == []
+
+
+def test_not_started_under_apptest():
+    at = open_page("home")
+    assert_clean(at)
+    assert ui.warm_start() is None
+    assert "fpsnn-warm-start" not in [t.name for t in threading.enumerate()]
 
 
 def test_derivation_after_warm_start_pays_no_sympy(warmed, monkeypatch):
