@@ -4,17 +4,21 @@ import streamlit as st
 
 import fpsnn_core as fp
 from fpsnn_app import ui
-from fpsnn_app.scenes.training import (HIDDEN_CHOICES, LR_CHOICES, SPEEDS, TASK_LABELS,
-                                       advance_for, changed_fields, curves_chart,
+from fpsnn_app.scenes.training import (BETTER, FIRST_SCREEN_HEIGHT, HIDDEN_CHOICES,
+                                       PRESENT_HEIGHT, LR_CHOICES, SPEEDS,
+                                       TASK_LABELS, advance_for, changed_fields, curves_chart,
                                        evaluation_scene, evaluation_settings, network_json,
                                        neuron_map_chart, page_config, plateau_notice, retune,
-                                       run_key, sample_scene, task_data, with_default)
-from fpsnn_app.ui import controls
+                                       retune_notice, run_key, sample_scene, task_data,
+                                       views_caption, with_default)
+from fpsnn_app.ui import controls, present
 from fpsnn_app.ui.network_picker import open_network
 from fpsnn_core import training as tr
 
-#: Seconds of training per update while playing ("fast"), and the update interval.
-BUDGET, TICK = 0.3, 0.5
+#: Seconds of training per update while playing ("fast"), and the update interval: every
+#: update trains a slice of mini-batches and redraws the views of the network it reached, so
+#: the room sees the regions and the network move at least once a second, whatever the task.
+BUDGET, TICK = 0.25, 0.5
 RUN = "training.run"
 SAMPLE, NEURON = "training.sample", "training.neuron"
 
@@ -66,10 +70,7 @@ if run is None or run["key"] != key or run.get("task") != task:
 else:
     state = retune(run["state"], config)
     if state is not run["state"]:
-        how = "FP" if state.config.method == "fp" else "the adjoint"
-        run["notice"] = (f"From epoch {state.epoch}, mini-batch {state.batch} on: learning rate "
-                         f"{state.config.lr:g}, gradient by {how}; same run, Adam's moments "
-                         "kept.")
+        run["notice"] = retune_notice(state)
         run["state"] = state
 
 
@@ -83,7 +84,6 @@ def _reset():
     r["playing"], r["error"], r["notice"] = False, None, None
     r["state"] = tr.start(r["state"].network.n_inputs, len(r["state"].network.layers[-1]),
                           r["state"].config)
-    r.pop("shown", None)
 
 
 def _continue():
@@ -97,9 +97,11 @@ playing = run["playing"] and not state.done
 b = st.columns([1.05, 1.05, 1.1, 1.3, 3.9], vertical_alignment="center")
 b[0].button("Pause" if playing else "Play", key="training.play", on_click=_toggle,
             icon=":material/pause:" if playing else ":material/play_arrow:", type="primary",
-            disabled=state.done)
+            disabled=state.done, shortcut="P", help="Keyboard: P.")
 step = b[1].button("Step", key="training.step", icon=":material/skip_next:",
-                   disabled=playing or state.done, help="Train to the end of the current epoch.")
+                   disabled=playing or state.done, shortcut=present.STEP_KEY,
+                   help=f"Train to the end of the current epoch. Keyboard: {present.STEP_KEY} "
+                        "(the \"next\" button of a presenter remote).")
 b[2].button("Reset", key="training.reset", icon=":material/restart_alt:", on_click=_reset)
 b[3].button("Continue", key="training.continue", icon=":material/fast_forward:",
             on_click=_continue, disabled=not state.done,
@@ -109,8 +111,8 @@ back = (f" {f'From epoch {config.plateau_start} on, a' if config.plateau_start e
         f"{config.plateau} without one it goes back to the best network with the step size "
         f"times {config.plateau_factor:g}." if config.plateau else "")
 b[4].caption(f"Learning rate, gradient, speed: same run. Task, hidden neurons, seed: new "
-             f"run. Pauses after {config.patience} epochs without a better validation accuracy "
-             f"(best network restored) or at epoch {state.config.epochs}.{back}")
+             f"run. Pauses after {config.patience} epochs without a better validation result "
+             f"({BETTER}; best network restored) or at epoch {state.config.epochs}.{back}")
 if run.get("notice"):
     st.info(run["notice"], icon=":material/info:")
 
@@ -121,16 +123,13 @@ def _train(budget: float, until_epoch_end: bool = False, max_batches=None) -> bo
     r = st.session_state[RUN]
     try:
         before = r["state"]
-        r["state"], ended = advance_for(before, data, budget, until_epoch_end, max_batches)
-        if ended is not None:
-            r["shown"] = ended
+        r["state"], _ = advance_for(before, data, budget, until_epoch_end, max_batches)
         back = plateau_notice(before, r["state"])
         if back:
-            r["shown"], r["notice"] = (r["state"].best_epoch, r["state"].best), back
+            r["notice"] = back
         if r["state"].stopped:
             best = r["state"]
             r["state"] = tr.restore_best(best)
-            r["shown"] = (best.best_epoch, best.best)
             r["notice"] = (f"Paused: no better validation accuracy for {best.config.patience} "
                            f"epochs. The best network (epoch {best.best_epoch}, "
                            f"{100 * best.best_key[0]:.1f}%) is restored; Continue goes on from it.")
@@ -172,16 +171,12 @@ def live():
     state = r["state"]
     per_epoch = -(-len(data.train) // state.config.batch_size)
     hist = state.history
-    # the views show the network at the last epoch end (or the initial one), kept by _train;
-    # at the slow speed they follow every mini-batch
-    if "shown" not in r:
-        r["shown"] = (state.epoch, state.network)
-    if speed == "slow" and state.batch:
-        r["shown"] = (state.epoch, state.network)
-    shown_epoch, shown = r["shown"]
-    shown_json = fp.to_json(shown)
+    # the views show the network training has reached, redrawn after every slice of
+    # mini-batches; the metrics and curves are the core's, at each epoch's end
+    shown_json = fp.to_json(state.network)
+    height = PRESENT_HEIGHT if ui.presenting() else FIRST_SCREEN_HEIGHT
     settings = evaluation_settings(config)
-    ev = ui.require(ui.compute(evaluation_scene, shown_json, task, settings))
+    ev = ui.require(ui.compute(evaluation_scene, shown_json, task, settings, height))
     left, mid, right = st.columns([1.02, 1, 1.02])
     with left:
         ui.chart(ev.regions, key="training_regions", on_select=lambda: _pick(
@@ -198,13 +193,9 @@ def live():
                     help="On the whole validation set at the last epoch end.")
         rows = tuple((h.epoch, h.train_loss, h.train_accuracy, h.val_loss, h.val_accuracy)
                      for h in hist)
-        ui.chart(ui.require(ui.compute(curves_chart, rows, 270, True)), key="training_curves")
-        best = (f"best validation {100 * max(h.val_accuracy for h in hist):.1f}% at epoch "
-                f"{state.best_epoch}" if hist else "no epoch yet")
-        st.caption(f"Mini-batch {state.batch}/{per_epoch}. Views: the network after "
-                   f"{shown_epoch} epoch{'s' * (shown_epoch != 1)}"
-                   f"{'' if shown_epoch == state.epoch and not state.batch else ' (the last validated one)'}"
-                   f"; {best}.")
+        ui.chart(ui.require(ui.compute(curves_chart, rows, height - 60, True,
+                                       state.best_epoch)), key="training_curves")
+        st.caption(views_caption(state, per_epoch))
     _neurons(ev, shown_json, settings)
     _microscope(shown_json, settings)
     st.subheader("First output spikes and confusion")

@@ -59,8 +59,10 @@ RUNAWAY_SPIKES = 6
 MAP_GRID = 19
 #: Thumbnails shown at most (the hidden neurons with the largest outgoing weights).
 MAX_MAPS = 12
-#: Height (pixels) of the first screen's regions and network drawing.
+#: Height (pixels) of the first screen's regions and network drawing, and of the curves,
+#: normally and in presentation mode (larger type, a projector watched from the back row).
 FIRST_SCREEN_HEIGHT = 330
+PRESENT_HEIGHT = 430
 #: Hidden neurons drawn at most (:func:`drawn_hidden`).
 MAX_DRAWN_HIDDEN = 24
 #: Synapses drawn at most per layer (the strongest by ``|w|``).
@@ -246,6 +248,32 @@ def advance_for(state: tr.TrainState, data: TaskData, budget: float,
     return state, ended
 
 
+#: The core's rule for a better validation result (:func:`fpsnn_core.training.end_epoch`),
+#: in words: what the pause, the best network and the curves' dotted line all follow.
+BETTER = "a higher accuracy, or the same accuracy with a lower loss"
+
+
+def retune_notice(state: tr.TrainState) -> str | None:
+    """What to say when the learning rate or the gradient method changes during a run;
+    ``None`` before the run has trained (a fresh link with these settings shows the same)."""
+    if state.epoch == 0 and state.batch == 0:
+        return None
+    how = "FP" if state.config.method == "fp" else "the adjoint"
+    return (f"Learning rate {state.config.lr:g}, gradient by {how}: the same run goes on with "
+            f"them from epoch {state.epoch}, mini-batch {state.batch}.")
+
+
+def views_caption(state: tr.TrainState, per_epoch: int) -> str:
+    """Which network the views show (the one training has reached, redrawn while it trains)
+    and where the metric and the curves come from."""
+    restored = (state.batch == 0 and state.network is state.best and state.history
+                and state.best_epoch != state.epoch)
+    which = (f"the best network (epoch {state.best_epoch}), restored" if restored else
+             f"the network after {state.epoch} epoch{'s' * (state.epoch != 1)}"
+             + (f" and {state.batch} of {per_epoch} mini-batches" if state.batch else ""))
+    return f"Views: {which}. Validation accuracy and curves: at each epoch's end."
+
+
 def plateau_notice(before: tr.TrainState, after: tr.TrainState) -> str | None:
     """What to tell the lecturer when the core went back to the best network ((R3) of
     :mod:`fpsnn_core.training`) between ``before`` and ``after``; ``None`` if it did not."""
@@ -382,7 +410,8 @@ def drawn_hidden(network: fp.Network, fired: np.ndarray, max_count: np.ndarray,
 
 
 def network_chart(network: fp.Network, class_names, fired: np.ndarray, max_count: np.ndarray,
-                  n_samples: int, selected: int | None = None) -> Chart:
+                  n_samples: int, selected: int | None = None,
+                  height: int = FIRST_SCREEN_HEIGHT) -> Chart:
     """The network drawn (:func:`~fpsnn_app.figures.training_network.network_figure`): at
     most :data:`MAX_DRAWN_HIDDEN` hidden neurons (:func:`drawn_hidden`) and per layer at
     most :data:`MAX_LINKS` synapses among the drawn neurons, the strongest by ``|w|``."""
@@ -429,8 +458,7 @@ def network_chart(network: fp.Network, class_names, fired: np.ndarray, max_count
              "those with the largest outgoing weights); ")
     note = shown + ("all their synapses" if drawn_total == total else
                     f"the {drawn_total} strongest of {total} synapses")
-    fig = network_figure(sizes, links, names, kinds, hover, note, None,
-                         height=FIRST_SCREEN_HEIGHT)
+    fig = network_figure(sizes, links, names, kinds, hover, note, None, height=height)
     # node clicks carry the neuron's index among all hidden neurons
     silent = int(np.sum(fired == 0))
     runaway = int(np.sum((fired > 0) & (max_count >= RUNAWAY_SPIKES)))
@@ -445,10 +473,12 @@ def network_chart(network: fp.Network, class_names, fired: np.ndarray, max_count
                           f"spikes in a sample): {runaway}. Click a hidden node for its map.")
 
 
-def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene:
+def evaluation_scene(network_json: str, task: str, settings: tuple,
+                     height: int = FIRST_SCREEN_HEIGHT) -> EvalScene:
     """Evaluate the network in ``network_json`` on the first :data:`VIEW_SAMPLES` samples of
     ``task``'s validation set and over its plane (or projection); ``settings`` from
-    :func:`evaluation_settings` (encoding, ``t_max`` and the loss's constants)."""
+    :func:`evaluation_settings` (encoding, ``t_max`` and the loss's constants); ``height``:
+    of the regions and the network drawing."""
     net = fp.from_json(network_json).network
     cfg = tr.default_config(task, **dict(settings))
     data = task_data(task, **cfg.encoding_kwargs())
@@ -473,7 +503,7 @@ def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene
              "from the region under it" if view.projected else "the input plane")
     regions = _chart(
         regions_figure(xs, ys, pred, view.points[:n], val.labels, names,
-                       view.axis_names, ev.predictions, height=FIRST_SCREEN_HEIGHT),
+                       view.axis_names, ev.predictions, height=height),
         alt=f"Decision regions of the network over {where.split(';')[0]} of "
             f"{TASK_LABELS[task]}, tinted by the class whose output neuron fires first, with "
             "the validation points on top, coloured and shaped by their true class, "
@@ -503,7 +533,7 @@ def evaluation_scene(network_json: str, task: str, settings: tuple) -> EvalScene
         summary=f"Accuracy {100 * ev.accuracy:.1f}% on {of} validation samples: "
                 f"{int(correct.sum())} of {n} right; {silent_samples} without a decision (no "
                 "output spike, or a tie).")
-    network = network_chart(net, names, fired, max_count, n)
+    network = network_chart(net, names, fired, max_count, n, height=height)
     mx, my, maps = xs[::2 ** REFINE_LEVELS], ys[::2 ** REFINE_LEVELS], coarse_maps
     show = strongest_hidden(net, MAX_MAPS)
     H = maps.shape[0]
@@ -633,18 +663,22 @@ def sample_scene(network_json: str, task: str, settings: tuple, index: int) -> S
                        fp.to_json(net, inputs, cfg.t_max, meta=meta), int(sim.spike_times.size))
 
 
-def curves_chart(history: tuple, height: int = 360, stacked: bool = False) -> Chart:
+def curves_chart(history: tuple, height: int = 360, stacked: bool = False,
+                 best_epoch: int | None = None) -> Chart:
     """Loss and accuracy curves from ``(epoch, train_loss, train_acc, val_loss, val_acc)``
-    rows."""
+    rows; ``best_epoch`` is the training's best network (the core's rule, :data:`BETTER`:
+    ties in accuracy go to the lower loss), default the first epoch of highest accuracy."""
     rows = np.array(history, dtype=float).reshape(-1, 5)
     e, tl, ta, vl, va = rows.T
-    best = int(e[np.argmax(va)]) if rows.size else None
-    fig = curves_figure(e, tl, vl, ta, va, height=height, stacked=stacked, best_epoch=best)
+    at = np.flatnonzero(e == best_epoch) if best_epoch else np.zeros(0, int)
+    best = int(at[0]) if at.size else int(np.argmax(va)) if rows.size else None
+    fig = curves_figure(e, tl, vl, ta, va, height=height, stacked=stacked,
+                        best_epoch=int(e[best]) if best is not None else None)
     if rows.size:
-        best = int(np.argmax(va))
         summary = (f"Epoch {int(e[-1])}: train loss {tl[-1]:.3f}, accuracy {100 * ta[-1]:.1f}%; "
-                   f"validation loss {vl[-1]:.3f}, accuracy {100 * va[-1]:.1f}% (best "
-                   f"{100 * va[best]:.1f}% at epoch {int(e[best])}).")
+                   f"validation loss {vl[-1]:.3f}, accuracy {100 * va[-1]:.1f}%. Best network "
+                   f"(dotted line): epoch {int(e[best])}, validation accuracy "
+                   f"{100 * va[best]:.1f}%, loss {vl[best]:.3f}.")
     else:
         summary = "No epoch finished yet: press Play or Step."
     return _chart(fig, alt="Training curves: loss on the left and accuracy on the right, per "

@@ -1,5 +1,6 @@
 """Training page: Step advances epochs, the views match the core, Reset starts over."""
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -9,7 +10,8 @@ import fpsnn_core as fp
 from apphelpers import assert_clean, charts, figure, link, metric, open_page, values
 from browserhelpers import metric_value, rerun_done
 from fpsnn_app.refine import refined_labels
-from fpsnn_app.scenes.training import GRID, TASK_LABELS, VIEW_SAMPLES, task_data
+from fpsnn_app.scenes.training import (GRID, TASK_LABELS, VIEW_SAMPLES, region_grid,
+                                       task_data)
 from fpsnn_core import batched as bt
 from fpsnn_core import datasets as ds
 from fpsnn_core import training as tr
@@ -58,7 +60,7 @@ def test_step_trains_epochs_and_reset_starts_over():
         at.button(key="training.step").click().run()
         assert_clean(at)
         assert metric(at, "Epoch") == str(epoch)
-        assert "Mini-batch 0/1." in _caption(at)
+        assert f"Views: the network after {epoch} epoch{'s' * (epoch > 1)}." in _caption(at)
         curves = _fig(at, "curves")["data"]
         assert values(curves[0]["x"]).tolist() == list(range(1, epoch + 1))
         losses.append(values(curves[0]["y"])[-1])
@@ -107,26 +109,70 @@ def test_yinyang_default_and_download():
     at.selectbox(key="training.task").set_value("iris").run()
     assert_clean(at)
     assert len(charts(at)) == 6
-    assert "Mini-batch 0/9." in _caption(at)
+    assert "Views: the network after 0 epochs." in _caption(at)
 
 
-def test_play_shows_the_network_of_the_last_epoch_end():
-    """A Play chunk (one per AppTest run) passes epoch ends mid-chunk; the views then show
-    the network the core validated at the last of them, whatever batch the chunk stops at."""
-    at = open_page("training", {"training.task": TASK_LABELS["iris"], "training.speed": "medium"})
+def test_play_redraws_the_views_within_an_epoch():
+    """Every Play update (one per AppTest run) redraws the views with the network training
+    has reached, mid-epoch too (Yin-Yang's epochs are 157 mini-batches): the regions differ
+    after each slow update, and the caption says which mini-batch they show."""
+    at = open_page("training", {"training.task": TASK_LABELS["yinyang"], "training.speed": "slow",
+                                "training.hidden.yinyang": "20"})
+    regions = [values(_fig(at, "regions")["data"][0]["z"]).tolist()]
     at.button(key="training.play").click().run()
-    for _ in range(5):
-        if at.session_state["training.run"]["state"].epoch >= 1:
-            break
+    for _ in range(3):
         at.run()
+        assert_clean(at)
+        state = at.session_state["training.run"]["state"]
+        assert state.epoch == 0 and state.batch > 0
+        assert f"Views: the network after 0 epochs and {state.batch} of 157 mini-batches." \
+            in _caption(at)
+        regions.append(values(_fig(at, "regions")["data"][0]["z"]).tolist())
+    state = at.session_state["training.run"]["state"]
+    data = task_data("yinyang", **state.config.encoding_kwargs())
+    drawn = values(_fig(at, "regions")["data"][0]["z"])
+    now = region_grid(state.network, data.view, data.encoding, state.config.t_max)[2]
+    assert np.array_equal(drawn, now), "the regions are those of the current network"
+    assert len({str(r) for r in regions}) > 1, "the regions moved within the first epoch"
+    at.button(key="training.play").click().run()                 # pause
+
+
+def test_captions_agree_on_the_best_network_and_the_pause_rule():
+    """The curves' summary, the dotted line and the core name the same best epoch (ties in
+    accuracy go to the lower loss), and the help states that rule for the pause."""
+    at = open_page("training", {"training.task": TASK_LABELS["xor"]})
+    for _ in range(12):
+        at.button(key="training.step").click().run()
     assert_clean(at)
     state = at.session_state["training.run"]["state"]
-    assert state.epoch >= 1
-    captions = " ".join(c.value for c in at.caption)
-    assert f"after {state.epoch} epoch" in captions
-    # Iris validates on all its 30 samples, so the views' accuracy is the core's
-    assert f"Accuracy {metric(at, 'Validation accuracy')} on 30 validation samples" in captions
-    at.button(key="training.play").click().run()                 # pause
+    acc = [h.val_accuracy for h in state.history]
+    assert acc.count(max(acc)) > 1 and state.best_epoch != 1 + acc.index(max(acc)), \
+        "a run where the first epoch of best accuracy is not the best network"
+    caption = _caption(at)
+    assert f"Best network (dotted line): epoch {state.best_epoch}," in caption
+    named = re.findall(r"[Bb]est(?: network \(dotted line\):)?[^;()]{0,30}?epoch (\d+)", caption)
+    assert named and set(named) == {str(state.best_epoch)}, named
+    shapes = _fig(at, "curves")["layout"]["shapes"]
+    assert {s["x0"] for s in shapes} == {state.best_epoch}
+    assert "without a better validation result (a higher accuracy, or the same accuracy " \
+           "with a lower loss" in caption
+
+
+def test_no_banner_before_training_and_a_link_shows_the_same():
+    """A learning rate chosen before Play is just a setting: no banner, as when the copied
+    link is opened; during a run the change is said in plain words."""
+    at = open_page("training", {"training.task": TASK_LABELS["xor"]})
+    at.select_slider(key="training.lr.xor").set_value(0.05).run()
+    assert_clean(at)
+    assert not at.info
+    fresh = open_page("training", link(at))
+    assert [i.value for i in fresh.info] == [i.value for i in at.info] == []
+    at.button(key="training.step").click().run()
+    at.select_slider(key="training.lr.xor").set_value(0.02).run()
+    info = " ".join(i.value for i in at.info)
+    assert "Learning rate 0.02, gradient by FP: the same run goes on with them from epoch 1, " \
+           "mini-batch 0." == info
+    assert "Adam" not in info
 
 
 def _yin_yang_like(points: np.ndarray) -> np.ndarray:
@@ -210,7 +256,7 @@ def test_learning_rate_and_method_keep_the_run_seed_starts_a_new_one():
     state = at.session_state["training.run"]["state"]
     assert state.epoch == 3 and state.adam.t == 3 and state.history == before.history
     assert np.array_equal(state.adam.m, before.adam.m)             # Adam's moments kept
-    assert state.config.lr == 0.02 and "Adam's moments kept" in " ".join(i.value for i in at.info)
+    assert state.config.lr == 0.02 and "the same run goes on" in " ".join(i.value for i in at.info)
     at.radio(key="training.method").set_value("adjoint").run()
     at.button(key="training.step").click().run()
     state = at.session_state["training.run"]["state"]
@@ -269,11 +315,11 @@ def test_going_back_to_the_best_network_is_said_and_shown(monkeypatch):
     run = at.session_state["training.run"]
     state = run["state"]
     assert state.history[-1].restored and state.lr_scale == 0.5
-    assert state.network is state.best and run["shown"] == (state.best_epoch, state.best)
+    assert state.network is state.best
     info = " ".join(i.value for i in at.info)
     assert f"Epoch {state.epoch}: no better validation result for 1 epochs" in info
     assert f"went back to the best network (epoch {state.best_epoch}," in info
-    assert f"Views: the network after {state.best_epoch} epoch" in _caption(at)
+    assert f"Views: the best network (epoch {state.best_epoch}), restored." in _caption(at)
 
 
 def test_figures_built_as_plain_dicts_are_valid_plotly():
