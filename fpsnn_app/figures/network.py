@@ -39,10 +39,10 @@ RING_RADIUS = 15
 #: Box behind a node label: readable on the light and the dark background.
 LABEL_BOX = "rgba(128, 128, 128, 0.30)"
 #: The browser-side selection is offered up to this many spikes and this many numbers in
-#: all its frames together (coordinates of the lit nodes and edges); beyond, the page
-#: selects on the server.
+#: all its frames together (coordinates of the lit nodes and edges, 20-35 bytes of JSON
+#: each: about 1.5 MB at most); beyond, the page selects on the server.
 MAX_CLIENT_SPIKES = 400
-MAX_CLIENT_NUMBERS = 200_000
+MAX_CLIENT_NUMBERS = 50_000
 #: Opacity of what lies outside the selection's causal past (edges, nodes, raster marks).
 FADED = {"edges": 0.12, "nodes": 0.35, "raster": 0.25}
 _EDGE_BINS = np.array([0.1, 0.3, 0.6])      # |influence| / max: four widths

@@ -84,6 +84,18 @@ def test_every_frame_lights_up_that_spikes_causal_past():
         assert n_lit == np.isin(graph.dst, past).sum()
 
 
+def test_big_causal_graphs_select_on_the_server():
+    """Past the browser's budget (here: more edges than are drawn) the chart has no frames
+    and no slider, the page says so, and the selection still lights up the causal past."""
+    edits = "~".join(f"{j}_{i}_100" for j in (0, 1) for i in (0, 1, 2))
+    at = open_page("network", {"edits": edits, "network.spike": "n0.3"})
+    assert_clean(at)
+    fig = figure(at, 0)
+    assert "frames" not in fig and "sliders" not in fig["layout"]
+    assert any("too many spikes or edges" in c.value for c in at.caption)
+    assert any("depends on" in c.value for c in at.caption)
+
+
 def test_motif_and_url_weight_edits():
     at = open_page("network", {"motif": "Recurrent pair", "edits": "2_0_3.0"})
     assert_clean(at)
