@@ -114,7 +114,7 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
             return r.status == 200
@@ -215,7 +215,7 @@ class Deployment:
         deadline = time.monotonic() + START_TIMEOUT
         pending = list(urls)
         while pending:
-            pending = [u for u in pending if not _healthy(u)]
+            pending = [u for u in pending if not healthy(u)]
             dead = [n for n, p in self.procs.items() if p.poll() is not None]
             if dead:
                 raise RuntimeError(f"{', '.join(dead)} exited while starting; logs in "

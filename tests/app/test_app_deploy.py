@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -28,8 +27,8 @@ from apphelpers import ROOT
 from browserhelpers import metric_value, rerun_done, wait_ready
 
 sys.path.insert(0, str(ROOT / "deploy"))
-from serve_class import (COOKIE, Backend, Deployment, free_ports, main,  # noqa: E402
-                         parse_backends, render_config, streamlit_command)
+from serve_class import (COOKIE, Backend, Deployment, free_ports, healthy,  # noqa: E402
+                         main, parse_backends, render_config, streamlit_command)
 
 DEPLOY = ROOT / "deploy"
 HAPROXY = "/usr/sbin/haproxy"
@@ -140,14 +139,9 @@ def _wait_restarted(log, name: str, timeout: float = 30.0) -> int:
 
 def _wait_healthy(url: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
+    while not healthy(url):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{url} did not answer its health check within {timeout:.0f} s")
         time.sleep(0.3)
 
 
@@ -225,5 +219,4 @@ def test_class_behind_haproxy_in_the_browser(browser, browser_context_args, tmp_
     assert rc == 0, log.read_text()
     assert "SIGINT: stopping" in log.read_text()
     assert not [name for name, pid in pids.items() if _alive(pid)]
-    with pytest.raises(OSError):                    # HAProxy is gone too
-        urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+    assert not healthy(url)                         # HAProxy is gone too
