@@ -1,7 +1,8 @@
 """Budgets that bound every page's work, whatever network the app is given.
 
 * what the app accepts (uploads, weight edits): at most :data:`MAX_NEURONS` neurons,
-  :data:`MAX_INPUTS` inputs and :data:`MAX_INPUT_SPIKES` input spikes;
+  :data:`MAX_INPUTS` inputs and :data:`MAX_INPUT_SPIKES` input spikes, in a file of at
+  most :data:`MAX_UPLOAD_BYTES` bytes (checked before the file is parsed);
 * every exact simulation stops at :data:`MAX_SPIKES` spikes or :data:`MAX_WORK` spike
   deliveries (:func:`simulate`; the work budget bounds the time where the spike budget
   does not: a dense network costs O(N) per spike);
@@ -19,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 import fpsnn_core as fp
+from fpsnn_core import finite_diff
 
 MAX_SPIKES = 2_000
 MAX_WORK = 40_000
@@ -26,21 +28,25 @@ MAX_NEURONS = 200
 MAX_INPUTS = 50
 MAX_INPUT_SPIKES = 1_000
 MAX_FD_WEIGHTS = 60
+#: Bytes one number of a network file may take: a float written by ``json.dumps`` (at most
+#: 24 characters) with its separator, or one number per line indented by a pretty-printer.
+BYTES_PER_NUMBER = 40
+#: Bytes of ``meta`` (free-form: an encoding, a training history) an upload may add.
+META_BYTES = 2 ** 20
+#: Largest network file the app reads: the numbers of the largest accepted network
+#: (weights and mask, three constants per neuron, layers, input spikes) at
+#: :data:`BYTES_PER_NUMBER` each, plus :data:`META_BYTES` (5.1 MB).
+MAX_UPLOAD_BYTES = BYTES_PER_NUMBER * (
+    2 * (MAX_INPUTS + MAX_NEURONS) * MAX_NEURONS + 4 * MAX_NEURONS + MAX_INPUT_SPIKES) + META_BYTES
 MAX_WEIGHTS_DRAWN = 150
 MAX_EDGES_DRAWN = 1_500
 #: Spike deliveries a page may spend on repeated simulations (finite differences, the loss
 #: along one weight): the number of repeats shrinks as one simulation costs more.
 REPEAT_WORK = 200_000
-#: Deliveries one spike counts for in :func:`cost` (heap and bookkeeping per spike; timed
-#: on a network of 100 neurons that deliver almost nothing, one spike costs as much as
-#: 10-20 deliveries).
-SPIKE_COST = 16
-
-
-def cost(sim: fp.Simulation) -> int:
-    """What one more simulation like ``sim`` costs, in spike deliveries: its deliveries
-    plus :data:`SPIKE_COST` per spike (the event loop's own work per spike)."""
-    return int(sim.work) + SPIKE_COST * sim.n_spikes
+#: Deliveries one spike counts for in :func:`cost`.
+SPIKE_COST = finite_diff.SPIKE_COST
+#: What one more simulation like a given one costs, in spike deliveries.
+cost = finite_diff.simulation_cost
 
 
 def repeats(sim: fp.Simulation, lo: int, hi: int, per_item: int = 1) -> int:
@@ -52,6 +58,13 @@ def repeats(sim: fp.Simulation, lo: int, hi: int, per_item: int = 1) -> int:
 def simulate(net: fp.Network, inputs, t_max: float) -> fp.Simulation:
     """``fp.simulate`` within the app's spike and work budgets."""
     return fp.simulate(net, inputs, t_max, max_spikes=MAX_SPIKES, max_work=MAX_WORK)
+
+
+def check_upload_bytes(size: int) -> None:
+    """``ValueError`` when a file of ``size`` bytes is larger than the app reads."""
+    if size > MAX_UPLOAD_BYTES:
+        raise ValueError(f"the file is {size:,} bytes: the app reads network files of at most "
+                         f"{MAX_UPLOAD_BYTES:,} bytes")
 
 
 def check_size(net: fp.Network, inputs=None) -> None:

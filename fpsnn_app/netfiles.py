@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import fpsnn_core as fp
 
-from .limits import check_size
+from .limits import MAX_UPLOAD_BYTES, check_size, check_upload_bytes
 
 #: File types the network uploader accepts.
 UPLOAD_TYPES = ("json", "nir")
@@ -41,7 +41,9 @@ def nir_available() -> bool:
 
 def read_network_file(name: str, data: bytes) -> str:
     """The core's JSON of an uploaded ``.json`` or ``.nir`` file; ``ValueError`` with a
-    one-line reason when the file is not a network the core can represent."""
+    one-line reason when the file is not a network the core can represent, or is larger
+    than :data:`limits.MAX_UPLOAD_BYTES` (checked before anything is parsed)."""
+    check_upload_bytes(len(data))
     if name.lower().endswith(".nir"):
         if not nir_available():
             raise ValueError("reading NIR files needs the optional nir package "
@@ -50,7 +52,7 @@ def read_network_file(name: str, data: bytes) -> str:
         if nf.meta["time_unit"] not in (None, APP_TIME_UNIT):
             nf = fp.from_nir(data, time_unit=APP_TIME_UNIT)
     else:
-        nf = fp.from_json(data)              # bytes: a UTF-8 byte order mark is fine
+        nf = fp.from_json(data, max_bytes=MAX_UPLOAD_BYTES)   # a UTF-8 byte order mark is fine
     check_size(nf.network, nf.inputs)        # the largest network the app accepts
     return fp.to_json(nf.network, nf.inputs, nf.t_max, nf.meta)
 

@@ -27,7 +27,10 @@ file's time unit when it does not, ``--time-unit`` converts the network to that 
 JSON to NIR: ``--time-unit`` is the unit of the JSON's times (default: its ``meta``'s
 ``time_unit``, else ms), ``--file-unit`` the unit written; input spike trains in the
 JSON go to ``--inputs`` (default ``<out>.inputs.nir``) as NIR event data. Bad input
-prints one line ``error: ...`` and exits with status 2.
+(an option out of :data:`LIMITS`, a file over :data:`fpsnn_core.io.MAX_BYTES`) prints one
+line ``error: ...`` naming it and exits with status 2. A trained network that cannot be
+written where asked is saved to a file in the temporary directory, named in an ``error:``
+line, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -45,6 +48,41 @@ from .errors import FPSNNError
 from .io import load, save
 from .training import (NAMED_CONFIGS, Split, TrainConfig, config_task, evaluate, named_config,
                        train)
+
+
+#: Accepted range of each integer option: a larger value would only exhaust memory or time.
+LIMITS = {"epochs": (1, 100_000), "batch_size": (1, 100_000), "patience": (1, 100_000),
+          "hidden": (1, 10_000), "workers": (1, 64), "train_size": (1, 10_000_000),
+          "seed": (0, 2 ** 32 - 1), "split_seed": (0, 2 ** 32 - 1), "size": (1, 1_000_000)}
+#: Most hidden layers ``--hidden`` may list.
+MAX_HIDDEN_LAYERS = 16
+#: Largest Adam step size ``--lr`` (weights are of order 1: a step of 1 is already wild).
+MAX_LR = 10.0
+
+
+def check_option(name: str, value) -> None:
+    """``ValueError`` naming ``--name`` when an integer option is outside :data:`LIMITS`."""
+    lo, hi = LIMITS[name]
+    flag = "--" + name.replace("_", "-")
+    if value is not None and value < lo:
+        raise ValueError(f"{flag} must be >= {lo}, got {value}")
+    if value is not None and value > hi:
+        raise ValueError(f"{flag} must be <= {hi}, got {value}")
+
+
+def check_train_options(args) -> None:
+    """Every ``train`` option in range, before any work (:data:`LIMITS`, :data:`MAX_LR`)."""
+    for name in ("epochs", "batch_size", "patience", "workers", "train_size", "seed",
+                 "split_seed"):
+        check_option(name, getattr(args, name))
+    if args.hidden is not None:
+        if len(args.hidden) > MAX_HIDDEN_LAYERS:
+            raise ValueError(f"--hidden lists {len(args.hidden)} layers, at most "
+                             f"{MAX_HIDDEN_LAYERS}")
+        for h in args.hidden:
+            check_option("hidden", h)
+    if args.lr is not None and not (0.0 < args.lr <= MAX_LR):
+        raise ValueError(f"--lr must be a number in (0, {MAX_LR:g}], got {args.lr}")
 
 
 class ProgressBar:
@@ -117,19 +155,20 @@ def _json_safe(x):
     return x
 
 
-def _save_or_rescue(path: Path, net, t_max: float, meta: dict) -> Path:
-    """Save; if that fails (disk full, directory removed meanwhile), save to a fresh
-    file in the temporary directory instead and say so: a run never ends unsaved."""
+def _save_or_rescue(path: Path, net, t_max: float, meta: dict) -> tuple[Path, bool]:
+    """Save and return ``(path, True)``; if that fails (disk full, directory removed
+    meanwhile), save to a fresh file in the temporary directory instead, say so in an
+    ``error:`` line and return ``(that file, False)``: a run never ends unsaved."""
     try:
         save(path, net, t_max=t_max, meta=meta)
-        return path
+        return path, True
     except OSError as exc:
         fd, rescue = tempfile.mkstemp(prefix="fpsnn-rescued-", suffix=".json")
         os.close(fd)
         save(rescue, net, t_max=t_max, meta=meta)
-        print(f"warning: could not write {path} ({exc.strerror or exc}); saved the network to "
+        print(f"error: could not write {path} ({exc.strerror or exc}); saved the network to "
               f"{rescue} instead", file=sys.stderr)
-        return Path(rescue)
+        return Path(rescue), False
 
 
 def cmd_train(args) -> int:
@@ -137,10 +176,7 @@ def cmd_train(args) -> int:
         "hidden": tuple(args.hidden) if args.hidden else None, "epochs": args.epochs,
         "batch_size": args.batch_size, "lr": args.lr, "patience": args.patience,
         "method": args.method, "seed": args.seed}.items() if v is not None}
-    for key in ("epochs", "batch_size", "patience"):
-        value = getattr(args, key)
-        if value is not None and value < 1:
-            raise ValueError(f"--{key.replace('_', '-')} must be >= 1, got {value}")
+    check_train_options(args)
     if args.task is None and args.config is None:
         raise ValueError("give --task or --config")
     name = args.config or args.task
@@ -192,7 +228,7 @@ def cmd_train(args) -> int:
         if state is None or not state.history:
             print("\ninterrupted before the first epoch ended: nothing to save", file=sys.stderr)
             return 130
-        path = _save_or_rescue(out, state.best, config.t_max, _json_safe(
+        path, _ = _save_or_rescue(out, state.best, config.t_max, _json_safe(
             _meta(args, name, task, config, state, None)))
         print(f"\ninterrupted after epoch {state.history[-1].epoch}: saved the best network so "
               f"far (epoch {state.best_epoch}) to {path}", file=sys.stderr)
@@ -200,8 +236,9 @@ def cmd_train(args) -> int:
     if not state.history:
         raise ValueError("training ran no epoch: nothing to save")
     ev = evaluate(state.best, te, config)
-    path = _save_or_rescue(out, state.best, config.t_max,
-                           _json_safe(_meta(args, name, task, config, state, ev.accuracy)))
+    path, written = _save_or_rescue(out, state.best, config.t_max,
+                                    _json_safe(_meta(args, name, task, config, state,
+                                                     ev.accuracy)))
     _print_confusion(ev, task.class_names, f"the test set ({len(te)} samples)")
     print(f"best epoch {state.best_epoch} (validation accuracy "
           f"{max(m.val_accuracy for m in state.history):.4f}); "
@@ -210,7 +247,7 @@ def cmd_train(args) -> int:
         print(f"{state.skipped_batches} mini-batch(es) skipped for runaway firing (a neuron "
               "past the spike budget); the saved network is the best one by validation")
     print(f"test accuracy: {ev.accuracy:.4f}")
-    return 0
+    return 0 if written else 1
 
 
 def _meta(args, name, task, config, state, test_accuracy) -> dict:
@@ -225,10 +262,8 @@ def _meta(args, name, task, config, state, test_accuracy) -> dict:
 
 
 def cmd_evaluate(args) -> int:
-    if args.size is not None and args.size < 1:
-        raise ValueError(f"--size must be >= 1, got {args.size}")
-    if args.seed is not None and args.seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    check_option("size", args.size)
+    check_option("seed", args.seed)
     nf = load(args.network)
     meta = nf.meta or {}
     if not nf.network.layers:
@@ -387,8 +422,6 @@ def main(argv=None) -> int:
         if args.command == "convert":
             return cmd_convert(args)
         if args.command == "train":
-            if args.workers < 1 or (args.train_size is not None and args.train_size < 1):
-                raise ValueError("--workers and --train-size must be >= 1")
             return cmd_train(args)
         return cmd_evaluate(args)
     except (ValueError, FPSNNError, OSError) as exc:

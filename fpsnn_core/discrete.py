@@ -66,12 +66,16 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .checks import integer
 from .kernels import kernel
 from .network import Network
 from .simulate import SpikeRecord, validate_inputs
 
 #: Largest ``(T + 1) * N`` a discrete simulation may allocate.
 MAX_STATE_SIZE = 20_000_000
+#: Default step budget ``max_steps`` of :func:`simulate_discrete`: the steps run one by one
+#: (a few microseconds each), so the budget bounds the time to about a second.
+MAX_STEPS = 200_000
 _GRID_TOL = 1e-9
 
 
@@ -137,10 +141,14 @@ def input_counts(trains: tuple, dt: float, T: int) -> np.ndarray:
     return x
 
 
-def _check_dt(dt, t_max: float, n_neurons: int) -> float:
+def _check_dt(dt, t_max: float, n_neurons: int, max_steps: int = MAX_STEPS) -> float:
     if not np.isscalar(dt) or not np.isfinite(dt) or dt <= 0:
         raise ValueError(f"dt must be a finite number > 0, got {dt!r}")
-    size = (n_steps(t_max, float(dt)) + 1) * n_neurons
+    steps = n_steps(t_max, float(dt))
+    if steps > max_steps:
+        raise ValueError(f"t_max={t_max:g} with dt={dt:g} takes {steps} steps, more than "
+                         f"max_steps={max_steps}: raise dt or max_steps")
+    size = (steps + 1) * n_neurons
     if size > MAX_STATE_SIZE:
         raise ValueError(f"dt={dt:g} is too small for t_max={t_max:g} and {n_neurons} neurons: "
                          f"the state would hold {size:.3g} numbers (limit {MAX_STATE_SIZE:.0e})")
@@ -148,8 +156,8 @@ def _check_dt(dt, t_max: float, n_neurons: int) -> float:
 
 
 def simulate_discrete(net: Network, inputs, t_max: float, dt: float, *,
-                      spike_fn: Callable[[np.ndarray], np.ndarray] | None = None
-                      ) -> DiscreteSimulation:
+                      spike_fn: Callable[[np.ndarray], np.ndarray] | None = None,
+                      max_steps: int = MAX_STEPS) -> DiscreteSimulation:
     """Simulate ``net`` on the grid ``n dt`` by (D1)-(D4) and read spike times by (D5).
 
     Parameters
@@ -164,14 +172,18 @@ def simulate_discrete(net: Network, inputs, t_max: float, dt: float, *,
     spike_fn : callable, optional
         Replaces ``H(V - theta)`` in (D2) by ``spike_fn(V - theta)`` (relaxed pass);
         arrays of shape (N,) in and out.
+    max_steps : int
+        Step budget (default :data:`MAX_STEPS`): a grid of more steps is refused with a
+        ``ValueError`` before anything runs.
 
     Returns
     -------
     DiscreteSimulation
     """
+    max_steps = integer("max_steps", max_steps, minimum=1)
     trains = validate_inputs(inputs, net.n_inputs, t_max)
     t_max = float(t_max)
-    dt = _check_dt(dt, t_max, net.n_neurons)
+    dt = _check_dt(dt, t_max, net.n_neurons, max_steps)
     K, N = net.n_inputs, net.n_neurons
     T = n_steps(t_max, dt)
     decay_s, decay_n, kappa = step_constants(net, dt)

@@ -7,6 +7,10 @@ For a weight ``W[j, i]`` and step ``eps``::
 Spike times are piecewise smooth in ``W``: a perturbation that makes a spike appear
 or vanish, or that reorders spikes, jumps across a discontinuity, and (D1) is then
 meaningless. Such entries are refused with the reason, never reported as numbers.
+
+The work is estimated from the unperturbed simulation before any perturbation runs: each
+weight costs two simulations of about its cost (:func:`simulation_cost`), and more than
+``max_total_work`` in all is refused with a ``ValueError``.
 """
 
 from __future__ import annotations
@@ -15,9 +19,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import integer
 from .errors import FiniteDifferenceError
 from .network import Network
 from .simulate import Simulation, simulate
+
+
+#: Deliveries one spike counts for in :func:`simulation_cost` (heap and bookkeeping per
+#: spike: timed on a network of 100 neurons that deliver almost nothing, one spike costs
+#: as much as 10-20 deliveries).
+SPIKE_COST = 16
+#: Default budget ``max_total_work`` of the finite differences, in spike deliveries over
+#: all the perturbed simulations (a few seconds on one core).
+MAX_TOTAL_WORK = 500_000
+
+
+def simulation_cost(sim: Simulation) -> int:
+    """What one more simulation like ``sim`` costs, in spike deliveries: its deliveries
+    plus :data:`SPIKE_COST` per spike (the event loop's own work per spike)."""
+    return int(sim.work) + SPIKE_COST * sim.n_spikes
+
+
+def _check_total_work(net: Network, base: Simulation, entries: list, max_total_work) -> None:
+    max_total_work = integer("max_total_work", max_total_work, minimum=1)
+    # two simulations per weight, each also building its network's targets (K+N rows)
+    need = 2 * len(entries) * (simulation_cost(base) + net.n_sources)
+    if need > max_total_work:
+        raise ValueError(f"finite differences of {len(entries)} weights need about {need} spike "
+                         f"deliveries (two simulations each), more than max_total_work="
+                         f"{max_total_work}: pass fewer entries or a larger max_total_work")
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +96,8 @@ def _check_eps(eps) -> None:
 
 
 def finite_difference_jacobian(net: Network, inputs, t_max: float, *, eps: float = 1e-6,
-                               entries=None, strict: bool = False, **sim_kw) -> FiniteDifferences:
+                               entries=None, strict: bool = False,
+                               max_total_work: int = MAX_TOTAL_WORK, **sim_kw) -> FiniteDifferences:
     """``dF/dW`` by central differences (D1) for the weights in ``entries``.
 
     Parameters
@@ -76,13 +107,17 @@ def finite_difference_jacobian(net: Network, inputs, t_max: float, *, eps: float
     strict : bool
         Raise :class:`FiniteDifferenceError` at the first refused weight instead of
         recording it in ``reasons``.
+    max_total_work : int
+        Work budget (module docstring), default :data:`MAX_TOTAL_WORK`.
     """
     _check_eps(eps)
     base = simulate(net, inputs, t_max, **sim_kw)
+    entries = _entries(net, entries)
+    _check_total_work(net, base, entries, max_total_work)
     jac = np.zeros((base.n_spikes, net.n_sources, net.n_neurons))
     valid = np.zeros(net.mask.shape, dtype=bool)
     reasons = {}
-    for j, i in _entries(net, entries):
+    for j, i in entries:
         plus, minus, why = _perturbed(net, inputs, t_max, base, j, i, eps, sim_kw)
         if why:
             if strict:
@@ -96,16 +131,20 @@ def finite_difference_jacobian(net: Network, inputs, t_max: float, *, eps: float
 
 
 def finite_difference_loss_gradient(net: Network, inputs, t_max: float, loss_fn, *,
-                                    eps: float = 1e-6, entries=None, **sim_kw) -> FiniteDifferences:
+                                    eps: float = 1e-6, entries=None,
+                                    max_total_work: int = MAX_TOTAL_WORK,
+                                    **sim_kw) -> FiniteDifferences:
     """``dLoss/dW`` by central differences of ``loss_fn(sim) -> float``, refused (NaN, with
     a reason) where a perturbation changes the spike count or order. ``jacobian`` has
-    shape (K+N, N) here."""
+    shape (K+N, N) here; ``max_total_work`` as for :func:`finite_difference_jacobian`."""
     _check_eps(eps)
     base = simulate(net, inputs, t_max, **sim_kw)
+    entries = _entries(net, entries)
+    _check_total_work(net, base, entries, max_total_work)
     grad = np.zeros(net.mask.shape)
     valid = np.zeros(net.mask.shape, dtype=bool)
     reasons = {}
-    for j, i in _entries(net, entries):
+    for j, i in entries:
         plus, minus, why = _perturbed(net, inputs, t_max, base, j, i, eps, sim_kw)
         if why:
             reasons[(j, i)] = why

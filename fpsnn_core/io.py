@@ -12,7 +12,9 @@ The document is an object::
 
 Loading validates everything and raises ``ValueError`` with the offending field. Plain
 JSON only, both ways: no ``NaN`` or ``Infinity`` (not JSON numbers), nesting at most
-:data:`MAX_DEPTH` levels, a leading UTF-8 byte order mark is ignored. Saving checks the
+:data:`MAX_DEPTH` levels, a leading UTF-8 byte order mark is ignored. A document longer
+than ``max_bytes`` (default :data:`MAX_BYTES`) is refused before it is parsed, and
+:func:`load` reads at most ``max_bytes + 1`` bytes of a file. Saving checks the
 document before it writes anything, so a bad ``t_max`` or ``meta`` never leaves a file
 that cannot be read back.
 """
@@ -20,12 +22,13 @@ that cannot be read back.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .checks import indices, real
+from .checks import indices, integer, real
 from .errors import ArgumentTypeError
 from .network import Network
 from .simulate import validate_inputs
@@ -35,6 +38,9 @@ VERSION = 1
 _NO_T_MAX = np.finfo(float).max   # keep every input time when no t_max is given
 #: Deepest nesting of arrays and objects accepted in a network document.
 MAX_DEPTH = 64
+#: Longest network document :func:`from_json` and :func:`load` accept by default, in bytes
+#: (16 MiB: a dense network of about 700 neurons written by :func:`to_json`).
+MAX_BYTES = 16 * 2 ** 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,8 +166,25 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a JSON number (use finite numbers)")
 
 
-def from_json(text: str | bytes) -> NetworkFile:
-    """Parse and validate a JSON network document (module docstring)."""
+def _check_max_bytes(max_bytes) -> int | None:
+    return None if max_bytes is None else integer("max_bytes", max_bytes, minimum=1)
+
+
+def _too_long(size: int, max_bytes: int, what: str = "the network document",
+              at_least: bool = False) -> ValueError:
+    return ValueError(f"{what} is {'at least ' if at_least else ''}{size} bytes, more than "
+                      f"max_bytes={max_bytes}: not read (pass a larger max_bytes, or None, "
+                      "for a file you trust)")
+
+
+def from_json(text: str | bytes, *, max_bytes: int | None = MAX_BYTES) -> NetworkFile:
+    """Parse and validate a JSON network document (module docstring); a document longer
+    than ``max_bytes`` (bytes, or characters of a ``str``; ``None``: no limit) is refused
+    before it is parsed."""
+    max_bytes = _check_max_bytes(max_bytes)
+    if isinstance(text, (str, bytes, bytearray)) and max_bytes is not None \
+            and len(text) > max_bytes:
+        raise _too_long(len(text), max_bytes)
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode("utf-8-sig")
@@ -188,6 +211,15 @@ def save(path, net: Network, inputs=None, t_max: float | None = None, meta: dict
     Path(path).write_text(to_json(net, inputs, t_max, meta))
 
 
-def load(path) -> NetworkFile:
-    """Read and validate a network file."""
-    return from_json(Path(path).read_bytes())
+def load(path, *, max_bytes: int | None = MAX_BYTES) -> NetworkFile:
+    """Read and validate a network file; one longer than ``max_bytes`` is refused after
+    reading at most ``max_bytes + 1`` bytes (a file of unknown size, a pipe, included)."""
+    max_bytes = _check_max_bytes(max_bytes)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size          # 0 for a pipe or a device
+        if max_bytes is not None and size > max_bytes:
+            raise _too_long(size, max_bytes, str(path))
+        data = f.read() if max_bytes is None else f.read(max_bytes + 1)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise _too_long(len(data), max_bytes, str(path), at_least=True)
+    return from_json(data, max_bytes=None)

@@ -203,7 +203,7 @@ class Network:
 
     # --- constructors -------------------------------------------------------------
     @classmethod
-    def feedforward(cls, layer_sizes: Sequence[int], rng: np.random.Generator,
+    def feedforward(cls, layer_sizes: Sequence[int], rng: np.random.Generator | None = None,
                     weight_mean: Sequence[float] | float = 1.0,
                     weight_std: Sequence[float] | float = 0.5,
                     tau_s=1.0, tau_n=1.0, theta=1.0) -> "Network":
@@ -213,14 +213,20 @@ class Network:
         ----------
         layer_sizes : sequence of int
             ``[K, n_1, ..., n_L]``: input channels then neurons per layer.
-        rng : numpy.random.Generator
-            Source of randomness (pass ``np.random.default_rng(seed)``).
+        rng : numpy.random.Generator or None
+            Source of randomness (pass ``np.random.default_rng(seed)``); ``None``: a fresh
+            ``np.random.default_rng()`` (other weights every call).
         weight_mean, weight_std : float or sequence of L floats
             Mean and standard deviation of the weights into each layer.
 
         Neurons are numbered layer by layer; ``layers`` holds each layer's neuron
         indices. Only connections from one layer to the next exist (the mask).
         """
+        if rng is None:
+            rng = np.random.default_rng()
+        if not isinstance(rng, np.random.Generator):
+            raise ArgumentTypeError(f"rng must be a numpy.random.Generator (np.random.default_rng"
+                                    f"(seed)) or None, got {type(rng).__name__}")
         sizes = [int(s) for s in layer_sizes]
         if len(sizes) < 2 or any(s < 1 for s in sizes):
             raise ValueError(f"layer_sizes needs at least 2 positive entries, got {list(layer_sizes)}")

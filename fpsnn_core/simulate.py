@@ -54,9 +54,9 @@ from .network import Network
 #: Default spike budget of :func:`simulate`: past it the run stops with an error.
 MAX_SPIKES = 50_000
 #: Default work budget of :func:`simulate`, in spike deliveries (one event reaching one
-#: target neuron, each a threshold search): it bounds the time of a run (a few seconds
-#: per million deliveries on one core), whatever the fan-out.
-MAX_WORK = 1_000_000
+#: target neuron, each a threshold search): it bounds the time of a run (10-15 s per
+#: million deliveries on one core, so a few seconds at this default), whatever the fan-out.
+MAX_WORK = 200_000
 #: Default relative slope below which a threshold crossing counts as grazing.
 GRAZING_TOL = 1e-6
 

@@ -101,7 +101,7 @@ def test_interrupted_or_unwritable_runs_still_save(tmp_path, capsys, monkeypatch
 
     monkeypatch.setattr(cli, "save", save_fails_once)
     out2 = tmp_path / "y.json"
-    assert main(["train", "--task", "xor", "--out", str(out2), "--epochs", "1", "--quiet"]) == 0
+    assert main(["train", "--task", "xor", "--out", str(out2), "--epochs", "1", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "could not write" in err and len(calls) == 2
     rescued = calls[1]

@@ -32,8 +32,8 @@ def neuron_figure(net: fp.Network, sim: fp.Simulation, neuron: int = 0, height: 
     (:func:`~fpsnn_app.figures.common.plain_figure`)."""
     K, i = net.n_inputs, int(neuron)
     t = event_grid(sim.t_max, all_event_times(sim))
-    traces = fp.potentials(net, sim, t)
-    y = fp.feeding_kernels(net, sim, t)[:, :, i]                        # (T, K+N)
+    traces = fp.potentials(net, sim, t, neurons=[i])
+    y = fp.feeding_kernels(net, sim, t, neurons=[i])[:, :, 0]           # (T, K+N)
     theta, b = float(net.theta[i]), float(net.b[i])
     layout = subplot_layout(4, 1, ("input spikes (▲ W > 0, ▼ W < 0) and output spikes",
                                    "synaptic current I(t)",
@@ -44,7 +44,7 @@ def neuron_figure(net: fp.Network, sim: fp.Simulation, neuron: int = 0, height: 
                             shared_xaxes=True, vertical_spacing=0.035,
                             row_heights=(0.16, 0.18, 0.28, 0.38))
     data = _spike_rows(layout, net, sim, i)
-    data.append(on(2, scatter(t, traces.I[:, i], name="I(t)", showlegend=False,
+    data.append(on(2, scatter(t, traces.I[:, 0], name="I(t)", showlegend=False,
                               line=dict(color=style.GREY, width=style.LINE_WIDTH),
                               hovertemplate="t=%{x:.3f}<br>I=%{y:.3f}<extra></extra>")))
     for j in range(net.n_sources):
@@ -62,7 +62,7 @@ def neuron_figure(net: fp.Network, sim: fp.Simulation, neuron: int = 0, height: 
         data.append(on(3, scatter(t, reset, name="resets", line=dict(
             color=style.GREY, width=style.LINE_WIDTH, dash="dot"),
             hovertemplate="reset term: %{y:.3f}<extra></extra>")))
-    data += _potential_row(t, traces.V[:, i], sim, i, theta)
+    data += _potential_row(t, traces.V[:, 0], sim, i, theta)
     layout["xaxis4"].update(title=dict(text="time t"), range=[0, sim.t_max])
     layout["yaxis4"]["title"] = dict(text="V")
     layout["yaxis2"]["title"] = dict(text="I")
