@@ -86,7 +86,7 @@ def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
     code, err = fails("evaluate", str(bad), "--task", "iris")
     assert code == 2 and "not valid JSON" in err
     code, err = fails("train", "--task", "iris", "--out", str(tmp_path / "x.json"), "--lr", "-1")
-    assert code == 2 and err.startswith("error: lr must be > 0")
+    assert code == 2 and err.startswith("error: --lr must be a number in (0, 10]")
     code, err = fails("train", "--task", "mnist", "--out", "x.json")
     assert code == 2 and "invalid choice" in err
     # a network trained on one task cannot be evaluated on another
