@@ -49,6 +49,22 @@ SEQUENTIAL = "cividis"
 #: translates the name there).
 SEQUENTIAL_STOPS = pc.get_colorscale(SEQUENTIAL)
 
+#: Chart text (ticks, axis, legend and slider text, titles, annotations) in the page's own
+#: text colour (``currentColor``: dark grey on the light theme,
+#: near white on the dark one, both well above WCAG AA's 4.5:1). Streamlit's chart theme
+#: draws ticks, axis and legend text in a mid grey (about 3.7:1 on white), and no single
+#: colour reaches 4.5:1 on both white and the dark background, so the page's CSS sets it
+#: (plain CSS, drawn by :func:`fpsnn_app.ui.present.presentation_switch` on every page).
+#: Text traces in Streamlit's own light-theme chart grey (``rgb(128, 132, 149)``, their
+#: default) follow too. Text inside data marks (heatmap cell numbers) keeps the contrast
+#: Plotly picks for its cell, and text given a colour of its own keeps it.
+CHART_TEXT_CSS = """<style>
+[data-testid=stPlotlyChart] .main-svg :is(g[class$=tick] > text, text[class$=title], .gtitle,
+  .legendtext, .legendtitletext, .annotation-text, .slider-current-value,
+  .slider-label:not([style*="rgba(0, 0, 0, 0)"]),
+  text[style*="fill: rgb(128, 132, 149)"]) { fill: currentColor !important; }
+</style>"""
+
 FONT_SIZE = 16
 TICK_SIZE = 14
 LINE_WIDTH = 2.5

@@ -3,25 +3,31 @@
 One switch, drawn once by ``app.py`` for every page (:func:`presentation_switch`), bound to
 the URL as ``present=true`` (``present=1`` is accepted too and rewritten). When it is on:
 
-- the sidebar is folded away; its ``>>`` button still opens it, with the switch at its
-  top. ``st.set_page_config(initial_sidebar_state="collapsed")`` does it on a fresh load
+- the sidebar is folded away, and folded again after each page switch made from it; its
+  ``>>`` button still opens it, with the switch at its top. ``st.set_page_config(initial_sidebar_state="collapsed")`` does it on a fresh load
   (Streamlit 1.67 applies a changed value on a later rerun too), but the browser remembers
   a user's own click on the sidebar's chevron (``localStorage``) and that memory wins over
   the page config. So when presentation starts in a session (a link with the flag, or the
-  switch turned on), a one-shot script (:data:`COLLAPSE_JS`) presses the collapse button
-  and forgets that memory again;
+  switch turned on), a script (:data:`COLLAPSE_JS`) presses the collapse button and forgets
+  that memory again, and does so again whenever the page's path changes while the link
+  says ``present=true`` (Streamlit keeps an opened sidebar open across pages);
 - each page's introduction is folded into an expander (:func:`intro`);
 - type is larger and the page's top padding smaller (:data:`CSS`: plain CSS through
   ``st.html``, system fonts only, nothing fetched), so that each page's main figure starts
   on the first screen of a 1280x720 projector.
 
 Figures keep their own colours (readable on the light and the dark theme, see
-:mod:`fpsnn_app.style`).
+:mod:`fpsnn_app.style`); their text takes the page's text colour on every page
+(:data:`fpsnn_app.style.CHART_TEXT_CSS`). The sidebar also offers the theme
+(:func:`theme_choice`), and a page's main control answers :data:`STEP_KEY`, the "next" key
+of a presenter remote.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+
+from .. import style
 
 #: Widget key and query parameter of the switch.
 KEY = "present"
@@ -52,14 +58,16 @@ CSS = """<style>
 </style>"""
 
 
-#: Fold the sidebar away once: press its collapse button if it is open (checked once, so a
+#: Fold the sidebar away now: press its collapse button if it is open (checked once, so a
 #: user opening it again right away is not overruled), then drop the remembered sidebar
-#: state that the press stores, so later visits follow the page config.
+#: state that the press stores, so later visits follow the page config. Then, once per
+#: browser tab, watch the page's path: after a page switch while the link says
+#: ``present=true``, fold it again (a user opening it on the same page is left alone).
 COLLAPSE_JS = """<script>
-(() => { let tries = 0;
-  const fold = () => {
+(() => {
+  const fold = (tries = 0) => {
     const bar = document.querySelector('[data-testid=stSidebar]');
-    if (!bar && tries++ < 40) { setTimeout(fold, 50); return; }
+    if (!bar && tries < 40) { setTimeout(() => fold(tries + 1), 50); return; }
     if (bar && bar.getAttribute('data-collapsed') === 'false') {
       const button = bar.querySelector('[data-testid=stSidebarCollapseButton] button');
       if (button) button.click();
@@ -67,7 +75,53 @@ COLLAPSE_JS = """<script>
     for (const k of Object.keys(window.localStorage))
       if (k.startsWith('stSidebarCollapsed-')) window.localStorage.removeItem(k);
   };
-  fold(); })();
+  fold();
+  if (window.__fpsnnFoldOnSwitch) return;
+  window.__fpsnnFoldOnSwitch = true;
+  let path = window.location.pathname;
+  setInterval(() => {
+    if (window.location.pathname === path) return;
+    path = window.location.pathname;
+    if (new URLSearchParams(window.location.search).get('present') === 'true') fold();
+  }, 100);
+})();
+</script>"""
+
+#: The key that steps a page's main control (Streamlit's ``shortcut=`` of a button): what
+#: the "next" button of most presenter remotes sends.
+STEP_KEY = "PageDown"
+
+#: Streamlit reads the theme from the link's ``embed_options`` (``light_theme`` or
+#: ``dark_theme``; without it, the browser's preference or the settings menu decide): the
+#: theme choice puts it into the current link and reloads the page with it.
+THEME_OPTIONS = {"System": None, "Light": "light_theme", "Dark": "dark_theme"}
+
+THEME_HTML = """<div class="fpsnn-theme" style="display:flex;gap:.6rem;align-items:center;
+  flex-wrap:wrap"><span>Theme:</span>{links}</div>
+<script>
+(() => {
+  const current = new URLSearchParams(window.location.search).getAll('embed_options');
+  for (const a of document.querySelectorAll('a[data-fpsnn-theme]')) {
+    const opt = a.getAttribute('data-fpsnn-theme');
+    const on = opt ? current.includes(opt) : !current.some(o => o.endsWith('_theme'));
+    a.style.fontWeight = on ? '700' : '400';
+    a.toggleAttribute('aria-current', on);
+  }
+  if (window.__fpsnnThemeClick) return;
+  window.__fpsnnThemeClick = true;
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest && e.target.closest('a[data-fpsnn-theme]');
+    if (!a) return;
+    e.preventDefault();
+    const url = new URL(window.location.href);
+    const keep = url.searchParams.getAll('embed_options').filter(o => !o.endsWith('_theme'));
+    url.searchParams.delete('embed_options');
+    for (const o of keep) url.searchParams.append('embed_options', o);
+    const opt = a.getAttribute('data-fpsnn-theme');
+    if (opt) url.searchParams.append('embed_options', opt);
+    window.location.assign(url.toString());
+  }, true);
+})();
 </script>"""
 _WAS_ON = "fpsnn.present_was_on"
 
@@ -98,12 +152,26 @@ def presentation_switch() -> bool:
         help="For a projector: sidebar folded away, introductions folded, larger type, "
              "each page's main figure on the first screen. In the link as present=true.")
     st.set_page_config(initial_sidebar_state="collapsed" if on else "auto")
+    st.html(style.CHART_TEXT_CSS)
+    theme_choice()
     if on:
         st.html(CSS)
         if not st.session_state.get(_WAS_ON):
             st.sidebar.html(COLLAPSE_JS, unsafe_allow_javascript=True)
     st.session_state[_WAS_ON] = on
     return on
+
+
+def theme_choice() -> None:
+    """Light, dark or the system's theme, chosen in the sidebar and carried by the link
+    (:data:`THEME_OPTIONS`). Streamlit 1.67 has no call that sets the theme from Python and
+    its own settings menu is hidden by the minimal toolbar, so the choice reloads the page
+    with the theme in the link: a new session, in which the page's settings come back from
+    the link (a training run starts again)."""
+    links = "".join(
+        f'<a href="#" data-fpsnn-theme="{opt or ""}" title="{name} theme (reloads the page; '
+        f'kept in the link)">{name}</a>' for name, opt in THEME_OPTIONS.items())
+    st.sidebar.html(THEME_HTML.replace("{links}", links), unsafe_allow_javascript=True)
 
 
 def intro(text: str) -> None:

@@ -147,3 +147,42 @@ def test_present_in_browser(browser, browser_context_args, server_url):
         assert not outside, outside[:5]
     finally:
         context.close()
+
+
+def test_sidebar_folds_again_after_a_page_switch(browser, browser_context_args, server_url):
+    """Presenting, a lecturer opens the sidebar to switch pages: on the next page it is
+    folded away again (opening it on the same page is left alone)."""
+    from browserhelpers import wait_ready
+
+    context = browser.new_context(**{**browser_context_args,
+                                     "viewport": {"width": 1280, "height": 720}})
+    page = context.new_page()
+    try:
+        page.goto(f"{server_url}/neuron?{KEY}=true")
+        wait_ready(page, timeout=60_000)
+        page.wait_for_function(f"{_SIDEBAR} === 'true'", timeout=10_000)
+        page.get_by_test_id("stExpandSidebarButton").click()
+        page.wait_for_function(f"{_SIDEBAR} === 'false'", timeout=10_000)
+        page.wait_for_timeout(500)
+        assert page.evaluate(_SIDEBAR) == "false", "opened on the same page: stays open"
+        page.get_by_test_id("stSidebarNav").get_by_text("Derivation").click()
+        page.wait_for_url("**/derivation**", timeout=30_000)
+        wait_ready(page, timeout=60_000)
+        page.wait_for_function(f"{_SIDEBAR} === 'true'", timeout=10_000)
+        assert f"{KEY}=true" in page.url
+    finally:
+        context.close()
+
+
+def test_presenter_remote_key_steps_the_training(page, server_url):
+    """The "next" key of a presenter remote (PageDown) presses the Training page's Step."""
+    from browserhelpers import metric_value, rerun_done, wait_ready
+
+    page.goto(f"{server_url}/training?training.task=XOR&{KEY}=true")
+    wait_ready(page, 3, timeout=90_000)
+    assert metric_value(page, "Epoch") == "0"
+    page.keyboard.press(present.STEP_KEY)
+    rerun_done(page)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+                           ".some(e => e.innerText === '1')", timeout=30_000)
+    assert metric_value(page, "Epoch") == "1"
