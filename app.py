@@ -11,7 +11,7 @@ background.
 import streamlit as st
 
 from fpsnn_app import ui
-from fpsnn_app.registry import PAGES, by_url_path
+from fpsnn_app.registry import PAGES, by_url_path, requested_path, unknown_page_message
 from fpsnn_app.ui.network_picker import network_sidebar
 from fpsnn_app.ui.present import presentation_switch
 
@@ -25,6 +25,9 @@ for entry in PAGES:
         st.Page(entry.path, title=entry.title, icon=entry.icon, url_path=entry.url_path,
                 default=entry.url_path == ""))
 page = st.navigation(sections)
+if page.url_path == "" and (note := unknown_page_message(requested_path(
+        st.context.url, st.get_option("server.baseUrlPath")))):
+    st.warning(note, icon=":material/link_off:")      # a mistyped page in a link
 presentation_switch()
 if by_url_path(page.url_path).uses_network:
     network_sidebar()

@@ -101,3 +101,26 @@ def page(name: str) -> PageEntry:
         if entry.name == name:
             return entry
     raise KeyError(f"no page named {name!r}; known: {[e.name for e in PAGES]}")
+
+
+def requested_path(url: str | None, base_url_path: str = "") -> str:
+    """The page path of the browser's ``url`` (``st.context.url``), the server's
+    ``server.baseUrlPath`` prefix removed."""
+    from urllib.parse import urlparse
+
+    path = urlparse(url or "").path.strip("/")
+    base = (base_url_path or "").strip("/")
+    return path.removeprefix(base).strip("/") if base and (path == base or path.startswith(
+        base + "/")) else path
+
+
+def unknown_page_message(requested: str) -> str | None:
+    """What to say when a link asks for a page that does not exist (Streamlit then shows
+    the default page): the path asked for and the pages there are; ``None`` for a known
+    path (``""`` is the default page)."""
+    asked = requested.strip("/")
+    if not asked or any(e.url_path == asked for e in PAGES):
+        return None
+    listed = ", ".join(f"/{e.url_path} ({e.title})" for e in PAGES if e.url_path)
+    return (f"There is no page /{asked}: this is the Home page. The pages are / (Home), "
+            f"{listed}.")
