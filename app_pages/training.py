@@ -18,7 +18,7 @@ from fpsnn_core import training as tr
 #: Seconds of training per update while playing ("fast"), and the update interval: every
 #: update trains a slice of mini-batches and redraws the views of the network it reached, so
 #: the room sees the regions and the network move at least once a second, whatever the task.
-BUDGET, TICK = 0.25, 0.5
+BUDGET, TICK = 0.15, 0.5
 RUN = "training.run"
 SAMPLE, NEURON = "training.sample", "training.neuron"
 
@@ -94,10 +94,10 @@ def _continue():
 
 state = run["state"]
 playing = run["playing"] and not state.done
-b = st.columns([1.05, 1.05, 1.1, 1.3, 3.9], vertical_alignment="center")
+b = st.columns([1.05, 1.75, 1.1, 1.3, 3.2], vertical_alignment="center")
 b[0].button("Pause" if playing else "Play", key="training.play", on_click=_toggle,
             icon=":material/pause:" if playing else ":material/play_arrow:", type="primary",
-            disabled=state.done, shortcut="P", help="Keyboard: P.")
+            disabled=state.done)
 step = b[1].button("Step", key="training.step", icon=":material/skip_next:",
                    disabled=playing or state.done, shortcut=present.STEP_KEY,
                    help=f"Train to the end of the current epoch. Keyboard: {present.STEP_KEY} "

@@ -36,7 +36,7 @@ def curves_figure(epochs, train_loss, val_loss, train_acc, val_acc, height: int 
     rows, cols = (2, 1) if stacked else (1, 2)
     layout = subplot_layout(rows, cols, ("Loss (first-spike cross entropy)", "Accuracy"),
                             shared_xaxes=stacked, horizontal_spacing=0.1,
-                            vertical_spacing=0.14)
+                            vertical_spacing=0.26)
     many = len(epochs) > 60
     x = np.asarray(epochs, dtype=float)
     data, shapes = [], []
@@ -67,7 +67,7 @@ def curves_figure(epochs, train_loss, val_loss, train_acc, val_acc, height: int 
     if stacked:
         layout["margin"] = dict(l=55, r=10, t=70, b=45)
         for note in layout["annotations"]:
-            note["font"] = dict(size=13)
+            note["font"] = dict(size=style.TICK_SIZE)
     return plain_figure(data, layout)
 
 
@@ -152,7 +152,7 @@ def regions_figure(xs: np.ndarray, ys: np.ndarray, predicted: np.ndarray, points
                    scaleratio=1, showgrid=False, zeroline=False),
         clickmode="event+select", dragmode=False)
     layout = style.merged(style.finish_plain(layout, height), dict(
-        legend=dict(font=dict(size=11), orientation="h", y=1.0, yanchor="bottom", x=0,
+        legend=dict(font=dict(size=style.TICK_SIZE - 1), orientation="h", y=1.0, yanchor="bottom", x=0,
                     itemwidth=30), margin=dict(l=50, r=10, t=40, b=45)))
     return plain_figure(data, layout)
 

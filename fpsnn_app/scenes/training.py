@@ -62,7 +62,7 @@ MAX_MAPS = 12
 #: Height (pixels) of the first screen's regions and network drawing, and of the curves,
 #: normally and in presentation mode (larger type, a projector watched from the back row).
 FIRST_SCREEN_HEIGHT = 330
-PRESENT_HEIGHT = 430
+PRESENT_HEIGHT = 400
 #: Hidden neurons drawn at most (:func:`drawn_hidden`).
 MAX_DRAWN_HIDDEN = 24
 #: Synapses drawn at most per layer (the strongest by ``|w|``).
