@@ -13,6 +13,7 @@ import pytest
 import fpsnn_core as fp
 from fpsnn_core import discrete, finite_diff, io, traces
 from fpsnn_core.cli import main
+from test_cli_bad_input import _fails, xor_file  # noqa: F401  (a fixture)
 
 MIB = 2 ** 20
 
@@ -92,6 +93,9 @@ def test_runaway_firing_is_reported_within_seconds_by_default(n):
     with pytest.raises(fp.RunawayFiringError, match="runaway firing: the work budget"):
         fp.simulate(net, [[0.2, 1.0], [0.5]], 10.0)
     assert time.perf_counter() - t0 < 6.0
+    # a delivery takes 3-12 microseconds on 2 shared cores: the default budget is reached
+    # within 3 s even under load (the former default, 10**6, took 10-30 s)
+    assert fp.MAX_WORK * 12e-6 <= 3.0
 
 
 # --- traces ----------------------------------------------------------------------------
@@ -176,23 +180,6 @@ def test_feedforward_without_a_generator_draws_fresh_weights():
 
 
 # --- command line ----------------------------------------------------------------------
-def _fails(capsys, *args, code: int = 2) -> str:
-    got = main(list(args))
-    err = capsys.readouterr().err
-    assert got == code, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    return lines[0]
-
-
-@pytest.fixture(scope="module")
-def xor_file(tmp_path_factory):
-    out = tmp_path_factory.mktemp("xor") / "xor.json"
-    assert main(["train", "--task", "xor", "--seed", "0", "--out", str(out), "--epochs", "1",
-                 "--quiet"]) == 0
-    return out
-
-
 def test_cli_options_out_of_range_name_the_option(tmp_path, capsys, monkeypatch, xor_file):
     from fpsnn_core import cli
 
