@@ -13,9 +13,11 @@ import pytest
 import fpsnn_core as fp
 from fpsnn_core import discrete, finite_diff, io, traces
 from fpsnn_core.cli import main
-from test_cli_bad_input import _fails, xor_file  # noqa: F401  (a fixture)
+import test_cli_bad_input
 
 MIB = 2 ** 20
+_fails = test_cli_bad_input._fails
+xor_file = test_cli_bad_input.xor_file          # a fixture: a network trained for one epoch
 
 
 def spike_flood(n_spikes: int) -> bytes:
