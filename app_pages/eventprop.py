@@ -1,10 +1,14 @@
-"""EventProp: the adjoint dynamics run backwards in time, beside FP's forward sweep."""
+"""EventProp: the adjoint dynamics run backwards in time, beside FP's forward sweep.
+
+The replay step is a slider inside each chart (it moves in the browser, without a rerun);
+the link's ``eventprop.replay`` only chooses the step the charts open on."""
 
 import streamlit as st
 
 from fpsnn_app import ui
 from fpsnn_app.ui import controls
 from fpsnn_app.scenes.eventprop import LOSSES, eventprop_scene, replay_scene
+from fpsnn_app.scenes.jacobian import link_step
 from fpsnn_app.ui.network_picker import current_network
 
 st.title("EventProp beside FP: the same gradient, backwards in time")
@@ -15,7 +19,8 @@ ui.intro(
     "\\partial I$ decay between events, $\\lambda_V$ jumps by $\\varepsilon_k$ at each spike, and "
     "the gradient is read off at the presynaptic spikes, "
     "$\\partial\\mathcal{L}/\\partial W_{ji} = \\sum_{g\\in F_j}\\lambda_{I,i}(g)$. "
-    "Slide the replay to watch both sweeps; the table shows they agree to rounding.")
+    "Slide the replay (the sliders above the charts) to watch both sweeps; the table shows "
+    "they agree to rounding.")
 
 choice = ui.require(current_network())
 c1, c2 = st.columns(2)
@@ -37,14 +42,12 @@ ui.notices(scene.notices)
 
 n_neurons = scene.theta.size
 default = list(range(n_neurons)) if n_neurons <= 6 else list(choice.outputs)[:6]
-c1, c2 = st.columns([1, 1])     # room for every chip
-neurons = controls.subset(c1, "Neurons to draw", range(n_neurons), default, key="eventprop.neurons",
+neurons = controls.subset(st, "Neurons to draw", range(n_neurons), default, key="eventprop.neurons",
                           format_func=lambda i: f"n{i}")
-step = controls.int_slider(c2, "Replay step: spikes taken by each sweep", 0, scene.n_spikes,
-                           scene.n_spikes, key="eventprop.replay", what="Replay step",
-                           disabled=scene.n_spikes == 0,
-                           help="EventProp takes the latest spikes first, FP the earliest; at the "
-                                "last step EventProp has swept back to t = 0.")
+step, note = link_step(st.query_params.get("eventprop.replay"), scene.n_spikes + 1,
+                       scene.n_spikes, "Replay step")
+if note:
+    st.caption(f":material/sync: {note}")
 traces, sweep = ui.require(ui.compute(replay_scene, choice.json, choice.outputs, loss, label,
                                        step, tuple(neurons or default)))
 

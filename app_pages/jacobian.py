@@ -1,10 +1,12 @@
-"""Jacobian: dPhi/dF becomes lower triangular in time order; FP replayed step by step."""
+"""Jacobian: dPhi/dF becomes lower triangular in time order; FP replayed step by step.
+
+The FP step is a slider inside the chart (it moves in the browser, without a rerun); the
+link's ``jacobian.step`` only chooses the step the chart opens on."""
 
 import streamlit as st
 
 from fpsnn_app import ui
-from fpsnn_app.ui import controls
-from fpsnn_app.scenes.jacobian import jacobian_scene
+from fpsnn_app.scenes.jacobian import MAX_SPIKES_SHOWN, jacobian_scene, link_step
 from fpsnn_app.scenes.network import spike_options
 from fpsnn_app.ui.network_picker import current_network
 
@@ -19,10 +21,8 @@ ui.intro(
 
 choice = ui.require(current_network())
 labels = ui.require(ui.compute(spike_options, choice.json))
-n = min(len(labels), 120)
-step = controls.int_slider(st, "FP step k (spike in time order)", 0, n - 1, n // 2,
-                          key="jacobian.step", what="FP step", disabled=n < 2,
-                          help="Replays forward substitution: row k needs only rows l < k.")
+n = min(len(labels), MAX_SPIKES_SHOWN)
+step, note = link_step(st.query_params.get("jacobian.step"), n, n // 2, "FP step")
 scene = ui.require(ui.compute(jacobian_scene, choice.json, step))
 
 m = st.columns(4)
@@ -34,9 +34,9 @@ ui.notices(scene.notices)
 
 st.subheader("dΦ/dF by neuron, and L by time")
 ui.chart(scene.matrices, key="jacobian.matrices")
-st.subheader(f"Forward propagation, step {scene.step}")
-if scene.step_latex:
-    st.latex(scene.step_latex)
+st.subheader("Forward propagation, step by step")
+if note:
+    st.caption(f":material/sync: {note}")
 if scene.fp_step is not None:
     ui.chart(scene.fp_step, key="jacobian.fp_step")
 left, right = st.columns([2, 3])

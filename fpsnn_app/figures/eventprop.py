@@ -18,18 +18,21 @@ bottom-up (they solve ``L^T eps = c``, G3). The gradient is ``c^T dF/dW`` on the
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import numpy as np
-import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .. import style
+from .common import plain_figure
+from .jacobian import apply_relayout, rows_axis
 
 
 def adjoint_figure(t: np.ndarray, V: np.ndarray, lambda_V: np.ndarray, lambda_I: np.ndarray,
                    theta: np.ndarray, spike_times: np.ndarray, spike_neurons: np.ndarray,
-                   jumps: np.ndarray, neurons, back_cursor: float, fwd_cursor: float,
-                   t_max: float) -> go.Figure:
-    """The figure of the module docstring.
+                   jumps: np.ndarray, neurons, t_max: float, steps: list, active: int):
+    """The figure of the module docstring, with a replay slider that runs in the browser.
 
     Parameters
     ----------
@@ -42,8 +45,16 @@ def adjoint_figure(t: np.ndarray, V: np.ndarray, lambda_V: np.ndarray, lambda_I:
         Spikes in time order and ``eps_k`` (forwards-in-time jump of ``lambda_V``).
     neurons : sequence of int
         Neurons to draw, top to bottom.
-    back_cursor, fwd_cursor : float
-        EventProp has processed ``t >= back_cursor``; FP ``t <= fwd_cursor``.
+    steps : list of (int, float, float, str)
+        The slider's replay steps ``(step, back, fwd, text)``: EventProp has processed
+        ``t >= back``, FP ``t <= fwd``; ``text`` is shown above the plots.
+    active : int
+        Index into ``steps`` of the view the figure opens on.
+
+    The adjoint traces are sent once, whole, on an extra x axis per neuron whose domain
+    and range each step sets to ``[back, t_max]`` at the place the shared time axis draws
+    it (:func:`_clip_axis`): Plotly clips them where EventProp has not been yet. A step
+    changes those axes, the cursors, the texts and the jump marks of the processed spikes.
     """
     neurons = [int(i) for i in neurons]
     n = len(neurons)
@@ -52,37 +63,138 @@ def adjoint_figure(t: np.ndarray, V: np.ndarray, lambda_V: np.ndarray, lambda_I:
         titles += [f"n{i}: membrane V(t), forward",
                    f"n{i}: adjoint λ_V (solid), λ_I (dotted), backward"]
     height = 150 + 250 * n
-    fig = make_subplots(rows=2 * n, cols=1, shared_xaxes=True, vertical_spacing=45 / height,
-                        row_heights=[1.0, 1.25] * n, subplot_titles=titles)
-    done = t >= back_cursor
-    traces, rows, axes = [], [], {}
+    layout = _stack_layout(n, tuple(titles), height)
+    data, jump_traces, own = [], [], []
     for r, i in enumerate(neurons):
         row_v, row_l = 2 * r + 1, 2 * r + 2
-        color, own = style.neuron_color(i), spike_neurons == i
-        membrane = _membrane_row(t, V[:, i], float(theta[i]), spike_times[own], color, t_max)
-        adjoint = _adjoint_row(t, lambda_V[:, i], lambda_I[:, i], done, color, i, spike_times,
-                               np.flatnonzero(own), jumps, back_cursor)
-        traces += membrane + adjoint
-        rows += [row_v] * len(membrane) + [row_l] * len(adjoint)
-        axes[_axis("yaxis", row_v)] = dict(title_text="V")
-        axes[_axis("yaxis", row_l)] = dict(title_text="λ")
-    # one call each: plotly's per-row helpers (add_trace, update_yaxes, add_vline) walk the
-    # whole layout every time, which made this figure cost ~0.2 s with five neurons
-    fig.add_traces(traces, rows=rows, cols=[1] * len(rows))
+        color = style.neuron_color(i)
+        own.append(np.flatnonzero(spike_neurons == i))
+        xv, yv, xl, yl = (_axis("x", row_v), _axis("y", row_v), _axis("x", row_l),
+                          _axis("y", row_l))
+        clip = _axis("x", 2 * n + 1 + r)
+        for tr in _membrane_row(t, V[:, i], float(theta[i]), spike_times[own[-1]], color, t_max):
+            data.append(dict(tr, xaxis=xv, yaxis=yv))
+        for tr in _adjoint_lines(t, lambda_V[:, i], lambda_I[:, i], color, i):
+            data.append(dict(tr, xaxis=clip, yaxis=yl))
+        data.append(dict(type="scatter", x=[t[0], t[-1]], y=[0, 0], mode="lines",
+                         showlegend=False, hoverinfo="skip", line=dict(color=style.GREY, width=1),
+                         xaxis=xl, yaxis=yl))
+        jump_traces.append(len(data))
+        data += [dict(type="scatter", x=[], y=[], mode="lines", showlegend=False,
+                      hoverinfo="skip", line=dict(color=style.HIGHLIGHT, width=4), xaxis=xl,
+                      yaxis=yl),
+                 dict(type="scatter", x=[], y=[], mode="markers", showlegend=False, name="jump",
+                      marker=dict(size=13, line=dict(width=1, color=style.GREY)),
+                      hovertemplate="spike #%{customdata[0]:.0f} at t=%{x:.4f}<br>jump of λ_V: "
+                                    "ε=%{customdata[1]:.4g}<extra></extra>",
+                      xaxis=xl, yaxis=yl)]
+        layout[_axis("yaxis", row_v)]["title"] = dict(text="V")
+        layout[_axis("yaxis", row_l)]["title"] = dict(text="λ")
+        dom = layout[_axis("xaxis", row_l)]["domain"]
+        layout[_axis("xaxis", 2 * n + 1 + r)] = dict(anchor=yl, visible=False, fixedrange=True,
+                                                     domain=list(dom), range=[0, t_max])
+    for r in range(2 * n):
+        layout[_axis("xaxis", r + 1)].update(range=[0, t_max], fixedrange=True)
+        layout[_axis("yaxis", r + 1)]["fixedrange"] = True
+    layout[_axis("xaxis", 2 * n)]["title"] = dict(text="time t")
     fwd_line = dict(color=style.GREY, width=2, dash="dot")
     back_line = dict(color=style.HIGHLIGHT, width=3)
-    shapes = [_cursor(fwd_cursor, row, fwd_line) if row % 2 else
-              _cursor(back_cursor, row, back_line) for row in range(1, 2 * n + 1)]
-    label = dict(y=1.0, xref="x", yanchor="top", showarrow=False, bgcolor="rgba(128,128,128,0.15)")
-    fig.update_layout(axes, shapes=shapes)
-    fig.add_annotation(x=fwd_cursor, yref="y domain", text="FP →", font=dict(color=style.GREY),
-                       xanchor="left" if fwd_cursor < 0.85 * t_max else "right", **label)
-    fig.add_annotation(x=back_cursor, yref="y2 domain", text="← EventProp",
-                       font=dict(color=style.HIGHLIGHT),
-                       xanchor="right" if back_cursor > 0.15 * t_max else "left", **label)
-    fig.update_xaxes(range=[0, t_max])
-    fig.update_xaxes(title_text="time t", row=2 * n, col=1)
-    return style.finish(fig, height)
+    layout["shapes"] = [_cursor(0.0, row, fwd_line if row % 2 else back_line)
+                        for row in range(1, 2 * n + 1)]
+    label = dict(y=1.0, xref="x", yanchor="top", showarrow=False,
+                 bgcolor="rgba(128,128,128,0.15)")
+    layout["annotations"] += [
+        dict(label, x=0, yref="y domain", text="FP →", font=dict(color=style.GREY)),
+        dict(label, x=t_max, yref="y2 domain", text="← EventProp",
+             font=dict(color=style.HIGHLIGHT)),
+        dict(text="", x=0, xref="paper", xanchor="left", y=1, yref="paper", yanchor="bottom",
+             yshift=30, align="left", showarrow=False, font=dict(size=14))]
+    first_label = len(layout["annotations"]) - 3
+    layout["dragmode"] = False
+    view = [_replay_view(s, back, fwd, text, n, t_max, first_label, layout, spike_times,
+                         own, jumps, t, lambda_V[:, neurons]) for s, back, fwd, text in steps]
+    jump_idx = [j for k in jump_traces for j in (k, k + 1)]
+    for key, value in view[active][1].items():
+        apply_relayout(layout, key, value)
+    for k, j in enumerate(jump_idx):
+        for key, values in view[active][0].items():
+            _apply_restyle(data[j], key, values[k])
+    layout["sliders"] = [_slider(steps, active, "Replay step = ",
+                                 [[view[m][0], view[m][1], jump_idx] for m in range(len(steps))])]
+    layout = style.finish_plain(layout, height + 110)
+    layout["margin"] = dict(l=70, r=20, t=200, b=50)
+    return plain_figure(data, layout)
+
+
+@functools.lru_cache(maxsize=16)
+def _stack_layout_cached(n: int, titles: tuple, height: int) -> dict:
+    layout = make_subplots(rows=2 * n, cols=1, shared_xaxes=True, vertical_spacing=45 / height,
+                           row_heights=[1.0, 1.25] * n, subplot_titles=titles).to_dict()["layout"]
+    layout.pop("template", None)
+    return layout
+
+
+def _stack_layout(n: int, titles: tuple, height: int) -> dict:
+    """Plotly's ``make_subplots`` grid of ``2 n`` rows sharing ``x`` as a fresh plain dict."""
+    return copy.deepcopy(_stack_layout_cached(n, titles, height))
+
+
+def _slider(steps: list, active: int, prefix: str, args: list) -> dict:
+    """A Plotly slider over the replay ``steps`` whose step ``m`` calls ``Plotly.update``
+    with ``args[m]``; it sits above the plot area, over the step's text."""
+    return dict(active=active, x=0, len=1, y=1, yanchor="bottom", pad=dict(t=0, b=100),
+                currentvalue=dict(prefix=prefix, font=dict(size=14)), font=dict(size=11),
+                ticklen=4, minorticklen=0,
+                steps=[dict(method="update", label=str(s[0]), args=a) for s, a in zip(steps, args)])
+
+
+def _clip_axis(domain, back: float, t_max: float) -> dict:
+    """Domain and range of an axis that draws ``[back, t_max]`` where an axis over ``domain``
+    with range ``[0, t_max]`` draws it (a sliver at the right end when ``back = t_max``)."""
+    d0, d1 = domain
+    lo = min(back, t_max * (1 - 1e-9))
+    return {"domain": [d0 + (d1 - d0) * lo / t_max, d1], "range": [lo, t_max]}
+
+
+def _replay_view(step, back, fwd, text, n, t_max, first_label, layout, spike_times, own, jumps,
+                 t, lambda_V) -> tuple[dict, dict]:
+    """``(restyle, relayout)`` of one replay step: the jump marks of the processed spikes
+    (two traces per neuron, see :func:`_jump_marks`) and the axes, cursors and texts."""
+    restyle = {"x": [], "y": [], "customdata": [], "marker.symbol": [], "marker.color": []}
+    for r, idx in enumerate(own):
+        ks = [int(k) for k in idx if spike_times[k] >= back]
+        seg, marks = _jump_marks(t, lambda_V[:, r], spike_times, jumps, ks)
+        for key, a, b in (("x", seg["x"], marks["x"]), ("y", seg["y"], marks["y"])):
+            restyle[key] += [a, b]
+        restyle["customdata"] += [None, marks["customdata"]]
+        restyle["marker.symbol"] += [None, marks["symbol"]]
+        restyle["marker.color"] += [None, marks["color"]]
+    relayout = {}
+    for r in range(n):
+        dom = layout[_axis("xaxis", 2 * r + 2)]["domain"]
+        for key, v in _clip_axis(dom, back, t_max).items():
+            relayout[f"{_axis('xaxis', 2 * n + 1 + r)}.{key}"] = v
+    for row in range(1, 2 * n + 1):
+        x = fwd if row % 2 else back
+        relayout[f"shapes[{row - 1}].x0"] = relayout[f"shapes[{row - 1}].x1"] = x
+    relayout[f"annotations[{first_label}].x"] = fwd
+    relayout[f"annotations[{first_label}].xanchor"] = "left" if fwd < 0.85 * t_max else "right"
+    relayout[f"annotations[{first_label + 1}].x"] = back
+    relayout[f"annotations[{first_label + 1}].xanchor"] = ("right" if back > 0.15 * t_max
+                                                           else "left")
+    relayout[f"annotations[{first_label + 2}].text"] = text
+    return restyle, relayout
+
+
+def _apply_restyle(trace: dict, key: str, value) -> None:
+    """Set ``key`` (``a`` or ``a.b``) of a trace dict; ``None`` leaves it as it is."""
+    if value is None:
+        return
+    head, _, tail = key.partition(".")
+    if tail:
+        trace.setdefault(head, {})[tail] = value
+    else:
+        trace[head] = value
 
 
 def _axis(name: str, row: int) -> str:
@@ -99,54 +211,43 @@ def _cursor(x: float, row: int, line: dict) -> dict:
 
 def _membrane_row(t, V, theta, own_times, color, t_max) -> list:
     """Traces of one membrane row: ``V_i(t)``, ``theta`` and the spikes."""
-    return [go.Scatter(x=t, y=V, mode="lines", showlegend=False, name="V",
-                       line=dict(color=color, width=style.LINE_WIDTH),
-                       hovertemplate="t=%{x:.3f}<br>V=%{y:.3f}<extra></extra>"),
-            go.Scatter(x=[0, t_max], y=[theta, theta], mode="lines", showlegend=False,
-                       name="θ", line=dict(color=style.GREY, dash="dash", width=1.5),
-                       hovertemplate=f"θ={theta:g}<extra></extra>"),
-            go.Scatter(x=own_times, y=np.full(own_times.size, theta), mode="markers",
-                       showlegend=False, name="spikes",
-                       marker=dict(symbol="circle-open", size=11, line=dict(width=3),
-                                   color=style.HIGHLIGHT),
-                       hovertemplate="spike at t=%{x:.4f}<extra></extra>")]
+    return [dict(type="scatter", x=t, y=V, mode="lines", showlegend=False, name="V",
+                 line=dict(color=color, width=style.LINE_WIDTH),
+                 hovertemplate="t=%{x:.3f}<br>V=%{y:.3f}<extra></extra>"),
+            dict(type="scatter", x=[0, t_max], y=[theta, theta], mode="lines", showlegend=False,
+                 name="θ", line=dict(color=style.GREY, dash="dash", width=1.5),
+                 hovertemplate=f"θ={theta:g}<extra></extra>"),
+            dict(type="scatter", x=own_times, y=np.full(own_times.size, theta), mode="markers",
+                 showlegend=False, name="spikes",
+                 marker=dict(symbol="circle-open", size=11, line=dict(width=3),
+                             color=style.HIGHLIGHT),
+                 hovertemplate="spike at t=%{x:.4f}<extra></extra>")]
 
 
-def _adjoint_row(t, lam_V, lam_I, done, color, i, spike_times, own_idx, jumps,
-                 back_cursor) -> list:
-    """Traces of one adjoint row: ``lambda_V``, ``lambda_I`` where EventProp has been, the
-    zero line and the jumps of the processed spikes."""
-    shown_V = np.where(done, lam_V, np.nan)
-    shown_I = np.where(done, lam_I, np.nan)
-    out = [go.Scatter(x=t, y=shown_V, mode="lines", showlegend=False, name=f"λ_V n{i}",
-                      line=dict(color=color, width=style.LINE_WIDTH),
-                      hovertemplate="t=%{x:.3f}<br>λ_V=%{y:.4f}<extra></extra>"),
-           go.Scatter(x=t, y=shown_I, mode="lines", showlegend=False, name=f"λ_I n{i}",
-                      line=dict(color=color, width=style.LINE_WIDTH, dash="dot"),
-                      hovertemplate="t=%{x:.3f}<br>λ_I=%{y:.4f}<extra></extra>"),
-           go.Scatter(x=[t[0], t[-1]], y=[0, 0], mode="lines", showlegend=False,
-                      hoverinfo="skip", line=dict(color=style.GREY, width=1))]
-    ks = [int(k) for k in own_idx if spike_times[k] >= back_cursor]
-    if not ks:
-        return out
+def _adjoint_lines(t, lam_V, lam_I, color, i) -> list:
+    """``lambda_V`` (solid) and ``lambda_I`` (dotted) of neuron ``i`` over the whole grid."""
+    return [dict(type="scatter", x=t, y=lam_V, mode="lines", showlegend=False, name=f"λ_V n{i}",
+                 line=dict(color=color, width=style.LINE_WIDTH),
+                 hovertemplate="t=%{x:.3f}<br>λ_V=%{y:.4f}<extra></extra>"),
+            dict(type="scatter", x=t, y=lam_I, mode="lines", showlegend=False, name=f"λ_I n{i}",
+                 line=dict(color=color, width=style.LINE_WIDTH, dash="dot"),
+                 hovertemplate="t=%{x:.3f}<br>λ_I=%{y:.4f}<extra></extra>")]
+
+
+def _jump_marks(t, lam_V, spike_times, jumps, ks) -> tuple[dict, dict]:
+    """The jumps of ``lambda_V`` at the spikes ``ks``: vertical segments from
+    ``lambda_V(f-)`` to ``lambda_V(f+) = lambda_V(f-) + eps`` and a mark at the top."""
     f = spike_times[ks]
     eps = jumps[ks]
     left = np.interp(f, t, lam_V)                  # lambda_V(f-): f is a grid point
     xs, ys = [], []
-    for fk, e, lo in zip(f, eps, left):            # lambda_V(f+) = lambda_V(f-) + eps
-        xs += [fk, fk, None]
-        ys += [lo, lo + e, None]
-    out.append(go.Scatter(x=xs, y=ys, mode="lines", showlegend=False, hoverinfo="skip",
-                          line=dict(color=style.HIGHLIGHT, width=4)))
-    out.append(go.Scatter(
-        x=f, y=left + eps, mode="markers", showlegend=False, name="jump",
-        marker=dict(symbol=[_jump_symbol(e) for e in eps], size=13,
-                    color=[style.sign_color(e) if e else style.GREY for e in eps],
-                    line=dict(width=1, color=style.GREY)),
-        customdata=np.stack([np.asarray(ks), eps], axis=-1),
-        hovertemplate="spike #%{customdata[0]:.0f} at t=%{x:.4f}<br>jump of λ_V: "
-                      "ε=%{customdata[1]:.4g}<extra></extra>"))
-    return out
+    for fk, e, lo in zip(f, eps, left):
+        xs += [float(fk), float(fk), None]
+        ys += [float(lo), float(lo + e), None]
+    marks = dict(x=f.tolist(), y=(left + eps).tolist(), symbol=[_jump_symbol(e) for e in eps],
+                 color=[style.sign_color(e) if e else style.GREY for e in eps],
+                 customdata=[[k, float(e)] for k, e in zip(ks, eps)])
+    return dict(x=xs, y=ys), marks
 
 
 def _jump_symbol(eps: float) -> str:
@@ -155,9 +256,9 @@ def _jump_symbol(eps: float) -> str:
 
 
 def sweep_figure(labels, c: np.ndarray, dF: np.ndarray | None, param_labels, eps: np.ndarray,
-                 step: int) -> go.Figure:
+                 steps: list, active: int):
     """Spikes down the rows: ``c_k``, FP's ``dF/dW`` (first ``step`` rows), EventProp's
-    ``eps`` (last ``step`` rows).
+    ``eps`` (last ``step`` rows), with a replay slider that runs in the browser.
 
     Parameters
     ----------
@@ -167,35 +268,60 @@ def sweep_figure(labels, c: np.ndarray, dF: np.ndarray | None, param_labels, eps
     dF : ndarray, shape (S, P) or None
         ``df_k/dW`` over the parameters (``None``: too large to draw).
     param_labels : list of str, length P
-    step : int
-        Replay step ``0..S``.
+    steps : list of int
+        The slider's replay steps (each in ``0..S``).
+    active : int
+        Index into ``steps`` of the view the figure opens on.
+
+    ``dF/dW`` and ``eps`` are sent whole, on extra y axes whose domain and range each step
+    sets to the rows computed so far (:func:`~fpsnn_app.figures.jacobian.rows_axis`).
     """
     S = len(labels)
     ids = [f"{k}: {lab}" for k, lab in enumerate(labels)]
-    fwd = np.arange(S) < step
-    back = np.arange(S) >= S - step
     widths = [0.16, 0.6, 0.24] if dF is not None else [0.5, 0.0001, 0.5]
-    fig = make_subplots(rows=1, cols=3, shared_yaxes=True, horizontal_spacing=0.04,
-                        column_widths=widths,
-                        subplot_titles=("c", "FP: dF/dW ↓" if dF is not None else "",
-                                        "EventProp: ε ↑"))
-    fig.add_trace(go.Bar(x=c, y=ids, orientation="h", showlegend=False, name="c",
-                         marker=dict(color=[style.sign_color(v) for v in c],
-                                     pattern=dict(shape=["" if v >= 0 else "/" for v in c])),
-                         hovertemplate="%{y}<br>c=%{x:.4g}<extra></extra>"), row=1, col=1)
+    layout = make_subplots(rows=1, cols=3, shared_yaxes=True, horizontal_spacing=0.04,
+                           column_widths=widths,
+                           subplot_titles=("c", "FP: dF/dW ↓" if dF is not None else "",
+                                           "EventProp: ε ↑")).to_dict()["layout"]
+    layout.pop("template", None)
+    bars = dict(type="bar", orientation="h", y=ids, showlegend=False)
+    data = [dict(bars, x=c, name="c", xaxis="x", yaxis="y",
+                 marker=dict(color=[style.sign_color(v) for v in c],
+                             pattern=dict(shape=["" if v >= 0 else "/" for v in c])),
+                 hovertemplate="%{y}<br>c=%{x:.4g}<extra></extra>")]
     if dF is not None:
-        z = np.where(fwd[:, None], dF, np.nan)
         zmax = float(np.abs(dF).max()) if dF.size else 1.0
-        fig.add_trace(go.Heatmap(z=z, x=list(param_labels), y=ids, colorscale=style.DIVERGING,
-                                 zmin=-zmax, zmax=zmax, zmid=0, showscale=False,
-                                 hovertemplate="%{y}<br>d f / d W[%{x}] = %{z:.4g}<extra></extra>"),
-                      row=1, col=2)
-    e = np.where(back, eps, np.nan)
-    fig.add_trace(go.Bar(x=e, y=ids, orientation="h", showlegend=False, name="ε",
-                         marker=dict(color=[style.sign_color(v) for v in eps],
-                                     pattern=dict(shape=["" if v >= 0 else "/" for v in eps])),
-                         hovertemplate="%{y}<br>ε=%{x:.4g}<extra></extra>"), row=1, col=3)
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=ids, row=1, col=1)
-    if dF is not None:
-        fig.update_xaxes(tickangle=-60, row=1, col=2)
-    return style.finish(fig, max(320, 140 + 22 * S))
+        data.append(dict(type="heatmap", z=dF, x=list(param_labels), y=ids,
+                         colorscale=style.DIVERGING, zmin=-zmax, zmax=zmax, zmid=0,
+                         showscale=False, xaxis="x2", yaxis="y4",
+                         hovertemplate="%{y}<br>d f / d W[%{x}] = %{z:.4g}<extra></extra>"))
+        layout["xaxis2"]["tickangle"] = -60
+    data.append(dict(bars, x=eps, name="ε", xaxis="x3", yaxis="y5",
+                     marker=dict(color=[style.sign_color(v) for v in eps],
+                                 pattern=dict(shape=["" if v >= 0 else "/" for v in eps])),
+                     hovertemplate="%{y}<br>ε=%{x:.4g}<extra></extra>"))
+    rows = dict(type="category", categoryorder="array", categoryarray=ids,
+                range=[S - 0.5, -0.5], fixedrange=True)
+    layout["yaxis"].update(rows, autorange=False)
+    layout["yaxis4"] = dict(rows, anchor="x2", visible=False, domain=[0, 1])
+    layout["yaxis5"] = dict(rows, anchor="x3", visible=False, domain=[0, 1])
+    for k in ("xaxis", "xaxis2", "xaxis3"):
+        layout[k]["fixedrange"] = True
+    layout["dragmode"] = False
+    clipped = list(range(1, len(data)))
+    args = []
+    for step in steps:
+        fwd = rows_axis(0, step - 1, S) if step else rows_axis(0, 0, S)
+        back = rows_axis(S - step, S - 1, S) if step else rows_axis(0, 0, S)
+        relayout = {f"{ax}.{key}": v for ax, part in (("yaxis5", back), ("yaxis4", fwd))
+                    for key, v in part.items() if ax != "yaxis4" or dF is not None}
+        args.append([{"visible": [step > 0] * len(clipped)}, relayout, clipped])
+    for key, value in args[active][1].items():
+        apply_relayout(layout, key, value)
+    for j in clipped:
+        data[j]["visible"] = steps[active] > 0
+    layout["sliders"] = [_slider([(s,) for s in steps], active, "Replay step = ", args)]
+    layout["sliders"][0]["pad"] = dict(t=0, b=40)
+    layout = style.finish_plain(layout, max(320, 140 + 22 * S) + 90)
+    layout["margin"] = dict(l=70, r=20, t=130, b=50)
+    return plain_figure(data, layout)

@@ -5,7 +5,8 @@
   in time order, which is lower triangular;
 - :func:`permutation_figure`: ``P``, one dot per spike;
 - :func:`dphi_dw_figure`: ``dPhi/dW`` (J4), spikes by parameters;
-- :func:`fp_step_figure`: FP's forward substitution (G2) after step ``k``.
+- :func:`fp_step_figure`: FP's forward substitution (G2) step by step, on a slider that
+  runs in the browser.
 
 Structural zeros (entries outside the sparsity pattern) are blank; values use a diverging
 scale centred at zero (orange negative, blue positive) and are printed on hover.
@@ -19,6 +20,7 @@ import scipy.sparse as sp
 from plotly.subplots import make_subplots
 
 from .. import style
+from .common import plain_figure
 
 
 def dense_with_blanks(A: sp.spmatrix) -> np.ndarray:
@@ -108,34 +110,123 @@ def dphi_dw_figure(dphi_dw: sp.spmatrix, time_labels: list[str], param_labels: l
     return style.finish(fig, height=max(380, min(800, 200 + 16 * len(time_labels))))
 
 
-def fp_step_figure(L: sp.spmatrix, dF: np.ndarray, k: int, time_labels: list[str],
-                   param_labels: list[str]) -> go.Figure:
-    """Forward substitution after step ``k``: ``L`` with row ``k`` in full colour (left) and
-    ``dF/dW`` filled up to row ``k`` with the earlier rows it reads outlined (right)."""
+def fp_step_figure(L: sp.spmatrix, dF: np.ndarray, time_labels: list[str],
+                   param_labels: list[str], step_texts: list[str], k0: int):
+    """Forward substitution step by step, on a Plotly slider that runs in the browser.
+
+    After step ``k``: ``L`` faded with row ``k`` in full colour (left), and ``dF/dW``
+    filled up to row ``k`` with the earlier rows it reads outlined (right). Every step's
+    view comes from data sent once: the full-colour row and the filled rows are the whole
+    matrices drawn on extra y axes whose domain and range each step sets (:func:`rows_axis`)
+    to cover only those rows, so Plotly clips the rest; a step changes four numbers per
+    axis, the outlines and the texts.
+
+    Parameters
+    ----------
+    L : sparse matrix, shape (R, R)
+    dF : ndarray, shape (R, P)
+        ``dF/dW`` over the shown parameters, rows in time order.
+    step_texts : list of str, length R
+        The caption of each step (Plotly's HTML subset), shown above the matrices.
+    k0 : int
+        The step shown first.
+    """
     Lt = dense_with_blanks(L)
-    R = Lt.shape[0]
-    shown = np.where(np.arange(R)[:, None] <= k, dF, np.nan)
-    used = [int(l) for l in np.flatnonzero(np.isfinite(Lt[k, :k]))]
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.12,
-                        subplot_titles=("L: row k holds L_kk and the earlier spikes it uses",
-                                        f"dF/dW after {k + 1} of {R} steps"))
+    R, P = dF.shape
     hover = "%{y}, %{x}: %{z:.4g}<extra></extra>"
     zL = _zmax(Lt)
-    fig.add_trace(_heatmap(np.where(np.arange(R)[:, None] == k, np.nan, Lt), time_labels,
-                           time_labels, zL, hover, showscale=False, opacity=0.25), row=1, col=1)
-    fig.add_trace(_heatmap(np.where(np.arange(R)[:, None] == k, Lt, np.nan), time_labels,
-                           time_labels, zL, hover, showscale=False), row=1, col=1)
-    fig.add_trace(_heatmap(shown, param_labels, time_labels, _zmax(dF), hover, name="dF/dW"),
-                  row=1, col=2)
-    for l in used:                       # the rows df_l/dW that step k reads
-        fig.add_shape(type="rect", x0=-0.5, x1=len(param_labels) - 0.5, y0=l - 0.5, y1=l + 0.5,
-                      line=dict(color=style.GREY, width=2, dash="dot"), row=1, col=2)
-    fig.add_shape(type="rect", x0=-0.5, x1=len(param_labels) - 0.5, y0=k - 0.5, y1=k + 0.5,
-                  line=dict(color=style.HIGHLIGHT, width=3), row=1, col=2)
-    fig.add_shape(type="rect", x0=k - 0.5, x1=k + 0.5, y0=k - 0.5, y1=k + 0.5,
-                  line=dict(color=style.HIGHLIGHT, width=3), row=1, col=1)
-    fig.update_yaxes(autorange="reversed", showticklabels=R <= 40, tickfont=dict(size=11))
-    fig.update_xaxes(tickangle=-90, tickfont=dict(size=11), showticklabels=R <= 40, row=1, col=1)
-    fig.update_xaxes(tickangle=-90, tickfont=dict(size=11), row=1, col=2,
-                     showticklabels=len(param_labels) <= 60)
-    return style.finish(fig, height=max(420, min(900, 220 + 18 * R)))
+    cell = dict(type="heatmap", zmid=0.0, colorscale=style.DIVERGING, xgap=1, ygap=1,
+                hoverongaps=False, hovertemplate=hover)
+    data = [
+        dict(cell, z=Lt, x=time_labels, y=time_labels, zmin=-zL, zmax=zL, showscale=False,
+             opacity=0.25, xaxis="x", yaxis="y"),
+        dict(cell, z=Lt, x=time_labels, y=time_labels, zmin=-zL, zmax=zL, showscale=False,
+             xaxis="x", yaxis="y3"),                  # row k, clipped by yaxis3
+        dict(cell, z=dF, x=param_labels, y=time_labels, zmin=-_zmax(dF), zmax=_zmax(dF),
+             name="dF/dW", colorbar=dict(thickness=14), xaxis="x2", yaxis="y4"),
+        # the right-hand axes' categories (the filled rows live on the clipped yaxis4)
+        dict(type="scatter", x=[param_labels[0]] * R + list(param_labels),
+             y=list(time_labels) + [time_labels[0]] * P, mode="markers",
+             marker=dict(opacity=0), hoverinfo="skip", showlegend=False, xaxis="x2",
+             yaxis="y2"),
+    ]
+    show = R <= 40
+    rows = dict(type="category", categoryorder="array", categoryarray=list(time_labels),
+                range=[R - 0.5, -0.5], fixedrange=True)
+    hidden = dict(rows, visible=False, anchor="x")
+    gap, left = 0.12, 0.45 * 0.88
+    layout = dict(
+        xaxis=dict(domain=[0, left], anchor="y", type="category", tickangle=-90,
+                   showticklabels=show, fixedrange=True, tickfont=dict(size=11)),
+        yaxis=dict(rows, domain=[0, 1], anchor="x", showticklabels=show,
+                   tickfont=dict(size=11)),
+        xaxis2=dict(domain=[left + gap, 1], anchor="y2", type="category", tickangle=-90,
+                    showticklabels=P <= 60, fixedrange=True, tickfont=dict(size=11)),
+        yaxis2=dict(rows, domain=[0, 1], anchor="x2", showticklabels=show,
+                    tickfont=dict(size=11)),
+        yaxis3=hidden, yaxis4=dict(hidden, anchor="x2"),
+        dragmode=False,
+        annotations=[_title("L: row k holds L_kk and the earlier spikes it uses", left / 2),
+                     _title("", (1 + left + gap) / 2),
+                     dict(text="", x=0, xref="paper", xanchor="left", y=1, yref="paper",
+                          yanchor="bottom", yshift=34, align="left", showarrow=False,
+                          font=dict(size=14))],
+    )
+    steps = [_fp_step(Lt, k, P, step_texts[k]) for k in range(R)]
+    for key, value in steps[k0].items():        # the first view: step k0 applied
+        apply_relayout(layout, key, value)
+    layout["sliders"] = [dict(
+        active=k0, x=0, len=1, y=1, yanchor="bottom", pad=dict(t=0, b=112),
+        currentvalue=dict(prefix="FP step k = ", font=dict(size=14)),
+        steps=[dict(method="relayout", label=str(k), args=[steps[k]]) for k in range(R)],
+        font=dict(size=11), ticklen=4, minorticklen=0)]
+    layout = style.finish_plain(layout, height=max(560, min(1040, 360 + 18 * R)))
+    layout["margin"] = dict(l=70, r=20, t=200, b=110 if show else 50)
+    return plain_figure(data, layout)
+
+
+def _title(text: str, x: float) -> dict:
+    """A subplot title above the plot area (as ``make_subplots`` places them)."""
+    return dict(text=text, x=x, xref="paper", xanchor="center", y=1.0, yref="paper",
+                yanchor="bottom", showarrow=False, font=dict(size=16))
+
+
+def rows_axis(first: int, last: int, R: int) -> dict:
+    """Domain and range of an axis that shows rows ``first..last`` of a reversed category
+    axis of ``R`` rows on the domain ``[0, 1]``, at the same place: row ``r`` spans
+    ``[1 - (r + 1)/R, 1 - r/R]`` of the height."""
+    return {"domain": [1 - (last + 1) / R, 1 - first / R], "range": [last + 0.5, first - 0.5]}
+
+
+def _fp_step(Lt: np.ndarray, k: int, P: int, text: str) -> dict:
+    """The layout changes of step ``k`` (``Plotly.relayout`` attribute strings)."""
+    R = Lt.shape[0]
+    used = [int(l) for l in np.flatnonzero(np.isfinite(Lt[k, :k]))]
+    outline = dict(color=style.GREY, width=2, dash="dot")
+    mark = dict(color=style.HIGHLIGHT, width=3)
+    shapes = [dict(type="rect", xref="x2", yref="y2", x0=-0.5, x1=P - 0.5, y0=l - 0.5,
+                   y1=l + 0.5, line=outline) for l in used]
+    shapes += [dict(type="rect", xref="x2", yref="y2", x0=-0.5, x1=P - 0.5, y0=k - 0.5,
+                    y1=k + 0.5, line=mark),
+               dict(type="rect", xref="x", yref="y", x0=k - 0.5, x1=k + 0.5, y0=k - 0.5,
+                    y1=k + 0.5, line=mark)]
+    out = {f"yaxis3.{key}": v for key, v in rows_axis(k, k, R).items()}
+    out.update({f"yaxis4.{key}": v for key, v in rows_axis(0, k, R).items()})
+    out["shapes"] = shapes
+    out["annotations[1].text"] = f"dF/dW after {k + 1} of {R} steps"
+    out["annotations[2].text"] = text
+    return out
+
+
+def apply_relayout(layout: dict, key: str, value) -> None:
+    """Apply one ``Plotly.relayout`` attribute string (``a.b``, ``a[i].b``) to ``layout``."""
+    node = layout
+    parts = key.split(".")
+    for part in parts[:-1]:
+        name, _, index = part.partition("[")
+        node = node[name] if not index else node[name][int(index[:-1])]
+    last, _, index = parts[-1].partition("[")
+    if index:
+        node[last][int(index[:-1])] = value
+    else:
+        node[last] = value

@@ -2,9 +2,9 @@
 
 :func:`eventprop_scene` (cached by the page) simulates the network, takes the loss's
 ``c = dLoss/dF`` and computes the three gradients, the adjoint traces on a grid and FP's
-full ``dF/dW``; :func:`replay_charts` draws them at one step of the replay.
-:func:`replay_scene` is the same from plain values, for the page's cache: the scene takes
-a few milliseconds, its two figures (two subplots per neuron) most of a rerun.
+full ``dF/dW``; :func:`replay_charts` draws them with every step of the replay (sliders that move
+in the browser), opening on one step. :func:`replay_scene` is the same from plain values,
+for the page's cache: the scene takes a few milliseconds, its two figures most of a rerun.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ LOSSES = {"cross_entropy": "First-spike cross entropy",
 MAX_DRAWN_ENTRIES = 60_000
 #: At most this many neurons get stacked panels of V and the adjoint traces.
 MAX_NEURONS_DRAWN = 8
+#: The replay sliders offer at most this many steps (every step of shorter runs).
+MAX_REPLAY_STEPS = 61
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,36 +162,59 @@ def replay_cursors(scene: EventPropScene, step: int) -> tuple[float, float]:
     return back, fwd
 
 
-def replay_charts(scene: EventPropScene, step: int, neurons) -> tuple[Chart, Chart]:
-    """The adjoint-trace figure and the sweep figure at replay ``step`` (``0..S``)."""
-    step = int(np.clip(step, 0, scene.n_spikes))
+def replay_steps(n_spikes: int, step: int) -> list[int]:
+    """The replay steps the sliders offer: every step ``0..S``, or for long runs
+    :data:`MAX_REPLAY_STEPS` evenly spaced ones with ``0``, ``S`` and ``step``."""
+    if n_spikes + 1 <= MAX_REPLAY_STEPS:
+        return list(range(n_spikes + 1))
+    even = np.rint(np.linspace(0, n_spikes, MAX_REPLAY_STEPS)).astype(int)
+    return sorted(set(even.tolist()) | {int(step)})
+
+
+def step_text(scene: EventPropScene, step: int) -> str:
+    """What step ``step`` of the replay has done (Plotly's HTML subset)."""
     back, fwd = replay_cursors(scene, step)
+    done = int(np.count_nonzero(scene.spike_times >= back))
+    return (f"<b>Step {step} of {scene.n_spikes}</b>: EventProp has run back to t = {back:.3f}, "
+            f"jumping λ_V at {done} spike(s);<br>FP has the rows of the {step} earliest spike(s)"
+            + (f", up to t = {fwd:.3f}." if step < scene.n_spikes
+               else ": both sweeps are complete."))
+
+
+def replay_charts(scene: EventPropScene, step: int, neurons) -> tuple[Chart, Chart]:
+    """The adjoint-trace figure and the sweep figure with the replay's sliders, opening on
+    ``step`` (``0..S``)."""
+    step = int(np.clip(step, 0, scene.n_spikes))
+    steps = replay_steps(scene.n_spikes, step)
+    active = steps.index(step)
     chosen = [int(i) for i in neurons]
     neurons = chosen[:MAX_NEURONS_DRAWN]        # more stacked panels could not be read
+    views = [(s, *replay_cursors(scene, s), step_text(scene, s)) for s in steps]
     traces = adjoint_figure(scene.t, scene.V, scene.lambda_V, scene.lambda_I, scene.theta,
                             scene.spike_times, scene.spike_neurons, scene.jumps, neurons,
-                            back, fwd, scene.t_max)
+                            scene.t_max, views, active)
     who = ", ".join(f"n{i}" for i in neurons)
-    done = scene.spike_times >= back
-    summary = (f"Step {step} of {scene.n_spikes}: EventProp has run back to t = {back:.3f}, "
-               f"jumping λ_V at {int(done.sum())} spike(s); FP has the rows of the "
-               f"{step} earliest spike(s)" + (f", up to t = {fwd:.3f}." if step < scene.n_spikes
-                                              else ": both sweeps are complete.")
+    thinned = (f" The slider offers {len(steps)} of the {scene.n_spikes + 1} steps."
+               if len(steps) < scene.n_spikes + 1 else "")
+    summary = ("Move the slider above the chart: EventProp runs back from t_max, jumping λ_V "
+               "at each spike; FP runs forward. The slider runs in the browser; the link "
+               "keeps only the step the charts open on." + thinned
                + (f" Drawn: the first {MAX_NEURONS_DRAWN} of the {len(chosen)} chosen neurons."
                   if len(chosen) > MAX_NEURONS_DRAWN else ""))
     alt = (f"Stacked plots over time for neurons {who}: each neuron's membrane potential with "
            "its threshold and spikes, and under it the adjoint traces lambda_V and lambda_I, "
            "drawn from the end of the simulation back to the EventProp cursor, with the jump "
-           "of lambda_V marked at each processed spike.")
-    sweep = sweep_figure(scene.labels, scene.c, scene.dF, scene.param_labels, scene.jumps, step)
+           "of lambda_V marked at each processed spike; a slider sets the replay step.")
+    sweep = sweep_figure(scene.labels, scene.c, scene.dF, scene.param_labels, scene.jumps,
+                         steps, active)
     nz = int(np.count_nonzero(scene.jumps))
     sweep_summary = (f"Rows are spikes in time order. FP fills dF/dW (blue > 0, orange < 0) "
                      f"from the first spike down; EventProp fills the jumps ε from the last up "
                      f"({nz} of {scene.n_spikes} non-zero): ε solves Lᵀε = c, the adjoint of "
-                     "FP's triangular system.")
+                     "FP's triangular system. Its slider moves apart from the one on the left.")
     sweep_alt = ("Three aligned columns with one row per spike in time order: the loss "
                  "derivative c, FP's matrix of spike-time derivatives filled from the top, and "
-                 "EventProp's jumps epsilon filled from the bottom.")
+                 "EventProp's jumps epsilon filled from the bottom, with a replay slider.")
     return Chart(traces, alt, summary), Chart(sweep, sweep_alt, sweep_summary)
 
 

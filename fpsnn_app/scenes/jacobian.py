@@ -32,9 +32,23 @@ class JacobianScene:
     above_neuron_major: int
     above_time_order: int
     step: int
-    step_latex: str
     notices: tuple
     jacobian_csv: str
+
+
+def link_step(raw: str | None, n_steps: int, default: int, what: str) -> tuple[int, str]:
+    """The step ``0..n_steps-1`` a replay opens on, from the link's text ``raw`` (``None``:
+    not in the link, ``default``), and a note when the link's value could not be used."""
+    if raw is None:
+        return default, ""
+    try:
+        k = int(float(raw))
+    except (ValueError, OverflowError):
+        return default, f"{what}: {raw!r} in the link is not a whole number; starting at {default}."
+    if 0 <= k < n_steps:
+        return k, ""
+    kept = min(max(k, 0), max(n_steps - 1, 0))
+    return kept, f"{what}: {k} is not available for this network; starting at {kept}."
 
 
 def param_labels(net: fp.Network, params: np.ndarray | None = None) -> list[str]:
@@ -44,28 +58,26 @@ def param_labels(net: fp.Network, params: np.ndarray | None = None) -> list[str]
 
 
 def jacobian_scene(net_json: str, step: int = 0) -> JacobianScene:
-    """Assemble the implicit system of all spikes and replay FP up to spike ``step``.
+    """Assemble the implicit system of all spikes; FP's replay starts at spike ``step``.
 
-    Everything but the step (the system, ``dF/dW`` and three of the four figures) comes
-    from :func:`_step_independent`, kept for the last few networks, so moving the FP step
-    only builds the step's figure and equation."""
+    Everything but the step (the system, ``dF/dW``, the figures' data and every step's
+    view) comes from :func:`_step_independent`, kept for the last few networks; the
+    replay's slider moves in the browser, and ``step`` only chooses the view it opens on."""
     base = _step_independent(net_json)
-    L, labels, notices = base.L, base.labels, base.notices
+    L, labels = base.L, base.labels
     k = int(np.clip(step, 0, len(labels) - 1))
-    step_latex, step_chart = "", None
+    step_chart = None
     if base.dF is not None:
-        step_latex = _step_latex(L, k)
-        used = np.flatnonzero(np.isfinite(np.where(L.toarray()[k, :k] != 0, 1.0, np.nan)))
         step_chart = Chart(
-            fp_step_figure(L, base.dF_shown, k, labels, base.shown_plabels),
-            alt=(f"Forward substitution at step {k}: row {k} of L and the rows of dF/dW "
-                 f"computed so far."),
-            summary=(f"Step {k} ({labels[k]}): divides by L_kk = {L[k, k]:.4g} after subtracting "
-                     f"{used.size} earlier row(s) of dF/dW weighted by L_kl; rows after {k} are "
-                     "not needed yet."))
+            fp_step_figure(L, base.dF_shown, labels, base.shown_plabels, base.step_texts, k),
+            alt=("Forward substitution with a step slider: row k of L and the rows of dF/dW "
+                 "computed up to step k, with the earlier rows that step k reads outlined."),
+            summary=("Move the slider above the matrices: each step k divides by L_kk after "
+                     "subtracting the earlier rows of dF/dW weighted by L_kl; rows after k "
+                     "are not needed yet. The slider runs in the browser; the link keeps "
+                     "only the step the page opens on."))
     return JacobianScene(base.matrices, base.perm, base.dpw, step_chart, len(labels),
-                         int(L.nnz), base.above_nm, base.above_t, k, step_latex, notices,
-                         base.csv)
+                         int(L.nnz), base.above_nm, base.above_t, k, base.notices, base.csv)
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,6 +96,7 @@ class _Base:
     above_t: int
     notices: tuple
     csv: str
+    step_texts: list
 
 
 @lru_cache(maxsize=8)
@@ -138,8 +151,9 @@ def _step_independent(net_json: str) -> _Base:
                          f"spike's own neuron: {system.dphi_dw.nnz} of "
                          f"{rows.size * len(plabels)} entries."))
     csv = _jacobian_csv(dF_shown, labels, shown_plabels) if dF is not None else ""
+    texts = [step_text(L, k, labels[k]) for k in range(rows.size)] if dF is not None else []
     return _Base(L, labels, dF, dF_shown, shown_plabels, matrices, perm, dpw, above_nm, above_t,
-                 notices, csv)
+                 notices, csv, texts)
 
 
 def _forward_substitution(net, sim, system, rows):
@@ -151,18 +165,20 @@ def _forward_substitution(net, sim, system, rows):
     return J[:, system.params[:, 0], system.params[:, 1]], None
 
 
-def _step_latex(L, k: int) -> str:
-    """The LaTeX of FP's step ``k``: row ``k`` of ``L`` applied to the earlier rows."""
+def step_text(L, k: int, label: str) -> str:
+    """FP's step ``k`` in Plotly's HTML subset: the equation (G2), then row ``k`` of ``L``
+    applied to the earlier rows (at most five terms written out)."""
     Lk = L.getrow(k).tocoo()
     past = [(int(l), float(v)) for l, v in zip(Lk.col, Lk.data) if l < k]
-    terms = " ".join(f"{v:+.3g}\\,\\tfrac{{df_{{{l}}}}}{{dW}}" for l, v in past[:5])
+    terms = " ".join(f"{v:+.3g} df<sub>{l}</sub>/dW" for l, v in past[:5])
     if len(past) > 5:
-        terms += f" + \\dots\\ ({len(past) - 5}\\text{{ more}})"
-    return ("\\begin{aligned}"
-            f"\\frac{{df_{{{k}}}}}{{dW}} &= -\\frac{{1}}{{L_{{{k},{k}}}}}\\Big(\\frac{{\\partial\\Phi_{{{k}}}}}"
-            f"{{\\partial W}} + \\sum_{{l<{k}}} L_{{{k},l}}\\frac{{df_l}}{{dW}}\\Big)\\\\"
-            f"&= -\\frac{{1}}{{{L[k, k]:.4g}}}\\Big(\\frac{{\\partial\\Phi_{{{k}}}}}{{\\partial W}}"
-            f" {terms}\\Big)\\end{{aligned}}")
+        terms += f" + … ({len(past) - 5} more)"
+    return (f"<b>Step {k}</b> ({label}): df<sub>{k}</sub>/dW = −(∂Φ<sub>{k}</sub>/∂W + "
+            f"Σ<sub>l &lt; {k}</sub> L<sub>{k},l</sub> df<sub>l</sub>/dW) / L<sub>{k},{k}</sub>"
+            f"<br>= −(∂Φ<sub>{k}</sub>/∂W {terms}) / {L[k, k]:.4g}"
+            f"<br>divides by L<sub>{k},{k}</sub> = {L[k, k]:.4g} after subtracting "
+            f"{len(past)} earlier row(s) of dF/dW weighted by L<sub>{k},l</sub>; rows after "
+            f"{k} are not needed yet.")
 
 
 def _jacobian_csv(dF: np.ndarray, labels, plabels) -> str:
