@@ -108,7 +108,7 @@ def adjoint_figure(t: np.ndarray, V: np.ndarray, lambda_V: np.ndarray, lambda_I:
         dict(label, x=t_max, yref="y2 domain", text="← EventProp",
              font=dict(color=style.HIGHLIGHT)),
         dict(text="", x=0, xref="paper", xanchor="left", y=1, yref="paper", yanchor="bottom",
-             yshift=30, align="left", showarrow=False, font=dict(size=14))]
+             yshift=30, align="left", showarrow=False, font=dict(size=13))]
     first_label = len(layout["annotations"]) - 3
     layout["dragmode"] = False
     view = [_replay_view(s, back, fwd, text, n, t_max, first_label, layout, spike_times,
@@ -122,7 +122,7 @@ def adjoint_figure(t: np.ndarray, V: np.ndarray, lambda_V: np.ndarray, lambda_I:
     layout["sliders"] = [_slider(steps, active, "Replay step = ",
                                  [[view[m][0], view[m][1], jump_idx] for m in range(len(steps))])]
     layout = style.finish_plain(layout, height + 110)
-    layout["margin"] = dict(l=70, r=20, t=200, b=50)
+    layout["margin"] = dict(l=70, r=20, t=215, b=50)
     return plain_figure(data, layout)
 
 
@@ -142,7 +142,7 @@ def _stack_layout(n: int, titles: tuple, height: int) -> dict:
 def _slider(steps: list, active: int, prefix: str, args: list) -> dict:
     """A Plotly slider over the replay ``steps`` whose step ``m`` calls ``Plotly.update``
     with ``args[m]``; it sits above the plot area, over the step's text."""
-    return dict(active=active, x=0, len=1, y=1, yanchor="bottom", pad=dict(t=0, b=100),
+    return dict(active=active, x=0, len=1, y=1, yanchor="bottom", pad=dict(t=0, b=118),
                 currentvalue=dict(prefix=prefix, font=dict(size=14)), font=dict(size=11),
                 ticklen=4, minorticklen=0,
                 steps=[dict(method="update", label=str(s[0]), args=a) for s, a in zip(steps, args)])
@@ -311,8 +311,9 @@ def sweep_figure(labels, c: np.ndarray, dF: np.ndarray | None, param_labels, eps
     clipped = list(range(1, len(data)))
     args = []
     for step in steps:
-        fwd = rows_axis(0, step - 1, S) if step else rows_axis(0, 0, S)
-        back = rows_axis(S - step, S - 1, S) if step else rows_axis(0, 0, S)
+        hidden = rows_axis(0, 0, max(S, 1))        # any valid axis: the traces are hidden
+        fwd = rows_axis(0, step - 1, S) if step else hidden
+        back = rows_axis(S - step, S - 1, S) if step else hidden
         relayout = {f"{ax}.{key}": v for ax, part in (("yaxis5", back), ("yaxis4", fwd))
                     for key, v in part.items() if ax != "yaxis4" or dF is not None}
         args.append([{"visible": [step > 0] * len(clipped)}, relayout, clipped])

@@ -175,8 +175,9 @@ def step_text(scene: EventPropScene, step: int) -> str:
     """What step ``step`` of the replay has done (Plotly's HTML subset)."""
     back, fwd = replay_cursors(scene, step)
     done = int(np.count_nonzero(scene.spike_times >= back))
-    return (f"<b>Step {step} of {scene.n_spikes}</b>: EventProp has run back to t = {back:.3f}, "
-            f"jumping λ_V at {done} spike(s);<br>FP has the rows of the {step} earliest spike(s)"
+    return (f"<b>Step {step} of {scene.n_spikes}</b>: EventProp has run back to t = {back:.3f},"
+            f"<br>jumping λ_V at {done} spike(s); FP has the rows<br>of the {step} earliest "
+            "spike(s)"
             + (f", up to t = {fwd:.3f}." if step < scene.n_spikes
                else ": both sweeps are complete."))
 

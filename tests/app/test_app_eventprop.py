@@ -7,7 +7,9 @@ from apphelpers import assert_clean, charts, figure, metric, open_page, values
 from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
 from fpsnn_app.scenes.eventprop import eventprop_scene, replay_charts, replay_scene
 from fpsnn_core.gradients import adjoint_solve
-from browserhelpers import metric_value, nudge_slider, rerun_done
+import plotly.graph_objects as go
+from browserhelpers import metric_value, rerun_done
+from clientside import chart_signature, click_slider_step, wait_chart_change
 from playwright.sync_api import Page, expect
 
 
@@ -38,25 +40,41 @@ def test_gradient_table_equals_fp_and_adjoint():
 
 
 def test_replay_reveals_fp_rows_forward_and_jumps_backward():
-    at = open_page("eventprop")
     net, sim, c = _default()
     S, k = sim.n_spikes, 4
-    at.slider(key="eventprop.replay").set_value(k).run()
+    at = open_page("eventprop", {"eventprop.replay": str(k)})
     assert_clean(at)
-    assert f"Step {k} of {S}" in at.caption[0].value
-    sweep = figure(at, 1)["data"]
+    traces_fig, sweep_fig = figure(at, 0), figure(at, 1)
+    go.Figure(traces_fig), go.Figure(sweep_fig)          # valid Plotly figures
+    for fig in (traces_fig, sweep_fig):
+        slider = fig["layout"]["sliders"][0]
+        assert slider["active"] == k and [s["label"] for s in slider["steps"]] == \
+            [str(s) for s in range(S + 1)]
+    relayout = traces_fig["layout"]["sliders"][0]["steps"][k]["args"][1]
+    assert any(f"Step {k} of {S}" in str(v) for v in relayout.values())
+    # the sweep: dF/dW whole on yaxis4 showing rows 0..k-1, eps on yaxis5 rows S-k..S-1
+    sweep = sweep_fig["data"]
+    view = sweep_fig["layout"]["sliders"][0]["steps"][k]["args"][1]
+    assert sweep[1]["yaxis"] == "y4" and view["yaxis4.range"] == [k - 0.5, -0.5]
+    assert sweep[2]["yaxis"] == "y5" and view["yaxis5.range"] == [S - 0.5, S - k - 0.5]
     dF = values(sweep[1]["z"])
-    assert np.all(np.isfinite(dF[:k])) and np.all(np.isnan(dF[k:]))
+    J = fp.spike_time_jacobian(net, sim)
+    params = np.argwhere(net.mask)
+    np.testing.assert_allclose(dF, J[:, params[:, 0], params[:, 1]], rtol=0, atol=1e-12)
     eps = values(sweep[2]["x"])
     lam = adjoint_solve(fp.implicit_system(net, sim), c)        # L^T lam = c, by the core
-    assert np.all(np.isnan(eps[: S - k]))
-    np.testing.assert_allclose(eps[S - k:], lam[S - k:], rtol=0, atol=1e-10 * np.abs(lam).max())
-    # the adjoint traces are drawn only where EventProp has been (t >= its cursor)
+    np.testing.assert_allclose(eps, lam, rtol=0, atol=1e-10 * np.abs(lam).max())
+    # the adjoint traces are clipped to t >= EventProp's cursor: their x axis at step k
     back = sim.spike_times[S - k]
-    traces = figure(at, 0)["data"]
-    lam_V = next(tr for tr in traces if tr.get("name") == "λ_V n0")
-    t, y = values(lam_V["x"]), values(lam_V["y"])
-    assert np.all(np.isnan(y[t < back])) and np.all(np.isfinite(y[t >= back]))
+    lam_V = next(tr for tr in traces_fig["data"] if tr.get("name") == "λ_V n0")
+    axis = "xaxis" + lam_V["xaxis"][1:]
+    step_view = traces_fig["layout"]["sliders"][0]["steps"][k]["args"][1]
+    assert step_view[f"{axis}.range"] == [back, sim.t_max]
+    assert traces_fig["layout"][axis]["range"] == [back, sim.t_max]      # the first view
+    # jump marks of step k: exactly the processed spikes of each drawn neuron
+    restyle = traces_fig["layout"]["sliders"][0]["steps"][k]["args"][0]
+    marked = sorted(int(cd[0]) for cds in restyle["customdata"] if cds for cd in cds)
+    assert marked == list(range(S - k, S))
 
 
 def test_adjoint_trace_is_the_kernel_sum_of_the_jumps():
@@ -113,11 +131,15 @@ def test_silent_network_gets_a_message():
 
 
 def browser_interaction(page: Page) -> None:
-    """One interaction in the browser (run by test_app_browser.py)."""
+    """One interaction in the browser (run by test_app_browser.py): the replay slider
+    inside the chart moves it (test_app_client_side.py proves it sends nothing), then the
+    loss, a Streamlit widget, reruns the page and changes the link."""
+    chart = page.locator('[data-testid=stPlotlyChart][aria-label^="Stacked plots over time"]')
     spikes = int(metric_value(page, "Spikes"))
-    nudge_slider(page, "Replay step: spikes taken by each sweep", -3)
-    rerun_done(page)
-    expect(page.get_by_text(f"Step {spikes - 3} of {spikes}")).to_be_visible()
+    before = chart_signature(chart)
+    click_slider_step(chart, spikes - 3)
+    wait_chart_change(chart, before)
+    expect(chart.get_by_text(f"Step {spikes - 3} of {spikes}")).to_be_visible()
     before = metric_value(page, "Loss")
     page.get_by_test_id("stSelectbox").filter(has_text="Loss").click()
     page.get_by_role("option", name="Sum of all spike times").click()

@@ -1,13 +1,12 @@
 """Jacobian: L is lower triangular in time order, not by neuron; FP replay follows the slider."""
 
-import re
-
 import numpy as np
 
 import fpsnn_core as fp
 from apphelpers import assert_clean, figure, metric, open_page, values
 from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
-from browserhelpers import nudge_slider, rerun_done
+import plotly.graph_objects as go
+from clientside import chart_signature, click_slider_step, slider_active, wait_chart_change
 from playwright.sync_api import Page, expect
 
 
@@ -33,19 +32,49 @@ def test_matrices_are_what_the_core_assembles():
     assert np.allclose(np.diag(L_page), sim.slopes), "L_kk is the slope V'(f-)"
 
 
+def _step_view(fig: dict, k: int) -> dict:
+    """The layout the chart's FP-step slider applies at step ``k``."""
+    step = fig["layout"]["sliders"][0]["steps"][k]
+    assert step["label"] == str(k) and step["method"] == "relayout"
+    return step["args"][0]
+
+
 def test_fp_step_slider_fills_rows_up_to_k():
-    at = open_page("jacobian")
-    net, sim = _default()
     k = 5
-    at.slider(key="jacobian.step").set_value(k).run()
+    at = open_page("jacobian", {"jacobian.step": str(k)})
     assert_clean(at)
-    assert f"df_{{{k}}}" in at.latex[0].value
-    right = next(tr for tr in figure(at, 1)["data"] if tr.get("name") == "dF/dW")
+    net, sim = _default()
+    fig = figure(at, 1)
+    go.Figure(fig)                                   # a valid Plotly figure
+    assert fig["layout"]["sliders"][0]["active"] == k          # opens on the link's step
+    R = sim.n_spikes
+    assert len(fig["layout"]["sliders"][0]["steps"]) == R
+    view = _step_view(fig, k)
+    assert f"df<sub>{k}</sub>/dW" in view["annotations[2].text"]
+    assert f"{sim.slopes[k]:.4g}" in view["annotations[2].text"]
+    # dF/dW is drawn whole on yaxis4, whose domain and range show rows 0..k only
+    right = next(tr for tr in fig["data"] if tr.get("name") == "dF/dW")
+    assert right["yaxis"] == "y4"
+    assert view["yaxis4.range"] == [k + 0.5, -0.5]
+    np.testing.assert_allclose(view["yaxis4.domain"], [1 - (k + 1) / R, 1])
+    assert view["yaxis3.range"] == [k + 0.5, k - 0.5]
     dF = values(right["z"])
-    assert np.all(np.isnan(dF[k + 1:])) and np.all(np.isfinite(dF[: k + 1]))
     J = fp.spike_time_jacobian(net, sim)
     params = np.argwhere(net.mask)
-    assert np.allclose(dF[: k + 1], J[: k + 1, params[:, 0], params[:, 1]], atol=1e-12)
+    assert np.allclose(dF, J[:, params[:, 0], params[:, 1]], atol=1e-12)
+    # the rows step k reads are outlined: the non-zeros of row k of L before k
+    L = fp.implicit_system(net, sim).L.toarray()
+    outlined = sorted(int(sh["y0"] + 0.5) for sh in view["shapes"]
+                      if sh["line"].get("dash") == "dot")
+    assert outlined == [l for l in range(k) if L[k, l] != 0]
+
+
+def test_bad_step_in_the_link_is_announced():
+    at = open_page("jacobian", {"jacobian.step": "999"})
+    assert_clean(at)
+    assert any("FP step: 999 is not available" in c.value for c in at.caption)
+    fig = figure(at, 1)
+    assert fig["layout"]["sliders"][0]["active"] == len(fig["layout"]["sliders"][0]["steps"]) - 1
 
 
 def test_silent_network_gets_a_message():
@@ -55,10 +84,12 @@ def test_silent_network_gets_a_message():
 
 
 def browser_interaction(page: Page) -> None:
-    """One interaction in the browser (run by test_app_browser.py)."""
-    heading = page.get_by_role("heading", name=re.compile(r"Forward propagation, step \d+"))
-    k = int(re.search(r"step (\d+)", heading.inner_text()).group(1))
-    nudge_slider(page, "FP step k (spike in time order)", -3)
-    rerun_done(page)
-    expect(page.get_by_role("heading", name=f"Forward propagation, step {k - 3}")).to_be_visible()
-    assert f"jacobian.step={k - 3}" in page.url
+    """One interaction in the browser (run by test_app_browser.py): the FP-step slider
+    inside the chart moves the view (test_app_client_side.py proves it sends nothing)."""
+    chart = page.locator('[data-testid=stPlotlyChart][aria-label^="Forward substitution"]')
+    k = slider_active(chart)
+    before = chart_signature(chart)
+    click_slider_step(chart, k - 3)
+    wait_chart_change(chart, before)
+    assert slider_active(chart) == k - 3
+    expect(chart.locator(".slider-container text").first).to_have_text(f"FP step k = {k - 3}")
