@@ -144,7 +144,7 @@ def _slider(steps: list, active: int, prefix: str, args: list) -> dict:
     with ``args[m]``; it sits above the plot area, over the step's text."""
     return dict(active=active, x=0, len=1, y=1, yanchor="bottom", pad=dict(t=0, b=118),
                 currentvalue=dict(prefix=prefix, font=dict(size=14)), font=dict(size=11),
-                ticklen=4, minorticklen=0,
+                ticklen=4, minorticklen=0, transition=dict(duration=0),
                 steps=[dict(method="update", label=str(s[0]), args=a) for s, a in zip(steps, args)])
 
 

@@ -179,7 +179,7 @@ def fp_step_figure(L: sp.spmatrix, dF: np.ndarray, time_labels: list[str],
         active=k0, x=0, len=1, y=1, yanchor="bottom", pad=dict(t=0, b=112),
         currentvalue=dict(prefix="FP step k = ", font=dict(size=14)),
         steps=[dict(method="relayout", label=str(k), args=[steps[k]]) for k in range(R)],
-        font=dict(size=11), ticklen=4, minorticklen=0)]
+        font=dict(size=11), ticklen=4, minorticklen=0, transition=dict(duration=0))]
     layout = style.finish_plain(layout, height=max(560, min(1040, 360 + 18 * R)))
     layout["margin"] = dict(l=70, r=20, t=200, b=110 if show else 50)
     return plain_figure(data, layout)

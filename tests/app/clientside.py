@@ -121,6 +121,7 @@ def click_slider_step(chart: Locator, index: int) -> None:
     ticks = slider_steps(chart)
     n = ticks.count()
     assert n, "the chart has no Plotly slider"
+    ticks.nth(index % n).scroll_into_view_if_needed()      # a mouse click needs it on screen
     box = ticks.nth(index % n).bounding_box()
     rail = chart.locator(".slider-container .slider-rail-touch-rect").first.bounding_box()
     chart.page.mouse.click(box["x"] + box["width"] / 2, rail["y"] + rail["height"] / 2)
