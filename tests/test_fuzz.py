@@ -1,7 +1,15 @@
-"""Property tests over the public API, the JSON loader and the CLI (issue 15): any input
-either works or raises one of the documented errors (``ValueError``, ``TypeError``,
-``FPSNNError``) with a message; never an IndexError, a RecursionError, a "math domain
-error", a NaN result or a hang. Every call runs under a time bound (SIGALRM)."""
+"""Property tests over the public API, the JSON loader and the CLI, in two kinds kept apart:
+
+* **invalid input** (``..._takes_anything``): any input either works or raises one of the
+  documented errors (``ValueError``, ``TypeError``, ``FPSNNError``) with a message; never an
+  IndexError, a RecursionError, a "math domain error", a NaN result or a hang. Most of
+  these examples are refused, by design;
+* **valid input** (``..._valid_...``): networks, input trains and loss arguments built
+  valid by their strategies, so every example reaches the checks on the results
+  (``pytest tests/test_fuzz.py --hypothesis-show-statistics`` lists the ``checked`` event
+  of each: 100 % of the examples, but those a runaway network ends).
+
+Every call runs under a time bound (SIGALRM)."""
 
 import contextlib
 import json
@@ -10,10 +18,11 @@ import signal
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 import fpsnn_core as fp
 from fpsnn_core import cli
+from networks import small_networks
 
 DOCUMENTED = (ValueError, TypeError, fp.FPSNNError)
 BOUND_S = 10          # far above any legitimate call here (they take milliseconds)
@@ -128,6 +137,138 @@ def test_gradients_take_anything(rows, spikes, c, grid):
     tr = attempt(fp.potentials, NET, SIM, grid)
     if tr is not None:
         _finite(tr.V, tr.I)
+
+
+# --- valid input: every example reaches the checks -------------------------------------
+VALID = settings(suppress_health_check=list(HealthCheck), max_examples=40, deadline=None)
+
+
+@st.composite
+def valid_parameters(draw):
+    """``(W, K, tau_s, tau_n, theta, mask)`` of a valid network: per-neuron constants
+    (``tau_s == tau_n`` included), a mask without self-loops, weights outside it zero."""
+    K, N = draw(st.integers(1, 3)), draw(st.integers(1, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    W = rng.normal(0.0, 2.0, (K + N, N))
+    mask = rng.uniform(size=W.shape) < 0.7
+    mask[K + np.arange(N), np.arange(N)] = False
+    W[~mask] = 0.0
+    tau_s = rng.uniform(0.2, 2.0, N)
+    tau_n = np.where(rng.uniform(size=N) < 0.3, tau_s, rng.uniform(0.2, 2.0, N))
+    return W, K, tau_s, tau_n, rng.uniform(0.5, 2.0, N), mask
+
+
+@VALID
+@given(p=valid_parameters())
+def test_network_valid_parameters_are_kept_exactly(p):
+    W, K, tau_s, tau_n, theta, mask = p
+    net = fp.Network(W, K, tau_s=tau_s, tau_n=tau_n, theta=theta, mask=mask)
+    np.testing.assert_array_equal(net.weights, W)
+    np.testing.assert_array_equal(net.mask, mask)
+    np.testing.assert_array_equal(net.a, 1.0 / tau_s)
+    np.testing.assert_array_equal(net.b, 1.0 / tau_n)
+    np.testing.assert_array_equal(net.theta, theta)
+    back = fp.from_json(fp.to_json(net)).network
+    for name in ("weights", "mask", "tau_s", "tau_n", "theta"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(net, name), err_msg=name)
+    event("checked")
+
+
+@VALID
+@given(case=small_networks(), shift=st.floats(0.0, 2.0))
+def test_simulate_valid_input_spikes_are_causal_and_shift_with_the_inputs(case, shift):
+    """Spikes are sorted, inside ``[0, t_max]``, rise through the threshold (slope > 0);
+    a shorter ``t_max`` keeps every earlier spike (causality), and moving every input by
+    ``shift`` moves every spike by ``shift`` (time invariance: equal up to the rounding of
+    ``f + shift``, a few ulp of ``t_max``)."""
+    net, inputs, t_max, _ = case
+    try:
+        sim = fp.simulate(net, inputs, t_max, max_spikes=300)
+    except fp.RunawayFiringError:
+        event("runaway")
+        return
+    f = sim.spike_times
+    assert np.all(np.diff(f) >= 0) and np.all((f >= 0) & (f <= t_max))
+    assert np.all(sim.slopes > 0)
+    if f.size:
+        ends = np.append(np.unique(f), t_max)
+        m = (ends.size - 1) // 2
+        cut = 0.5 * (ends[m] + ends[m + 1])                # between two spike times
+        early = fp.simulate(net, inputs, cut, max_spikes=300)
+        keep = f <= cut
+        # equal to a few ulp: t_max bounds the crossing search, so the last digit may move
+        np.testing.assert_allclose(early.spike_times, f[keep], rtol=0, atol=1e-14)
+        np.testing.assert_array_equal(early.spike_neurons, sim.spike_neurons[keep])
+    moved = fp.simulate(net, [np.asarray(tr) + shift for tr in inputs], t_max + shift,
+                        max_spikes=300)
+    np.testing.assert_array_equal(moved.spike_neurons, sim.spike_neurons)
+    np.testing.assert_allclose(moved.spike_times, f + shift, rtol=0, atol=1e-13)
+    event("checked")
+
+
+@VALID
+@given(case=small_networks(), tau_0=st.floats(0.1, 3.0), gamma=st.floats(0.0, 1.0),
+       tau_1=st.floats(0.5, 5.0), data=st.data())
+def test_losses_valid_arguments_match_their_formulas(case, tau_0, gamma, tau_1, data):
+    """(C1), (C2) and (M1) of ``fpsnn_core.losses`` recomputed here from the first spike
+    times (silent outputs at ``t_max``), to rounding."""
+    net, inputs, t_max, _ = case
+    try:
+        sim = fp.simulate(net, inputs, t_max, max_spikes=300)
+    except fp.RunawayFiringError:
+        event("runaway")
+        return
+    N = net.n_neurons
+    outputs = data.draw(st.lists(st.integers(0, N - 1), min_size=1, max_size=N, unique=True))
+    label = data.draw(st.integers(0, len(outputs) - 1))
+    t = np.array([sim.spike_times[sim.spike_neurons == i][0] if np.any(sim.spike_neurons == i)
+                  else t_max for i in outputs])
+    z = -t / tau_0
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    want = -np.log(p[label]) + gamma * (np.exp(t[label] / tau_1) - 1)
+    ce = fp.first_spike_cross_entropy(sim, outputs, label, tau_0=tau_0, gamma=gamma,
+                                      tau_1=tau_1, silent_time=t_max)
+    np.testing.assert_allclose(ce.value, want, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(ce.times, t)
+    d = (np.eye(len(outputs))[label] - p) / tau_0
+    d[label] += gamma * np.exp(t[label] / tau_1) / tau_1
+    for c, i in enumerate(outputs):                   # each output's first spike carries dL/dt_c
+        idx = np.flatnonzero(sim.spike_neurons == i)
+        if idx.size:
+            np.testing.assert_allclose(ce.dloss_dtimes[idx[0]], d[c], rtol=1e-12, atol=1e-14)
+    targets = data.draw(st.lists(st.floats(0.0, t_max), min_size=len(outputs),
+                                 max_size=len(outputs)))
+    mse = fp.spike_time_mse(sim, outputs, targets, silent_time=t_max)
+    np.testing.assert_allclose(mse.value, np.mean((t - np.array(targets)) ** 2), rtol=1e-12,
+                               atol=1e-15)
+    event("checked")
+
+
+@VALID
+@given(case=small_networks(), data=st.data())
+def test_gradients_valid_arguments_fp_equals_adjoint_and_eventprop(case, data):
+    """FP, the adjoint and EventProp give one gradient for any ``dLoss/dF`` (relative
+    1e-10 of the largest entry: the three solve the same triangular system in different
+    orders)."""
+    net, inputs, t_max, _ = case
+    try:
+        sim = fp.simulate(net, inputs, t_max, max_spikes=300)
+    except fp.RunawayFiringError:
+        event("runaway")
+        return
+    c = np.array(data.draw(st.lists(st.floats(-2, 2), min_size=sim.n_spikes,
+                                    max_size=sim.n_spikes)))
+    try:
+        g_fp = fp.fp_gradient(net, sim, c)
+    except fp.GrazingSpikeError:
+        event("grazing")
+        return
+    g_adj, g_ep = fp.adjoint_gradient(net, sim, c), fp.eventprop_gradient(net, sim, c)
+    scale = max(np.abs(g_fp).max(), 1e-300)
+    np.testing.assert_allclose(g_adj, g_fp, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(g_ep, g_fp, rtol=0, atol=1e-10 * scale)
+    assert g_fp.shape == (net.n_inputs + net.n_neurons, net.n_neurons)
+    event("checked")
 
 
 BASE = json.loads(fp.to_json(NET, [[0.1, 0.9]], 3.0, meta={"outputs": [2]}))
