@@ -81,10 +81,12 @@ INTERACTIONS: dict[str, tuple] = {
     "home": (Slider("Weight w of input 0", "weight slider"),),
     "neuron": (Slider("Weight W0", "weight W0 slider"),),
     "network": (Select("Selected spike", "select a spike"), Select("Motif", "change motif")),
-    "jacobian": (Slider("FP step k (spike in time order)", "FP step slider"),),
+    # the FP step and the replay are sliders inside the charts (browser only, no rerun;
+    # tests/app/test_app_client_side.py times them): what reaches the server is measured
+    "jacobian": (Select("Motif", "change motif"),),
     "gradient_check": (Select("Weight to slice", "weight to slice"),),
     "surrogate": (Slider("Time step dt", "dt select slider"),),
-    "eventprop": (Slider("Replay step: spikes taken by each sweep", "replay slider"),),
+    "eventprop": (Select("Loss", "change loss"),),
     "derivation": (Slider("w, weight of the input", "weight slider"),),
     "training": (Button("Step", "Step (one epoch of XOR)"),),
 }

@@ -68,10 +68,10 @@ SCENARIO = {
     "": "Weight w of input 0",
     "neuron": "Weight W0",
     "network": "Selected spike",
-    "jacobian": "FP step k (spike in time order)",
+    "jacobian": "Motif",
     "gradient-check": "Weight to slice",
     "surrogate": "Time step dt",
-    "eventprop": "Replay step: spikes taken by each sweep",
+    "eventprop": "Loss",
     "derivation": "w, weight of the input",
 }
 TIMEOUT = 180.0
