@@ -158,6 +158,15 @@ def valid_parameters(draw):
     return W, K, tau_s, tau_n, rng.uniform(0.5, 2.0, N), mask
 
 
+def simulate_valid(net, inputs, t_max):
+    """``fp.simulate``, or ``None`` (counted as the event ``runaway``) on runaway firing."""
+    try:
+        return fp.simulate(net, inputs, t_max, max_spikes=300)
+    except fp.RunawayFiringError:
+        event("runaway")
+        return None
+
+
 @VALID
 @given(p=valid_parameters())
 def test_network_valid_parameters_are_kept_exactly(p):
@@ -182,10 +191,8 @@ def test_simulate_valid_input_spikes_are_causal_and_shift_with_the_inputs(case, 
     ``shift`` moves every spike by ``shift`` (time invariance: equal up to the rounding of
     ``f + shift``, a few ulp of ``t_max``)."""
     net, inputs, t_max, _ = case
-    try:
-        sim = fp.simulate(net, inputs, t_max, max_spikes=300)
-    except fp.RunawayFiringError:
-        event("runaway")
+    sim = simulate_valid(net, inputs, t_max)
+    if sim is None:
         return
     f = sim.spike_times
     assert np.all(np.diff(f) >= 0) and np.all((f >= 0) & (f <= t_max))
@@ -213,10 +220,8 @@ def test_losses_valid_arguments_match_their_formulas(case, tau_0, gamma, tau_1, 
     """(C1), (C2) and (M1) of ``fpsnn_core.losses`` recomputed here from the first spike
     times (silent outputs at ``t_max``), to rounding."""
     net, inputs, t_max, _ = case
-    try:
-        sim = fp.simulate(net, inputs, t_max, max_spikes=300)
-    except fp.RunawayFiringError:
-        event("runaway")
+    sim = simulate_valid(net, inputs, t_max)
+    if sim is None:
         return
     N = net.n_neurons
     outputs = data.draw(st.lists(st.integers(0, N - 1), min_size=1, max_size=N, unique=True))
@@ -251,10 +256,8 @@ def test_gradients_valid_arguments_fp_equals_adjoint_and_eventprop(case, data):
     1e-10 of the largest entry: the three solve the same triangular system in different
     orders)."""
     net, inputs, t_max, _ = case
-    try:
-        sim = fp.simulate(net, inputs, t_max, max_spikes=300)
-    except fp.RunawayFiringError:
-        event("runaway")
+    sim = simulate_valid(net, inputs, t_max)
+    if sim is None:
         return
     c = np.array(data.draw(st.lists(st.floats(-2, 2), min_size=sim.n_spikes,
                                     max_size=sim.n_spikes)))
