@@ -87,11 +87,11 @@ def credit_section() -> None:
     syn = controls.choice(st, "Synapse j → i", list(synapses), next(iter(synapses)),
                           key="surrogate.synapse", what="Synapse")
     credit = ui.require(ui.compute(credit_scene, choice.json, *synapses[syn], dt, names, slope))
-    if credit.chart.fig.layout.sliders:
-        st.caption(":material/touch_app: The slider above the chart redraws the surrogates' "
+    ui.chart(credit.chart, key="surrogate_credit")
+    if credit.chart.fig.layout.sliders:          # below the chart: it starts on the first screen
+        st.caption(":material/touch_app: The slider in the chart redraws the surrogates' "
                    "credit at each slope β in your browser; its position is not in the link "
                    "(*Slope β* above is, and sets the table below).")
-    ui.chart(credit.chart, key="surrogate_credit")
     if credit.table:
         with st.expander("Credit per firing time"):
             st.dataframe(credit.table, hide_index=True, width="stretch")

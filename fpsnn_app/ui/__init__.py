@@ -53,7 +53,7 @@ def cached_call(fn: Callable[..., T], *args) -> T:
     return st.cache_data(fn, max_entries=64, show_spinner=False)(*args)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def warm_start():
     """Start :func:`fpsnn_app.warm.start` once per server process (the first session's run
     calls it; later calls return the same thread). Not under ``AppTest`` (a server never

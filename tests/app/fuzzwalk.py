@@ -44,7 +44,7 @@ from fpsnn_app.urlstate import format_times
 OWN_ERRORS = (
     re.compile(r"^.+: .+\. Using the default \(.*\) until it is fixed\.$", re.S),
     re.compile(r"^.+ is not a valid fpsnn network: ", re.S),
-    re.compile(r"^\*\*Runaway firing\.\*\* ", re.S),
+    re.compile(r"^(\*\*)?Runaway firing\.(\*\*)? ", re.S),   # markdown, or as a browser shows it
 )
 #: A note of the state model under a control whose value it had to change.
 SYNC_NOTE = ":material/sync:"
