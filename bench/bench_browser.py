@@ -12,7 +12,7 @@ Starts ``streamlit run app.py`` of this checkout (``bench/browser.py``), then fo
   not shown before counts as *new* (the page recomputes it); then the last values are
   revisited the same number of times, *cached* (``st.cache_data`` hits).
 
-Targets (issue 11, quiet 2-core machine): interaction p50 <= 300 ms, p95 <= 800 ms;
+Targets (quiet 2-core machine): interaction p50 <= 300 ms, p95 <= 800 ms;
 first load <= 3 s. The load average is printed before and after: on a shared machine the
 figures are upper bounds.
 

@@ -1,4 +1,4 @@
-"""The command line on bad input (issue 15): one line ``error: ...`` and exit status 2,
+"""The command line on bad input: one line ``error: ...`` and exit status 2,
 never a traceback; the output path is checked before training; a run never ends
 without saving what it has."""
 

@@ -1,4 +1,4 @@
-"""A short seeded random walk in real Chromium (issue 11's fuzz test, the browser part).
+"""A short seeded random walk in real Chromium (the browser part of the fuzz walks).
 
 The AppTest walks (``test_app_fuzz.py``) cover many more steps; this one checks what only a
 browser shows: after each click (a page in the navigation, a slider pushed to an end or

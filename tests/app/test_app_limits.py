@@ -1,4 +1,4 @@
-"""Big networks never freeze a page (issue 15): the app's budgets and figure caps, checked
+"""Big networks never freeze a page: the app's budgets and figure caps, checked
 structurally (sizes, counts, errors), never by timing; ``bench/bench_limits.py`` times them."""
 
 import json

@@ -1,5 +1,5 @@
 """Complete, exact links: every control of every page is bound to the URL, and opening a
-page's link in a fresh session shows the same numbers (defect group 3 of issue 11)."""
+page's link in a fresh session shows the same numbers."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Presentation mode (issue 11): one switch for every page, bound to the link as
+"""Presentation mode: one switch for every page, bound to the link as
 ``present=true`` (``present=1`` accepted), that folds the sidebar and the page's
 introduction, enlarges type, and puts each page's main figure on the first screen of a
 1280x720 projector."""

@@ -244,7 +244,7 @@ def browser_interaction(page: Page) -> None:
     assert metric_value(page, "Validation accuracy").endswith("%")
 
 
-# --- issue 12: the page as a playground ------------------------------------------------
+# --- the page as a playground ----------------------------------------------------------
 def test_learning_rate_and_method_keep_the_run_seed_starts_a_new_one():
     at = open_page("training", {"training.task": TASK_LABELS["xor"]})
     for _ in range(3):
