@@ -89,7 +89,13 @@ parameter (mask) except self-loops.
 Input spike trains use NIR's event-data format (``nir.EventData`` inside
 ``nir.NIRGraphData``, written by ``nir.write_data``): node ``input``, observable
 ``spikes``, one sample, ``idx`` the channel, ``time`` in the graph file's unit
-(``NIRGraphData`` has no metadata of its own).
+(``NIRGraphData`` has no metadata of its own). They are written either to a file of their
+own (:func:`save_nir_inputs`) or into the graph's file (``save_nir(..., inputs=,
+t_max=)``): the group :data:`DATA_GROUP` beside the graph's ``node`` group holds exactly
+the layout ``nir.write_data`` writes at a file's root. ``nir.read`` reads only ``node``,
+so the file stays an ordinary NIR graph for other tools; :func:`from_nir` returns the
+inputs and ``t_max`` it finds there (times converted like the graph's), and
+:func:`inputs_from_nir` reads them from either kind of file.
 """
 
 from __future__ import annotations
@@ -120,6 +126,8 @@ MAX_FILE_BYTES = 128 * 2**20
 MAX_DATASET_BYTES = 32 * 2**20
 MAX_TOTAL_BYTES = 128 * 2**20
 MAX_NODES = 1_000
+#: The group of a graph file that holds its input spike trains (NIR event data).
+DATA_GROUP = "data"
 
 INSTALL_HINT = "pip install 'fpsnn[nir]' (the nir and h5py packages)"
 _SUPPORTED = {"NIRGraph", "Input", "Output", "Linear", "Affine", "CubaLIF"}
@@ -211,16 +219,35 @@ def to_nir(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT, file_unit: str |
 
 
 def save_nir(path, net: Network, *, time_unit: str = DEFAULT_TIME_UNIT,
-             file_unit: str | None = None) -> None:
-    """Write :func:`to_nir` of the network to ``path`` (HDF5, ``nir.write``)."""
-    _nir().write(path, to_nir(net, time_unit=time_unit, file_unit=file_unit))
+             file_unit: str | None = None, inputs=None, t_max: float | None = None) -> None:
+    """Write :func:`to_nir` of the network to ``path`` (a path or a binary file object;
+    HDF5, ``nir.write``); with ``inputs`` and ``t_max``, their :func:`inputs_to_nir` goes
+    into the same file (group :data:`DATA_GROUP`, module docstring)."""
+    data = nir_bytes(net, time_unit=time_unit, file_unit=file_unit, inputs=inputs, t_max=t_max)
+    if hasattr(path, "write"):
+        path.write(data)
+    else:
+        Path(path).write_bytes(data)
 
 
 def nir_bytes(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT,
-              file_unit: str | None = None) -> bytes:
-    """The bytes of the ``.nir`` file :func:`save_nir` would write (for downloads)."""
+              file_unit: str | None = None, inputs=None, t_max: float | None = None) -> bytes:
+    """The bytes of the ``.nir`` file :func:`save_nir` writes (for downloads)."""
+    nir = _nir()
+    graph = to_nir(net, time_unit=time_unit, file_unit=file_unit)
     buf = io.BytesIO()
-    save_nir(buf, net, time_unit=time_unit, file_unit=file_unit)
+    nir.write(buf, graph)
+    if inputs is None:
+        return buf.getvalue()
+    if t_max is None:
+        raise ValueError("input spike trains need their t_max to be written")
+    events = io.BytesIO()
+    nir.write_data(events, inputs_to_nir(inputs, net.n_inputs, t_max, time_unit=time_unit,
+                                         file_unit=file_unit))
+    import h5py
+
+    with h5py.File(events, "r") as src, h5py.File(buf, "a") as dst:
+        src.copy(src["/"], dst, name=DATA_GROUP)
     return buf.getvalue()
 
 
@@ -277,7 +304,10 @@ def _read_file(source, expect: str) -> Group:
     kind = _text(tree.attrs.get("__type__", ""))
     if expect == "data":
         if kind != "NIRGraphData":
-            raise ValueError("not an NIR event-data file (written by nir.write_data)")
+            tree = _embedded_data(tree)
+            if tree is None:
+                raise ValueError("not an NIR event-data file (written by nir.write_data), nor "
+                                 f"an NIR graph with input spike trains (a {DATA_GROUP!r} group)")
         return tree
     node = tree.members.get("node")
     if not isinstance(node, Group):
@@ -297,6 +327,15 @@ def _read_file(source, expect: str) -> Group:
     return tree
 
 
+def _embedded_data(tree: Group) -> Group | None:
+    """The event data a graph file holds beside its graph (group :data:`DATA_GROUP`),
+    if any."""
+    data = tree.members.get(DATA_GROUP)
+    if isinstance(data, Group) and _text(data.attrs.get("__type__", "")) == "NIRGraphData":
+        return data
+    return None
+
+
 def _check_type(kind: str, name: str) -> None:
     if kind in _SUPPORTED:
         return
@@ -310,10 +349,17 @@ def read_graph(source):
     """An ``nir.NIRGraph`` from a graph, a path, bytes or a binary file object, read by
     :func:`_read_file` and built by ``nir`` from the values read; every failure is a
     one-line ``ValueError``."""
+    return _read_graph(source)[0]
+
+
+def _read_graph(source):
+    """:func:`read_graph` and the event data the file holds beside the graph (a
+    :class:`~fpsnn_core.hdf5_safe.Group`, or ``None``)."""
     nir = _nir()
     if isinstance(source, nir.NIRGraph):
-        return source
-    doc = _read_file(source, "graph").members["node"].plain()
+        return source, None
+    tree = _read_file(source, "graph")
+    doc = tree.members["node"].plain()
     if "type_check" in doc:
         raise ValueError("the NIR file has a 'type_check' entry, which NIR files do not have")
     doc["type_check"] = False
@@ -323,7 +369,7 @@ def read_graph(source):
         raise ValueError(f"the NIR file could not be read: {first_line(exc)}") from None
     if not isinstance(graph, nir.NIRGraph):
         raise ValueError("the NIR file does not hold a graph (NIRGraph) at its top")
-    return graph
+    return graph, _embedded_data(tree)
 
 
 # --- import -----------------------------------------------------------------------------
@@ -563,11 +609,13 @@ def from_nir(source, *, file_unit: str | None = None, time_unit: str | None = No
 
     Returns a :class:`~fpsnn_core.io.NetworkFile` whose ``meta`` holds ``outputs`` (the
     neurons feeding ``Output`` nodes), ``time_unit`` (the unit of the network's times, or
-    ``None`` when the file states none) and ``source: "nir"``. Units: module docstring.
-    Raises ``ValueError`` naming the node for anything fpsnn cannot represent.
+    ``None`` when the file states none) and ``source: "nir"``; its ``inputs`` and ``t_max``
+    are the input spike trains the file holds beside the graph (group :data:`DATA_GROUP`,
+    times converted like the graph's: ``t_net = t_file / c``), else ``None``. Units: module
+    docstring. Raises ``ValueError`` naming the node for anything fpsnn cannot represent.
     """
     nir = _nir()
-    graph = read_graph(source)
+    graph, data = _read_graph(source)
     flat: dict[str, _Flat] = {}
     edges: list = []
     _flatten(nir, graph, "", True, flat, edges)
@@ -670,7 +718,13 @@ def from_nir(source, *, file_unit: str | None = None, time_unit: str | None = No
         if f.kind == "output":
             outputs += [int(i) for i in _spiking_sources(n, flat, preds, cols)]
     meta = {"source": "nir", "time_unit": unit, "outputs": outputs}
-    return NetworkFile(net, None, None, meta)
+    if data is None:
+        return NetworkFile(net, None, None, meta)
+    try:
+        inputs, t_max = _inputs(_observables(data), K, 0, 1.0 / c)
+    except ValueError as exc:
+        raise ValueError(f"the input spike trains beside the graph: {exc}") from None
+    return NetworkFile(net, inputs, t_max, meta)
 
 
 def _spiking_sources(name, flat, preds, cols):
@@ -722,15 +776,21 @@ def inputs_from_nir(source, n_inputs: int | None = None, *, sample: int = 0,
     """Input spike trains and ``t_max`` from NIR event data (``nir.NIRGraphData``, a path,
     bytes or a binary file object): the one ``EventData`` observable of the data's one
     node, sample ``sample``. Times are multiplied by ``scale`` (``1 / c`` of the graph's
-    unit conversion; 1 when the network keeps the file's unit)."""
-    from .simulate import validate_inputs
-
+    unit conversion; 1 when the network keeps the file's unit). A graph file written with
+    inputs (``save_nir(..., inputs=)``) is read too."""
     nir = _nir()
     if isinstance(source, nir.NIRGraphData):
         found = [(n, k, type(o).__name__, o) for n, d in source.nodes.items()
                  if isinstance(d, nir.NIRNodeData) for k, o in d.observables.items()]
     else:
         found = _observables(_read_file(source, "data"))
+    return _inputs(found, n_inputs, sample, scale)
+
+
+def _inputs(found: list, n_inputs: int | None, sample: int, scale: float) -> tuple[tuple, float]:
+    """:func:`inputs_from_nir` of the observables found in the event data."""
+    from .simulate import validate_inputs
+
     events = [(n, k, o) for n, k, kind, o in found if kind == "EventData"]
     if len(events) != 1:
         kinds = ", ".join(f"{n}.{k}: {kind}" for n, k, kind, _ in found) or "nothing"

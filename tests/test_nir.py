@@ -107,6 +107,65 @@ def test_event_data_round_trip(tmp_path):
     np.testing.assert_allclose(np.concatenate(trains), np.concatenate(inputs), rtol=1e-15)
 
 
+@pytest.mark.parametrize("kind", NETWORKS)
+def test_graph_file_carries_its_input_spike_trains(kind, tmp_path):
+    """save_nir(..., inputs=, t_max=) writes the inputs as NIR event data beside the graph:
+    nir.read still reads the graph, h5py finds nir.write_data's layout in the group
+    'data', and from_nir / inputs_from_nir give back the very same spike times."""
+    import h5py
+
+    net, inputs, t_max = NETWORKS[kind]()
+    path = tmp_path / "net.nir"
+    fp.save_nir(path, net, inputs=inputs, t_max=t_max)
+    assert isinstance(nir.read(str(path)), nir.NIRGraph)      # other tools see a plain graph
+    with h5py.File(path, "r") as f:                              # read without our reader
+        ev = f["data/nodes/input/observables/spikes"]
+        assert f["data"].attrs["__type__"] == "NIRGraphData"
+        assert ev.attrs["__type__"] == "EventData" and ev.attrs["t_max"] == t_max
+        idx, time = ev["idx"][0], ev["time"][0]
+    for j, train in enumerate(inputs):
+        np.testing.assert_array_equal(np.sort(time[idx == j]), np.sort(train))
+    back = fp.from_nir(path)
+    assert back.t_max == t_max and len(back.inputs) == net.n_inputs
+    for a, b in zip(back.inputs, inputs):
+        np.testing.assert_array_equal(a, np.sort(b))
+    assert_same_network(net, back.network)
+    trains, t = fp.inputs_from_nir(path, net.n_inputs)         # the same file as event data
+    assert t == t_max
+    for a, b in zip(trains, inputs):
+        np.testing.assert_array_equal(a, np.sort(b))
+    assert fp.from_nir(fp.nir_bytes(net)).inputs is None        # a graph alone has none
+
+
+def test_graph_file_inputs_follow_the_time_unit(tmp_path):
+    net, inputs, t_max = case("recurrent", 2)
+    data = fp.nir_bytes(net, inputs=inputs, t_max=t_max, time_unit="ms", file_unit="s")
+    seconds = fp.from_nir(data)                                 # kept in the file's unit
+    assert seconds.t_max == pytest.approx(t_max * 1e-3, rel=1e-15)
+    np.testing.assert_allclose(np.concatenate(seconds.inputs),
+                               np.concatenate(inputs) * 1e-3, rtol=1e-15)
+    ms = fp.from_nir(data, time_unit="ms")
+    assert ms.t_max == pytest.approx(t_max, rel=1e-15)
+    np.testing.assert_allclose(np.concatenate(ms.inputs), np.concatenate(inputs), rtol=1e-15)
+
+
+def test_bad_inputs_beside_the_graph_are_refused(tmp_path):
+    import h5py
+
+    net, inputs, t_max = case("layered", 1)
+    with pytest.raises(ValueError, match="t_max"):
+        fp.nir_bytes(net, inputs=inputs)
+    path = tmp_path / "bad.nir"
+    fp.save_nir(path, net, inputs=inputs, t_max=t_max)
+    with h5py.File(path, "a") as f:
+        ev = f["data/nodes/input/observables/spikes"]
+        idx = ev["idx"][()]
+        del ev["idx"]
+        ev["idx"] = np.full_like(idx, net.n_inputs + 3)
+    with pytest.raises(ValueError, match="beside the graph: .*channel index is outside"):
+        fp.from_nir(path)
+
+
 # --- an independent run of the exported graph ---------------------------------------------
 @pytest.mark.parametrize("kind,file_unit", [("feedforward", "ms"), ("recurrent", "s")])
 def test_nir_equations_run_independently_converge_to_our_spike_times(kind, file_unit):
