@@ -1,4 +1,5 @@
-"""Every network page on the largest networks the app accepts and on the cases of issue 15:
+"""Every network page on the largest networks the app accepts and on hostile uploads
+(the cases of ``tests/test_hostile_input.py`` and ``tests/app/test_app_bad_input.py``):
 server time of a page's run (median of ``--repeats`` runs, ``st.cache_data`` and the app's
 parse/simulation caches cleared before each, so each run computes) and the size of
 the figures it sends (Plotly JSON), printed per page; nothing is asserted here (the tests

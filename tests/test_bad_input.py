@@ -193,7 +193,7 @@ def test_runaway_messages_name_the_budget_that_was_hit():
 
 def test_work_budget_bounds_a_dense_recurrent_run():
     # dense recurrent N = 200: each spike reaches 199 neurons; the work budget stops the
-    # run long before the spike budget (which alone took tens of seconds, issue 15)
+    # run long before the spike budget (which alone took tens of seconds)
     rng = np.random.default_rng(0)
     N = 200
     W = np.vstack([np.full((1, N), 5.0), rng.normal(0.5, 0.1, (N, N))])

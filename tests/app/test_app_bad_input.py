@@ -1,4 +1,4 @@
-"""Bad uploads never crash a page (issue 15): the upload is refused with a message naming
+"""Bad uploads never crash a page: the upload is refused with a message naming
 the problem, and every network page keeps working for the rest of the session."""
 
 import json

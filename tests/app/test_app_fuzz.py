@@ -1,4 +1,4 @@
-"""Model-based fuzz test of the app (issue 11): seeded random walks over every page.
+"""Model-based fuzz test of the app: seeded random walks over every page.
 
 Each walk (``fuzzwalk.run_walk``) draws its next action from what the current page shows
 (motif and constants in the network picker, sliders and number inputs at their ends or

@@ -1,5 +1,5 @@
-"""Readable on a projector (issue 11, defect group 5), checked on what the pages send to the
-browser: figure JSON and page text under AppTest.
+"""Readable on a projector, checked on what the pages send to the browser: figure JSON and
+page text under AppTest.
 
 Each test failed before its fix: a see-through zero of the diverging scale, minor log ticks
 reading "2" and "5", node labels as 11 px trace text under the edges and the selection
