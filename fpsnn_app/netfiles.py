@@ -59,10 +59,23 @@ def read_network_file(name: str, data: bytes) -> str:
 
 def nir_file(network_json: str) -> bytes:
     """The ``.nir`` file of a network given as the core's JSON; its ``meta.time_unit``
-    (default ms) is the unit written."""
+    (default ms) is the unit written. Input spike trains and ``t_max``, when the JSON has
+    them, go into the same file as NIR event data (:func:`fpsnn_core.nir_io.nir_bytes`)."""
     nf = fp.from_json(network_json)
     unit = (nf.meta or {}).get("time_unit") or APP_TIME_UNIT
-    return fp.nir_bytes(nf.network, time_unit=unit)
+    if nf.inputs is None or nf.t_max is None:
+        return fp.nir_bytes(nf.network, time_unit=unit)
+    return fp.nir_bytes(nf.network, time_unit=unit, inputs=nf.inputs, t_max=nf.t_max)
+
+
+def file_parts(loaded: fp.NetworkFile) -> str:
+    """What an uploaded network file gave the page, in words: weights and constants always,
+    input spike times when the file holds them."""
+    parts = "weights W and constants τ_s, τ_n, θ"
+    if loaded.inputs is None:
+        return parts + "; no input spike times (type them below)"
+    n = sum(len(train) for train in loaded.inputs)
+    return parts + f", input spike times ({n} spike{'s' if n != 1 else ''})"
 
 
 def time_unit(meta: dict | None) -> str | None:

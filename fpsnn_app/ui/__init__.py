@@ -177,7 +177,8 @@ def nir_button(network_json: str, file_name: str, label: str = "Network (NIR)",
                        icon=":material/download:", key=key or f"dl-{file_name}",
                        help="The network as an NIR graph (HDF5): Input -> Linear -> CubaLIF "
                             "-> Output, times in the unit it states (ms by default), for "
-                            "snnTorch, Norse, Lava, Rockpool, ... (input spikes not included)")
+                            "snnTorch, Norse, Lava, Rockpool, ...; the input spike times, when "
+                            "set, ride along as NIR event data (the upload reads them back)")
 
 
 def times_input(label: str, default, key: str, t_max: float | None = None, **kwargs):

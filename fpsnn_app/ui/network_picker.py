@@ -225,7 +225,7 @@ def _picker() -> NetworkChoice | None:
         t_max_default = float(np.clip(loaded.t_max or presets.T_MAX, 0.5, 20.0))
         outputs = presets.output_neurons(base, loaded.meta)
         unit = netfiles.time_unit(loaded.meta)
-        st.caption("Constants τ_s, τ_n, θ come from the file"
+        st.caption(f"From the file: {netfiles.file_parts(loaded)}"
                    + (f"; times in {unit}." if unit else "."))
     else:
         motif = presets.MOTIFS[source]

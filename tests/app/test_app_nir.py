@@ -10,7 +10,8 @@ import numpy as np
 import fpsnn_core as fp
 from apphelpers import assert_clean, metric, open_page
 from browserhelpers import metric_value, rerun_done, wait_ready
-from fpsnn_app import netfiles
+from fpsnn_app import netfiles, presets
+from fpsnn_app.urlstate import parse_times
 
 
 def _other_framework_graph() -> bytes:
@@ -88,7 +89,67 @@ def test_browser_uploads_a_nir_file(page, server_url, tmp_path):
     rerun_done(page)
     assert page.get_by_test_id("stException").count() == 0
     assert "motif=Uploaded%3A+other.nir" in page.url
-    assert page.get_by_text("Constants τ_s, τ_n, θ come from the file; times in ms.").count() == 1
+    assert page.get_by_text("From the file: weights W and constants τ_s, τ_n, θ; no input spike "
+                            "times (type them below); times in ms.").count() == 1
     net = fp.from_nir(path, time_unit="ms").network
     sim = fp.simulate(net, [[0.2], [0.5]], 4.0)
     assert int(metric_value(page, "Spikes")) == sim.n_spikes > 0
+
+
+def _inhibition_run():
+    """The Feed-forward inhibition motif as the sidebar builds it by default (seed 0,
+    default constants) and its spike count, simulated here from the preset."""
+    net, wiring = presets.motif_network("inhibition", 0, presets.TAU_S, presets.TAU_N,
+                                        presets.THETA)
+    sim = fp.simulate(net, wiring.inputs, presets.T_MAX)
+    return net, wiring.inputs, sim
+
+
+def test_nir_round_trip_keeps_the_input_spike_times():
+    """The NIR file of the page's network, uploaded in a fresh session, gives back the
+    weights and the input spike times: the same spikes, and the page says what came from
+    the file."""
+    net, inputs, sim = _inhibition_run()
+    at = open_page("network")
+    at.selectbox(key="motif").set_value("inhibition").run()
+    data = netfiles.nir_file(at.session_state["fpsnn.network"].json)
+    fresh = open_page("network")
+    fresh.file_uploader(key="net.upload").set_value(("fpsnn-inhibition.nir", data,
+                                                     "application/x-hdf5"))
+    fresh.run()
+    assert_clean(fresh)
+    assert fresh.selectbox(key="motif").value == "uploaded"
+    for j, train in enumerate(inputs):
+        assert parse_times(fresh.text_input(key=f"uploaded.in{j}").value) == tuple(train)
+    assert fresh.slider(key="uploaded.t_max").value == presets.T_MAX
+    assert sim.n_spikes > 0 and int(metric(fresh, "Spikes")) == sim.n_spikes
+    n_in = sum(len(t) for t in inputs)
+    assert any(f"From the file: weights W and constants τ_s, τ_n, θ, input spike times "
+               f"({n_in} spikes); times in ms." == c.value for c in fresh.sidebar.caption), \
+        [c.value for c in fresh.sidebar.caption]
+
+
+def test_browser_nir_download_then_upload_keeps_the_inputs(page, server_url, tmp_path):
+    """Chromium: "Download as NIR" on Feed-forward inhibition, then that file uploaded in a
+    new tab: the network spikes as before (not silent)."""
+    _, _, sim = _inhibition_run()
+    page.goto(f"{server_url}/network?motif=Feed-forward+inhibition")
+    wait_ready(page)
+    assert int(metric_value(page, "Spikes")) == sim.n_spikes > 0
+    page.get_by_text("Load / save network").click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download as NIR").click()
+    path = tmp_path / "fpsnn-inhibition.nir"
+    info.value.save_as(path)
+    fresh = page.context.new_page()
+    fresh.goto(f"{server_url}/network")
+    wait_ready(fresh)
+    fresh.get_by_text("Load / save network").click()
+    fresh.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+    rerun_done(fresh)
+    fresh.wait_for_url("**motif=Uploaded*")
+    rerun_done(fresh)
+    assert fresh.get_by_test_id("stException").count() == 0
+    assert int(metric_value(fresh, "Spikes")) == sim.n_spikes
+    assert fresh.get_by_text("input spike times (3 spikes)", exact=False).count() == 1
+    fresh.close()
