@@ -1,12 +1,13 @@
-"""Gradient check: FP, adjoint and finite differences side by side; the loss along a weight."""
+"""Gradient check: FP, adjoint and finite differences side by side for a weight, an input
+spike time, a threshold or a time constant; the loss along one of them."""
 
 import numpy as np
 import streamlit as st
 
-from fpsnn_app import netfiles, ui
+from fpsnn_app import netfiles, params, ui
 from fpsnn_app.ui import controls
 from fpsnn_app.scenes.gradient_check import (DEFAULT_EPS, DEFAULT_SPAN, LOSSES, check_scene,
-                                             default_weight, slice_scene)
+                                             default_weight, parameter_options, slice_scene)
 from fpsnn_app.scenes.jacobian import param_labels
 from fpsnn_app.ui.network_picker import current_network
 
@@ -16,11 +17,13 @@ ui.intro(
     "**adjoint** (backward solve of $L^\\top\\lambda = \\partial\\mathcal{L}/\\partial F$) and "
     "**finite differences** of the simulation. The first two are exact; the third is only "
     "valid where a small step changes no spike count or order, because the loss is piecewise "
-    "smooth in each weight.")
+    "smooth in each parameter. The parameter can be a weight, an input spike time, a "
+    "neuron's threshold $\\theta_i$ or its time constants $\\tau_{s,i}$, $\\tau_{n,i}$: the "
+    "same $L$ solves them all, only $\\partial\\Phi/\\partial p$ changes.")
 
 choice = ui.require(current_network())
 outputs = choice.outputs
-labels = param_labels(netfiles.parse(choice.json).network, None)
+network = netfiles.parse(choice.json).network
 Q = dict(bind="query-params")
 
 c = st.columns([3, 2, 2, 3])
@@ -35,12 +38,28 @@ else:
                                     help="One first-spike time per output neuron.")
 eps = c[2].select_slider("Finite-difference step", [10.0 ** e for e in range(-10, -1)],
                          DEFAULT_EPS, format_func=lambda e: f"{e:.0e}", key="gradient_check.eps", **Q)
-weight = labels.index(controls.choice(c[3], "Weight to slice", labels,
-                                     labels[default_weight(choice.json, outputs)],
-                                     key="gradient_check.weight"))
+wrt = controls.choice(c[3], "Parameter to check", list(params.KINDS), "W",
+                      key="gradient_check.wrt", format_func=params.KINDS.get, what="Parameter")
+if wrt == "W":
+    labels = param_labels(network, None)
+    weight = labels.index(controls.choice(c[3], "Weight to slice", labels,
+                                         labels[default_weight(choice.json, outputs)],
+                                         key="gradient_check.weight"))
+elif wrt == "inputs":
+    names = ui.require(ui.compute(parameter_options, choice.json, "inputs"))
+    if not names:
+        st.info("This network has no input spike in [0, t_max], so there is no input spike "
+                "time to check. Choose another parameter or add input spikes.")
+        st.stop()
+    weight = names.index(controls.choice(c[3], "Input spike to slice", names, names[0],
+                                         key="gradient_check.input", what="Input spike"))
+else:
+    weight = controls.choice(c[3], f"Neuron whose {params.KINDS[wrt]} to slice",
+                             range(network.n_neurons), outputs[0], key="gradient_check.neuron",
+                             format_func=lambda i: f"n{i}", what="Neuron")
 
 scene = ui.require(ui.compute(check_scene, choice.json, outputs, kind, label, targets, eps,
-                              weight))
+                              weight, wrt))
 m = st.columns(4)
 m[0].metric("Loss", f"{scene.loss:.5f}")
 m[1].metric("Max rel. error FP vs adjoint", f"{scene.max_rel_adjoint:.1e}")
@@ -54,13 +73,14 @@ with left:
     st.subheader("Agreement")
     ui.chart(scene.agreement, key="gradient_check.agreement")
 with right:
-    st.subheader("Per weight")
+    st.subheader("Per weight" if wrt == "W" else f"Per {params.KINDS[wrt]}")
     st.dataframe(scene.table, hide_index=True, width="stretch", height=460,
                  column_config={"FD status": st.column_config.TextColumn(width="medium"),
                                 **{k: st.column_config.NumberColumn(format="%.3e")
                                    for k in ("FP", "adjoint", "finite diff.",
                                              "rel. err FP–adjoint", "rel. err FP–FD")}})
-st.subheader("The loss along one weight")
+st.subheader("The loss along one weight" if wrt == "W" else
+             f"The loss along one {params.KINDS[wrt]}")
 
 
 @st.fragment
@@ -69,7 +89,7 @@ def loss_slice() -> None:
     span = st.slider("Slice half-width", 0.1, 4.0, DEFAULT_SPAN, 0.1, key="gradient_check.span",
                      **Q)
     chart = ui.require(ui.compute(slice_scene, choice.json, outputs, kind, label, targets,
-                                  weight, span))
+                                  weight, span, wrt))
     ui.chart(chart, key="gradient_check.loss_slice")
     ui.downloads("gradient-check", network_json=choice.json, csv={"gradients": scene.table_csv},
                  figures={"agreement": scene.agreement.fig, "loss-slice": chart.fig})

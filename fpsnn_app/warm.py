@@ -55,9 +55,9 @@ def default_scenes() -> list[tuple[Callable, tuple]]:
         (derivation.derivation_scene, (presets.TAU_S, presets.TAU_N, presets.THETA,
                                        derivation.DEFAULT_W)),
         (gradient_check.check_scene, (net_json, outputs, cross_entropy, 0, (),
-                                      gradient_check.DEFAULT_EPS, weight)),
+                                      gradient_check.DEFAULT_EPS, weight, "W")),
         (gradient_check.slice_scene, (net_json, outputs, cross_entropy, 0, (), weight,
-                                      gradient_check.DEFAULT_SPAN)),
+                                      gradient_check.DEFAULT_SPAN, "W")),
     ]
 
 

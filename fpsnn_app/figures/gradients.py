@@ -1,5 +1,5 @@
 """Gradient comparison figures: agreement of FP, adjoint and finite differences, and the
-loss along one weight (docs/model.md#fp-and-the-adjoint). Built as plain dicts
+loss along one parameter (docs/model.md#fp-and-the-adjoint). Built as plain dicts
 (:func:`~fpsnn_app.figures.common.plain_figure`)."""
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from .common import line_shape, on, plain_figure, scatter, subplot_layout
 
 
 def agreement_figure(labels: list[str], fp_grad: np.ndarray, adjoint: np.ndarray,
-                     fd: np.ndarray) -> go.Figure:
-    """Adjoint and finite differences (y) against FP (x), one point per weight; ``y = x``
-    is exact agreement. Refused finite differences (``NaN``) are left out.
+                     fd: np.ndarray, symbol: str = "W") -> go.Figure:
+    """Adjoint and finite differences (y) against FP (x), one point per parameter (named
+    ``symbol`` on the axis); ``y = x`` is exact agreement. Refused finite differences
+    (``NaN``) are left out.
 
     Parameters
     ----------
@@ -37,25 +38,27 @@ def agreement_figure(labels: list[str], fp_grad: np.ndarray, adjoint: np.ndarray
                             line=dict(width=2.5, color=style.ORANGE)),
                 hovertemplate="%{text}<br>FP %{x:.6g}<br>adjoint %{y:.6g}<extra></extra>"),
     ]
-    layout = dict(xaxis=dict(title=dict(text="FP gradient dL/dW"), zeroline=True),
+    layout = dict(xaxis=dict(title=dict(text=f"FP gradient dL/d{symbol}"), zeroline=True),
                   yaxis=dict(title=dict(text="adjoint / finite differences"), zeroline=True))
     return plain_figure(data, style.finish_plain(layout, 460))
 
 
 def loss_slice_figure(w: np.ndarray, loss: np.ndarray, counts: np.ndarray, pieces: np.ndarray,
-                      w0: float, loss0: float, slope: float, weight_label: str) -> go.Figure:
-    """The loss along one weight with its smooth pieces, jumps and FP tangent.
+                      w0: float, loss0: float, slope: float, weight_label: str,
+                      noun: str = "weight") -> go.Figure:
+    """The loss along one parameter (a weight, an input spike time, a threshold or a time
+    constant: ``noun``) with its smooth pieces, jumps and FP tangent.
 
     Parameters
     ----------
     w, loss : ndarray, shape (M,)
-        Weight values (ascending) and the loss there (``NaN`` where undefined).
+        Parameter values (ascending) and the loss there (``NaN`` where undefined).
     counts : ndarray of int, shape (M,)
         Number of spikes at each ``w``.
     pieces : ndarray of int, shape (M,)
         Piece index: it changes where some neuron's spike count changes (a jump is possible).
     w0, loss0, slope : float
-        The current weight, its loss and the FP derivative ``dL/dW`` there.
+        The current value, its loss and the FP derivative ``dL/dp`` there.
     """
     layout = subplot_layout(2, 1, shared_xaxes=True, vertical_spacing=0.05,
                             row_heights=(0.78, 0.22))
@@ -71,7 +74,7 @@ def loss_slice_figure(w: np.ndarray, loss: np.ndarray, counts: np.ndarray, piece
         on(1, scatter([w0 - half, w0 + half], [loss0 - slope * half, loss0 + slope * half],
                       mode="lines", name=f"FP tangent, slope {slope:.4g}",
                       line=dict(color=style.ORANGE, width=4, dash="dash"))),
-        on(1, scatter([w0], [loss0], mode="markers", name="current weight",
+        on(1, scatter([w0], [loss0], mode="markers", name=f"current {noun}",
                       marker=dict(size=14, color=style.HIGHLIGHT, line=dict(width=2, color="#555555")),
                       hovertemplate=f"{weight_label} = {w0:.4f}<br>loss {loss0:.6g}<extra></extra>")),
         on(2, scatter(w, counts, mode="lines", line=dict(shape="hv", color=style.GREY, width=2),
@@ -83,5 +86,5 @@ def loss_slice_figure(w: np.ndarray, loss: np.ndarray, counts: np.ndarray, piece
                         for x in 0.5 * (w[cut] + w[cut - 1])]
     layout["yaxis"]["title"] = dict(text="loss")
     layout["yaxis2"]["title"] = dict(text="spikes")
-    layout["xaxis2"]["title"] = dict(text=f"weight {weight_label}")
+    layout["xaxis2"]["title"] = dict(text=f"{noun} {weight_label}")
     return plain_figure(data, style.finish_plain(layout, 560))

@@ -1,6 +1,8 @@
-"""The Gradient check page: FP, adjoint and finite differences of a loss, and a 1-D slice.
+"""The Gradient check page: FP, adjoint and finite differences of a loss with respect to
+the parameters of one kind (weights, input spike times, thresholds, time constants:
+:mod:`fpsnn_app.params`), and a 1-D slice along one of them.
 
-Relative error between two gradients ``a`` and ``b`` of one weight::
+Relative error between two gradients ``a`` and ``b`` of one parameter::
 
     rel(a, b) = |a - b| / max(|a|, |b|, 1e-12)
 
@@ -17,7 +19,7 @@ import numpy as np
 
 import fpsnn_core as fp
 
-from .. import netfiles
+from .. import netfiles, params
 from ..figures.gradients import agreement_figure, loss_slice_figure
 from ..limits import (MAX_FD_WEIGHTS, MAX_SPIKES, MAX_WEIGHTS_DRAWN, MAX_WORK, repeats,
                       simulate, strongest)
@@ -72,7 +74,7 @@ class GradientScene:
 
 
 def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: tuple,
-                   eps: float, weight: int, span: float) -> GradientScene:
+                   eps: float, weight: int, span: float, wrt: str = "W") -> GradientScene:
     """Compare the three gradients of the loss and slice it along parameter ``weight``:
     :func:`check_scene` with the :func:`slice_scene`.
 
@@ -81,19 +83,48 @@ def gradient_scene(net_json: str, outputs: tuple, kind: str, label: int, targets
     outputs : tuple of int
         Output neurons (one per class, or one per target time).
     weight : int
-        Index of the sliced parameter in ``np.argwhere(net.mask)`` order.
+        Index of the sliced parameter among those of kind ``wrt`` (for the weights:
+        ``np.argwhere(net.mask)`` order; :mod:`fpsnn_app.params`).
     span : float
-        Half-width of the slice around the current weight.
+        Half-width of the slice around the current value.
+    wrt : {"W", "inputs", "theta", "tau_s", "tau_n"}
+        The kind of parameter checked and sliced.
     """
-    scene = check_scene(net_json, outputs, kind, label, targets, eps, weight)
+    scene = check_scene(net_json, outputs, kind, label, targets, eps, weight, wrt)
     return replace(scene, slice=slice_scene(net_json, outputs, kind, label, targets, weight,
-                                            span))
+                                            span, wrt))
+
+
+def parameter_options(net_json: str, wrt: str) -> tuple[str, ...]:
+    """The names of the parameters of kind ``wrt`` of a network document, in the core's
+    column order (:mod:`fpsnn_app.params`); parsed, not simulated."""
+    loaded = netfiles.parse(net_json)
+    if loaded.t_max is None:
+        raise ValueError("the network file has no t_max")
+    inputs = params.simulated_inputs(loaded.network, netfiles.file_inputs(loaded), loaded.t_max)
+    return tuple(params.labels(loaded.network, inputs, wrt))
+
+
+def default_index(net_json: str, outputs: tuple, wrt: str) -> int:
+    """The checked parameter by default: :func:`default_weight` for the weights, the first
+    input spike, else the first output neuron's constant."""
+    if wrt == "W":
+        return default_weight(net_json, outputs)
+    return 0 if wrt == "inputs" else int(outputs[0])
+
+
+def _no_parameters(wrt: str) -> ValueError:
+    return ValueError(f"this network has no {params.PLURAL[wrt]} to differentiate"
+                      + (" (no input spike in [0, t_max])" if wrt == "inputs" else ""))
 
 
 def check_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: tuple,
-                eps: float, weight: int) -> GradientScene:
-    """The three gradients of the loss, their table and agreement plot, without the slice
-    (the finite differences always include parameter ``weight``, the sliced one)."""
+                eps: float, weight: int, wrt: str = "W") -> GradientScene:
+    """The three gradients of the loss with respect to every parameter of kind ``wrt``
+    (:mod:`fpsnn_app.params`), their table and agreement plot, without the slice (the
+    finite differences always include parameter ``weight``, the sliced one: its index
+    among that kind's parameters)."""
+    params.check_kind(wrt)
     net, sim = simulate_file(net_json)
     t_max = sim.t_max
     loss_fn = loss_function(kind, outputs, label, targets, t_max)
@@ -103,58 +134,82 @@ def check_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: t
         notices += (Notice("warning", f"Output neuron(s) {value.silent.tolist()} never fire: the "
                            f"loss uses t = t_max = {t_max:g} for them, and no gradient flows "
                            "through a spike that does not exist."),)
-    g_fp = fp.fp_gradient(net, sim, value.dloss_dtimes)
-    g_adj = fp.adjoint_gradient(net, sim, value.dloss_dtimes)
-    params = np.argwhere(net.mask)
-    p = int(np.clip(weight, 0, len(params) - 1))
-    # finite differences (two simulations per weight) on the largest FP gradients only
-    checked = strongest(g_fp[params[:, 0], params[:, 1]],
-                        repeats(sim, 1, MAX_FD_WEIGHTS, per_item=2), keep=[p])
-    fd = fp.finite_difference_loss_gradient(net, sim.inputs, t_max, lambda s: loss_fn(s).value,
-                                            eps=eps, entries=params[checked],
-                                            max_spikes=MAX_SPIKES, max_work=MAX_WORK)
-    unchecked = np.ones(len(params), dtype=bool)
+    names = params.labels(net, sim.inputs, wrt)
+    if not names:
+        raise _no_parameters(wrt)
+    a = params.flat(net, fp.fp_gradient(net, sim, value.dloss_dtimes, wrt=wrt), wrt)
+    b = params.flat(net, fp.adjoint_gradient(net, sim, value.dloss_dtimes, wrt=wrt), wrt)
+    p = int(np.clip(weight, 0, len(names) - 1))
+    # finite differences (two simulations per parameter) on the largest FP gradients only
+    checked = strongest(a, repeats(sim, 1, MAX_FD_WEIGHTS, per_item=2), keep=[p])
+    c, reasons = _differences(net, sim, wrt, checked, lambda s: loss_fn(s).value, eps)
+    unchecked = np.ones(len(names), dtype=bool)
     unchecked[checked] = False
-    fd.jacobian[params[unchecked, 0], params[unchecked, 1]] = np.nan
-    labels = param_labels(net, params)
-    a, b, c = (g[params[:, 0], params[:, 1]] for g in (g_fp, g_adj, fd.jacobian))
     rel_adj, rel_fd = rel_error(a, b), rel_error(a, c)
-    table = [{"weight": lab, "W": float(net.weights[j, i]), "FP": float(x), "adjoint": float(y),
+    noun, plural = params.KINDS[wrt], params.PLURAL[wrt]
+    head = ("weight", "W") if wrt == "W" else ("parameter", "value")
+    table = [{head[0]: lab, head[1]: float(v), "FP": float(x), "adjoint": float(y),
               "finite diff.": None if np.isnan(z) else float(z),
               "rel. err FP–adjoint": float(r1), "rel. err FP–FD": None if np.isnan(r2) else float(r2),
-              "FD status": "not checked (limit)" if u else fd.reasons.get((int(j), int(i)), "ok")}
-             for lab, (j, i), x, y, z, r1, r2, u in zip(labels, params, a, b, c, rel_adj, rel_fd,
-                                                       unchecked)]
-    if fd.reasons:
-        notices += (Notice("info", f"Finite differences refused for {len(fd.reasons)} of "
-                           f"{len(params)} weights: a step of ±{eps:g} changes the spike count "
-                           "or order there, so the difference quotient measures a jump, not a "
-                           "derivative (see the table)."),)
+              "FD status": "not checked (limit)" if u else reasons.get(n, "ok")}
+             for n, (lab, v, x, y, z, r1, r2, u) in enumerate(zip(
+                 names, params.values(net, sim, wrt), a, b, c, rel_adj, rel_fd, unchecked))]
+    if reasons:
+        notices += (Notice("info", f"Finite differences refused for {len(reasons)} of "
+                           f"{len(names)} {plural}: a step of ±{eps:g} changes the spike count "
+                           "or order there (or leaves the parameter's range), so the difference "
+                           "quotient measures a jump, not a derivative (see the table)."),)
     if unchecked.any():
-        notices += (Notice("info", f"Finite differences (two simulations per weight) are checked "
-                           f"on the {checked.size} weights with the largest FP gradients (and the "
-                           f"sliced one) of {len(params)}, to keep the page fast."),)
+        notices += (Notice("info", f"Finite differences (two simulations per parameter) are "
+                           f"checked on the {checked.size} {plural} with the largest FP gradients "
+                           f"(and the sliced one) of {len(names)}, to keep the page fast."),)
     valid = np.isfinite(rel_fd)
     max_fd = float(rel_fd[valid].max()) if valid.any() else float("nan")
     drawn = strongest(a, MAX_WEIGHTS_DRAWN, keep=checked)
-    if drawn.size < len(params):
-        notices += (Notice("info", f"The agreement plot draws {drawn.size} of {len(params)} "
-                           "weights (those checked by finite differences, then the largest FP "
+    if drawn.size < len(names):
+        notices += (Notice("info", f"The agreement plot draws {drawn.size} of {len(names)} "
+                           f"{plural} (those checked by finite differences, then the largest FP "
                            "gradients); the table and its CSV hold them all."),)
-    agreement = Chart(agreement_figure([labels[k] for k in drawn], a[drawn], b[drawn], c[drawn]),
-                      alt=(f"Scatter plot of {drawn.size} weight gradients: adjoint and finite "
-                           "differences against FP, on the diagonal when they agree."),
-                      summary=(f"Max relative error FP vs adjoint {rel_adj.max():.1e}, FP vs finite "
-                               f"differences {max_fd:.1e} over {int(valid.sum())} valid weights "
-                               f"(step {eps:g}); {len(fd.reasons)} refused."))
+    symbol = {"W": "W", "inputs": "t_in", "theta": "θ", "tau_s": "τ_s", "tau_n": "τ_n"}[wrt]
+    agreement = Chart(agreement_figure([names[k] for k in drawn], a[drawn], b[drawn], c[drawn],
+                                       symbol=symbol),
+                      alt=(f"Scatter plot of {drawn.size} gradients of the loss with respect to "
+                           f"{plural}: adjoint and finite differences against FP, on the "
+                           "diagonal when they agree."),
+                      summary=(f"{noun[:1].upper()}{noun[1:]}: max relative error FP vs adjoint "
+                               f"{rel_adj.max():.1e}, FP vs finite differences {max_fd:.1e} over "
+                               f"{int(valid.sum())} valid {plural} (step {eps:g}); "
+                               f"{len(reasons)} refused."))
     csv = _csv(table)
     return GradientScene(agreement, None, table, float(value.value), float(rel_adj.max()),
-                         max_fd, len(fd.reasons), len(params), notices, csv)
+                         max_fd, len(reasons), len(names), notices, csv)
+
+
+def _differences(net: fp.Network, sim: fp.Simulation, wrt: str, checked: np.ndarray, loss,
+                 eps: float) -> tuple[np.ndarray, dict]:
+    """Central differences of ``loss`` along the parameters ``checked`` of kind ``wrt``:
+    one value per parameter of that kind (``NaN`` where not checked or refused) and the
+    reasons of the refused ones, keyed by index. The weights go through the core's
+    :func:`fpsnn_core.finite_difference_loss_gradient`, the others through
+    :func:`fpsnn_app.params.loss_differences`."""
+    out = np.full(params.values(net, sim, wrt).size, np.nan)
+    if wrt != "W":
+        out[checked], reasons = params.loss_differences(net, sim, wrt, checked, loss, eps,
+                                                        simulate)
+        return out, reasons
+    entries = np.argwhere(net.mask)
+    fd = fp.finite_difference_loss_gradient(net, sim.inputs, sim.t_max, loss, eps=eps,
+                                            entries=entries[checked], max_spikes=MAX_SPIKES,
+                                            max_work=MAX_WORK)
+    out[checked] = fd.jacobian[entries[checked, 0], entries[checked, 1]]
+    where = {(int(j), int(i)): n for n, (j, i) in enumerate(entries)}
+    return out, {where[e]: why for e, why in fd.reasons.items()}
 
 
 def slice_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: tuple,
-                weight: int, span: float) -> Chart:
-    """The loss along parameter ``weight`` in ``±span`` around its value, with FP's tangent.
+                weight: int, span: float, wrt: str = "W") -> Chart:
+    """The loss along parameter ``weight`` of kind ``wrt`` in ``±span`` around its value
+    (within the parameter's range, :func:`fpsnn_app.params.domain`), with FP's tangent.
 
     The simulations along the slice do not depend on the loss: they are kept per network,
     parameter and span (:func:`slice_runs`), so a change of loss, class or targets only
@@ -163,51 +218,52 @@ def slice_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: t
     net, sim = simulate_file(net_json)
     loss_fn = loss_function(kind, outputs, label, targets, sim.t_max)
     value = loss_fn(sim)
-    params = np.argwhere(net.mask)
-    p = int(np.clip(weight, 0, len(params) - 1))
-    j, i = int(params[p, 0]), int(params[p, 1])
-    slope = float(fp.fp_gradient(net, sim, value.dloss_dtimes)[j, i])
-    w0 = float(net.weights[j, i])
-    w, runs = slice_runs(net_json, j, i, float(span))
-    loss = np.full(w.size, np.nan)
-    counts = np.zeros(w.size, dtype=int)
+    names = params.labels(net, sim.inputs, params.check_kind(wrt))
+    if not names:
+        raise _no_parameters(wrt)
+    p = int(np.clip(weight, 0, len(names) - 1))
+    slope = float(params.flat(net, fp.fp_gradient(net, sim, value.dloss_dtimes, wrt=wrt), wrt)[p])
+    x0 = params.value(net, sim, wrt, p)
+    x, runs = slice_runs(net_json, wrt, p, float(span))
+    loss = np.full(x.size, np.nan)
+    counts = np.zeros(x.size, dtype=int)
     signature = []
     for m, s in enumerate(runs):
-        if s is None:                                # runaway firing at this weight
+        if s is None:                                # runaway firing at this value
             signature.append(None)
             continue
         loss[m], counts[m] = loss_fn(s).value, s.n_spikes
         signature.append(tuple(s.spike_counts(net.n_neurons).tolist()))
-    return _slice_chart(w, loss, counts, signature, w0, value.value, slope,
-                        param_labels(net, params)[p], span)
+    return _slice_chart(x, loss, counts, signature, x0, value.value, slope, names[p], span,
+                        params.KINDS[wrt].removesuffix(" W"))
 
 
 @lru_cache(maxsize=16)
-def slice_runs(net_json: str, j: int, i: int, span: float) -> tuple[np.ndarray, tuple]:
-    """Weight values ``w`` along ``W[j, i] ± span`` and the simulation at each (``None``
-    where firing runs away); fewer points when one simulation is costly. Read-only."""
+def slice_runs(net_json: str, wrt: str, index: int, span: float) -> tuple[np.ndarray, tuple]:
+    """Values ``x`` of parameter ``index`` of kind ``wrt`` along ``x0 ± span`` (clipped to
+    its range) and the simulation at each (``None`` where firing runs away); fewer points
+    when one simulation is costly. Read-only."""
     net, sim = simulate_file(net_json)
-    w0 = float(net.weights[j, i])
+    x0 = params.value(net, sim, wrt, index)
+    lo, hi = params.domain(sim, wrt)
     n_points = repeats(sim, 5, SLICE_POINTS)      # fewer points when a simulation is costly
-    w = np.unique(np.append(w0 + np.linspace(-span, span, n_points), w0))
+    x = np.unique(np.append(np.clip(x0 + np.linspace(-span, span, n_points), lo, hi), x0))
     runs = []
-    for wm in w:                                     # one exact simulation per weight value
-        W = np.array(net.weights)
-        W[j, i] = wm
+    for xm in x:                                     # one exact simulation per value
         try:
-            runs.append(simulate(net.with_weights(W), sim.inputs, sim.t_max))
+            runs.append(simulate(*params.moved(net, sim, wrt, index, xm), sim.t_max))
         except fp.RunawayFiringError:
             runs.append(None)
-    return w, tuple(runs)
+    return x, tuple(runs)
 
 
 def _slice_chart(w, loss, counts, signature, w0: float, loss0: float, slope: float, label: str,
-                 span: float) -> Chart:
+                 span: float, noun: str = "weight") -> Chart:
     pieces = np.cumsum([0] + [signature[m] != signature[m - 1] for m in range(1, w.size)])
     n_jumps = int(pieces[-1])
-    fig = loss_slice_figure(w, loss, counts, pieces, w0, loss0, slope, label)
+    fig = loss_slice_figure(w, loss, counts, pieces, w0, loss0, slope, label, noun)
     return Chart(fig,
-                 alt=(f"Line plot of the loss as weight {label} varies by ±{span:g}, with the FP "
+                 alt=(f"Line plot of the loss as {noun} {label} varies by ±{span:g}, with the FP "
                       "tangent at the current value and the number of spikes below."),
                  summary=(f"Along {label} the loss has {n_jumps + 1} piece(s) in ±{span:g}: at each "
                           f"dotted line a spike appears or vanishes and the loss may jump. The FP "
