@@ -220,3 +220,17 @@ def test_class_behind_haproxy_in_the_browser(browser, browser_context_args, tmp_
     assert "SIGINT: stopping" in log.read_text()
     assert not [name for name, pid in pids.items() if _alive(pid)]
     assert not healthy(url)                         # HAProxy is gone too
+
+
+def test_server_skips_the_full_collection_after_each_rerun():
+    """``.streamlit/config.toml`` turns off Streamlit's ``gc.collect(2)`` after every script
+    run (40 % of a loaded server's CPU); a misspelt option would be ignored silently, so the
+    option is read back through Streamlit's own configuration loader in a fresh process
+    started in the repository, as ``streamlit run`` would be."""
+    code = ("from streamlit import config; config.get_config_options(force_reparse=True); "
+            "print(config.get_option('runner.postScriptGC'), "
+            "config.get_option('client.toolbarMode'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "HOME": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "minimal"]
