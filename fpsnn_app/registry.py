@@ -69,6 +69,10 @@ PAGES: tuple[PageEntry, ...] = (
               "gradient-check", 2, uses_network=True,
               description="FP, adjoint and finite differences side by side, and the loss along "
                           "one weight."),
+    PageEntry("app_pages/sensitivity.py", "Sensitivity", ":material/leaderboard:",
+              "sensitivity", 1, uses_network=True,
+              description="Which weight, input spike, threshold or time constant moves a spike "
+                          "(or the loss) most: exact derivatives, ranked."),
     PageEntry("app_pages/surrogate.py", "Surrogate gradients", ":material/blur_on:",
               "surrogate", 4, uses_network=True,
               description="Surrogate-gradient BPTT next to the exact gradient: credit over time, "
