@@ -5,7 +5,8 @@ import streamlit as st
 from fpsnn_app import ui
 from fpsnn_app.ui import controls
 from fpsnn_app.presets import NEURON
-from fpsnn_app.scenes.neuron import neuron_scene
+from fpsnn_app.scenes.neuron import (DEFAULT_DELTA, DEFAULT_PARAM, SHIFT_SPAN, neuron_scene,
+                                     parameter_names, shift_scene)
 
 st.title("One neuron")
 ui.intro(
@@ -61,5 +62,42 @@ if scene.spikes:
         st.dataframe(scene.spikes, hide_index=True, width="stretch")
     with right:
         equation(scene.equations)
+
+
+@st.fragment
+def shift(args: tuple) -> None:
+    """One parameter moved by a step: FP's tangent beside the simulation. Choosing the
+    parameter or the step reruns only this part of the page."""
+    st.subheader("Move one parameter: FP's prediction beside the simulation")
+    names = parameter_names(args[0], args[1], args[5])
+    c = st.columns([1, 2])
+    name = controls.choice(c[0], "Parameter p", names, DEFAULT_PARAM, key="neuron.param",
+                           what="Parameter",
+                           help="A weight, one input spike time (t_in[j][m]: input j's m-th "
+                                "spike, from 0), the threshold or a time constant.")
+    delta = c[1].slider("Step δ", -SHIFT_SPAN, SHIFT_SPAN, DEFAULT_DELTA, 0.01,
+                        key="neuron.delta",
+                        bind="query-params",
+                        help="FP predicts every output spike at f + δ·df/dp.")
+    moved = ui.compute(shift_scene, *args, name, delta)
+    if moved is None:
+        return
+    ui.notices(moved.notices)
+    if moved.chart is None:
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        ui.chart(moved.chart, key="neuron.shift")
+    with right:
+        st.markdown(f"**{name}: {moved.value:.4g} → {moved.moved_to:.4g}**")
+        st.dataframe(moved.rows, hide_index=True, width="stretch",
+                     column_config={k: st.column_config.NumberColumn(format="%.6f")
+                                    for k in ("time f", "df/dp (FP)", "FP: f + δ·df/dp",
+                                              "simulated at p + δ")}
+                     | {"FP − simulated": st.column_config.NumberColumn(format="%.2e")})
+
+
+if scene.spikes:
+    shift((tuple(inputs), tuple(weights), tau_s, tau_n, theta, t_max))
 ui.downloads("neuron", network_json=scene.network_json, spikes_csv=scene.spikes_csv,
              figures={"neuron": scene.chart.fig})

@@ -20,7 +20,8 @@ import plotly.graph_objects as go
 import fpsnn_core as fp
 
 from .. import style
-from .common import all_event_times, event_grid, on, plain_figure, scatter, subplot_layout
+from .common import (all_event_times, event_grid, line_shape, on, plain_figure, scatter,
+                     subplot_layout)
 
 #: At most this many spikes are labelled ``f<m>`` and drawn with their tangent; every spike
 #: keeps its marker and its hover text.
@@ -127,3 +128,57 @@ def marked_spikes(n: int) -> np.ndarray:
     :data:`MAX_MARKED`, else every ``ceil(n / MAX_MARKED)``-th from the first (a neuron
     firing 184 times would otherwise smear labels and tangents into one blob)."""
     return np.arange(0, n, max(1, -(-n // MAX_MARKED)))
+
+
+def shift_figure(x: np.ndarray, grid: tuple, x0: float, f: np.ndarray, slope: np.ndarray,
+                 x1: float, predicted: np.ndarray, after: np.ndarray, name: str,
+                 t_max: float, height: int = 420) -> go.Figure:
+    """Output spike times against one parameter ``p`` (named ``name``): the simulation at
+    every ``x`` (grey dots), FP's tangent ``f_k + (p - x0) df_k/dp`` through each spike at
+    the current value ``x0``, its prediction at ``x1`` (open circles) and the spikes
+    simulated there (filled diamonds).
+
+    Parameters
+    ----------
+    x : ndarray, shape (M,)
+        Parameter values simulated; ``grid[m]`` the spike times at ``x[m]``.
+    f, slope, predicted : ndarray, shape (S,)
+        Spike times at ``x0``, ``df/dp`` there and ``f + (x1 - x0) df/dp``.
+    after : ndarray
+        Spike times simulated at ``x1``.
+    """
+    xs = np.concatenate([np.full(len(t), xm) for xm, t in zip(x, grid)] + [np.zeros(0)])
+    ys = np.concatenate([np.asarray(t, float) for t in grid] + [np.zeros(0)])
+    half = 0.5 * (x[-1] - x[0]) if x.size > 1 else 0.5
+    lx, ly = [], []
+    for fk, sk in zip(f[marked_spikes(f.size)].tolist(), slope[marked_spikes(f.size)].tolist()):
+        lx += [x0 - half, x0 + half, None]             # tangent f_k + (p - x0) df_k/dp
+        ly += [fk - sk * half, fk + sk * half, None]
+    labels = [f"f{k + 1}" for k in range(f.size)]
+    data = [
+        scatter(xs, ys, mode="markers", name="simulated spikes along p",
+                marker=dict(size=4, color=style.GREY),
+                hovertemplate=f"{name}" + " = %{x:.4g}<br>spike at %{y:.4f}<extra></extra>"),
+        scatter(lx, ly, mode="lines", name="FP tangent (slope df/dp)",
+                line=dict(color=style.ORANGE, width=2, dash="dash"), hoverinfo="skip"),
+        scatter(np.full(f.size, x0), f, mode="markers+text", name=f"now ({name} = {x0:.4g})",
+                text=labels, textposition="middle left",
+                marker=dict(size=11, color=style.HIGHLIGHT, line=dict(width=1.5, color="#555555")),
+                customdata=slope,
+                hovertemplate="%{text} at %{y:.4f}<br>df/dp = %{customdata:.5g}<extra></extra>"),
+        scatter(np.full(f.size, x1), predicted, mode="markers", name="FP: f + δ·df/dp",
+                text=labels, marker=dict(symbol="circle-open", size=16, color=style.ORANGE,
+                                         line=dict(width=3)),
+                hovertemplate="%{text} predicted at %{y:.4f}<extra></extra>"),
+        scatter(np.full(after.size, x1), after, mode="markers", name=f"simulated at {x1:.4g}",
+                marker=dict(symbol="diamond", size=9, color=style.BLUE),
+                hovertemplate="simulated spike at %{y:.4f}<extra></extra>"),
+    ]
+    layout = dict(
+        xaxis=dict(title=dict(text=f"parameter {name}"),
+                   **({"range": [float(x[0]), float(x[-1])]} if x.size > 1 else {})),
+        yaxis=dict(title=dict(text="output spike time f"), range=[0, t_max]),
+        shapes=[line_shape(x1, x1, 0, 1, "x", "y domain",
+                           dict(color=style.GREY, width=1, dash="dot"))],
+        legend=dict(orientation="h", y=-0.22))
+    return plain_figure(data, style.finish_plain(layout, height))
