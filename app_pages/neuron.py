@@ -85,16 +85,15 @@ def shift(args: tuple) -> None:
     ui.notices(moved.notices)
     if moved.chart is None:
         return
-    left, right = st.columns([3, 2])
-    with left:
-        ui.chart(moved.chart, key="neuron.shift")
-    with right:
-        st.markdown(f"**{name}: {moved.value:.4g} → {moved.moved_to:.4g}**")
-        st.dataframe(moved.rows, hide_index=True, width="stretch",
-                     column_config={k: st.column_config.NumberColumn(format="%.6f")
-                                    for k in ("time f", "df/dp (FP)", "FP: f + δ·df/dp",
-                                              "simulated at p + δ")}
-                     | {"FP − simulated": st.column_config.NumberColumn(format="%.2e")})
+    ui.chart(moved.chart, key="neuron.shift")
+    st.markdown(f"**{name}: {moved.value:.4g} → {moved.moved_to:.4g}** (δ = "
+                f"{moved.moved_to - moved.value:+.4g}): each output spike, FP's derivative, its "
+                "prediction and the simulation")
+    st.dataframe(moved.rows, hide_index=True, width="stretch",
+                 column_config={k: st.column_config.NumberColumn(format="%.6f")
+                                for k in ("time f", "df/dp (FP)", "FP: f + δ·df/dp",
+                                          "simulated at p + δ")}
+                 | {"FP − simulated": st.column_config.NumberColumn(format="%.2e")})
 
 
 if scene.spikes:

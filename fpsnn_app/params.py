@@ -33,6 +33,9 @@ from .figures.common import source_label
 #: The kinds, in the order the pages offer them, with their names on the page.
 KINDS = {"W": "weight W", "inputs": "input spike time", "theta": "threshold θ",
          "tau_s": "synaptic τ_s", "tau_n": "membrane τ_n"}
+#: Singular nouns of the kinds (an axis reads "threshold θ[n3]").
+NOUN = {"W": "weight", "inputs": "input spike time", "theta": "threshold",
+        "tau_s": "time constant", "tau_n": "time constant"}
 #: Plural nouns of the kinds, for the pages' sentences.
 PLURAL = {"W": "weights", "inputs": "input spike times", "theta": "thresholds",
           "tau_s": "synaptic time constants", "tau_n": "membrane time constants"}

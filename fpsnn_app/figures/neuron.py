@@ -180,5 +180,5 @@ def shift_figure(x: np.ndarray, grid: tuple, x0: float, f: np.ndarray, slope: np
         yaxis=dict(title=dict(text="output spike time f"), range=[0, t_max]),
         shapes=[line_shape(x1, x1, 0, 1, "x", "y domain",
                            dict(color=style.GREY, width=1, dash="dot"))],
-        legend=dict(orientation="h", y=-0.22))
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
     return plain_figure(data, style.finish_plain(layout, height))

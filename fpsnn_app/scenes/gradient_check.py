@@ -235,7 +235,7 @@ def slice_scene(net_json: str, outputs: tuple, kind: str, label: int, targets: t
         loss[m], counts[m] = loss_fn(s).value, s.n_spikes
         signature.append(tuple(s.spike_counts(net.n_neurons).tolist()))
     return _slice_chart(x, loss, counts, signature, x0, value.value, slope, names[p], span,
-                        params.KINDS[wrt].removesuffix(" W"))
+                        params.NOUN[wrt])
 
 
 @lru_cache(maxsize=16)
