@@ -129,6 +129,7 @@ class TrainConfig:
     silent : {"t_max", "exclude"}  silent outputs in the loss
                                    (:func:`fpsnn_core.losses.cross_entropy_of_first_spikes`)
     bump : float                   dead-neuron recovery (module docstring); 0 switches it off
+    bump_output : float or None    the bump of output neurons (``None``: ``bump``)
     bump_guard : bool              (R1) of the module docstring: a bumped neuron's incoming
                                    weights only go up in that step, its Adam momentum is reset
     margin : float                 (R2) of the module docstring: samples classified with this
@@ -165,6 +166,7 @@ class TrainConfig:
     tau_1: float = 1.0
     silent: str = "t_max"
     bump: float = 0.02
+    bump_output: float | None = None
     bump_guard: bool = False
     margin: float = 0.0
     adam_eps: float = 1e-8
@@ -190,6 +192,8 @@ class TrainConfig:
             raise ValueError("batch_size and patience must be >= 1 and epochs >= 0")
         if self.bump < 0 or self.gamma < 0:
             raise ValueError("bump and gamma must be >= 0")
+        if self.bump_output is not None:
+            real("bump_output", self.bump_output, nonnegative=True)
         real("margin", self.margin, nonnegative=True)
         integer("plateau", self.plateau, minimum=0)
         integer("plateau_start", self.plateau_start, minimum=0)
@@ -384,14 +388,18 @@ def bumped_neurons(net: Network, first_times: np.ndarray, labels: np.ndarray,
 
 
 def bump_weights(net: Network, first_times: np.ndarray, labels: np.ndarray, hidden_counts: list,
-                 bump: float) -> np.ndarray:
+                 bump: float, bump_output: float | None = None) -> np.ndarray:
     """Weights after dead-neuron recovery (module docstring): ``bump`` added to every
-    incoming weight of the :func:`bumped_neurons`."""
+    incoming weight of the :func:`bumped_neurons` of the hidden layers, ``bump_output``
+    (``None``: ``bump``) to those of the output layer."""
     W = np.array(net.weights)
-    if bump <= 0:
+    b_out = bump if bump_output is None else bump_output
+    if bump <= 0 and b_out <= 0:
         return W
-    q = bumped_neurons(net, first_times, labels, hidden_counts)
-    W += bump * q[None, :] * net.mask
+    q = bumped_neurons(net, first_times, labels, hidden_counts).astype(float)
+    size = np.full(net.n_neurons, float(bump))
+    size[layers_of(net)[-1].neurons] = b_out
+    W += (size * q)[None, :] * net.mask
     return W
 
 
@@ -606,7 +614,8 @@ def step(state: TrainState, train: Split, pool: Executor | None = None) -> Train
         q = bumped_neurons(net, T, y, g.spike_counts[:-1])[None, :]
         W = np.where(q, np.maximum(W, W0), W)         # (R1): no step towards more silence
         adam = replace(adam, m=np.where(q, 0.0, adam.m))
-    W = bump_weights(net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump)
+    W = bump_weights(net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump,
+                     cfg.bump_output)
     right = correct_first(T, y)
     ls, nc, ns, sec, skipped, runaway = state.running
     running = (ls + g.loss * y.size, nc + int(right.sum()), ns + y.size,
