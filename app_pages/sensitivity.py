@@ -19,7 +19,7 @@ ui.intro(
 
 choice = ui.require(current_network())
 spikes = ui.require(ui.compute(spike_options, choice.json))
-c = st.columns([2, 2, 4])
+c = st.columns([2, 2, 5])
 target = controls.choice(c[0], "Derivative of", [LOSS, *spikes], LOSS, key="sensitivity.target",
                          format_func=lambda s: "the loss" if s == LOSS else f"spike {s}",
                          what="Derivative of",
@@ -29,7 +29,9 @@ label = 0
 if target == LOSS:
     label = controls.output_class(c[1], "Correct class", choice.outputs, key="sensitivity.label")
 kinds = controls.subset(c[2], "Parameters", list(params.KINDS), list(params.KINDS),
-                        key="sensitivity.kinds", format_func=params.KINDS.get, what="Parameters")
+                        key="sensitivity.kinds", format_func=params.SHORT.get, what="Parameters",
+                        help="Weights, input spike times, thresholds θ and time constants τ_s, "
+                             "τ_n of every neuron.")
 if not kinds:
     st.info("Choose at least one kind of parameter.")
     st.stop()

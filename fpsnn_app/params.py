@@ -33,6 +33,8 @@ from .figures.common import source_label
 #: The kinds, in the order the pages offer them, with their names on the page.
 KINDS = {"W": "weight W", "inputs": "input spike time", "theta": "threshold θ",
          "tau_s": "synaptic τ_s", "tau_n": "membrane τ_n"}
+#: Short names of the kinds (chips of a multiselect).
+SHORT = {"W": "weights", "inputs": "input times", "theta": "θ", "tau_s": "τ_s", "tau_n": "τ_n"}
 #: Singular nouns of the kinds (an axis reads "threshold θ[n3]").
 NOUN = {"W": "weight", "inputs": "input spike time", "theta": "threshold",
         "tau_s": "time constant", "tau_n": "time constant"}
