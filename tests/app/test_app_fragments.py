@@ -55,7 +55,18 @@ def test_neuron_equation_choice_reruns_only_the_equation(sent):
     fragment = _fragment_of(elements, "selectbox", "Implicit equation")
     assert fragment
     assert [f for f, k, _ in elements if k == "markdown" and f == fragment], "the equation"
-    assert all(f == "" for f, k, _ in elements if k in ("plotly_chart", "metric", "slider"))
+    assert all(f != fragment for f, k, _ in elements if k in ("plotly_chart", "metric", "slider"))
     at.selectbox(key="neuron.k").set_value(1).run()
     assert_clean(at)
     assert "f_{2}" in [e for e in at.latex][0].value
+
+
+def test_neuron_moved_parameter_reruns_only_its_view(sent):
+    at = open_page("neuron")
+    assert_clean(at)
+    elements = sent()
+    fragment = _fragment_of(elements, "slider", "Step δ")
+    assert fragment and fragment == _fragment_of(elements, "selectbox", "Parameter p")
+    charts = [f for f, k, _ in elements if k == "plotly_chart"]
+    assert charts == ["", fragment], "the neuron's figure outside, the moved parameter's inside"
+    assert all(f == "" for f, k, _ in elements if k == "metric")
