@@ -72,6 +72,30 @@ def quick_figure_class():
 _QUICK = None
 
 
+def sendable(spec: dict):
+    """A stand-in for a Plotly figure whose ``to_dict()`` is ``spec`` (a figure's JSON form,
+    e.g. :meth:`fpsnn_app.scenes.common.Chart.spec`), for ``st.plotly_chart``: given a dict,
+    it would validate the whole figure through Plotly's objects again; given a figure, it
+    only calls ``to_dict()`` and sends Plotly's JSON of the result. Nothing else of the
+    figure is usable."""
+    global _SENDABLE
+    if _SENDABLE is None:
+        from plotly.basedatatypes import BaseFigure
+
+        class _Sendable(BaseFigure):
+            def __init__(self, spec: dict):         # no Plotly objects are built
+                self._spec = spec
+
+            def to_dict(self) -> dict:
+                return self._spec
+
+        _SENDABLE = _Sendable
+    return _SENDABLE(spec)
+
+
+_SENDABLE = None
+
+
 def plain_figure(data: list, layout: dict):
     """A figure built from plain dicts (Plotly's JSON form), neither validated when built
     nor when unpickled: ``st.cache_data`` hands out copies by pickling, and unpickling a

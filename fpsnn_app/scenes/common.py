@@ -13,24 +13,71 @@ import fpsnn_core as fp
 from ..figures.common import quick_figure_class
 
 
-@dataclass(frozen=True, eq=False)
 class Chart:
-    """A figure with its ``alt`` text (screen readers) and a one-line summary (shown beside)."""
+    """A figure with its ``alt`` text (screen readers) and a one-line summary (shown beside).
 
-    fig: go.Figure
-    alt: str
-    summary: str
+    A chart holds its Plotly figure, its JSON text (what ``st.plotly_chart`` sends), or both:
+    each is made from the other when first asked for. Pickled (``st.cache_data`` stores
+    pickles and hands out copies by unpickling) it is only its JSON text, so a cache hit
+    rebuilds no Plotly figure: :func:`fpsnn_app.ui.chart` sends the text as it is, and the
+    figure is rebuilt (without validation, as :func:`fpsnn_app.figures.common.plain_figure`
+    builds it) only when a page reads ``fig``, e.g. a download when clicked. Rebuilding
+    every cached figure cost about 8 ms a chart at every rerun of a loaded server. The text
+    is Plotly's JSON of ``fig.to_dict()``, the same bytes ``st.plotly_chart`` would make.
+    Read-only, like the other scene values.
+    """
+
+    __slots__ = ("_fig", "_json", "alt", "summary")
+
+    def __init__(self, fig: go.Figure | None, alt: str, summary: str, *, json: str | None = None):
+        if fig is None and json is None:
+            raise ValueError("a chart needs a figure or its JSON")
+        for name, value in (("_fig", fig), ("_json", json), ("alt", alt), ("summary", summary)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a Chart is read-only")
+
+    @property
+    def fig(self) -> go.Figure:
+        """The Plotly figure (rebuilt from the JSON once, if the chart came from a cache)."""
+        if self._fig is None:
+            object.__setattr__(self, "_fig", quick_figure_class()(_json_loads(self._json),
+                                                                  _validate=False))
+        return self._fig
+
+    @property
+    def json(self) -> str:
+        """The figure's JSON text, as ``st.plotly_chart`` sends it."""
+        if self._json is None:
+            import plotly.io as pio
+
+            object.__setattr__(self, "_json", pio.to_json(self._fig.to_dict(), validate=False))
+        return self._json
+
+    def spec(self) -> dict:
+        """A fresh dict of the figure's JSON form (parsed from :attr:`json`)."""
+        return _json_loads(self.json)
 
     def __reduce__(self):
-        # st.cache_data hands out copies by pickling; a plain Plotly figure validates every
-        # property again when unpickled (about 0.1 s per chart on a 2-core machine, most of
-        # a cached rerun). The copy is rebuilt from the figure's dict without validation
-        # (as fpsnn_app.figures.common.plain_figure does): the same content as built.
-        return (_restore_chart, (self.fig.to_dict(), self.alt, self.summary))
+        return (_restore_chart, (self.json, self.alt, self.summary))
+
+    def __repr__(self) -> str:
+        return f"Chart(alt={self.alt!r}, summary={self.summary!r})"
 
 
-def _restore_chart(doc: dict, alt: str, summary: str) -> Chart:
-    return Chart(quick_figure_class()(doc, _validate=False), alt, summary)
+def _json_loads(text: str) -> dict:
+    try:
+        import orjson
+    except ImportError:                     # orjson is pinned for the app; json does the same
+        import json
+
+        return json.loads(text)
+    return orjson.loads(text)
+
+
+def _restore_chart(json: str, alt: str, summary: str) -> Chart:
+    return Chart(None, alt, summary, json=json)
 
 
 @dataclass(frozen=True)

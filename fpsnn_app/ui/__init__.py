@@ -24,6 +24,7 @@ import streamlit as st
 import fpsnn_core as fp
 
 from .. import style
+from ..figures.common import sendable
 from ..scenes.common import Chart, Notice
 from .present import intro, presenting  # noqa: F401  (re-exported for the pages)
 
@@ -118,15 +119,21 @@ def chart(c: Chart, key: str, **kwargs):
 
     Extra keyword arguments go to ``st.plotly_chart`` (e.g. ``on_select``).
     """
-    event = st.plotly_chart(c.fig, key=key, alt=c.alt, width="stretch", config=PLOTLY_CONFIG,
-                            **kwargs)
+    event = st.plotly_chart(sendable(c.spec()), key=key, alt=c.alt, width="stretch",
+                            config=PLOTLY_CONFIG, **kwargs)
     st.caption(c.summary)
     return event
 
 
 def figure_html(fig) -> Callable[[], str]:
-    """A callable giving the standalone HTML of ``fig`` (plotly.js inlined, works offline)."""
-    return lambda: style.standalone(fig).to_html(include_plotlyjs=True, full_html=True)
+    """A callable giving the standalone HTML of ``fig``, a figure or a
+    :class:`~fpsnn_app.scenes.common.Chart` (plotly.js inlined, works offline; a chart's
+    figure is rebuilt only then)."""
+    def html() -> str:
+        figure = fig.fig if isinstance(fig, Chart) else fig
+        return style.standalone(figure).to_html(include_plotlyjs=True, full_html=True)
+
+    return html
 
 
 def downloads(stem: str, *, network_json: str | None = None, spikes_csv: str | None = None,
