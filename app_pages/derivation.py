@@ -35,4 +35,4 @@ with right:
     st.table({"method": ["SymPy formula −h(f) / (w h'(f))", "FP (fpsnn_core)",
                          "central finite difference, ε = 1e-6"],
               "df/dw": [fmt(scene.df_dw_sympy), fmt(scene.df_dw_fp), fmt(scene.df_dw_fd)]})
-    ui.downloads("derivation", figures={"kernel": scene.chart.fig})
+    ui.downloads("derivation", figures={"kernel": scene.chart})

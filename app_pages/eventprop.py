@@ -93,4 +93,4 @@ st.markdown(
 
 ui.downloads("eventprop", network_json=choice.json, spikes_csv=scene.spikes_csv,
              csv={"gradients": scene.gradients_csv},
-             figures={"adjoint-traces": traces.fig, "sweeps": sweep.fig})
+             figures={"adjoint-traces": traces, "sweeps": sweep})

@@ -92,7 +92,7 @@ def loss_slice() -> None:
                                   weight, span, wrt))
     ui.chart(chart, key="gradient_check.loss_slice")
     ui.downloads("gradient-check", network_json=choice.json, csv={"gradients": scene.table_csv},
-                 figures={"agreement": scene.agreement.fig, "loss-slice": chart.fig})
+                 figures={"agreement": scene.agreement, "loss-slice": chart})
 
 
 loss_slice()

@@ -48,4 +48,4 @@ with right:
     ui.chart(scene.dphi_dw, key="jacobian.dphi_dw")
 ui.downloads("jacobian", network_json=choice.json,
              csv={"dF/dW": scene.jacobian_csv} if scene.jacobian_csv else None,
-             figures={"L": scene.matrices.fig, "dPhi-dW": scene.dphi_dw.fig})
+             figures={"L": scene.matrices, "dPhi-dW": scene.dphi_dw})

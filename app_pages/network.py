@@ -55,7 +55,7 @@ def selection_and_chart(net_json: str) -> None:
     ui.chart(scene.chart, key="network.chart", on_select=lambda: _select_from_chart("network.chart"),
              selection_mode="points")
     ui.downloads("network", network_json=net_json, spikes_csv=scene.spikes_csv,
-                 csv={"edges": scene.edges_csv}, figures={"network": scene.chart.fig})
+                 csv={"edges": scene.edges_csv}, figures={"network": scene.chart})
 
 
 selection_and_chart(choice.json)

@@ -99,4 +99,4 @@ def shift(args: tuple) -> None:
 if scene.spikes:
     shift((tuple(inputs), tuple(weights), tau_s, tau_n, theta, t_max))
 ui.downloads("neuron", network_json=scene.network_json, spikes_csv=scene.spikes_csv,
-             figures={"neuron": scene.chart.fig})
+             figures={"neuron": scene.chart})

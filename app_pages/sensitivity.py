@@ -47,4 +47,4 @@ ui.chart(scene.chart, key="sensitivity.chart")
 with st.expander(f"Every parameter, ranked ({scene.n_params})", icon=":material/table:"):
     st.dataframe(scene.table, hide_index=True, width="stretch", height=320)
 ui.downloads("sensitivity", network_json=choice.json, csv={"derivatives": scene.csv},
-             figures={"sensitivity": scene.chart.fig})
+             figures={"sensitivity": scene.chart})

@@ -95,7 +95,7 @@ def credit_section() -> None:
     if credit.table:
         with st.expander("Credit per firing time"):
             st.dataframe(credit.table, hide_index=True, width="stretch")
-    ui.downloads("surrogate", figures={"credit": credit.chart.fig})
+    ui.downloads("surrogate", figures={"credit": credit.chart})
 
 
 @st.fragment
@@ -117,7 +117,7 @@ def gradients_section() -> None:
                "through a spike function and so through the surrogate. Weights into the other "
                "neurons reach the loss through the interpolated spike time alone.")
     ui.downloads("surrogate", csv={"gradients": shown.table_csv},
-                 figures={"gradients": shown.chart.fig})
+                 figures={"gradients": shown.chart})
 
 
 @st.fragment
@@ -133,7 +133,7 @@ def sweeps_section() -> None:
     ui.chart(dt_chart, key="surrogate_dt_sweep")
     ui.chart(slope_chart, key="surrogate_slope_sweep")
     ui.downloads("surrogate", network_json=choice.json,
-                 figures={"dt-sweep": dt_chart.fig, "slope-sweep": slope_chart.fig})
+                 figures={"dt-sweep": dt_chart, "slope-sweep": slope_chart})
 
 
 credit_section()
