@@ -252,9 +252,9 @@ def test_losses_valid_arguments_match_their_formulas(case, tau_0, gamma, tau_1, 
 @VALID
 @given(case=small_networks(), data=st.data())
 def test_gradients_valid_arguments_fp_equals_adjoint_and_eventprop(case, data):
-    """FP, the adjoint and EventProp give one gradient for any ``dLoss/dF`` (relative
-    1e-10 of the largest entry: the three solve the same triangular system in different
-    orders)."""
+    """FP, the adjoint and EventProp give one gradient for any ``dLoss/dF`` (to 1e-12 of
+    the largest entry, where 3.8e-14 holds: the three solve the same triangular system in
+    different orders; ill-conditioned examples, slopes near grazing, are not left out)."""
     net, inputs, t_max, _ = case
     sim = simulate_valid(net, inputs, t_max)
     if sim is None:
@@ -268,8 +268,8 @@ def test_gradients_valid_arguments_fp_equals_adjoint_and_eventprop(case, data):
         return
     g_adj, g_ep = fp.adjoint_gradient(net, sim, c), fp.eventprop_gradient(net, sim, c)
     scale = max(np.abs(g_fp).max(), 1e-300)
-    np.testing.assert_allclose(g_adj, g_fp, rtol=0, atol=1e-10 * scale)
-    np.testing.assert_allclose(g_ep, g_fp, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(g_adj, g_fp, rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(g_ep, g_fp, rtol=0, atol=1e-12 * scale)
     assert g_fp.shape == (net.n_inputs + net.n_neurons, net.n_neurons)
     event("checked")
 
