@@ -24,7 +24,7 @@ def test_L_lower_triangular_with_positive_diagonal(kind, seed, tau_s):
     assert sp.triu(L, 1).nnz == 0
     assert np.all(L.diagonal() > 0)
     # the diagonal (J1), assembled from spike times, is the simulator's slope V'(f-)
-    np.testing.assert_allclose(L.diagonal(), sim.slopes, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(L.diagonal(), sim.slopes, rtol=2e-14, atol=0)    # 1.1e-15
     assert sp.tril(L, -1).nnz > 0
 
 
@@ -55,8 +55,8 @@ def test_neuron_major_matrix_is_PT_L_P(kind, seed, tau_s):
         for q, l in enumerate(order):
             value = sim.slopes[k] if k == l else _entry(net, sim, k, l)
             direct[p, q] = 0.0 if value is None else value
-    np.testing.assert_allclose(M.toarray(), direct, rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose((P.T @ L @ P).toarray(), direct, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(M.toarray(), direct, rtol=2e-14, atol=1e-15)     # 1.1e-15
+    np.testing.assert_allclose((P.T @ L @ P).toarray(), direct, rtol=2e-14, atol=1e-15)
     np.testing.assert_array_equal(system.neuron_major, order)
     # P sorts neuron-major spike times into time order
     np.testing.assert_array_equal(P @ sim.spike_times[order], sim.spike_times)
@@ -73,7 +73,7 @@ def test_dphi_dw_is_feeding_kernel_at_firing_times():
     for k in range(sim.n_spikes):
         i = sim.spike_neurons[k]
         expect = np.where(net.mask[:, i], y[k, :, i], 0.0)
-        np.testing.assert_allclose(full[k, :, i], expect, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(full[k, :, i], expect, rtol=4e-15, atol=1e-16)  # 2.3e-16
         others = np.delete(np.arange(net.n_neurons), i)
         assert np.all(full[k][:, others] == 0)
 
@@ -90,7 +90,7 @@ def test_off_diagonal_entries_are_minus_W_hprime_and_reset_terms():
                 expect = -net.theta[i] * net.b[i] * np.exp(-net.b[i] * d)
             else:
                 expect = -net.weights[K + j, i] * fp.kernel_derivative(d, net.a[i], net.b[i])
-            assert L[k, l] == pytest.approx(expect, rel=1e-13, abs=1e-300)
+            assert L[k, l] == pytest.approx(expect, rel=4e-15, abs=1e-300)      # equal
 
 
 def test_causal_past_equals_graph_ancestors():
@@ -124,8 +124,8 @@ def test_causal_graph_edges_from_spike_order_and_mask(kind, seed, tau_s):
     assert set(got) == set(expect)
     assert len(expect) > 0
     for edge, (partial, influence) in expect.items():
-        assert got[edge][0] == pytest.approx(partial, rel=1e-12, abs=1e-14)
-        assert got[edge][1] == pytest.approx(influence, rel=1e-11, abs=1e-13)
+        assert got[edge][0] == pytest.approx(partial, rel=4e-15, abs=1e-16)        # equal
+        assert got[edge][1] == pytest.approx(influence, rel=2e-14, abs=1e-16)    # 1.2e-15
 
 
 def test_zero_weight_inside_mask_is_still_a_parameter():
