@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -84,3 +85,17 @@ def test_streamlit_receives_the_same_spec_as_from_the_figure():
     direct, cached = at.get("plotly_chart")
     assert json.loads(cached.proto.spec) == json.loads(direct.proto.spec)
     assert cached.proto.spec == direct.proto.spec
+
+
+def test_download_of_a_cached_chart_is_its_figure_as_standalone_html():
+    """``ui.downloads`` takes charts: the HTML (built when clicked) holds the figure's data
+    and plotly.js inlined, with the export template."""
+    from fpsnn_app.ui import figure_html
+
+    fig = _figures()["objects"]
+    copy = pickle.loads(pickle.dumps(Chart(fig, "alt", "summary")))
+    html = figure_html(copy)()
+    assert copy._fig is not None                              # rebuilt for the download only
+    assert html.startswith("<!doctype html>") and "cdn.plot.ly" not in html
+    assert len(html) > 1_000_000                              # plotly.js inlined
+    assert re.search(r'"name":\s*"sin"', html) and re.search(r'"text":\s*"objects"', html)
