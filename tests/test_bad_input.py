@@ -1,4 +1,4 @@
-"""Bad input to the core: each case the issue found gets a clear error naming the problem
+"""Bad input to the core: each case below gets a clear error naming the problem
 (``ValueError``, ``ArgumentTypeError`` which is also a ``ValueError``, or an
 ``FPSNNError``), never an IndexError, a "math domain error", a NaN or a file that cannot
 be read back."""
@@ -34,10 +34,28 @@ def test_extreme_constants_are_refused_by_name(kw, match):
 
 
 def test_extreme_but_allowed_time_constants_simulate():
-    # b / a = 1e-12: log1p(d / a) would round to log1p(-1) ("math domain error")
-    net = fp.Network([[30.0], [0.0]], 1, tau_s=1e-6, tau_n=1e6)
+    # b / a = 1e-12: log1p(d / a) would round to log1p(-1) ("math domain error"). The
+    # current w = 2.5e6 decays within microseconds and leaves V ~ w / a = 2.5: two spikes,
+    # at s1 with 2.5 (1 - exp(-a s1)) ~ 1 and s2 ~ ln(5) / a, then 0.5 stays below theta.
+    # The spike times solve V = theta of the closed form (docs/model.md#the-closed-form)
+    # in 50 digits, here, without the core's kernel.
+    import mpmath
+    w, tau_s, tau_n = 2.5e6, 1e-6, 1e6
+    net = fp.Network([[w], [0.0]], 1, tau_s=tau_s, tau_n=tau_n)
     sim = fp.simulate(net, [[0.5]], 3.0)
-    assert np.all(np.isfinite(sim.spike_times))
+    with mpmath.workdps(50):
+        a, b = 1 / mpmath.mpf(tau_s), 1 / mpmath.mpf(tau_n)
+
+        def h(s):
+            return (mpmath.exp(-a * s) - mpmath.exp(-b * s)) / (b - a)
+
+        s1 = mpmath.findroot(lambda s: w * h(s) - 1, mpmath.log(2.5 / 1.5) / a)
+        s2 = mpmath.findroot(lambda s: w * h(s) - 1 - mpmath.exp(-b * (s - s1)),
+                             mpmath.log(5) / a)
+        want = [float(mpmath.mpf(0.5) + s) for s in (s1, s2)]
+    assert sim.n_spikes == 2 and sim.spike_neurons.tolist() == [0, 0]
+    # one ulp of 0.5 holds (the offsets s of about 1e-6 are exact to 6e-17)
+    np.testing.assert_allclose(sim.spike_times, want, rtol=0, atol=4.5e-16)
 
 
 @pytest.mark.parametrize("inputs,match", [
