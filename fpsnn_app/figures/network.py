@@ -26,7 +26,7 @@ import fpsnn_core as fp
 from .. import style
 from ..limits import MAX_EDGES_DRAWN, strongest
 from .common import all_event_times, event_grid, quick_figure_class, spike_short_labels
-from .frames import slider, with_slider
+from .frames import ROOM, slider, with_slider
 
 #: At most this many membrane traces are drawn under the raster.
 MAX_TRACES = 8
@@ -154,10 +154,25 @@ class _Edges:
         return out
 
 
+def _fit(heights: tuple, height: int | None) -> tuple:
+    """The panels' ``heights`` scaled so that the figure (panels plus
+    :data:`_OVERHEAD` pixels of slider, legend and axis title) is ``height`` tall;
+    unchanged when ``height`` is ``None``."""
+    if height is None:
+        return heights
+    scale = max(height - _OVERHEAD, 60) / sum(heights)
+    return tuple(max(30, int(h * scale)) for h in heights)
+
+
+_OVERHEAD = 150
+
+
 def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
-                   selected: int | None = None, ancestors=(), pasts=None):
+                   selected: int | None = None, ancestors=(), pasts=None,
+                   max_traces: int = MAX_TRACES, height: int | None = None):
     """Causal graph (top), raster and membrane potentials ``V(t)`` of the first
-    :data:`MAX_TRACES` neurons, sharing the time axis.
+    ``max_traces`` neurons, sharing the time axis; ``height`` (pixels) fits the whole
+    figure into that height (presentation mode), else each panel takes what its rows need.
 
     Parameters
     ----------
@@ -170,9 +185,16 @@ def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
         that selects any spike in the browser (starting at ``selected``).
     """
     K, N = net.n_inputs, net.n_neurons
-    shown = list(range(min(N, MAX_TRACES)))
-    heights = (120 + _rows_height(N, 80), max(60, _rows_height(K + N, 26) + 20)) + (105,) * len(shown)
-    height = sum(heights) + 150
+    shown = list(range(min(N, max_traces)))
+    if height is not None and pasts is not None and sim.n_spikes:
+        height -= ROOM                       # the slider's room is added above the plot
+    if height is None:
+        heights = ((120 + _rows_height(N, 80), max(60, _rows_height(K + N, 26) + 20))
+                   + (105,) * len(shown))
+    else:                                    # fitted: the raster keeps more of its share
+        heights = _fit((80 + _rows_height(N, 55), max(60, _rows_height(K + N, 24) + 20))
+                       + (105,) * len(shown), height)
+    height = sum(heights) + _OVERHEAD
     layout = style.merged(_grid(heights, round(36 / sum(heights), 4)), {})
     sel = selected if selected is not None and 0 <= selected < sim.n_spikes else None
     active = set(int(a) for a in ancestors) | ({sel} if sel is not None else set())
@@ -279,13 +301,32 @@ def _raster(net: fp.Network, sim: fp.Simulation, labels, rows) -> list[dict]:
     return out
 
 
-def _potentials(net: fp.Network, sim: fp.Simulation, shown) -> list[dict]:
+def potentials_figure(net: fp.Network, sim: fp.Simulation, max_traces: int = MAX_TRACES,
+                      height: int | None = None):
+    """The membrane potentials ``V(t)`` of the first ``max_traces`` neurons with their
+    thresholds, one row each on a shared time axis: the lower panels of
+    :func:`network_figure`, drawn apart when that figure leaves them out (presentation
+    mode)."""
+    shown = list(range(min(net.n_neurons, max_traces)))
+    heights = _fit((105,) * len(shown), height)
+    layout = style.merged(_grid(heights, round(36 / sum(heights), 4)), {})
+    for r, i in enumerate(shown, start=1):
+        layout["yaxis" + ("" if r == 1 else str(r))].update(
+            title=dict(text=f"V n{i}", font=dict(size=style.TICK_SIZE)))
+    last = "xaxis" + ("" if len(shown) == 1 else str(len(shown)))
+    layout[last].update(title=dict(text="time t"), range=[0, sim.t_max], zeroline=False)
+    data = _potentials(net, sim, shown, first_row=1)
+    return quick_figure_class()(dict(data=data, layout=style.finish_plain(
+        layout, sum(heights) + 90)), _validate=False)
+
+
+def _potentials(net: fp.Network, sim: fp.Simulation, shown, first_row: int = 3) -> list[dict]:
     t = event_grid(sim.t_max, all_event_times(sim), n=400)
     V = fp.potentials(net, sim, t, neurons=shown).V
     out = []
-    for r, i in enumerate(shown, start=3):
+    for r, i in enumerate(shown, start=first_row):
         th = float(net.theta[i])
-        out.append(dict(type="scatter", x=t, y=V[:, r - 3], name=f"V n{i}", showlegend=False,
+        out.append(dict(type="scatter", x=t, y=V[:, r - first_row], name=f"V n{i}", showlegend=False,
                         line=dict(color=style.neuron_color(i), width=2),
                         hovertemplate=f"n{i}" + ": V=%{y:.3f} at t=%{x:.3f}<extra></extra>",
                         **_axes(r)))

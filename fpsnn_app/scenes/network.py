@@ -15,7 +15,8 @@ import fpsnn_core as fp
 from .. import netfiles
 from ..figures.common import spike_short_labels
 from ..figures.network import (MAX_CLIENT_NUMBERS, MAX_CLIENT_SPIKES, MAX_TRACES, causal_pasts,
-                               client_side_numbers, drawn_edges, network_figure)
+                               client_side_numbers, drawn_edges, network_figure,
+                               potentials_figure)
 from ..limits import MAX_EDGES_DRAWN
 from ..limits import simulate
 from .common import Chart, Notice, grazing_notice, spikes_csv
@@ -43,7 +44,8 @@ def spike_options(net_json: str) -> tuple[str, ...]:
 class NetworkScene:
     """What the Network page draws; ``ancestors`` is the selected spike's causal past.
     With ``client_side`` the chart carries every spike's causal past and selects in the
-    browser; otherwise a new selection is a new scene."""
+    browser; otherwise a new selection is a new scene. ``potentials`` is the membrane
+    potentials' chart when ``chart`` leaves them out (a figure fitted to a height)."""
 
     chart: Chart
     n_spikes: int
@@ -54,6 +56,7 @@ class NetworkScene:
     spikes_csv: str
     edges_csv: Callable[[], str]      # built when downloaded (hundreds of thousands of rows)
     client_side: bool
+    potentials: Chart | None = None
 
 
 def client_pasts(sim: fp.Simulation, graph: fp.CausalGraph) -> list | None:
@@ -66,9 +69,11 @@ def client_pasts(sim: fp.Simulation, graph: fp.CausalGraph) -> list | None:
     return pasts if client_side_numbers(graph, sim, pasts) <= MAX_CLIENT_NUMBERS else None
 
 
-def network_scene(net_json: str, selected: int = -1) -> NetworkScene:
+def network_scene(net_json: str, selected: int = -1, height: int | None = None) -> NetworkScene:
     """Simulate, build the causal graph, and draw it over the raster and membrane traces
-    with spike ``selected`` (-1: none) lit up."""
+    with spike ``selected`` (-1: none) lit up. With ``height`` (pixels: presentation mode)
+    the chart is the causal graph over the raster, fitted to that height, and the membrane
+    traces are a chart of their own."""
     net, sim = simulate_file(net_json)
     graph = fp.causal_graph(net, sim)
     sel = selected if 0 <= selected < sim.n_spikes else None
@@ -94,7 +99,16 @@ def network_scene(net_json: str, selected: int = -1) -> NetworkScene:
     if net.n_neurons > MAX_TRACES:
         notices += (Notice("info", f"Membrane traces are drawn for the first {MAX_TRACES} of "
                            f"{net.n_neurons} neurons; the raster and graph show all."),)
-    chart = Chart(network_figure(net, sim, graph, sel, anc, pasts),
+    traces = MAX_TRACES if height is None else 0
+    potentials = None
+    if height is not None and sim.t_max > 0:
+        shown = min(net.n_neurons, MAX_TRACES)
+        potentials = Chart(potentials_figure(net, sim),
+                           alt=f"Membrane potential over time of {shown} neurons, each with its "
+                               "threshold as a dashed line.",
+                           summary="Membrane potentials V(t) (dashed: the threshold θ): a spike "
+                                   "wherever V reaches θ, then V drops by θ.")
+    chart = Chart(network_figure(net, sim, graph, sel, anc, pasts, traces, height),
                   alt=(f"Causal graph of {sim.n_spikes} spikes placed at their time and neuron, "
                        f"with {graph.src.size} edges from each spike to the later spikes it "
                        f"influences, above a spike raster of {net.n_inputs} inputs and "
@@ -102,7 +116,8 @@ def network_scene(net_json: str, selected: int = -1) -> NetworkScene:
                        "sharing the time axis."),
                   summary=_graph_summary(sim, graph, sel, anc) + " " + _raster_summary(sim, counts))
     return NetworkScene(chart, sim.n_spikes, int(graph.src.size), anc, counts, notices,
-                        spikes_csv(sim), partial(_edges_csv, graph), pasts is not None)
+                        spikes_csv(sim), partial(_edges_csv, graph), pasts is not None,
+                        potentials)
 
 
 def _raster_summary(sim: fp.Simulation, counts: tuple) -> str:

@@ -58,6 +58,22 @@ CSS = """<style>
 </style>"""
 
 
+#: Normal mode: a page starts closer to the top (Streamlit's default leaves 6rem above the
+#: title, under a 3.75rem header), so that the main figure starts on the first screen.
+NORMAL_CSS = """<style>
+[data-testid=stMainBlockContainer] { padding-top: 4.2rem; }
+</style>"""
+
+#: Height in pixels of a page's main figure in presentation mode: whole on a 1280x720
+#: screen below the page's title and folded introduction (the figure starts near y = 130).
+FIGURE_HEIGHT = 570
+
+
+def figure_height() -> int | None:
+    """:data:`FIGURE_HEIGHT` while presenting, else ``None`` (each figure its own height)."""
+    return FIGURE_HEIGHT if presenting() else None
+
+
 #: Fold the sidebar away now: press its collapse button if it is open (checked once, so a
 #: user opening it again right away is not overruled), then drop the remembered sidebar
 #: state that the press stores, so later visits follow the page config. Then, once per
@@ -158,6 +174,8 @@ def presentation_switch() -> bool:
         st.html(CSS)
         if not st.session_state.get(_WAS_ON):
             st.sidebar.html(COLLAPSE_JS, unsafe_allow_javascript=True)
+    else:
+        st.html(NORMAL_CSS)
     st.session_state[_WAS_ON] = on
     return on
 
