@@ -348,25 +348,69 @@ def test_cli_evaluate_takes_any_file(tmp_path_factory, capsys, xor_doc, meta_edi
     _one_line_or_ok(capsys, ["evaluate", str(path), "--task", "xor", *size])
 
 
-@settings(suppress_health_check=list(HealthCheck), max_examples=25)
+_INT_FLOORS = {"--epochs": 1, "--batch-size": 1, "--patience": 1, "--workers": 1,
+               "--train-size": 1, "--hidden": 1, "--split-seed": 0, "--seed": 0}
+
+
+def _train_outcome(opts, out):
+    """What ``train`` must do with these options, decided here from the documented rules
+    (``fpsnn_core.cli.LIMITS``' lower ends, ``--lr`` in (0, 10], a writable ``--out``):
+    ``("usage", set())`` when argparse cannot read a value (an integer option given "x",
+    "2.5", "nan" or "1e400"; a float option given "x"), ``("refused", flags)`` when a value
+    read is out of range (the last one given counts), else ``("starts", set())``."""
+    for k, v in opts:
+        try:
+            float(v) if k == "--lr" else int(v)
+        except ValueError:
+            return "usage", set()
+    bad = set()
+    for k, v in dict(opts).items():                       # the last value of each option
+        if k == "--lr":
+            if not 0.0 < float(v) <= 10.0:
+                bad.add(k)
+        elif int(v) < _INT_FLOORS[k]:
+            bad.add(k)
+    if not bad and out != "DIR/ok.json":                 # a directory, a missing directory
+        bad.add("--out")
+    return ("refused", bad) if bad else ("starts", set())
+
+
+@settings(suppress_health_check=list(HealthCheck), max_examples=40)
 @given(opts=st.lists(st.tuples(st.sampled_from(["--epochs", "--batch-size", "--lr", "--patience",
                                                 "--workers", "--train-size", "--split-seed",
                                                 "--hidden", "--seed"]),
-                               st.sampled_from(["0", "-1", "1", "x", "1e400", "nan", "2.5"])),
+                               st.sampled_from(["0", "-1", "1", "2", "x", "1e400", "nan",
+                                                "2.5"])),
                      max_size=3),
-       out=st.sampled_from(["DIR", "DIR/missing/x.json", "DIR/ok.json"]))
+       out=st.sampled_from(["DIR", "DIR/missing/x.json", "DIR/ok.json", "DIR/ok.json"]))
 def test_cli_train_arguments_are_checked_before_training(tmp_path_factory, capsys, opts, out):
+    """Each argument list gets the outcome its values call for (:func:`_train_outcome`):
+    argparse's usage error, one ``error:`` line naming a refused option, or training."""
     d = tmp_path_factory.mktemp("tr")
     argv = ["train", "--task", "iris", "--quiet", "--out", out.replace("DIR", str(d))]
     for k, v in opts:
         argv += [k, v]
+    want, flags = _train_outcome(opts, out)
+    event(want)
 
     def stop(*a, **k):
         raise _Stop
     original, cli.train = cli.train, stop
+    capsys.readouterr()
     try:
-        _one_line_or_ok(capsys, argv)
+        with bounded(60):
+            code = cli.main(argv)
+        got = "refused" if code == 2 else f"exit {code}"
+    except SystemExit as exc:                             # argparse: usage line + error
+        got = "usage" if exc.code == 2 else f"exit {exc.code}"
     except _Stop:
-        pass                                # the arguments passed: training would start
+        got = "starts"                                    # training would begin here
     finally:
         cli.train = original
+    err = capsys.readouterr().err
+    assert got == want, (argv, err)
+    if want == "refused":
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), (argv, err)
+        named = {f for f in flags if f + " " in lines[0]}
+        assert named, (argv, flags, err)                 # names an option it refused
