@@ -32,13 +32,13 @@ earlier spikes ``m`` (J3: ``-theta b exp(-b (f - m))``). With ``S_f = L_ff`` the
 * FP, forward in layers and, within a neuron, forward in time (G2)::
 
       df/dW = ( sum_p W_l[j,i] h'(f - p) dp/dW + theta b sum_m exp(-b (f - m)) dm/dW
-                - dPhi_f/dW ) / S_f,         dPhi_f/dW_l[j,i] = y_ji(f)            (B1)
+                - dPhi_f/dW ) / S_f,         dPhi_f/dW_l[j,i] = y_ji(f)            (L1)
 
 * adjoint, backward in layers and, within a neuron, backward in time (G3)::
 
       lam_f = ( c_f + sum_q W_{l+1}[i,k] h'(q - f) lam_q
                 + theta b sum_{m > f} exp(-b (m - f)) lam_m ) / S_f
-      dLoss/dW_l[j,i] = - sum_f lam_f y_ji(f)                                    (B2)
+      dLoss/dW_l[j,i] = - sum_f lam_f y_ji(f)                                    (L2)
 
   with ``c_f = dLoss/df`` (non-zero only at the output first spikes) and ``q`` the spikes
   of layer ``l+1`` after ``f`` that receive it.
@@ -385,7 +385,7 @@ def _own_decay(times: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _adjoint(layers, run: BatchRun, dloss_dt: np.ndarray) -> list[np.ndarray]:
-    """``dLoss/dW_l`` for every layer by (B2)."""
+    """``dLoss/dW_l`` for every layer by (L2)."""
     out = [None] * len(layers)
     spikes = run.layers
     lam = np.where(np.isfinite(spikes[-1].times), dloss_dt[:, :, None] / spikes[-1].slopes, 0.0)
@@ -414,7 +414,7 @@ def _adjoint(layers, run: BatchRun, dloss_dt: np.ndarray) -> list[np.ndarray]:
 
 
 def _forward(layers, run: BatchRun, dloss_dt: np.ndarray) -> list[np.ndarray]:
-    """``dLoss/dW_l`` for every layer by FP (B1): the Jacobians of every layer's spikes,
+    """``dLoss/dW_l`` for every layer by FP (L1): the Jacobians of every layer's spikes,
     layer after layer, then ``dLoss/dF dF/dW``."""
     spikes = run.layers
     jac_prev: list = []        # d(spikes of layer l-1)/dW_l' for l' < l, full shapes
@@ -423,7 +423,7 @@ def _forward(layers, run: BatchRun, dloss_dt: np.ndarray) -> list[np.ndarray]:
         times, S = spikes[ell].times, spikes[ell].slopes
         D, valid = _pair_delays(times, pre)
         h, dh = _kernels(D, valid, layer)
-        # driving terms of (B1): own weights (-dPhi/dW), then weights of lower layers
+        # driving terms of (L1): own weights (-dPhi/dW), then weights of lower layers
         own = -h.sum(axis=2).transpose(0, 2, 3, 1)                 # (B, n, M, n_pre)
         drive = []
         if ell > 0:
@@ -484,7 +484,7 @@ def loss_gradient(net: Network, run: BatchRun, dloss_dt, method: str = "fp", *,
         Derivative of each sample's loss with respect to its output first spike times
         (ignored where an output is silent).
     method : {"fp", "adjoint"}
-        Forward propagation (B1) or the adjoint (B2); the same numbers.
+        Forward propagation (L1) or the adjoint (L2); the same numbers.
     on_grazing : {"raise", "skip"}
         A sample whose loss depends on a grazing spike (singular gradient) raises
         :class:`GrazingSpikeError`, or is left out of the sum ("skip"; such samples are
@@ -554,7 +554,7 @@ def settled_samples(first_times, labels, margin: float) -> np.ndarray:
     """Which samples are classified with room to spare: the label's output fires and every
     other output fires at least ``margin`` later, or not at all::
 
-        t_y < inf   and   t_c >= t_y + margin   for every c != y                     (M1)
+        t_y < inf   and   t_c >= t_y + margin   for every c != y                     (L3)
 
     Shape (B,), boolean; all ``False`` when ``margin <= 0`` (no margin rule).
     """
@@ -574,7 +574,7 @@ def loss_and_gradient(net: Network, inputs, labels, t_max: float, *, tau_0: floa
     """Simulate a batch, its first-spike cross entropy and the exact mean gradient
     (:func:`simulate_batch`, :func:`first_spike_loss`, :func:`loss_gradient`).
 
-    With ``margin > 0`` the samples that are settled by (M1) (:func:`settled_samples`) give
+    With ``margin > 0`` the samples that are settled by (L3) (:func:`settled_samples`) give
     no gradient and leave the mean: the gradient is that of the mean loss over the other
     samples. ``loss`` and ``losses`` still cover every sample.
     """

@@ -30,7 +30,7 @@ Encoding
 --------
 A value ``v`` of feature ``d`` becomes one input spike at::
 
-    t = t_early + (t_late - t_early) * clip((v - lo_d) / (hi_d - lo_d), 0, 1)       (E1)
+    t = t_early + (t_late - t_early) * clip((v - lo_d) / (hi_d - lo_d), 0, 1)       (X1)
 
 and one extra input channel, the bias, spikes at ``t_bias`` for every sample. A network
 for ``D`` features thus has ``K = D + 1`` inputs, the bias last. ``lo`` and ``hi`` are
@@ -91,7 +91,7 @@ class Dataset:
 
 @dataclass(frozen=True, eq=False)
 class Encoding:
-    """Values to input spike times by (E1), plus a bias spike at ``t_bias``.
+    """Values to input spike times by (X1), plus a bias spike at ``t_bias``.
 
     Attributes
     ----------
@@ -124,7 +124,7 @@ class Encoding:
         return self.lo.size + 1
 
     def encode(self, values) -> np.ndarray:
-        """Input spike times (E1), shape (n, D+1), of values of shape (n, D)."""
+        """Input spike times (X1), shape (n, D+1), of values of shape (n, D)."""
         values = np.asarray(values, dtype=float)
         if values.ndim != 2 or values.shape[1] != self.lo.size:
             raise ValueError(f"values must have shape (n, {self.lo.size}), got {values.shape}")
@@ -257,7 +257,7 @@ def load_task(name: str, *, split_seed: int = 0, t_early: float = 0.0, t_late: f
     split_seed : int
         Seed of the stratified Iris split (ignored by the other tasks).
     t_early, t_late, t_bias : float
-        Encoding (E1).
+        Encoding (X1).
     """
     split_seed = integer("split_seed", split_seed, minimum=0)
     if name == "xor":

@@ -2,10 +2,10 @@
 
 For a weight ``W[j, i]`` and step ``eps``::
 
-    d f_k / d W[j, i] ~ (f_k(W + eps e_ji) - f_k(W - eps e_ji)) / (2 eps)          (D1)
+    d f_k / d W[j, i] ~ (f_k(W + eps e_ji) - f_k(W - eps e_ji)) / (2 eps)          (F1)
 
 Spike times are piecewise smooth in ``W``: a perturbation that makes a spike appear
-or vanish, or that reorders spikes, jumps across a discontinuity, and (D1) is then
+or vanish, or that reorders spikes, jumps across a discontinuity, and (F1) is then
 meaningless. Such entries are refused with the reason, never reported as numbers.
 
 The work is estimated from the unperturbed simulation before any perturbation runs: each
@@ -52,7 +52,7 @@ def _check_total_work(net: Network, base: Simulation, entries: list, max_total_w
 
 @dataclass(frozen=True, eq=False)
 class FiniteDifferences:
-    """``jacobian[k, j, i]`` by (D1), NaN where refused; ``valid`` of shape (K+N, N);
+    """``jacobian[k, j, i]`` by (F1), NaN where refused; ``valid`` of shape (K+N, N);
     ``reasons`` maps ``(j, i)`` of each refused weight to why."""
 
     jacobian: np.ndarray
@@ -72,7 +72,7 @@ def _compare(base: Simulation, other: Simulation, sign: str) -> str | None:
 
 def _perturbed(net: Network, inputs, t_max, base: Simulation, j: int, i: int, eps: float,
                sim_kw: dict):
-    """Simulations at ``W +- eps e_ji`` and the reason (D1) is refused there, or None."""
+    """Simulations at ``W +- eps e_ji`` and the reason (F1) is refused there, or None."""
     if not net.mask[j, i]:
         raise ValueError(f"W[{j}, {i}] is not a connection of the network (outside the mask)")
     sims = []
@@ -98,7 +98,7 @@ def _check_eps(eps) -> None:
 def finite_difference_jacobian(net: Network, inputs, t_max: float, *, eps: float = 1e-6,
                                entries=None, strict: bool = False,
                                max_total_work: int = MAX_TOTAL_WORK, **sim_kw) -> FiniteDifferences:
-    """``dF/dW`` by central differences (D1) for the weights in ``entries``.
+    """``dF/dW`` by central differences (F1) for the weights in ``entries``.
 
     Parameters
     ----------

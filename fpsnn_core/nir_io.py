@@ -31,7 +31,7 @@ jumps ``r w_in W_nir / (tau_mem tau_syn)``. Changing to our time multiplies ever
 ``c`` (``dv/dt_net = c dv/dt_file``), hence::
 
     tau_s = tau_syn / c,   tau_n = tau_mem / c,   theta = v_threshold
-    W[j, i] = c r_i w_in_i / (tau_syn_i tau_mem_i) W_nir[i, j]             (M1)
+    W[j, i] = c r_i w_in_i / (tau_syn_i tau_mem_i) W_nir[i, j]             (N4)
 
 ``V = v`` is dimensionless in both. Reset: ``v`` is continuous and a spike happens exactly
 when it reaches the threshold (``>`` and ``>=`` differ only on a set of measure zero), so
@@ -39,7 +39,7 @@ when it reaches the threshold (``>`` and ``>=`` differ only on a set of measure 
 models start at rest, ``v(0) = I(0) = 0``.
 
 Export writes ``W_nir = W`` unchanged and chooses ``r = tau_mem`` and ``w_in = tau_syn / c
-= tau_s`` so that the factor of (M1) is one (exactly one, in floating point, when the file
+= tau_s`` so that the factor of (N4) is one (exactly one, in floating point, when the file
 and the network use the same unit, the default): ``v_leak = v_reset = 0``,
 ``v_threshold = theta``.
 
@@ -67,7 +67,7 @@ Time units
 ----------
 The ``nir`` package states no unit for its time constants, and exporters differ (seconds,
 milliseconds, a ``dt`` folded in). Our network has no intrinsic unit; its weights depend
-on it through ``c`` of (M1). Convention: an exported graph carries ``time_unit`` (``"s"``,
+on it through ``c`` of (N4). Convention: an exported graph carries ``time_unit`` (``"s"``,
 ``"ms"`` or ``"us"``) in the metadata of the graph and of every ``CubaLIF`` node; by
 default one time unit of our network is one millisecond and the file is written in ms
 (``to_nir(net, time_unit="ms", file_unit="s")`` rescales). On import the file's unit is
@@ -525,7 +525,7 @@ def _declared_units(graph, flat: dict) -> dict:
 
 
 def _resolve_units(graph, flat, file_unit, time_unit) -> tuple[float, str | None]:
-    """``(c, unit of the result)`` with ``c = u_net / u_file`` of (M1)."""
+    """``(c, unit of the result)`` with ``c = u_net / u_file`` of (N4)."""
     declared = _declared_units(graph, flat)
     units = set(declared.values())
     if len(units) > 1:

@@ -240,7 +240,7 @@ def test_skipped_grazing_samples_leave_the_mean():
 
 
 def test_settled_samples_by_hand():
-    """(M1): the label's output fires, every other output fires at least ``margin`` later
+    """(L3) of ``fpsnn_core.batched``: the label's output fires, every other output fires at least ``margin`` later
     or not at all; a tie, a silent label output or ``margin = 0`` never settles a sample."""
     inf = np.inf
     T = np.array([[1.0, 1.5, inf],      # label 0: next at +0.5 -> settled for margin 0.5
