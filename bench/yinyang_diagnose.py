@@ -159,7 +159,7 @@ def load(path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 
-def report(rows: list[dict], at=(1, 5, 10, 15)) -> str:
+def report(rows: list[dict], at=(1, 5, 10, 15, 20)) -> str:
     """Markdown: per run and seed, the diagnostics at a few epochs and the best validation."""
     runs = {}
     for r in rows:
@@ -194,7 +194,8 @@ def summary(rows: list[dict], lo: int = 3, hi: int = 15) -> str:
     runs = {}
     for r in rows:
         runs.setdefault((r["name"], r["seed"]), []).append(r)
-    head = (f"| run | seed | best val (epoch) | val at last epoch | bump share out, mean of "
+    head = (f"| run | seed | best val (epoch) | best val, epochs 1-{hi} | val at last epoch | "
+            f"bump share out, mean of "
             f"epochs {lo}-{hi} | bump share hidden | label output silent | margin median | "
             f"output neuron-bumps per epoch |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -207,6 +208,7 @@ def summary(rows: list[dict], lo: int = 3, hi: int = 15) -> str:
         mean = lambda f: float(np.mean([f(r) for r in w]))
         lines.append(
             f"| {name} | {seed} | {100 * best['val_accuracy']:.1f} ({best['epoch']}) | "
+            f"{100 * max(r['val_accuracy'] for r in rs if r['epoch'] <= hi):.1f} | "
             f"{100 * rs[-1]['val_accuracy']:.1f} ({rs[-1]['epoch']}) | "
             f"{mean(lambda r: r['bump_share'][-1]):.2f} | {mean(lambda r: r['bump_share'][0]):.2f} | "
             f"{100 * mean(lambda r: r['silent_label']):.2f} % | "

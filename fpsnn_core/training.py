@@ -71,6 +71,28 @@ their best validation accuracy (README). Counted from epoch 0, restarts from a n
 had not learned yet cost validation accuracy (one of ten runs of 150 epochs fell from
 96.7 % to 80 %); with 10 epochs, one long run went back to its epoch-1 network and stayed.
 
+7. optionally (``revive > 0``), **silent label outputs revived along their potential**:
+   for a sample ``s`` of class ``c`` on which output ``c`` stayed silent, its potential
+   ``V_c(t) = sum_j W_jc y_j(t)``, with ``y_j(t) = sum_k h(t - p_jk)`` the summed kernel of
+   the spikes ``p_jk`` of neuron ``j`` of the layer below, peaks below ``theta`` at ``t*``
+   (the maximum over the ``REVIVE_GRID`` times in ``[0, t_max]`` after its first input). The incoming weights of
+   ``c`` move along the gradient of that peak, by the step that raises it by ``revive``::
+
+       dW_jc = revive * mean_s  y_j^s(t*_s) / sum_i y_i^s(t*_s)^2                   (R4)
+
+   (mean over the batch's samples of class ``c`` with ``c`` silent; added after Adam's
+   step, computed on the network before it). Unlike the bump, which adds the same amount
+   to all of ``c``'s weights and so makes ``c`` fire earlier on the samples of every
+   class, (R4) raises the weights from the neurons that were active in the silent sample,
+   by as much as they contributed to its peak: a pseudo-gradient where the exact one does
+   not exist.
+
+Why (R4): on Yin-Yang (``bench/yinyang_diagnose.py``, docs/yinyang_diagnosis.md) the runs
+that stall near 96 % are those in which the output bump makes most of the change of the
+output weights (its share of their L1 change, epochs 3-15: 0.49-0.76 on the stalled seeds,
+0.09-0.25 on the others); without any output bump the silent label outputs accumulate
+(up to 5 % of the samples) and the runs stall for the opposite reason.
+
 The initial weights come from ``default_rng([seed, 0])`` and each epoch visits the training
 set in the order of ``default_rng([seed, 1, epoch])``, so a run is reproducible from its
 seed and can be stopped and resumed between any two steps (the state is a value,
@@ -100,6 +122,7 @@ import numpy as np
 from .batched import (METHODS, BatchGradient, first_spike_loss, layers_of, loss_and_gradient,
                       predict, simulate_batch)
 from .checks import integer, real
+from .kernels import kernel_pair
 from .errors import RunawayFiringError
 from .losses import SILENT_RULES
 from .network import Network
@@ -130,6 +153,8 @@ class TrainConfig:
                                    (:func:`fpsnn_core.losses.cross_entropy_of_first_spikes`)
     bump : float                   dead-neuron recovery (module docstring); 0 switches it off
     bump_output : float or None    the bump of output neurons (``None``: ``bump``)
+    revive : float                 (R4) of the module docstring: a silent label output's
+                                   peak potential is raised by this much; 0 switches it off
     bump_guard : bool              (R1) of the module docstring: a bumped neuron's incoming
                                    weights only go up in that step, its Adam momentum is reset
     margin : float                 (R2) of the module docstring: samples classified with this
@@ -167,6 +192,7 @@ class TrainConfig:
     silent: str = "t_max"
     bump: float = 0.02
     bump_output: float | None = None
+    revive: float = 0.0
     bump_guard: bool = False
     margin: float = 0.0
     adam_eps: float = 1e-8
@@ -194,6 +220,7 @@ class TrainConfig:
             raise ValueError("bump and gamma must be >= 0")
         if self.bump_output is not None:
             real("bump_output", self.bump_output, nonnegative=True)
+        real("revive", self.revive, nonnegative=True)
         real("margin", self.margin, nonnegative=True)
         integer("plateau", self.plateau, minimum=0)
         integer("plateau_start", self.plateau_start, minimum=0)
@@ -401,6 +428,49 @@ def bump_weights(net: Network, first_times: np.ndarray, labels: np.ndarray, hidd
     size[layers_of(net)[-1].neurons] = b_out
     W += (size * q)[None, :] * net.mask
     return W
+
+
+#: Times on ``[0, t_max]`` at which (R4) looks for a silent output's peak potential.
+REVIVE_GRID = 64
+
+
+def revival_step(net: Network, inputs: np.ndarray, labels: np.ndarray, first_times: np.ndarray,
+                 t_max: float, revive: float) -> np.ndarray:
+    """The weight change (R4) of the module docstring, shape of ``W`` (zero but for the
+    incoming weights of outputs silent on a sample of their own class).
+
+    Parameters
+    ----------
+    inputs : ndarray, shape (B, K)      the batch's input spike times
+    labels : ndarray of int, shape (B,)
+    first_times : ndarray, shape (B, C)  output first spikes of the batch (``inf`` if silent)
+    """
+    dW = np.zeros_like(net.weights)
+    B = labels.size
+    silent = ~np.isfinite(first_times[np.arange(B), labels])
+    if revive <= 0 or not silent.any():
+        return dW
+    run = simulate_batch(net, np.asarray(inputs)[silent], t_max)
+    pre = run.layers[-2].times if len(run.layers) > 1 else run.inputs      # (S, n_pre, M)
+    out = layers_of(net)[-1]
+    cls = labels[silent]
+    grid = np.linspace(0.0, t_max, REVIVE_GRID)
+    d = grid[None, None, None, :] - np.where(np.isfinite(pre), pre, np.inf)[..., None]
+    a, b = out.a[cls][:, None, None, None], out.b[cls][:, None, None, None]
+    valid = d > 0
+    h = np.zeros(d.shape)
+    lo, hi = np.broadcast_to(np.minimum(a, b), d.shape), np.broadcast_to(np.maximum(a, b), d.shape)
+    h[valid] = kernel_pair(d[valid], lo[valid], hi[valid])[0]
+    y = h.sum(axis=2)                                                        # (S, n_pre, G)
+    w = out.weights[:, cls].T                                                # (S, n_pre)
+    V = np.where((y > 0).any(axis=1), np.einsum("sj,sjg->sg", w, y), -np.inf)  # after input
+    y_star = y[np.arange(cls.size), :, np.argmax(V, axis=1)]                 # (S, n_pre)
+    norm2 = (y_star ** 2).sum(axis=1)
+    step = np.where(norm2[:, None] > 0, revive * y_star / np.maximum(norm2, 1e-300)[:, None],
+                    0.0)
+    for k in np.unique(cls):
+        dW[out.sources, out.neurons[k]] = step[cls == k].mean(axis=0)
+    return dW * net.mask
 
 
 # --- evaluation -----------------------------------------------------------------------
@@ -616,6 +686,8 @@ def step(state: TrainState, train: Split, pool: Executor | None = None) -> Train
         adam = replace(adam, m=np.where(q, 0.0, adam.m))
     W = bump_weights(net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump,
                      cfg.bump_output)
+    if cfg.revive > 0:
+        W = W + revival_step(net, train.inputs[idx], y, T, cfg.t_max, cfg.revive)     # (R4)
     right = correct_first(T, y)
     ls, nc, ns, sec, skipped, runaway = state.running
     running = (ls + g.loss * y.size, nc + int(right.sum()), ns + y.size,
