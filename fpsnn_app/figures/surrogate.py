@@ -17,7 +17,7 @@ from .. import style
 from ..limits import MAX_WEIGHTS_DRAWN, strongest
 from ..surrogate_compare import Credit, GradientComparison, Sweep
 from .common import source_label
-from .frames import slider, with_slider
+from .frames import ROOM, slider, with_slider
 
 _MARKERS = ("circle", "square", "diamond", "triangle-up", "star")
 
@@ -63,12 +63,16 @@ def surrogate_title(name: str, slope: float | None = None) -> str:
     return title if slope is None else f"{title} β={slope:g}"
 
 
+#: Pixels the credit figure gives up at its top when it has a slider: the slider's room
+#: holds the legend too.
+_SQUEEZE = 50
+
 #: The credit figure offers its slope slider while its frames hold at most this many numbers.
 MAX_CREDIT_FRAME_NUMBERS = 100_000
 
 
 def credit_figure(credit: Credit, slopes: dict, n_inputs: int, height: int = 720,
-                  slope_steps: tuple = ()) -> go.Figure:
+                  slope_steps: tuple = (), fit: int | None = None) -> go.Figure:
     """Credit over time for the synapse ``j -> i``, three rows on one time axis:
 
     1. ``V_i`` of the discrete simulation with the threshold and FP's firing times;
@@ -79,8 +83,12 @@ def credit_figure(credit: Credit, slopes: dict, n_inputs: int, height: int = 720
 
     Given ``slope_steps`` (one slope for every surrogate, ``slopes`` among them), a slider
     above the plot redraws rows 2 and 3 at each of them in the browser, while the frames
-    stay within :data:`MAX_CREDIT_FRAME_NUMBERS` numbers.
+    stay within :data:`MAX_CREDIT_FRAME_NUMBERS` numbers. ``fit`` (pixels) makes the whole
+    figure, slider included, that tall (presentation mode) instead of ``height`` plus the
+    slider.
     """
+    if fit is not None:
+        height = fit - ROOM + _SQUEEZE if credit_steps_fit(credit, slope_steps) else fit
     j, i = credit.j, credit.i
     syn = f"{source_label(j, n_inputs)} → n{i}"
     titles = (f"membrane potential V of n{i} (discrete, dt={credit.dt:g})",
@@ -136,7 +144,10 @@ def credit_figure(credit: Credit, slopes: dict, n_inputs: int, height: int = 720
     active = int(np.argmin(np.abs(np.asarray(slope_steps) - current)))
     bar = slider([fr["name"] for fr in frames], [fr["name"] for fr in frames], active,
                  "Credit at slope β = ")
-    return with_slider(fig.to_dict(), frames, bar)
+    doc = fig.to_dict()
+    doc["layout"]["margin"]["t"] = 30        # the slider's room holds the legend too
+    doc["layout"]["height"] -= _SQUEEZE
+    return with_slider(doc, frames, bar)
 
 
 def credit_steps_fit(credit: Credit, slope_steps) -> bool:

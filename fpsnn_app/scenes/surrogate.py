@@ -70,8 +70,10 @@ class CreditScene:
     table: list
 
 
-def credit_scene(net_json: str, j: int, i: int, dt: float, names: tuple, slope: float) -> CreditScene:
-    """The credit-over-time figure of ``j -> i`` for the surrogates ``names`` at ``slope``."""
+def credit_scene(net_json: str, j: int, i: int, dt: float, names: tuple, slope: float,
+                 height: int | None = None) -> CreditScene:
+    """The credit-over-time figure of ``j -> i`` for the surrogates ``names`` at ``slope``;
+    ``height`` (pixels, presentation mode) fits the whole figure into that height."""
     net, inputs, sim = _load(net_json)
     slopes = {n: slope for n in names}
     credit = synapse_credit(net, inputs, sim.t_max, j, i, dt, slopes)
@@ -91,7 +93,8 @@ def credit_scene(net_json: str, j: int, i: int, dt: float, names: tuple, slope: 
                f"V comes near θ, fired or not (curves).")
     alt = (f"Three panels over time for synapse {label}: the membrane potential of neuron {i}, the "
            f"surrogate credit densities, and cumulative credit of FP against each surrogate.")
-    return CreditScene(Chart(credit_figure(credit, slopes, net.n_inputs, slope_steps=SLOPES), alt,
+    return CreditScene(Chart(credit_figure(credit, slopes, net.n_inputs, slope_steps=SLOPES,
+                                           fit=height), alt,
                              summary), table)
 
 
