@@ -10,8 +10,9 @@ from fpsnn_app.ui import controls
 from fpsnn_app.scenes.eventprop import LOSSES, eventprop_scene, replay_scene
 from fpsnn_app.scenes.jacobian import link_step
 from fpsnn_app.ui.network_picker import current_network
+from fpsnn_app.ui.present import figure_height
 
-st.title("EventProp beside FP: the same gradient, backwards in time")
+st.title("EventProp: one gradient, backwards")
 ui.intro(
     "FP carries $dF/dW$ **forward** in time, one spike after the other. EventProp "
     "(Wunderlich & Pehle 2021) carries one adjoint state per neuron **backward** in time: "
@@ -23,13 +24,43 @@ ui.intro(
     "they agree to rounding.")
 
 choice = ui.require(current_network())
-c1, c2 = st.columns(2)
+height = figure_height()
+# The controls share one row above the two charts; while presenting, the charts come first
+# (whole on the first screen) and the controls follow them.
+first, second = st.container(), st.container()
+charts_box, controls_box = (first, second) if height else (second, first)
+c1, c2, c3 = controls_box.columns([2, 2, 3])
 loss = c1.selectbox("Loss", list(LOSSES), format_func=LOSSES.get, key="eventprop.loss",
                     bind="query-params")
 label = controls.output_class(c2, "Label (correct output)", choice.outputs, key="eventprop.label",
                                disabled=loss != "cross_entropy",
                                help="The output neuron that should fire first.")
 scene = ui.require(ui.compute(eventprop_scene, choice.json, choice.outputs, loss, label))
+
+n_neurons = scene.theta.size
+# presenting, the outputs only: a neuron's two panels need about 130 px to be read
+default = (list(choice.outputs)[:2] if height else
+           list(range(n_neurons)) if n_neurons <= 6 else list(choice.outputs)[:6])
+neurons = controls.subset(c3, "Neurons to draw", range(n_neurons), default, key="eventprop.neurons",
+                          format_func=lambda i: f"n{i}")
+step, note = link_step(st.query_params.get("eventprop.replay"), scene.n_spikes + 1,
+                       scene.n_spikes, "Replay step")
+if note:
+    controls_box.caption(f":material/sync: {note}")
+with controls_box:
+    ui.notices(scene.notices)
+traces, sweep = ui.require(ui.compute(replay_scene, choice.json, choice.outputs, loss, label,
+                                       step, tuple(neurons or default), height))
+
+left, right = charts_box.columns([1, 1])
+with left:
+    if not height:
+        st.subheader("Adjoint traces under V")
+    ui.chart(traces, key="eventprop.traces")
+with right:
+    if not height:
+        st.subheader("The two sweeps")
+    ui.chart(sweep, key="eventprop.sweeps")
 
 m = st.columns(4)
 m[0].metric("Spikes", scene.n_spikes)
@@ -38,26 +69,6 @@ m[2].metric("max |EventProp − FP|", f"{scene.max_rel_diff['EventProp − FP']:
             help="Relative to the largest gradient entry.")
 m[3].metric("max |EventProp − adjoint|", f"{scene.max_rel_diff['EventProp − adjoint']:.1e}",
             help="Relative to the largest gradient entry.")
-ui.notices(scene.notices)
-
-n_neurons = scene.theta.size
-default = list(range(n_neurons)) if n_neurons <= 6 else list(choice.outputs)[:6]
-neurons = controls.subset(st, "Neurons to draw", range(n_neurons), default, key="eventprop.neurons",
-                          format_func=lambda i: f"n{i}")
-step, note = link_step(st.query_params.get("eventprop.replay"), scene.n_spikes + 1,
-                       scene.n_spikes, "Replay step")
-if note:
-    st.caption(f":material/sync: {note}")
-traces, sweep = ui.require(ui.compute(replay_scene, choice.json, choice.outputs, loss, label,
-                                       step, tuple(neurons or default)))
-
-left, right = st.columns([1, 1])
-with left:
-    st.subheader("Adjoint traces under the membrane traces")
-    ui.chart(traces, key="eventprop.traces")
-with right:
-    st.subheader("FP forward, EventProp backward")
-    ui.chart(sweep, key="eventprop.sweeps")
 
 st.subheader("The gradient three ways")
 fmt = {c: st.column_config.NumberColumn(c, format="%.6g") for c in

@@ -31,8 +31,11 @@ from .jacobian import apply_relayout, rows_axis
 
 def adjoint_figure(t: np.ndarray, V: np.ndarray, lambda_V: np.ndarray, lambda_I: np.ndarray,
                    theta: np.ndarray, spike_times: np.ndarray, spike_neurons: np.ndarray,
-                   jumps: np.ndarray, neurons, t_max: float, steps: list, active: int):
-    """The figure of the module docstring, with a replay slider that runs in the browser.
+                   jumps: np.ndarray, neurons, t_max: float, steps: list, active: int,
+                   fit: int | None = None):
+    """The figure of the module docstring, with a replay slider that runs in the browser;
+    ``fit`` (pixels) makes the whole figure that tall (presentation mode), else each neuron
+    takes 250 px.
 
     Parameters
     ----------
@@ -62,7 +65,7 @@ def adjoint_figure(t: np.ndarray, V: np.ndarray, lambda_V: np.ndarray, lambda_I:
     for i in neurons:
         titles += [f"n{i}: membrane V(t), forward",
                    f"n{i}: adjoint λ_V (solid), λ_I (dotted), backward"]
-    height = 150 + 250 * n
+    height = 150 + 250 * n if fit is None else max(fit - 110, 150 + 60 * n)
     layout = _stack_layout(n, tuple(titles), height)
     data, jump_traces, own = [], [], []
     for r, i in enumerate(neurons):
@@ -256,9 +259,10 @@ def _jump_symbol(eps: float) -> str:
 
 
 def sweep_figure(labels, c: np.ndarray, dF: np.ndarray | None, param_labels, eps: np.ndarray,
-                 steps: list, active: int):
+                 steps: list, active: int, fit: int | None = None):
     """Spikes down the rows: ``c_k``, FP's ``dF/dW`` (first ``step`` rows), EventProp's
-    ``eps`` (last ``step`` rows), with a replay slider that runs in the browser.
+    ``eps`` (last ``step`` rows), with a replay slider that runs in the browser; ``fit``
+    (pixels) makes the whole figure that tall, else each spike takes 22 px.
 
     Parameters
     ----------
@@ -323,6 +327,6 @@ def sweep_figure(labels, c: np.ndarray, dF: np.ndarray | None, param_labels, eps
         data[j]["visible"] = steps[active] > 0
     layout["sliders"] = [_slider([(s,) for s in steps], active, "Replay step = ", args)]
     layout["sliders"][0]["pad"] = dict(t=0, b=40)
-    layout = style.finish_plain(layout, max(320, 140 + 22 * S) + 90)
+    layout = style.finish_plain(layout, max(320, 140 + 22 * S) + 90 if fit is None else fit)
     layout["margin"] = dict(l=70, r=20, t=130, b=50)
     return plain_figure(data, layout)

@@ -182,9 +182,10 @@ def step_text(scene: EventPropScene, step: int) -> str:
                else ": both sweeps are complete."))
 
 
-def replay_charts(scene: EventPropScene, step: int, neurons) -> tuple[Chart, Chart]:
+def replay_charts(scene: EventPropScene, step: int, neurons,
+                  height: int | None = None) -> tuple[Chart, Chart]:
     """The adjoint-trace figure and the sweep figure with the replay's sliders, opening on
-    ``step`` (``0..S``)."""
+    ``step`` (``0..S``); ``height`` (pixels, presentation mode) fits each into that height."""
     step = int(np.clip(step, 0, scene.n_spikes))
     steps = replay_steps(scene.n_spikes, step)
     active = steps.index(step)
@@ -193,7 +194,7 @@ def replay_charts(scene: EventPropScene, step: int, neurons) -> tuple[Chart, Cha
     views = [(s, *replay_cursors(scene, s), step_text(scene, s)) for s in steps]
     traces = adjoint_figure(scene.t, scene.V, scene.lambda_V, scene.lambda_I, scene.theta,
                             scene.spike_times, scene.spike_neurons, scene.jumps, neurons,
-                            scene.t_max, views, active)
+                            scene.t_max, views, active, fit=height)
     who = ", ".join(f"n{i}" for i in neurons)
     thinned = (f" The slider offers {len(steps)} of the {scene.n_spikes + 1} steps."
                if len(steps) < scene.n_spikes + 1 else "")
@@ -207,7 +208,7 @@ def replay_charts(scene: EventPropScene, step: int, neurons) -> tuple[Chart, Cha
            "drawn from the end of the simulation back to the EventProp cursor, with the jump "
            "of lambda_V marked at each processed spike; a slider sets the replay step.")
     sweep = sweep_figure(scene.labels, scene.c, scene.dF, scene.param_labels, scene.jumps,
-                         steps, active)
+                         steps, active, fit=height)
     nz = int(np.count_nonzero(scene.jumps))
     sweep_summary = (f"Rows are spikes in time order. FP fills dF/dW (blue > 0, orange < 0) "
                      f"from the first spike down; EventProp fills the jumps ε from the last up "
@@ -220,8 +221,9 @@ def replay_charts(scene: EventPropScene, step: int, neurons) -> tuple[Chart, Cha
 
 
 def replay_scene(network_json: str, outputs: tuple, loss: str, label: int, step: int,
-                 neurons: tuple) -> tuple[Chart, Chart]:
+                 neurons: tuple, height: int | None = None) -> tuple[Chart, Chart]:
     """:func:`replay_charts` of :func:`eventprop_scene` ``(network_json, outputs, loss,
-    label)`` at replay ``step`` for ``neurons``: plain hashable arguments, so the page caches
-    the figures and a plain rerun rebuilds nothing."""
-    return replay_charts(eventprop_scene(network_json, outputs, loss, label), step, neurons)
+    label)`` at replay ``step`` for ``neurons`` (fitted to ``height``): plain hashable
+    arguments, so the page caches the figures and a plain rerun rebuilds nothing."""
+    return replay_charts(eventprop_scene(network_json, outputs, loss, label), step, neurons,
+                         height)
