@@ -52,14 +52,10 @@ with controls_box:
 traces, sweep = ui.require(ui.compute(replay_scene, choice.json, choice.outputs, loss, label,
                                        step, tuple(neurons or default), height))
 
-left, right = charts_box.columns([1, 1])
+left, right = charts_box.columns([1, 1])       # the figures' panel titles name them
 with left:
-    if not height:
-        st.subheader("Adjoint traces under V")
     ui.chart(traces, key="eventprop.traces")
 with right:
-    if not height:
-        st.subheader("The two sweeps")
     ui.chart(sweep, key="eventprop.sweeps")
 
 m = st.columns(4)

@@ -1,0 +1,65 @@
+"""The main figure on the first screen, measured in Chromium.
+
+Normal mode at 1280x720: at least :data:`MIN_VISIBLE` pixels of the Network, Surrogate and
+EventProp pages' main chart show without scrolling. Presentation mode at 1280x720 and
+1920x1080: the main chart is whole on the first screen (top >= 0, bottom <= the screen's
+height). The chart is the Plotly plot inside the element Streamlit tags with the chart's
+key (class ``st-key-<key>``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+#: The main chart of each page (its Streamlit key).
+MAIN = {"network": "network.chart", "surrogate": "surrogate_credit",
+        "eventprop": "eventprop.traces"}
+#: Pixels of the main chart that at least show on a 720 px high first screen in normal mode.
+MIN_VISIBLE = 300
+
+_BOX_JS = """(key) => {
+  const cls = 'st-key-' + key.replace(/[^a-zA-Z0-9_-]/g, '-');
+  const el = document.querySelector('.' + cls + ' .js-plotly-plot');
+  if (!el) return null;
+  const r = el.getBoundingClientRect();
+  return [r.top, r.bottom];
+}"""
+
+
+def _main_chart_box(page, server_url, name: str, query: str = "") -> tuple[float, float]:
+    from browserhelpers import wait_ready
+
+    page.goto(f"{server_url}/{name}{query}")
+    wait_ready(page, timeout=90_000)
+    page.wait_for_function(f"() => ({_BOX_JS})({MAIN[name]!r}) !== null", timeout=30_000)
+    page.wait_for_timeout(500)                 # Plotly's last resize
+    assert page.get_by_test_id("stException").count() == 0, name
+    return tuple(page.evaluate(_BOX_JS, MAIN[name]))
+
+
+def test_main_chart_starts_on_the_first_screen(browser, browser_context_args, server_url):
+    context = browser.new_context(**{**browser_context_args,
+                                     "viewport": {"width": 1280, "height": 720}})
+    page = context.new_page()
+    try:
+        tops = {name: round(_main_chart_box(page, server_url, name)[0]) for name in MAIN}
+    finally:
+        context.close()
+    late = {k: v for k, v in tops.items() if not 0 <= v <= 720 - MIN_VISIBLE}
+    assert not late, f"main chart starts too low at 1280x720 (top in px): {late}"
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+def test_main_chart_whole_while_presenting(browser, browser_context_args, server_url,
+                                           width, height):
+    context = browser.new_context(**{**browser_context_args,
+                                     "viewport": {"width": width, "height": height}})
+    page = context.new_page()
+    try:
+        boxes = {name: _main_chart_box(page, server_url, name, "?present=true")
+                 for name in MAIN}
+    finally:
+        context.close()
+    cut = {k: (round(top), round(bottom)) for k, (top, bottom) in boxes.items()
+           if top < 0 or bottom > height}
+    assert not cut, f"main chart not whole on a {width}x{height} screen (top, bottom): {cut}"
