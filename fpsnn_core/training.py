@@ -252,8 +252,10 @@ class TrainConfig:
 
 #: Per-task settings that differ from :class:`TrainConfig`'s defaults. Yin-Yang: EventProp's
 #: time scales, encoding, initialization, sharp softmax and Adam schedule (``eventprop``
-#: below) on 5-120-3, with silent outputs left out of the softmax, dead-neuron bumping 0.02,
-#: and 30 epochs; chosen on the validation set (docs/yinyang_screening.md). Iris: the bump
+#: below) on 5-120-3, with silent outputs left out of the softmax, dead-neuron bumping 0.02
+#: of hidden neurons, silent label outputs revived by (R4) with ``revive = 0.05`` instead
+#: of bumped, and 30 epochs; chosen on the validation set (docs/yinyang_screening.md,
+#: docs/yinyang_diagnosis.md). Iris: the bump
 #: guard (R1), a step size decaying by 0.97 per epoch after epoch 50 and, from then on,
 #: going back to the best network with half the step after 20 epochs without improvement
 #: (R3), so a run left training neither collapses nor drifts below its best; chosen on
@@ -272,7 +274,8 @@ TASK_DEFAULTS = {
                 "tau_s": 0.25, "tau_n": 1.0, "t_max": 3.0, "t_early": 0.0, "t_late": 1.5,
                 "t_bias": 0.0, "tau_0": 0.025, "gamma": 3e-3, "tau_1": 0.32,
                 "silent": "exclude", "lr": 5e-3, "lr_decay": 0.95, "batch_size": 32,
-                "epochs": 30, "patience": 30, "bump": 0.02},
+                "epochs": 30, "patience": 30, "bump": 0.02, "bump_output": 0.0,
+                "revive": 0.05},
 }
 
 
@@ -317,7 +320,7 @@ NAMED_CONFIGS["eventprop"] = ("yinyang", {
     "t_early": 0.0, "t_late": 1.5, "t_bias": 0.0,
     "tau_0": 0.025, "gamma": 3e-3, "tau_1": 0.32,
     "lr": 5e-3, "lr_decay": 0.95, "batch_size": 32, "epochs": 100, "patience": 100,
-    "bump": 0.0})
+    "bump": 0.0, "bump_output": None, "revive": 0.0})
 
 
 def named_config(name: str, **overrides) -> TrainConfig:

@@ -148,7 +148,7 @@ def test_worker_pool_gives_the_same_gradient():
 
 def test_early_stopping_keeps_the_best_network():
     train, val, cfg = _yinyang(n_train=40, n_val=30, epochs=10, batch_size=40, hidden=(6,),
-                               lr=1e-12, bump=0.0, patience=2)
+                               lr=1e-12, bump=0.0, revive=0.0, patience=2)
     state = tr.train(train, val, 3, cfg)
     # nothing changes, so validation never improves after epoch 1: stop after 1 + patience
     assert state.stopped and len(state.history) == 3 and state.best_epoch == 1
@@ -159,7 +159,8 @@ def test_plateau_goes_back_to_the_best_network_with_a_smaller_step():
     from its best network, Adam's first moment dropped and the step size times
     ``plateau_factor``; the counter starts again there, and not before ``plateau_start``."""
     train, val, cfg = _yinyang(n_train=40, n_val=30, epochs=7, batch_size=20, hidden=(20,),
-                               lr=1e-9, bump=0.0, patience=100, plateau=2, plateau_factor=0.25)
+                               lr=1e-9, bump=0.0, revive=0.0, patience=100, plateau=2,
+                               plateau_factor=0.25)
     assert cfg.epochs == 7 and -(-len(train) // cfg.batch_size) == 2
     state = tr.train(train, val, 3, cfg)
     # a step of 1e-9 leaves the validation result unchanged: epoch 1 stays the best one
