@@ -24,7 +24,11 @@ Run (one training process at a time, ``nice -n 19`` on the shared machine):
 
     nice -n 19 python bench/yinyang_diagnose.py --name default --seeds 0 4 5 9 7 8 \
         --epochs 15 --log docs/yinyang_diagnosis.jsonl
-    python bench/yinyang_diagnose.py --report docs/yinyang_diagnosis.jsonl
+    python bench/yinyang_diagnose.py --report docs/yinyang_diagnosis.jsonl \
+        docs/yinyang_screen_fix.jsonl                       (Markdown tables)
+
+A variant of the screen is the same command with ``--name NAME --set key=value ...``
+(JSON values) and ``--log docs/yinyang_screen_fix.jsonl``.
 """
 
 from __future__ import annotations
@@ -216,9 +220,28 @@ def summary(rows: list[dict], lo: int = 3, hi: int = 15) -> str:
     return "\n".join(lines)
 
 
+def per_run(rows: list[dict], hi: int = 15) -> str:
+    """Markdown: per run, the mean and the lowest over its seeds of the best validation
+    accuracy within epochs ``1..hi`` (runs cut short count their epochs so far)."""
+    best = {}
+    for r in rows:
+        if 0 < r["epoch"] <= hi:
+            key = (r["name"], r["seed"])
+            best[key] = max(best.get(key, 0.0), r["val_accuracy"])
+    names = list(dict.fromkeys(name for name, _ in best))
+    lines = [f"| run | seeds | best val within epochs 1-{hi}: mean | lowest | highest |",
+             "|---|---|---|---|---|"]
+    for name in names:
+        v = np.array([b for (n, _), b in best.items() if n == name])
+        lines.append(f"| {name} | {v.size} | {100 * v.mean():.2f} % | {100 * v.min():.1f} % | "
+                     f"{100 * v.max():.1f} % |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--report", metavar="LOG", help="print the table of a log and stop")
+    parser.add_argument("--report", metavar="LOG", nargs="+",
+                        help="print the tables of these logs and stop")
     parser.add_argument("--name", default="default")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 4, 5, 9, 7, 8])
     parser.add_argument("--epochs", type=int, default=15)
@@ -229,8 +252,8 @@ def main(argv=None) -> None:
     parser.add_argument("--log", default="docs/yinyang_diagnosis.jsonl")
     args = parser.parse_args(argv)
     if args.report:
-        rows = load(args.report)
-        print(summary(rows) + "\n\n" + report(rows))
+        rows = [row for path in args.report for row in load(path)]
+        print(per_run(rows) + "\n\n" + summary(rows) + "\n\n" + report(rows))
         return
     over = {}
     for item in args.set:
