@@ -215,3 +215,49 @@ def test_event_loop_crossing_equals_the_array_crossing():
         np.testing.assert_allclose(vec[fin], one[fin], rtol=1e-13, atol=0)
         found += fin.sum()
     assert found > 1000
+
+
+def _peak_by_root(V0, I0, a, b):
+    """Where ``V'(s) = -b V0 exp(-b s) + I0 h'(s)`` vanishes for ``s > 0`` (the plain
+    two-exponential ``h``, or ``s exp(-b s)`` when ``a == b``), by Brent's method; ``inf``
+    when ``V`` does not rise first (``V'(0) <= 0``) or never turns."""
+    def dV(s):
+        if a == b:
+            dh = (1 - b * s) * math.exp(-b * s)
+        else:
+            dh = (b * math.exp(-b * s) - a * math.exp(-a * s)) / (b - a)
+        return -b * V0 * math.exp(-b * s) + I0 * dh
+
+    hi = 60 / min(a, b)
+    if dV(0.0) <= 0 or dV(hi) >= 0:
+        return math.inf
+    return brentq(dV, 0.0, hi, xtol=1e-16, rtol=8.9e-16)
+
+
+def test_peak_time_is_where_the_potential_turns():
+    """``peak_time`` (S2) against the root of ``V'`` found here, on random rising states with
+    a < b, a > b, b - a == 1 exactly, and a == b as an array entry and as shared floats;
+    and ``arg = -V0 (b - a) / I0`` of exactly -1, where ``V`` never turns (inf)."""
+    from fpsnn_core.simulate import peak_time
+    rng = np.random.default_rng(8)
+    n = 60
+    V0, I0 = rng.uniform(-1.0, 0.95, n), rng.uniform(0.05, 5.0, n)
+    checked = 0
+    for a, b in [(2.0, 1.0), (0.5, 3.0), (1.0, 2.0), (2.5, 2.5)]:
+        rising = I0 - b * V0 > 0                          # the crossing search's case
+        got = peak_time(V0[rising], I0[rising], a, b)
+        want = np.array([_peak_by_root(v, i, a, b) for v, i in zip(V0[rising], I0[rising])])
+        fin = np.isfinite(want)
+        np.testing.assert_array_equal(np.isfinite(got), fin)
+        np.testing.assert_allclose(got[fin], want[fin], rtol=1e-14, atol=0)   # 8.5e-16 holds
+        checked += fin.sum()
+    # per-entry constants, one entry with a == b (the limit branch of the array form)
+    a = np.array([2.0, 2.5, 0.5, 1.5])
+    b = np.array([1.0, 2.5, 3.0, 2.5])
+    V0s, I0s = np.array([0.2, 0.3, -0.4, 0.1]), np.array([2.0, 3.0, 1.5, 0.9])
+    got = peak_time(V0s, I0s, a, b)
+    want = [_peak_by_root(*x) for x in zip(V0s, I0s, a, b)]
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    assert checked > 100
+    # arg == -1 exactly: V0 (b - a) = I0, V' = I0 exp(-a s) > 0 for ever, no peak
+    assert peak_time(np.array([0.5]), np.array([1.0]), 1.0, 3.0).tolist() == [math.inf]
