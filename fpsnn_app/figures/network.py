@@ -165,6 +165,8 @@ def _fit(heights: tuple, height: int | None) -> tuple:
 
 
 _OVERHEAD = 150
+#: Pixels of top margin a fitted figure gives to its panels (the slider's room is enough).
+_TRIM = 30
 
 
 def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
@@ -186,14 +188,15 @@ def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
     """
     K, N = net.n_inputs, net.n_neurons
     shown = list(range(min(N, max_traces)))
+    fitted = height is not None
     if height is not None and pasts is not None and sim.n_spikes:
         height -= ROOM                       # the slider's room is added above the plot
     if height is None:
         heights = ((120 + _rows_height(N, 80), max(60, _rows_height(K + N, 26) + 20))
                    + (105,) * len(shown))
     else:                                    # fitted: the raster keeps more of its share
-        heights = _fit((80 + _rows_height(N, 55), max(60, _rows_height(K + N, 24) + 20))
-                       + (105,) * len(shown), height)
+        heights = _fit((40 + _rows_height(N, 40), max(60, _rows_height(K + N, 26) + 20))
+                       + (105,) * len(shown), height + _TRIM)
     height = sum(heights) + _OVERHEAD
     layout = style.merged(_grid(heights, round(36 / sum(heights), 4)), {})
     sel = selected if selected is not None and 0 <= selected < sim.n_spikes else None
@@ -227,7 +230,11 @@ def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
             font=dict(size=style.TICK_SIZE), bgcolor=LABEL_BOX, borderpad=1)
             for s in range(sim.n_spikes)]
     _axes_layout(layout, net, sim, rows, shown)
-    doc = dict(data=data, layout=style.finish_plain(layout, height))
+    layout = style.finish_plain(layout, height)
+    if fitted:                               # no blank band above the slider
+        layout["margin"] = dict(layout["margin"], t=layout["margin"]["t"] - _TRIM)
+        layout["height"] -= _TRIM
+    doc = dict(data=data, layout=layout)
     if pasts is None or not sim.n_spikes:
         return quick_figure_class()(doc, _validate=False)
     return with_slider(doc, lit.frames(pasts, top), _slider(sim, labels, pasts, sel))
