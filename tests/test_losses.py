@@ -133,3 +133,76 @@ def test_silent_rules_values_and_derivative_against_differences():
             assert d[b, c] == pytest.approx((vals[0] - vals[1]) / 2e-6, rel=3e-8, abs=3e-9)
     with pytest.raises(ValueError, match="silent must be one of"):
         ce(T, y, t_max, silent="drop")
+
+
+def _ce_by_hand(t, y, tau_0, gamma, tau_1):
+    """(C1) written out for one sample: -log softmax(-t / tau_0)[y] + gamma (e^{t_y/tau_1} - 1)."""
+    z = -np.asarray(t, float) / tau_0
+    return np.log(np.exp(z).sum()) - z[y] + gamma * (np.exp(t[y] / tau_1) - 1)
+
+
+def test_defaults_are_the_documented_ones():
+    """tau_0 = 1, gamma = 0, tau_1 = 1 when not given (first-spike, batch and per-sample
+    forms); the batch form checked with more samples than outputs."""
+    from fpsnn_core.losses import cross_entropy, cross_entropy_of_first_spikes
+    net, inputs, t_max, sim = layered_sim()
+    outputs = list(net.layers[-1])
+    t = np.array([sim.spikes_of(o)[0] for o in outputs])
+    assert fp.first_spike_cross_entropy(sim, outputs, 0).value == pytest.approx(
+        _ce_by_hand(t, 0, 1.0, 0.0, 1.0), rel=4e-15)
+    T = np.array([[0.3, 0.9], [1.2, 0.4], [0.5, 0.5]])          # B = 3 samples, C = 2
+    y = [0, 1, 1]
+    values, _ = cross_entropy(T, y)
+    want = [_ce_by_hand(T[b], y[b], 1.0, 0.0, 1.0) for b in range(3)]
+    np.testing.assert_allclose(values, want, rtol=4e-15, atol=0)
+    # gamma = 1 with tau_1 = 1 by default only where gamma is given
+    values, _ = cross_entropy(T, y, gamma=1.0)
+    np.testing.assert_allclose(values, [_ce_by_hand(T[b], y[b], 1.0, 1.0, 1.0)
+                                        for b in range(3)], rtol=4e-15, atol=0)
+    for rule in ("t_max", "exclude"):
+        v, _, _, _ = cross_entropy_of_first_spikes(T, y, 2.0, silent=rule)
+        np.testing.assert_allclose(v, want, rtol=4e-15, atol=0)
+        v, _, _, _ = cross_entropy_of_first_spikes(T, y, 2.0, silent=rule, gamma=0.5)
+        np.testing.assert_allclose(v, [_ce_by_hand(T[b], y[b], 1.0, 0.5, 1.0)
+                                       for b in range(3)], rtol=4e-15, atol=0)
+
+
+def test_exclude_rule_with_more_samples_than_outputs():
+    """Four samples, two outputs: the label of the last sample is silent (constant loss,
+    no gradient), the others keep every output (none silent)."""
+    from fpsnn_core.losses import cross_entropy_of_first_spikes
+    T = np.array([[0.3, 0.9], [1.2, 0.4], [0.5, 0.6], [np.inf, 0.2]])
+    y = [0, 1, 1, 0]
+    v, d, t_used, quiet = cross_entropy_of_first_spikes(T, y, 2.0, tau_0=0.5, silent="exclude")
+    np.testing.assert_allclose(v[:3], [_ce_by_hand(T[b], y[b], 0.5, 0.0, 1.0)
+                                       for b in range(3)], rtol=4e-15, atol=0)
+    assert v[3] == pytest.approx(np.log(2), rel=4e-15) and np.all(d[3] == 0)
+    assert np.all(d[:3] != 0) and t_used[3].tolist() == [2.0, 2.0]
+    assert quiet.tolist() == [[False, False]] * 3 + [[True, False]]
+
+
+@pytest.mark.parametrize("kw,match", [(dict(tau_0=0.0), "tau_0"), (dict(tau_0=-1.0), "tau_0"),
+                                      (dict(tau_1=0.0), "tau_1"), (dict(tau_1=-2.0), "tau_1"),
+                                      (dict(gamma=float("nan")), "gamma")])
+def test_batch_cross_entropy_refuses_bad_constants_by_name(kw, match):
+    from fpsnn_core.losses import cross_entropy
+    with pytest.raises(ValueError, match=match):
+        cross_entropy(np.array([[0.3, 0.9]]), [0], **kw)
+
+
+def test_mse_allows_a_neuron_twice_and_reports_its_times():
+    """``neurons`` may repeat a neuron (each entry its own target); the result carries the
+    times used and the silent ones, a silent neuron at ``silent_time``."""
+    net, inputs, t_max, sim = layered_sim(3)
+    o = list(net.layers[-1])
+    t0 = sim.spikes_of(o[0])[0]
+    res = fp.spike_time_mse(sim, [o[0], o[0]], [0.5, 1.5])
+    assert res.value == pytest.approx(((t0 - 0.5) ** 2 + (t0 - 1.5) ** 2) / 2, rel=4e-15)
+    k = sim.first_spikes([o[0]])[0]
+    assert res.dloss_dtimes[k] == pytest.approx((t0 - 0.5) + (t0 - 1.5), rel=4e-15)
+    assert res.times.tolist() == [t0, t0] and len(res.silent) == 0
+    quiet = fp.Network(np.zeros((2, 1)), 1)                   # never fires
+    qsim = fp.simulate(quiet, [[0.1]], 3.0)
+    res = fp.spike_time_mse(qsim, [0], [1.0], silent_time=3.0)
+    assert res.value == 4.0 and res.times.tolist() == [3.0] and list(res.silent) == [0]
+    assert res.dloss_dtimes.shape == (0,)
