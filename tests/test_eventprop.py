@@ -212,3 +212,33 @@ def test_eventprop_equals_adjoint_on_random_small_networks(case):
     got = eventprop_gradient(net, sim, c)
     # holds: 2.4e-15 of the largest entry
     np.testing.assert_allclose(got, want, rtol=0, atol=3e-14 * max(np.abs(want).max(), 1e-300))
+
+
+def test_results_are_read_only_and_traces_of_a_silent_run_are_zero():
+    """EventProp's arrays cannot be changed by a caller (they may be cached); a run without
+    spikes has zero adjoint traces on any grid, read flat, and refuses non-finite times."""
+    net, inputs, t_max = recurrent(1, "fixed")
+    sim = fp.simulate(net, inputs, t_max)
+    run = eventprop(net, sim, np.ones(sim.n_spikes), record=True)
+    for name in ("gradient", "jumps", "event_times", "lambda_V_left", "lambda_I_left"):
+        arr = getattr(run, name)
+        assert arr.size and not arr.flags.writeable, name
+        with pytest.raises(ValueError, match="read-only"):
+            arr.reshape(-1)[0] = 1.0
+    quiet = fp.Network(np.zeros((2 + N, N)), 2)
+    silent = fp.simulate(quiet, [[0.1], [0.5]], 2.0)
+    grid = np.array([[0.0, 0.5, 1.0], [1.5, 2.0, 3.0]])
+    tr = adjoint_traces(quiet, silent, np.zeros(0), grid)
+    assert tr.t.tolist() == grid.reshape(-1).tolist()
+    assert tr.lambda_V.shape == tr.lambda_I.shape == (6, N)
+    assert not tr.lambda_V.any() and not tr.lambda_I.any()
+    with pytest.raises(ValueError, match="finite"):
+        adjoint_traces(quiet, silent, np.zeros(0), [0.0, np.nan])
+
+
+@pytest.mark.parametrize("fn", [fp.fp_gradient, fp.adjoint_gradient, eventprop_gradient])
+def test_a_loss_derivative_of_the_wrong_length_is_refused(fn):
+    net, inputs, t_max = recurrent(1, "fixed")
+    sim = fp.simulate(net, inputs, t_max)
+    with pytest.raises(ValueError, match="dloss_dtimes"):
+        fn(net, sim, np.ones(sim.n_spikes + 1))
