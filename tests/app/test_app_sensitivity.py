@@ -63,7 +63,8 @@ def test_loss_sensitivity_is_the_cores_gradient_ranked():
 def test_spike_sensitivity_matches_the_core_and_central_differences():
     net, wiring, sim = _default()
     k = sim.n_spikes - 1
-    label = f"n{sim.spike_neurons[k]}.{int((sim.spike_neurons[:k + 1] == sim.spike_neurons[k]).sum())}"
+    i = sim.spike_neurons[k]
+    label = f"n{i}.{int((sim.spike_neurons[:k + 1] == i).sum())}"      # neuron i's m-th spike
     at = open_page("sensitivity")
     at.selectbox(key="sensitivity.target").set_value(label).run()
     assert_clean(at)
