@@ -270,3 +270,52 @@ def test_margin_leaves_settled_samples_out_of_the_gradient():
     rest = bt.loss_and_gradient(net, x[~settled], labels[~settled], t_max, tau_0=0.3)
     assert ruled.settled == settled.sum() and ruled.loss == plain.loss
     np.testing.assert_allclose(ruled.gradient, rest.gradient, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("build", [_deep, _bursting, _yinyang_regime])
+def test_causal_cut_keeps_the_causal_past_of_the_output_first_spikes(build):
+    """``causal_cut`` keeps, per sample and hidden neuron, exactly the spikes in the causal
+    past of the output first spikes that the core's ``causal_past`` finds on the general
+    simulation (chains of earlier spikes along the mask), and drops some in these cases."""
+    from fpsnn_core.implicit import causal_past
+    rng = np.random.default_rng(11)
+    net, x, t_max = build(rng)
+    run = bt.simulate_batch(net, x, t_max)
+    cut = bt.causal_cut(run)
+    hidden = [(k, j, i) for k, layer in enumerate(net.layers[:-1]) for j, i in enumerate(layer)]
+    dropped = 0
+    for b in range(x.shape[0]):
+        sim = fp.simulate(net, [row[np.isfinite(row)] for row in x[b].reshape(x.shape[1], -1)],
+                          t_max)
+        first = sim.first_spikes(list(net.layers[-1]))
+        past = causal_past(net, sim, first[first >= 0])
+        for k, j, i in hidden:
+            want = sim.spike_times[past[sim.spike_neurons[past] == i]]
+            got = cut.layers[k].times[b, j]
+            got = got[np.isfinite(got)]
+            assert got.size == want.size, (b, i)
+            np.testing.assert_allclose(got, want, rtol=0, atol=TOL_T)
+            dropped += np.isfinite(run.layers[k].times[b, j]).sum() - got.size
+    assert dropped > 0
+
+
+@pytest.mark.parametrize("method", bt.METHODS)
+def test_gradient_of_a_batch_larger_than_a_chunk_sums_its_parts(method):
+    """``loss_gradient`` works through ``CHUNK`` samples at a time; a batch of more samples
+    gives the sum of the gradients of its parts (each within one chunk)."""
+    rng = np.random.default_rng(4)
+    net = fp.Network.feedforward([5, 6, 3], rng, weight_mean=[1.5, 2.0], weight_std=[0.8, 0.1],
+                                 tau_s=1 / 0.99, tau_n=1.0, theta=1.0)
+    B = bt.CHUNK + 7
+    x = np.concatenate([rng.uniform(0.15, 2.0, (B, 4)), np.full((B, 1), 0.9)], axis=1)
+    labels = rng.integers(0, 3, B)
+    cut = B // 2
+
+    def grad(rows):
+        run = bt.simulate_batch(net, x[rows], 2.0)
+        loss = bt.first_spike_loss(run, labels[rows], tau_0=0.3)
+        return bt.loss_gradient(net, run, loss.dloss_dt, method)
+
+    whole, parts = grad(slice(None)), grad(slice(0, cut)) + grad(slice(cut, None))
+    assert np.abs(parts).max() > 1e-3
+    np.testing.assert_allclose(whole, parts, rtol=0, atol=TOL_G * np.abs(parts).max())
