@@ -138,3 +138,36 @@ def test_zero_weight_inside_mask_is_still_a_parameter():
     p = np.flatnonzero((system.params[:, 0] == 2) & (system.params[:, 1] == 1))[0]
     rows_of_1 = np.flatnonzero(sim0.spike_neurons[system.rows] == 1)
     assert np.any(system.dphi_dw.toarray()[rows_of_1, p] > 0)
+
+
+def test_spike_selections_single_repeated_and_refused_by_name():
+    """A spike selection may be one index, an array of any shape or a list with repeats
+    (each row computed); an index out of range is refused naming the argument; the
+    system's index arrays are read-only."""
+    net, sim = simulated("recurrent", 2, 0.5)
+    full = fp.spike_time_jacobian(net, sim)
+    k = sim.n_spikes - 1
+    np.testing.assert_array_equal(fp.spike_time_jacobian(net, sim, spikes=k), full[[k]])
+    np.testing.assert_array_equal(fp.spike_time_jacobian(net, sim, spikes=np.array([[2], [0]])),
+                                  full[[2, 0]])
+    np.testing.assert_array_equal(fp.spike_time_jacobian(net, sim, spikes=[1, 1]), full[[1, 1]])
+    for bad in (sim.n_spikes, -1, [0, 99]):
+        with pytest.raises(ValueError, match="spikes.*spike"):
+            fp.spike_time_jacobian(net, sim, spikes=bad)
+        with pytest.raises(ValueError, match="rows"):
+            fp.implicit_system(net, sim, rows=bad)
+    system = fp.implicit_system(net, sim)
+    for arr in (system.rows, system.params, system.neuron_major):
+        assert not arr.flags.writeable
+
+
+def test_causal_past_of_the_first_spike_is_itself_and_of_the_last_is_all_it_can_reach():
+    """The causal past holds the given spikes and only earlier ones; the first spike's past
+    is itself; every spike of the past is earlier than the latest given spike."""
+    from fpsnn_core.implicit import causal_past
+    net, sim = simulated("recurrent", 2, 0.5)
+    assert causal_past(net, sim, [0]).tolist() == [0]
+    last = sim.n_spikes - 1
+    past = causal_past(net, sim, [last])
+    assert past[-1] == last and np.all(sim.spike_times[past[:-1]] < sim.spike_times[last])
+    assert causal_past(net, sim, []).size == 0
