@@ -171,3 +171,16 @@ def test_causal_past_of_the_first_spike_is_itself_and_of_the_last_is_all_it_can_
     past = causal_past(net, sim, [last])
     assert past[-1] == last and np.all(sim.spike_times[past[:-1]] < sim.spike_times[last])
     assert causal_past(net, sim, []).size == 0
+
+
+def test_system_of_chosen_rows_keeps_only_their_columns():
+    """``rows`` picks equations and unknowns alike: the system of one spike is its slope
+    alone; of two, the 2x2 block of the full ``L`` (spikes outside ``rows`` left out)."""
+    net, sim = simulated("recurrent", 2, 0.5)
+    k = sim.n_spikes - 1
+    one = fp.implicit_system(net, sim, rows=[k]).L.toarray()
+    np.testing.assert_allclose(one, [[sim.slopes[k]]], rtol=2e-14, atol=0)
+    full = fp.implicit_system(net, sim).L.toarray()
+    pair = [1, k]
+    np.testing.assert_allclose(fp.implicit_system(net, sim, rows=pair).L.toarray(),
+                               full[np.ix_(pair, pair)], rtol=2e-14, atol=1e-15)
