@@ -423,14 +423,20 @@ def bump_weights(net: Network, first_times: np.ndarray, labels: np.ndarray, hidd
     incoming weight of the :func:`bumped_neurons` of the hidden layers, ``bump_output``
     (``None``: ``bump``) to those of the output layer."""
     W = np.array(net.weights)
-    b_out = bump if bump_output is None else bump_output
-    if bump <= 0 and b_out <= 0:
+    size = bump_sizes(net, bump, bump_output)
+    if not size.any():
         return W
-    q = bumped_neurons(net, first_times, labels, hidden_counts).astype(float)
-    size = np.full(net.n_neurons, float(bump))
-    size[layers_of(net)[-1].neurons] = b_out
+    q = bumped_neurons(net, first_times, labels, hidden_counts)
     W += (size * q)[None, :] * net.mask
     return W
+
+
+def bump_sizes(net: Network, bump: float, bump_output: float | None = None) -> np.ndarray:
+    """Each neuron's bump, shape (N,): ``bump`` for hidden neurons, ``bump_output``
+    (``None``: ``bump``) for the output layer."""
+    size = np.full(net.n_neurons, float(bump))
+    size[layers_of(net)[-1].neurons] = bump if bump_output is None else bump_output
+    return size
 
 
 #: Times on ``[0, t_max]`` at which (R4) looks for a silent output's peak potential.
@@ -683,8 +689,9 @@ def step(state: TrainState, train: Split, pool: Executor | None = None) -> Train
     W0 = np.array(net.weights)
     W, adam = adam_step(W0, g.gradient, state.adam, lr, eps=cfg.adam_eps)
     y, T = train.labels[idx], g.first_times
-    if cfg.bump_guard and cfg.bump > 0:
-        q = bumped_neurons(net, T, y, g.spike_counts[:-1])[None, :]
+    if cfg.bump_guard:                                # only neurons that are bumped
+        q = (bumped_neurons(net, T, y, g.spike_counts[:-1])
+             & (bump_sizes(net, cfg.bump, cfg.bump_output) > 0))[None, :]
         W = np.where(q, np.maximum(W, W0), W)         # (R1): no step towards more silence
         adam = replace(adam, m=np.where(q, 0.0, adam.m))
     W = bump_weights(net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump,

@@ -103,3 +103,19 @@ def test_revival_makes_a_dead_output_fire_again():
     grid = np.linspace(0.0, 3.0, tr.REVIVE_GRID)
     peak0 = max(_output_potential(_silent_case()[0], x, 1, grid).max() for x in inputs[:2])
     assert 1 <= steps <= int(np.ceil((1.0 - peak0) / 0.2)) + 2
+
+
+def test_bump_guard_leaves_an_output_alone_when_outputs_are_not_bumped():
+    """(R1) acts on bumped neurons only: with ``bump_output=0`` a silent label output is not
+    bumped, so Adam's momentum may still lower its weights, while with the shared bump the
+    guard keeps them from going down."""
+    net, inputs, labels, _ = _silent_case()
+    W = net.weights
+    m = np.zeros_like(W)
+    m[2:5, 4] = 0.5                                   # earlier steps pushing output 1 down
+    for bump_output, goes_down in ((0.0, True), (None, False)):
+        cfg = tr.TrainConfig(hidden=(3,), batch_size=3, lr=0.1, bump=0.01, bump_guard=True,
+                             bump_output=bump_output, tau_s=0.25, t_max=3.0)
+        state = tr.TrainState(net, tr.AdamState(m, np.full_like(W, 1e-4), 5), cfg)
+        dW = tr.step(state, tr.Split(inputs, labels)).network.weights[2:5, 4] - W[2:5, 4]
+        assert np.all(dW < 0) if goes_down else np.allclose(dW, 0.01, rtol=0, atol=1e-12)
