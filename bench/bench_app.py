@@ -3,7 +3,7 @@
 Each page runs under ``streamlit.testing.v1.AppTest`` (the script and everything it calls,
 in this process; no browser). Two medians per page:
 
-* **recompute**: ``st.cache_data`` cleared before each rerun, so the page recomputes its
+* **recompute**: the scene cache cleared before each rerun, so the page recomputes its
   scene as after a widget change;
 * **cached**: a plain rerun that hits the cache.
 
@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from fpsnn_app.scene_cache import SCENES  # noqa: E402
 from fpsnn_app.registry import PAGES  # noqa: E402
 
 
@@ -49,7 +49,7 @@ def _median_ms(at: AppTest, repeat: int, clear: bool) -> float:
     times = []
     for _ in range(repeat):
         if clear:
-            st.cache_data.clear()
+            SCENES.clear()
         t0 = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - t0)

@@ -10,7 +10,7 @@ Starts ``streamlit run app.py`` of this checkout (``bench/browser.py``), then fo
   slider, clicks on a select box's option, a click on a button), ``--repeat`` times,
   each timed from the key press or click until the page settles. A value the session has
   not shown before counts as *new* (the page recomputes it); then the last values are
-  revisited the same number of times, *cached* (``st.cache_data`` hits).
+  revisited the same number of times, *cached* (scene cache hits).
 
 Targets (quiet 2-core machine): interaction p50 <= 300 ms, p95 <= 800 ms;
 first load <= 3 s. The load average is printed before and after: on a shared machine the

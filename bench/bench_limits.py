@@ -1,6 +1,6 @@
 """Every network page on the largest networks the app accepts and on hostile uploads
 (the cases of ``tests/test_hostile_input.py`` and ``tests/app/test_app_bad_input.py``):
-server time of a page's run (median of ``--repeats`` runs, ``st.cache_data`` and the app's
+server time of a page's run (median of ``--repeats`` runs, the scene cache and the app's
 parse/simulation caches cleared before each, so each run computes) and the size of
 the figures it sends (Plotly JSON), printed per page; nothing is asserted here (the tests
 assert the caps structurally).
@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import fpsnn_core as fp  # noqa: E402
+from fpsnn_app.scene_cache import SCENES  # noqa: E402
 from fpsnn_app import limits, netfiles, presets  # noqa: E402
 from fpsnn_app.scenes import network  # noqa: E402
 from fpsnn_app.registry import PAGES, page  # noqa: E402
@@ -94,7 +94,7 @@ def run_case(name: str, pages: list[str], timeout: float, repeats: int = 3) -> l
         at.switch_page(page(p).path)
         times = []
         for _ in range(repeats):             # each run computes: the caches are cleared first
-            st.cache_data.clear()
+            SCENES.clear()
             netfiles.parse.cache_clear()
             network.simulate_file.cache_clear()
             t0 = time.perf_counter()

@@ -37,6 +37,12 @@ Run:
     python bench/bench_load.py --sessions 30 --minutes 30
     python bench/bench_load.py --processes 2 --sessions 60 --seconds 120
     python bench/bench_load.py --url http://127.0.0.1:8501 --sessions 60
+    python bench/bench_load.py --sessions 30 --heavy 1     # one heavy student besides
+
+``--heavy N`` adds N students who open a link to the heaviest network a link can carry
+(:func:`heavy_query`) and then, without pausing, go round the network pages
+(:data:`HEAVY_PAGES`) giving it a new time constant each time; the class's interaction
+times are reported without theirs.
 """
 
 from __future__ import annotations
@@ -152,14 +158,14 @@ class Session:
             self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
             additional_headers=headers, max_size=None, ping_interval=None, proxy=None)
 
-    async def rerun(self, page: str, states=(), fragment_id: str = "") -> float:
-        """Send a rerun of ``page`` (or of one fragment of it) with widget ``states``;
-        seconds until it finished."""
+    async def rerun(self, page: str, states=(), fragment_id: str = "", query: str = "") -> float:
+        """Send a rerun of ``page`` (or of one fragment of it) with widget ``states`` and
+        the URL's ``query`` string; seconds until it finished."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         msg = BackMsg()
-        msg.rerun_script.query_string = ""
+        msg.rerun_script.query_string = query
         msg.rerun_script.page_name = page
         msg.rerun_script.fragment_id = fragment_id
         msg.rerun_script.widget_states.widgets.extend(states)
@@ -239,6 +245,45 @@ async def student(url: str, seed: int, stop_at: float, per_page: int, think: flo
         await s.ws.close()
 
 
+#: The heavy student's pages and networks: the default motif with the weight edits of
+#: ``bench/bench_limits.py``'s "edits" case (about 1,100 spikes and 400,000 causal edges, the
+#: heaviest network a link can carry), each time with another weight so nothing is cached.
+HEAVY_PAGES = ("network", "jacobian", "gradient-check", "surrogate", "eventprop")
+#: what the heavy student moves: a new time constant is a new network for every page;
+#: these values keep it heavy (about 670-1,490 spikes and 140,000-760,000 causal edges;
+#: from 0.7 on it fires past the app's spike limit and is refused at once)
+HEAVY_CONTROL = "τ_s, synapse"
+HEAVY_TAU_S = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
+
+
+def heavy_query(w: int) -> str:
+    return "edits=" + "~".join(f"{j}_{i}_{w}" for j in (0, 1) for i in (0, 1, 2))
+
+
+async def heavy_student(url: str, seed: int, stop_at: float, out: dict) -> None:
+    """One student on the heaviest network: opens a link to it (one session), then goes
+    round the network pages moving the sidebar's tau_s to a random value on each, so every
+    run is a new network (nothing cached), without pausing; the times are kept apart from
+    the class's."""
+    rng = random.Random(10_000 + seed)
+    s = Session(url, rng)
+    await s.connect()
+    try:
+        out["heavy"].append(await s.rerun(HEAVY_PAGES[0], query=heavy_query(120)))
+        while time.perf_counter() < stop_at:
+            page = rng.choice(HEAVY_PAGES)
+            out["heavy"].append(await s.rerun(page))
+            if HEAVY_CONTROL in s.widgets and time.perf_counter() < stop_at:
+                state, fragment_id = s.change(HEAVY_CONTROL)
+                del state.double_array_value.data[:]
+                state.double_array_value.data.append(rng.choice(HEAVY_TAU_S))
+                out["heavy"].append(await s.rerun(page, [state], fragment_id))
+    finally:
+        out["errors"] += s.errors
+        out["messages"] |= s.messages
+        await s.ws.close()
+
+
 async def _sample_rss(pids, stop_at: float, every: float, out: list) -> None:
     t0 = time.perf_counter()
     while time.perf_counter() < stop_at:
@@ -247,12 +292,13 @@ async def _sample_rss(pids, stop_at: float, every: float, out: list) -> None:
 
 
 async def level(url: str, pids, n: int, seconds: float, per_page: int, think: float,
-                seed: int) -> dict:
+                seed: int, heavy: int = 0) -> dict:
     out = {"opens": [], "interactions": [], "errors": 0, "messages": set(), "rss": [],
-           "backends": Counter(), "controls": set()}
+           "backends": Counter(), "controls": set(), "heavy": []}
     stop_at = time.perf_counter() + seconds
     await asyncio.gather(*(student(url, seed + i, stop_at, per_page, think, out)
                            for i in range(n)),
+                         *(heavy_student(url, seed + i, stop_at, out) for i in range(heavy)),
                          _sample_rss(pids, stop_at, max(seconds / 10, 10.0), out["rss"]))
     return out
 
@@ -307,6 +353,10 @@ def main(argv=None) -> int:
     p.add_argument("--think", type=float, default=3.0, help="mean pause between interactions")
     p.add_argument("--per-page", type=int, default=5, help="interactions before the next page")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--heavy", type=int, default=0,
+                   help="heavy students besides the class: each works on the heaviest network "
+                        "a link carries, a new time constant on every network page, no pause "
+                        "(their times are reported apart; their reruns count in the CPU)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--processes", type=int, default=None,
                        help="start N Streamlit processes behind HAProxy (deploy/serve_class.py)")
@@ -333,10 +383,10 @@ def main(argv=None) -> int:
             rss_start, cpu0, t0 = _proc_rss_mib(pids), _proc_cpu(pids), time.perf_counter()
             bal0 = _proc_cpu([balancer]) if balancer else 0.0
             res = asyncio.run(level(url, pids, n, seconds, args.per_page, args.think,
-                                    args.seed))
+                                    args.seed, args.heavy))
             wall, cpu = time.perf_counter() - t0, _proc_cpu(pids) - cpu0
             rss_end = _proc_rss_mib(pids)
-            done = len(res["interactions"]) + len(res["opens"])
+            done = len(res["interactions"]) + len(res["opens"]) + len(res["heavy"])
             rows.append((n, wall, res, cpu, done, rss_start, rss_end))
             controls |= res["controls"]
             print(f"  {n} sessions, {wall:.0f} s: {len(res['interactions'])} interactions p50 "
@@ -345,6 +395,9 @@ def main(argv=None) -> int:
                   f"{_ms(res['opens'], 95)} ms; server CPU {cpu:.1f} s ({cpu / wall:.2f} "
                   f"cores), {cpu / max(done, 1):.3f} s per rerun; RSS {rss_start:.0f} -> "
                   f"{rss_end:.0f} MiB; exceptions {res['errors']}", flush=True)
+            if args.heavy:
+                print(f"    heavy student(s): {len(res['heavy'])} heavy page opens, p50 "
+                      f"{_ms(res['heavy'], 50)} ms, max {_ms(res['heavy'], 100)} ms", flush=True)
             print("    sessions per process (HAProxy's cookie): " + ", ".join(
                 f"{k} {v}" for k, v in sorted(res["backends"].items())), flush=True)
             if balancer:
@@ -362,6 +415,9 @@ def main(argv=None) -> int:
     print(f"{what}, sessions over Streamlit's websocket protocol (no browser drawing), "
           f"think time {args.think:g} s (0.5x-1.5x), {args.per_page} interactions per page, "
           f"{seconds:.0f} s per level.")
+    if args.heavy:
+        print(f"{args.heavy} heavy student(s) besides the sessions of each level (not in the "
+              "interaction and page open columns; in reruns and CPU).")
     print("| sessions | reruns/s | interaction p50 | interaction p95 | page open p50 | "
           "page open p95 | server CPU per rerun | server CPU | RSS start -> end | exceptions |")
     print("|---|---|---|---|---|---|---|---|---|---|")

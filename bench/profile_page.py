@@ -1,7 +1,7 @@
 """cProfile of one page's rerun under AppTest (the script thread, where the page runs).
 
 Opens the page with its default example, then profiles ``--runs`` reruns: plain reruns
-(``st.cache_data`` hits, as when a value seen before comes back) or, with ``--recompute``,
+(scene cache hits, as when a value seen before comes back) or, with ``--recompute``,
 reruns after clearing the cache (as after a new value). Prints the top functions.
 
 Run:
@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from fpsnn_app.scene_cache import SCENES  # noqa: E402
 from fpsnn_app.registry import page  # noqa: E402
 
 
@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("page", help="page name (file stem), e.g. network")
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--recompute", action="store_true", help="clear st.cache_data before each")
+    p.add_argument("--recompute", action="store_true", help="clear the scene cache before each")
     p.add_argument("--sort", default="cumulative")
     p.add_argument("--top", type=int, default=45)
     args = p.parse_args(argv)
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     for _ in range(args.runs):
         if args.recompute:
-            st.cache_data.clear()
+            SCENES.clear()
         at.run()
     elapsed = time.perf_counter() - t0
     threading.setprofile(None)

@@ -1,14 +1,14 @@
 """Where the server time of one interaction goes, per page (a Markdown table; not asserted).
 
 Each page runs under ``streamlit.testing.v1.AppTest`` and gets its main interaction with a
-new value at every run (so nothing comes from ``st.cache_data``); the script thread's time
+new value at every run (so nothing comes from the scene cache); the script thread's time
 is split by timing wrappers around the entry points of each part, each counted once
 (exclusive: time inside a nested part is charged to that part):
 
 * **sim**: functions of ``fpsnn_core`` (the simulator, gradients, finite differences);
 * **scene**: the scene function itself, minus the parts it calls;
 * **figures**: ``fpsnn_app.figures``, ``style.finish`` and Plotly's figure and trace objects;
-* **cache**: ``st.cache_data``'s own work (hashing the arguments, pickling the result in,
+* **cache**: the scene cache's own work (hashing the arguments, pickling the result in,
   unpickling a copy out);
 * **JSON**: ``plotly.io.to_json`` (what ``st.plotly_chart`` sends);
 * **st**: everything else in the script thread: the page script, widgets and Streamlit's

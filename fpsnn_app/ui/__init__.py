@@ -1,8 +1,8 @@
 """Streamlit helpers shared by the pages (the only part of ``fpsnn_app`` besides the pages
 that imports Streamlit).
 
-- :func:`compute` runs a scene function through ``st.cache_data`` (:func:`cached_call`,
-  shared by every session of the server) and turns errors into on-page messages (never a
+- :func:`compute` runs a scene function through the scene cache (:func:`cached_call`,
+  shared by every session of the server, bounded in bytes) and turns errors into on-page messages (never a
   traceback); :func:`warm_start` fills that cache once per server process
   (:mod:`fpsnn_app.warm`);
 - :func:`chart` draws a :class:`~fpsnn_app.scenes.common.Chart` with its ``alt`` text and
@@ -25,6 +25,7 @@ import fpsnn_core as fp
 
 from .. import style
 from ..figures.common import sendable
+from ..scene_cache import SCENES
 from ..scenes.common import Chart, Notice
 from .present import intro, presenting  # noqa: F401  (re-exported for the pages)
 
@@ -37,7 +38,7 @@ PLOTLY_CONFIG = {"displaylogo": False,
 
 
 def compute(fn: Callable[..., T], *args) -> T | None:
-    """``st.cache_data(fn)(*args)``; on a known error show it and return ``None``.
+    """``fn(*args)`` through :func:`cached_call`; on a known error show it and return ``None``.
 
     The page then calls ``st.stop()`` (see :func:`require`).
     """
@@ -49,9 +50,10 @@ def compute(fn: Callable[..., T], *args) -> T | None:
 
 
 def cached_call(fn: Callable[..., T], *args) -> T:
-    """``fn(*args)`` through ``st.cache_data`` (keyed by the function and every argument;
+    """``fn(*args)`` through the server process's scene cache (keyed by the function and
+    every argument, shared by the sessions, bounded in bytes: :mod:`fpsnn_app.scene_cache`;
     errors propagate)."""
-    return st.cache_data(fn, max_entries=64, show_spinner=False)(*args)
+    return SCENES.call(fn, *args)
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)

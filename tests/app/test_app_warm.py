@@ -5,17 +5,17 @@ import threading
 
 import numpy as np
 import pytest
-import streamlit as st
 
 import fpsnn_core as fp
 from apphelpers import assert_clean, metric, open_page
+from fpsnn_app.scene_cache import SCENES
 from fpsnn_app import derivation, presets, ui, warm
 from fpsnn_app.scenes import derivation as derivation_scene
 from fpsnn_app.scenes import gradient_check, home, network, neuron
 
 
 def _forget_everything() -> None:
-    st.cache_data.clear()
+    SCENES.clear()
     for fn in (derivation.symbolic_kernel, derivation.derive, derivation.kernel_functions,
                gradient_check.slice_runs, network.simulate_file):
         fn.cache_clear()
@@ -33,7 +33,7 @@ def warmed():
     thread.join(timeout=300)
     assert not thread.is_alive() and thread.name == "fpsnn-warm-start"
     yield
-    st.cache_data.clear()
+    SCENES.clear()
 
 
 def test_every_step_succeeds():
