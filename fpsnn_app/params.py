@@ -11,7 +11,7 @@ Each kind numbers its parameters as the core numbers the columns of ``dF/dp``:
 * ``"theta"``, ``"tau_s"``, ``"tau_n"``: one per neuron, named ``θ[n3]``, ``τ_s[n3]``,
   ``τ_n[n3]``.
 
-Central differences of a loss along parameter ``p`` with step ``eps`` (the (D1) of
+Central differences of a loss along parameter ``p`` with step ``eps`` (the (F1) of
 :mod:`fpsnn_core.finite_diff` for any parameter)::
 
     dLoss/dp ~ (Loss(p + eps) - Loss(p - eps)) / (2 eps)

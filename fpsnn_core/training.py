@@ -34,7 +34,7 @@ wrongly keep pushing it down by ``lr`` per step, four times the bump (0.005). (R
 bump win on the steps where it acts.
 
 5. optionally (``margin > 0``), a sample that is already classified with room to spare,
-   by (M1) of :func:`fpsnn_core.batched.settled_samples`, gives no gradient and leaves the
+   by (L3) of :func:`fpsnn_core.batched.settled_samples`, gives no gradient and leaves the
    mini-batch's mean (R2).
 
 Why (R2): (R1) alone does not stop the drift that leads to the collapse, it only undoes it
@@ -141,7 +141,7 @@ class TrainConfig:
     hidden : tuple of int          hidden layer sizes
     weight_mean, weight_std : tuple of float, one per layer (hidden layers, then output)
     tau_s, tau_n, theta, t_max : float   neuron constants and simulated interval
-    t_early, t_late, t_bias : float      input encoding (E1) of :mod:`fpsnn_core.datasets`
+    t_early, t_late, t_bias : float      input encoding (X1) of :mod:`fpsnn_core.datasets`
     lr : float                     Adam step size
     lr_decay : float               factor on ``lr`` after each epoch from ``lr_decay_start`` on
     lr_decay_start : int           epochs at the full ``lr`` before the decay starts
