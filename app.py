@@ -15,19 +15,29 @@ from fpsnn_app.registry import PAGES, by_url_path, requested_path, unknown_page_
 from fpsnn_app.ui.network_picker import network_sidebar
 from fpsnn_app.ui.present import presentation_switch
 
-st.set_page_config(page_title="fpsnn: exact gradients of spiking networks",
-                   page_icon="⚡", layout="wide")
-ui.warm_start()          # imports, SymPy and the default views, once per server process
+st.set_page_config(
+    page_title="fpsnn: exact gradients of spiking networks", page_icon="⚡", layout="wide"
+)
+ui.warm_start()  # imports, SymPy and the default views, once per server process
 
 sections: dict[str, list] = {}
 for entry in PAGES:
     sections.setdefault(entry.section, []).append(
-        st.Page(entry.path, title=entry.title, icon=entry.icon, url_path=entry.url_path,
-                default=entry.url_path == ""))
+        st.Page(
+            entry.path,
+            title=entry.title,
+            icon=entry.icon,
+            url_path=entry.url_path,
+            default=entry.url_path == "",
+        )
+    )
 page = st.navigation(sections)
-if page.url_path == "" and (note := unknown_page_message(requested_path(
-        st.context.url, st.get_option("server.baseUrlPath")))):
-    st.warning(note, icon=":material/link_off:")      # a mistyped page in a link
+if page.url_path == "" and (
+    note := unknown_page_message(
+        requested_path(st.context.url, st.get_option("server.baseUrlPath"))
+    )
+):
+    st.warning(note, icon=":material/link_off:")  # a mistyped page in a link
 presentation_switch()
 if by_url_path(page.url_path).uses_network:
     network_sidebar()

@@ -6,9 +6,9 @@ the link's ``eventprop.replay`` only chooses the step the charts open on."""
 import streamlit as st
 
 from fpsnn_app import ui
-from fpsnn_app.ui import controls
 from fpsnn_app.scenes.eventprop import LOSSES, eventprop_scene, replay_scene
 from fpsnn_app.scenes.jacobian import link_step
+from fpsnn_app.ui import controls
 from fpsnn_app.ui.network_picker import current_network
 from fpsnn_app.ui.present import figure_height
 
@@ -21,7 +21,8 @@ ui.intro(
     "the gradient is read off at the presynaptic spikes, "
     "$\\partial\\mathcal{L}/\\partial W_{ji} = \\sum_{g\\in F_j}\\lambda_{I,i}(g)$. "
     "Slide the replay (the sliders above the charts) to watch both sweeps; the table shows "
-    "they agree to rounding.")
+    "they agree to rounding."
+)
 
 choice = ui.require(current_network())
 height = figure_height()
@@ -30,29 +31,57 @@ height = figure_height()
 first, second = st.container(), st.container()
 charts_box, controls_box = (first, second) if height else (second, first)
 c1, c2, c3 = controls_box.columns([2, 2, 3])
-loss = c1.selectbox("Loss", list(LOSSES), format_func=LOSSES.get, key="eventprop.loss",
-                    bind="query-params")
-label = controls.output_class(c2, "Label (correct output)", choice.outputs, key="eventprop.label",
-                               disabled=loss != "cross_entropy",
-                               help="The output neuron that should fire first.")
+loss = c1.selectbox(
+    "Loss", list(LOSSES), format_func=LOSSES.get, key="eventprop.loss", bind="query-params"
+)
+label = controls.output_class(
+    c2,
+    "Label (correct output)",
+    choice.outputs,
+    key="eventprop.label",
+    disabled=loss != "cross_entropy",
+    help="The output neuron that should fire first.",
+)
 scene = ui.require(ui.compute(eventprop_scene, choice.json, choice.outputs, loss, label))
 
 n_neurons = scene.theta.size
 # presenting, the outputs only: a neuron's two panels need about 130 px to be read
-default = (list(choice.outputs)[:2] if height else
-           list(range(n_neurons)) if n_neurons <= 6 else list(choice.outputs)[:6])
-neurons = controls.subset(c3, "Neurons to draw", range(n_neurons), default, key="eventprop.neurons",
-                          format_func=lambda i: f"n{i}")
-step, note = link_step(st.query_params.get("eventprop.replay"), scene.n_spikes + 1,
-                       scene.n_spikes, "Replay step")
+default = (
+    list(choice.outputs)[:2]
+    if height
+    else list(range(n_neurons))
+    if n_neurons <= 6
+    else list(choice.outputs)[:6]
+)
+neurons = controls.subset(
+    c3,
+    "Neurons to draw",
+    range(n_neurons),
+    default,
+    key="eventprop.neurons",
+    format_func=lambda i: f"n{i}",
+)
+step, note = link_step(
+    st.query_params.get("eventprop.replay"), scene.n_spikes + 1, scene.n_spikes, "Replay step"
+)
 if note:
     controls_box.caption(f":material/sync: {note}")
 with controls_box:
     ui.notices(scene.notices)
-traces, sweep = ui.require(ui.compute(replay_scene, choice.json, choice.outputs, loss, label,
-                                       step, tuple(neurons or default), height))
+traces, sweep = ui.require(
+    ui.compute(
+        replay_scene,
+        choice.json,
+        choice.outputs,
+        loss,
+        label,
+        step,
+        tuple(neurons or default),
+        height,
+    )
+)
 
-left, right = charts_box.columns([1, 1])       # the figures' panel titles name them
+left, right = charts_box.columns([1, 1])  # the figures' panel titles name them
 with left:
     ui.chart(traces, key="eventprop.traces")
 with right:
@@ -61,14 +90,22 @@ with right:
 m = st.columns(4)
 m[0].metric("Spikes", scene.n_spikes)
 m[1].metric("Loss", f"{scene.loss_value:.4f}")
-m[2].metric("max |EventProp − FP|", f"{scene.max_rel_diff['EventProp − FP']:.1e}",
-            help="Relative to the largest gradient entry.")
-m[3].metric("max |EventProp − adjoint|", f"{scene.max_rel_diff['EventProp − adjoint']:.1e}",
-            help="Relative to the largest gradient entry.")
+m[2].metric(
+    "max |EventProp − FP|",
+    f"{scene.max_rel_diff['EventProp − FP']:.1e}",
+    help="Relative to the largest gradient entry.",
+)
+m[3].metric(
+    "max |EventProp − adjoint|",
+    f"{scene.max_rel_diff['EventProp − adjoint']:.1e}",
+    help="Relative to the largest gradient entry.",
+)
 
 st.subheader("The gradient three ways")
-fmt = {c: st.column_config.NumberColumn(c, format="%.6g") for c in
-       ("FP", "adjoint solve", "EventProp", "EventProp − FP", "EventProp − adjoint")}
+fmt = {
+    c: st.column_config.NumberColumn(c, format="%.6g")
+    for c in ("FP", "adjoint solve", "EventProp", "EventProp − FP", "EventProp − adjoint")
+}
 st.dataframe(scene.table, hide_index=True, width="stretch", column_config=fmt)
 
 st.subheader("One computation seen twice")
@@ -96,8 +133,13 @@ st.markdown(
     "FP is the one to use when you want every $df_k/dW$ (the Jacobian, sensitivities of many "
     "losses at once, or online, forward in time alongside the simulation). For one loss the "
     "backward methods win; EventProp needs no matrix at all, and it skips everything after the "
-    "last spike the loss depends on.")
+    "last spike the loss depends on."
+)
 
-ui.downloads("eventprop", network_json=choice.json, spikes_csv=scene.spikes_csv,
-             csv={"gradients": scene.gradients_csv},
-             figures={"adjoint-traces": traces, "sweeps": sweep})
+ui.downloads(
+    "eventprop",
+    network_json=choice.json,
+    spikes_csv=scene.spikes_csv,
+    csv={"gradients": scene.gradients_csv},
+    figures={"adjoint-traces": traces, "sweeps": sweep},
+)

@@ -17,7 +17,8 @@ ui.intro(
     "by time with a permutation $P$ it is **lower triangular**, $L = P\\,\\tfrac{\\partial\\Phi}"
     "{\\partial F}P^\\top$, because a spike depends only on earlier spikes. The implicit function "
     "theorem gives $L\\,\\tfrac{dF}{dW} = -\\tfrac{\\partial\\Phi}{\\partial W}$, which FP solves "
-    "forward in time, one spike after another.")
+    "forward in time, one spike after another."
+)
 
 choice = ui.require(current_network())
 labels = ui.require(ui.compute(spike_options, choice.json))
@@ -46,6 +47,9 @@ with left:
 with right:
     st.subheader("dΦ/dW")
     ui.chart(scene.dphi_dw, key="jacobian.dphi_dw")
-ui.downloads("jacobian", network_json=choice.json,
-             csv={"dF/dW": scene.jacobian_csv} if scene.jacobian_csv else None,
-             figures={"L": scene.matrices, "dPhi-dW": scene.dphi_dw})
+ui.downloads(
+    "jacobian",
+    network_json=choice.json,
+    csv={"dF/dW": scene.jacobian_csv} if scene.jacobian_csv else None,
+    figures={"L": scene.matrices, "dPhi-dW": scene.dphi_dw},
+)

@@ -15,29 +15,42 @@ ui.intro(
     "weights, every input spike time, each neuron's threshold $\\theta_i$ and time constants "
     "$\\tau_{s,i}$, $\\tau_{n,i}$. Choose a spike (or the loss) and see its exact derivative "
     "with respect to every parameter of the network, the largest first. A bar is the shift "
-    "per unit of its parameter: units differ (a weight, a time, a potential).")
+    "per unit of its parameter: units differ (a weight, a time, a potential)."
+)
 
 choice = ui.require(current_network())
 spikes = ui.require(ui.compute(spike_options, choice.json))
 c = st.columns([2, 2, 5])
-target = controls.choice(c[0], "Derivative of", [LOSS, *spikes], LOSS, key="sensitivity.target",
-                         format_func=lambda s: "the loss" if s == LOSS else f"spike {s}",
-                         what="Derivative of",
-                         help="The loss (first-spike cross entropy) or one spike time; "
-                              "n1.2 is neuron 1's second spike.")
+target = controls.choice(
+    c[0],
+    "Derivative of",
+    [LOSS, *spikes],
+    LOSS,
+    key="sensitivity.target",
+    format_func=lambda s: "the loss" if s == LOSS else f"spike {s}",
+    what="Derivative of",
+    help="The loss (first-spike cross entropy) or one spike time; n1.2 is neuron 1's second spike.",
+)
 label = 0
 if target == LOSS:
     label = controls.output_class(c[1], "Correct class", choice.outputs, key="sensitivity.label")
-kinds = controls.subset(c[2], "Parameters", list(params.KINDS), list(params.KINDS),
-                        key="sensitivity.kinds", format_func=params.SHORT.get, what="Parameters",
-                        help="Weights, input spike times, thresholds θ and time constants τ_s, "
-                             "τ_n of every neuron.")
+kinds = controls.subset(
+    c[2],
+    "Parameters",
+    list(params.KINDS),
+    list(params.KINDS),
+    key="sensitivity.kinds",
+    format_func=params.SHORT.get,
+    what="Parameters",
+    help="Weights, input spike times, thresholds θ and time constants τ_s, τ_n of every neuron.",
+)
 if not kinds:
     st.info("Choose at least one kind of parameter.")
     st.stop()
 
-scene = ui.require(ui.compute(sensitivity_scene, choice.json, choice.outputs, target, label,
-                              tuple(kinds)))
+scene = ui.require(
+    ui.compute(sensitivity_scene, choice.json, choice.outputs, target, label, tuple(kinds))
+)
 m = st.columns(3)
 m[0].metric("Largest derivative", scene.largest)
 m[1].metric("Parameters", scene.n_params)
@@ -46,5 +59,9 @@ ui.notices(scene.notices)
 ui.chart(scene.chart, key="sensitivity.chart")
 with st.expander(f"Every parameter, ranked ({scene.n_params})", icon=":material/table:"):
     st.dataframe(scene.table, hide_index=True, width="stretch", height=320)
-ui.downloads("sensitivity", network_json=choice.json, csv={"derivatives": scene.csv},
-             figures={"sensitivity": scene.chart})
+ui.downloads(
+    "sensitivity",
+    network_json=choice.json,
+    csv={"derivatives": scene.csv},
+    figures={"sensitivity": scene.chart},
+)

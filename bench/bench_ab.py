@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def load(name: str, root: Path):
     """The package ``root/fpsnn_core`` imported under the name ``name``."""
     pkg = root / "fpsnn_core"
-    spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py",
-                                                  submodule_search_locations=[str(pkg)])
+    spec = importlib.util.spec_from_file_location(
+        name, pkg / "__init__.py", submodule_search_locations=[str(pkg)]
+    )
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
     spec.loader.exec_module(mod)
@@ -52,30 +53,52 @@ def main() -> None:
     versions = {"old": load("fp_old", args.baseline.resolve()), "new": load("fp_new", ROOT)}
     batched = {k: importlib.import_module(f"{m.__name__}.batched") for k, m in versions.items()}
     data = importlib.import_module("fp_new.datasets").yinyang(5000, 42)
-    x = np.concatenate([1.5 * np.asarray(data.values, float), np.zeros((len(data.labels), 1))],
-                       axis=1)                                    # latencies in [0, 1.5], bias 0
+    x = np.concatenate(
+        [1.5 * np.asarray(data.values, float), np.zeros((len(data.labels), 1))], axis=1
+    )  # latencies in [0, 1.5], bias 0
     y = np.asarray(data.labels)
-    nets = {k: m.Network.feedforward([5, 120, 3], np.random.default_rng(0),
-                                     weight_mean=[1.5, 0.93], weight_std=[0.78, 0.1],
-                                     tau_s=0.25, tau_n=1.0, theta=1.0)
-            for k, m in versions.items()}
+    nets = {
+        k: m.Network.feedforward(
+            [5, 120, 3],
+            np.random.default_rng(0),
+            weight_mean=[1.5, 0.93],
+            weight_std=[0.78, 0.1],
+            tau_s=0.25,
+            tau_n=1.0,
+            theta=1.0,
+        )
+        for k, m in versions.items()
+    }
     total = {"old": [], "new": []}
     for epoch in range(args.epochs):
         spent = {"old": 0.0, "new": 0.0}
         for j, i in enumerate(range(0, len(y), args.batch)):
-            for k in (("old", "new") if j % 2 == 0 else ("new", "old")):
+            for k in ("old", "new") if j % 2 == 0 else ("new", "old"):
                 t0 = time.process_time()
-                batched[k].loss_and_gradient(nets[k], x[i:i + args.batch], y[i:i + args.batch],
-                                             3.0, tau_0=0.025, gamma=3e-3, tau_1=0.32,
-                                             method="fp", on_grazing="skip")
+                batched[k].loss_and_gradient(
+                    nets[k],
+                    x[i : i + args.batch],
+                    y[i : i + args.batch],
+                    3.0,
+                    tau_0=0.025,
+                    gamma=3e-3,
+                    tau_1=0.32,
+                    method="fp",
+                    on_grazing="skip",
+                )
                 spent[k] += time.process_time() - t0
         for k in spent:
             total[k].append(spent[k])
-        print(f"epoch {epoch}: old {spent['old']:.2f} s, new {spent['new']:.2f} s CPU "
-              f"(new/old {spent['new'] / spent['old']:.3f})", flush=True)
+        print(
+            f"epoch {epoch}: old {spent['old']:.2f} s, new {spent['new']:.2f} s CPU "
+            f"(new/old {spent['new'] / spent['old']:.3f})",
+            flush=True,
+        )
     ratio = np.array(total["new"]) / np.array(total["old"])
-    print(f"median epoch CPU: old {np.median(total['old']):.2f} s, new "
-          f"{np.median(total['new']):.2f} s; median ratio new/old {np.median(ratio):.3f}")
+    print(
+        f"median epoch CPU: old {np.median(total['old']):.2f} s, new "
+        f"{np.median(total['new']):.2f} s; median ratio new/old {np.median(ratio):.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from fpsnn_app.scene_cache import SCENES  # noqa: E402
 from fpsnn_app.registry import PAGES  # noqa: E402
+from fpsnn_app.scene_cache import SCENES  # noqa: E402
 
 
 def _open(entry) -> tuple[AppTest, float]:
@@ -61,9 +61,11 @@ def _median_ms(at: AppTest, repeat: int, clear: bool) -> float:
 def _quiet() -> None:
     """Drop two notices Streamlit prints when driven outside a server."""
     import logging
-    for name, text in (("streamlit.runtime.caching.cache_data_api", "No runtime found"),
-                       ("streamlit.runtime.scriptrunner_utils.script_run_context",
-                        "missing ScriptRunContext")):
+
+    for name, text in (
+        ("streamlit.runtime.caching.cache_data_api", "No runtime found"),
+        ("streamlit.runtime.scriptrunner_utils.script_run_context", "missing ScriptRunContext"),
+    ):
         logging.getLogger(name).addFilter(lambda record, text=text: text not in record.getMessage())
 
 
@@ -108,8 +110,10 @@ def main() -> None:
         sys.path.insert(0, str(ROOT / "bench"))
         cold_opens(wanted, args.wait)
         return
-    print(f"{'page':<16} {'first run':>10} {'recompute':>10} {'cached':>8}   (ms, median of "
-          f"{args.repeat}; AppTest, no browser)")
+    print(
+        f"{'page':<16} {'first run':>10} {'recompute':>10} {'cached':>8}   (ms, median of "
+        f"{args.repeat}; AppTest, no browser)"
+    )
     for entry in PAGES:
         if wanted and entry.name not in wanted:
             continue

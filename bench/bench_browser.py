@@ -107,12 +107,12 @@ def _slider_moves(page, s: Slider, repeat: int):
     path = []
     for n in range(2 * repeat):
         now = float(_slider_value(page, s.label))
-        if n < repeat:      # walk, turning at the ends
+        if n < repeat:  # walk, turning at the ends
             if key == "ArrowRight" and now >= hi:
                 key = "ArrowLeft"
             elif key == "ArrowLeft" and now <= lo:
                 key = "ArrowRight"
-        else:               # back and forth over the last two values
+        else:  # back and forth over the last two values
             key = "ArrowLeft" if path[-1] == "ArrowRight" else "ArrowRight"
         thumb.focus()
         t0 = time.perf_counter()
@@ -130,7 +130,8 @@ def _combobox(page, label: str):
 
 def _open(page, label: str) -> None:
     page.get_by_test_id("stSelectbox").filter(has=_combobox(page, label)).get_by_role(
-        "button", name="Open").click()
+        "button", name="Open"
+    ).click()
     page.get_by_role("listbox").wait_for()
 
 
@@ -198,8 +199,12 @@ def main(argv=None) -> int:
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pages", default="", help="comma-separated page names (default all)")
-    p.add_argument("--repeat", type=int, default=10, help="new values per interaction (and "
-                                                          "as many cached revisits)")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=10,
+        help="new values per interaction (and as many cached revisits)",
+    )
     p.add_argument("--loads", type=int, default=3, help="opens per page (first one cold)")
     p.add_argument("--width", type=int, default=1280)
     p.add_argument("--height", type=int, default=900)
@@ -207,8 +212,10 @@ def main(argv=None) -> int:
     wanted = set(filter(None, args.pages.split(",")))
     entries = [e for e in PAGES if not wanted or e.name in wanted]
     viewport = {"width": args.width, "height": args.height}
-    print(f"before: {_loadavg()} (machine shared with other jobs: figures are upper bounds)",
-          flush=True)
+    print(
+        f"before: {_loadavg()} (machine shared with other jobs: figures are upper bounds)",
+        flush=True,
+    )
     rows = []
     with server() as (url, proc), sync_playwright() as pw:
         browser = launch(pw)
@@ -231,16 +238,23 @@ def main(argv=None) -> int:
                 ctx.close()
             for inter, new, cached in results:
                 rows.append((entry.title, inter.describe(), new, cached, cold, warm))
-                print(f"  {entry.title}: {inter.describe()}: new {_ms(new, 50)}/{_ms(new, 95)} "
-                      f"ms ({len(new)}), cached {_ms(cached, 50)}/{_ms(cached, 95)} ms "
-                      f"({len(cached)}); load cold {cold:.2f} s, warm "
-                      f"{np.median(warm) if warm else float('nan'):.2f} s", flush=True)
+                print(
+                    f"  {entry.title}: {inter.describe()}: new {_ms(new, 50)}/{_ms(new, 95)} "
+                    f"ms ({len(new)}), cached {_ms(cached, 50)}/{_ms(cached, 95)} ms "
+                    f"({len(cached)}); load cold {cold:.2f} s, warm "
+                    f"{np.median(warm) if warm else float('nan'):.2f} s",
+                    flush=True,
+                )
         browser.close()
     print()
-    print(f"Chromium {viewport['width']}x{viewport['height']}, {args.repeat} new values per "
-          "interaction; times in ms until the page settles (p50 / p95).")
-    print("| page | interaction | new p50 | new p95 | cached p50 | cached p95 | first load "
-          "(cold) | first load (warm p50) |")
+    print(
+        f"Chromium {viewport['width']}x{viewport['height']}, {args.repeat} new values per "
+        "interaction; times in ms until the page settles (p50 / p95)."
+    )
+    print(
+        "| page | interaction | new p50 | new p95 | cached p50 | cached p95 | first load "
+        "(cold) | first load (warm p50) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for title, what, new, cached, cold, warm in rows:
         miss = []
@@ -250,9 +264,11 @@ def main(argv=None) -> int:
         if cold > 3.0:
             miss.append("load")
         flag = f" (misses: {', '.join(miss)})" if miss else ""
-        print(f"| {title} | {what}{flag} | {_ms(new, 50)} | {_ms(new, 95)} | {_ms(cached, 50)} | "
-              f"{_ms(cached, 95)} | {1e3 * cold:.0f} | "
-              f"{1e3 * np.median(warm) if warm else float('nan'):.0f} |")
+        print(
+            f"| {title} | {what}{flag} | {_ms(new, 50)} | {_ms(new, 95)} | {_ms(cached, 50)} | "
+            f"{_ms(cached, 95)} | {1e3 * cold:.0f} | "
+            f"{1e3 * np.median(warm) if warm else float('nan'):.0f} |"
+        )
     print(f"\nafter: {_loadavg()}")
     return 0
 

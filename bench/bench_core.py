@@ -36,13 +36,24 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=7, help="batches for the fast path")
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="cpu: this process's CPU time (steadier on a shared machine)")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="cpu: this process's CPU time (steadier on a shared machine)",
+    )
     args = parser.parse_args()
     clock = time.perf_counter if args.clock == "wall" else time.process_time
     rng = np.random.default_rng(args.seed)
-    net = fp.Network.feedforward([5, 120, 3], rng, weight_mean=[1.5, 2.0], weight_std=[0.8, 0.1],
-                                 tau_s=1 / 0.99, tau_n=1.0, theta=1.0)
+    net = fp.Network.feedforward(
+        [5, 120, 3],
+        rng,
+        weight_mean=[1.5, 2.0],
+        weight_std=[0.8, 0.1],
+        tau_s=1 / 0.99,
+        tau_n=1.0,
+        theta=1.0,
+    )
     outputs = list(net.layers[-1])
     t_sim, t_grad, n_spk, n_hidden, n_out, n_rows = [], [], [], [], [], []
     for n in range(args.samples + 1):
@@ -69,8 +80,10 @@ def main() -> None:
         return f"{a[1]:8.2f}  (quartiles {a[0]:.2f} - {a[2]:.2f})"
 
     print(f"Yin-Yang network 5-120-3, {args.samples} samples, seed {args.seed}")
-    print(f"spikes per sample (median): {np.median(n_spk):.0f}; per hidden neuron "
-          f"{np.median(n_hidden):.2f}; per output neuron {np.median(n_out):.0f}")
+    print(
+        f"spikes per sample (median): {np.median(n_spk):.0f}; per hidden neuron "
+        f"{np.median(n_hidden):.2f}; per output neuron {np.median(n_out):.0f}"
+    )
     print(f"spikes in the causal past of the first output spikes (median): {np.median(n_rows):.0f}")
     print(f"simulate                      ms/sample: {q(t_sim)}")
     print(f"FP gradient, first-spike loss ms/sample: {q(t_grad)}")
@@ -84,8 +97,10 @@ def main() -> None:
         t0 = clock()
         loss_and_gradient(net, x, labels, 2.0, method="fp")
         t_batch.append((clock() - t0) / batch)
-    print(f"batched fast path (simulate + FP gradient, batches of {batch}) ms/sample: "
-          f"{q(t_batch[1:])}")
+    print(
+        f"batched fast path (simulate + FP gradient, batches of {batch}) ms/sample: "
+        f"{q(t_batch[1:])}"
+    )
 
 
 if __name__ == "__main__":

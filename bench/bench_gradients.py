@@ -36,8 +36,15 @@ from fpsnn_core.partials import WRT
 
 
 def feedforward(hidden: int, rng: np.random.Generator):
-    net = fp.Network.feedforward([5, hidden, 3], rng, weight_mean=[1.5, 2.0],
-                                 weight_std=[0.8, 0.1], tau_s=1 / 0.99, tau_n=1.0, theta=1.0)
+    net = fp.Network.feedforward(
+        [5, hidden, 3],
+        rng,
+        weight_mean=[1.5, 2.0],
+        weight_std=[0.8, 0.1],
+        tau_s=1 / 0.99,
+        tau_n=1.0,
+        theta=1.0,
+    )
     x, y = rng.uniform(size=2)
     inputs = [np.array([0.15 + 1.85 * v]) for v in (x, y, 1 - x, 1 - y)] + [np.array([0.15])]
     sim = fp.simulate(net, inputs, 2.0)
@@ -111,15 +118,16 @@ def parameter_table(cases, w_times: dict, repeats: int) -> None:
     """Time of FP and the adjoint with ``wrt=`` each parameter, one line per method; the
     ``W`` column repeats the first table's times (``w_times[(network, method)]``, seconds
     or ``None`` where skipped) rather than measuring them again."""
-    print(f"{'network':<12}{'method':<15}" + "".join(f"{w:>10}" for w in WRT)
-          + "   (time ms by wrt=)")
-    for name, net, sim, c, rows in cases:
+    print(
+        f"{'network':<12}{'method':<15}" + "".join(f"{w:>10}" for w in WRT) + "   (time ms by wrt=)"
+    )
+    for name, net, sim, c, _rows in cases:
         for method, fn in WRT_METHODS.items():
             sec = w_times[(name, method.replace("dF/dp", "dF/dW"))]
             cells = [f"{'skipped':>10}" if sec is None else f"{sec * 1e3:>10.2f}"]
             for wrt in WRT[1:]:
                 out = fn(net, sim, c, wrt)
-                if method != "FP full dF/dp":      # FP and the adjoint agree
+                if method != "FP full dF/dp":  # FP and the adjoint agree
                     ref = fp.adjoint_gradient(net, sim, c, wrt=wrt)
                     assert np.allclose(out, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
                 cells.append(f"{median_time(lambda: fn(net, sim, c, wrt), repeats) * 1e3:>10.2f}")
@@ -133,12 +141,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="smallest sizes only")
     args = parser.parse_args()
-    sizes = [("ff", 30), ("ff", 120), ("ff", 400), ("rec", 10), ("rec", 30), ("rec", 100),
-             ("rec", 300)]
+    sizes = [
+        ("ff", 30),
+        ("ff", 120),
+        ("ff", 400),
+        ("rec", 10),
+        ("rec", 30),
+        ("rec", 100),
+        ("rec", 300),
+    ]
     if args.quick:
         sizes = [("ff", 30), ("rec", 10)]
-    print(f"{'network':<12}{'spikes':>7}{'rows':>6}{'weights':>9}  "
-          f"{'method':<15}{'time ms':>10}{'peak MiB':>10}")
+    print(
+        f"{'network':<12}{'spikes':>7}{'rows':>6}{'weights':>9}  "
+        f"{'method':<15}{'time ms':>10}{'peak MiB':>10}"
+    )
     cases, w_times = [], {}
     for kind, size in sizes:
         rng = np.random.default_rng(args.seed)
@@ -151,12 +168,14 @@ def main() -> None:
             head = f"{name:<12}{sim.n_spikes:>7}{rows:>6}{net.n_params:>9}  {method:<15}"
             n_rows = sim.n_spikes if method == "FP full dF/dW" else rows
             if too_big(net, sim, rows, method):
-                print(f"{head}{'skipped':>10}{n_rows * net.n_params * 8 / 2**20:>9.0f}+"
-                      "  (dF/dW alone; too big for a shared machine)")
+                print(
+                    f"{head}{'skipped':>10}{n_rows * net.n_params * 8 / 2**20:>9.0f}+"
+                    "  (dF/dW alone; too big for a shared machine)"
+                )
                 w_times[(name, method)] = None
                 continue
             out = fn(net, sim, c)
-            if method != "FP full dF/dW":      # same gradient by every method
+            if method != "FP full dF/dW":  # same gradient by every method
                 assert np.allclose(out, g_ref, rtol=0, atol=1e-8 * np.abs(g_ref).max())
             sec, peak = measure(lambda: fn(net, sim, c), args.repeats)
             w_times[(name, method)] = sec

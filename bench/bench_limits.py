@@ -33,10 +33,10 @@ import numpy as np  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import fpsnn_core as fp  # noqa: E402
-from fpsnn_app.scene_cache import SCENES  # noqa: E402
 from fpsnn_app import limits, netfiles, presets  # noqa: E402
-from fpsnn_app.scenes import network  # noqa: E402
 from fpsnn_app.registry import PAGES, page  # noqa: E402
+from fpsnn_app.scene_cache import SCENES  # noqa: E402
+from fpsnn_app.scenes import network  # noqa: E402
 
 NETWORK_PAGES = [e.name for e in PAGES if e.uses_network]
 EDITS = "0_0_100~0_1_100~0_2_100~1_0_100~1_1_100~1_2_100"
@@ -45,7 +45,7 @@ EDITS = "0_0_100~0_1_100~0_2_100~1_0_100~1_1_100~1_2_100"
 def _unconnected() -> bytes:
     K, N = 2, 100
     W = np.zeros((K + N, N))
-    W[:K] = np.linspace(2.5, 4.0, N)                   # every neuron driven by both inputs
+    W[:K] = np.linspace(2.5, 4.0, N)  # every neuron driven by both inputs
     net = fp.Network(W, K, presets.TAU_S, presets.TAU_N, presets.THETA)
     return fp.to_json(net, [[0.2, 1.0], [0.5]], presets.T_MAX).encode()
 
@@ -62,14 +62,24 @@ def _dense() -> bytes:
 def _layered() -> bytes:
     K = 4
     sizes = [K] + [limits.MAX_NEURONS // 4] * 3 + [limits.MAX_NEURONS // 4]
-    net = fp.Network.feedforward(sizes, np.random.default_rng(0), weight_mean=[1.5, 0.05, 0.05, 0.05],
-                                 weight_std=0.03, tau_s=presets.TAU_S, tau_n=presets.TAU_N,
-                                 theta=presets.THETA)
+    net = fp.Network.feedforward(
+        sizes,
+        np.random.default_rng(0),
+        weight_mean=[1.5, 0.05, 0.05, 0.05],
+        weight_std=0.03,
+        tau_s=presets.TAU_S,
+        tau_n=presets.TAU_N,
+        theta=presets.THETA,
+    )
     return fp.to_json(net, [[0.2, 1.0], [0.5], [0.3, 0.8], [0.1]], presets.T_MAX).encode()
 
 
-CASES = {"unconnected": ("upload", _unconnected), "edits": ("url", {"edits": EDITS}),
-         "dense": ("upload", _dense), "layered": ("upload", _layered)}
+CASES = {
+    "unconnected": ("upload", _unconnected),
+    "edits": ("url", {"edits": EDITS}),
+    "dense": ("upload", _dense),
+    "layered": ("upload", _layered),
+}
 
 
 def _figure_bytes(at: AppTest) -> list[int]:
@@ -93,7 +103,7 @@ def run_case(name: str, pages: list[str], timeout: float, repeats: int = 3) -> l
     for p in pages:
         at.switch_page(page(p).path)
         times = []
-        for _ in range(repeats):             # each run computes: the caches are cleared first
+        for _ in range(repeats):  # each run computes: the caches are cleared first
             SCENES.clear()
             netfiles.parse.cache_clear()
             network.simulate_file.cache_clear()
@@ -101,7 +111,7 @@ def run_case(name: str, pages: list[str], timeout: float, repeats: int = 3) -> l
             try:
                 at.run()
                 status = "error: " + at.exception[0].message[:60] if at.exception else "ok"
-            except RuntimeError as exc:            # AppTest's timeout
+            except RuntimeError as exc:  # AppTest's timeout
                 status = f"timeout ({exc})"[:70]
             times.append(time.perf_counter() - t0)
             if status != "ok":
@@ -109,12 +119,25 @@ def run_case(name: str, pages: list[str], timeout: float, repeats: int = 3) -> l
         seconds = float(np.median(times))
         figs = _figure_bytes(at)
         notes = [e.value[:70] for e in list(at.error) + list(at.warning)][:2]
-        rows.append(dict(case=name, page=p, seconds=seconds, worst=max(times), figures=len(figs),
-                         figure_kb=sum(figs) / 1024, largest_kb=max(figs, default=0) / 1024,
-                         status=status, notes=notes))
-        print(f"{name:12s} {p:15s} {seconds:7.2f} s (worst {max(times):6.2f})  {len(figs):2d} figures  "
-              f"{sum(figs) / 1024:8.1f} KB (largest {max(figs, default=0) / 1024:7.1f} KB)  "
-              f"{status}  {' | '.join(notes)}", flush=True)
+        rows.append(
+            dict(
+                case=name,
+                page=p,
+                seconds=seconds,
+                worst=max(times),
+                figures=len(figs),
+                figure_kb=sum(figs) / 1024,
+                largest_kb=max(figs, default=0) / 1024,
+                status=status,
+                notes=notes,
+            )
+        )
+        print(
+            f"{name:12s} {p:15s} {seconds:7.2f} s (worst {max(times):6.2f})  {len(figs):2d} figures  "
+            f"{sum(figs) / 1024:8.1f} KB (largest {max(figs, default=0) / 1024:7.1f} KB)  "
+            f"{status}  {' | '.join(notes)}",
+            flush=True,
+        )
     return rows
 
 
@@ -127,13 +150,16 @@ def main() -> None:
     ap.add_argument("--json", help="also write the rows to this file")
     args = ap.parse_args()
     import logging
+
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     rows = []
     for name in args.cases.split(","):
         rows += run_case(name, args.pages.split(","), args.timeout, args.repeats)
     worst = max(rows, key=lambda r: r["seconds"])
-    print(f"slowest: {worst['case']} / {worst['page']} {worst['seconds']:.2f} s; largest figure "
-          f"{max(r['largest_kb'] for r in rows):.1f} KB")
+    print(
+        f"slowest: {worst['case']} / {worst['page']} {worst['seconds']:.2f} s; largest figure "
+        f"{max(r['largest_kb'] for r in rows):.1f} KB"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
 

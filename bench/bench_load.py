@@ -145,18 +145,22 @@ class Session:
         self.widgets: dict[str, tuple[str, object, str, bool]] = {}
         self.errors = 0
         self.messages: set[str] = set()
-        self.backend = ""           # HAProxy's cookie value: the process of this session
+        self.backend = ""  # HAProxy's cookie value: the process of this session
 
     async def connect(self):
         import websockets
 
         cookies = await asyncio.to_thread(_first_response_cookies, self.url)
         self.backend = cookies.get(COOKIE, "")
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies \
-            else None
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else None
         self.ws = await websockets.connect(
-            self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-            additional_headers=headers, max_size=None, ping_interval=None, proxy=None)
+            self.url.replace("http", "ws", 1) + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            additional_headers=headers,
+            max_size=None,
+            ping_interval=None,
+            proxy=None,
+        )
 
     async def rerun(self, page: str, states=(), fragment_id: str = "", query: str = "") -> float:
         """Send a rerun of ``page`` (or of one fragment of it) with widget ``states`` and
@@ -185,8 +189,12 @@ class Session:
                 w = getattr(el, etype)
                 if etype in CONTROLS and w.label:
                     path = fwd.metadata.delta_path
-                    self.widgets[w.label] = (etype, w, fwd.delta.fragment_id,
-                                             bool(path) and path[0] == 0)
+                    self.widgets[w.label] = (
+                        etype,
+                        w,
+                        fwd.delta.fragment_id,
+                        bool(path) and path[0] == 0,
+                    )
             elif kind == "script_finished" and fwd.script_finished in FINISHED:
                 return time.perf_counter() - t0
 
@@ -205,7 +213,7 @@ class Session:
 
         etype, w, fragment_id, _ = self.widgets[label]
         state = WidgetState(id=w.id)
-        if etype == "slider" and w.options:        # a select slider: the option's label
+        if etype == "slider" and w.options:  # a select slider: the option's label
             state.string_array_value.data.append(self.rng.choice(list(w.options)))
         elif etype == "slider":
             n = int(round((w.max - w.min) / w.step))
@@ -215,14 +223,15 @@ class Session:
         return state, fragment_id
 
 
-async def student(url: str, seed: int, stop_at: float, per_page: int, think: float,
-                  out: dict) -> None:
+async def student(
+    url: str, seed: int, stop_at: float, per_page: int, think: float, out: dict
+) -> None:
     rng = random.Random(seed)
     s = Session(url, rng)
     await s.connect()
     out["backends"][s.backend or "-"] += 1
     pages = list(SCENARIO)
-    k = rng.randrange(len(pages))               # students start on different pages
+    k = rng.randrange(len(pages))  # students start on different pages
     try:
         while time.perf_counter() < stop_at:
             page = pages[k % len(pages)]
@@ -234,7 +243,7 @@ async def student(url: str, seed: int, stop_at: float, per_page: int, think: flo
                     break
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
                 label = s.control(page)
-                if label is None:                   # e.g. a disabled control
+                if label is None:  # e.g. a disabled control
                     break
                 out["controls"].add((page, label))
                 state, fragment_id = s.change(label)
@@ -291,27 +300,39 @@ async def _sample_rss(pids, stop_at: float, every: float, out: list) -> None:
         out.append((time.perf_counter() - t0, _proc_rss_mib(pids)))
 
 
-async def level(url: str, pids, n: int, seconds: float, per_page: int, think: float,
-                seed: int, heavy: int = 0) -> dict:
-    out = {"opens": [], "interactions": [], "errors": 0, "messages": set(), "rss": [],
-           "backends": Counter(), "controls": set(), "heavy": []}
+async def level(
+    url: str, pids, n: int, seconds: float, per_page: int, think: float, seed: int, heavy: int = 0
+) -> dict:
+    out = {
+        "opens": [],
+        "interactions": [],
+        "errors": 0,
+        "messages": set(),
+        "rss": [],
+        "backends": Counter(),
+        "controls": set(),
+        "heavy": [],
+    }
     stop_at = time.perf_counter() + seconds
-    await asyncio.gather(*(student(url, seed + i, stop_at, per_page, think, out)
-                           for i in range(n)),
-                         *(heavy_student(url, seed + i, stop_at, out) for i in range(heavy)),
-                         _sample_rss(pids, stop_at, max(seconds / 10, 10.0), out["rss"]))
+    await asyncio.gather(
+        *(student(url, seed + i, stop_at, per_page, think, out) for i in range(n)),
+        *(heavy_student(url, seed + i, stop_at, out) for i in range(heavy)),
+        _sample_rss(pids, stop_at, max(seconds / 10, 10.0), out["rss"]),
+    )
     return out
 
 
 async def _warm_up(urls) -> None:
     """Open every page once on each of ``urls`` at once: a server's first run of a page
     imports its modules."""
+
     async def one(url):
         s = Session(url, random.Random(0))
         await s.connect()
         for page in SCENARIO:
             await s.rerun(page)
         await s.ws.close()
+
     await asyncio.gather(*(one(u) for u in urls))
 
 
@@ -334,11 +355,20 @@ def _served(args):
         yield url, pids, None, [url] * max(len(pids), 1), f"the deployment at {url}"
     elif args.processes:
         first = free_ports(args.processes + 1)
-        with Deployment(args.processes, port=first, address="127.0.0.1",
-                        backend_port=first + 1, extra=SERVER_FLAGS) as dep:
-            yield (dep.url, dep.pids(), dep.procs["haproxy"].pid,
-                   [b.url for b in dep.backends],
-                   f"{args.processes} Streamlit processes behind HAProxy (sticky sessions)")
+        with Deployment(
+            args.processes,
+            port=first,
+            address="127.0.0.1",
+            backend_port=first + 1,
+            extra=SERVER_FLAGS,
+        ) as dep:
+            yield (
+                dep.url,
+                dep.pids(),
+                dep.procs["haproxy"].pid,
+                [b.url for b in dep.backends],
+                f"{args.processes} Streamlit processes behind HAProxy (sticky sessions)",
+            )
     else:
         with server(extra=SERVER_FLAGS) as (url, proc):
             yield url, [proc.pid], None, [url], "One server"
@@ -348,94 +378,148 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sessions", default="10,30", help="comma-separated levels")
     p.add_argument("--seconds", type=float, default=60.0, help="duration of each level")
-    p.add_argument("--minutes", type=float, default=None, help="duration of each level, "
-                                                               "minutes (overrides --seconds)")
+    p.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="duration of each level, minutes (overrides --seconds)",
+    )
     p.add_argument("--think", type=float, default=3.0, help="mean pause between interactions")
     p.add_argument("--per-page", type=int, default=5, help="interactions before the next page")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--heavy", type=int, default=0,
-                   help="heavy students besides the class: each works on the heaviest network "
-                        "a link carries, a new time constant on every network page, no pause "
-                        "(their times are reported apart; their reruns count in the CPU)")
+    p.add_argument(
+        "--heavy",
+        type=int,
+        default=0,
+        help="heavy students besides the class: each works on the heaviest network "
+        "a link carries, a new time constant on every network page, no pause "
+        "(their times are reported apart; their reruns count in the CPU)",
+    )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--processes", type=int, default=None,
-                       help="start N Streamlit processes behind HAProxy (deploy/serve_class.py)")
-    where.add_argument("--url", default=None,
-                       help="a running deployment (e.g. http://127.0.0.1:8501), not started here")
-    p.add_argument("--pids", default=None,
-                   help="with --url: comma-separated pids of its Streamlit processes (default: "
-                        "found by deploy/serve_class.py's marker; none: CPU not measured)")
+    where.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="start N Streamlit processes behind HAProxy (deploy/serve_class.py)",
+    )
+    where.add_argument(
+        "--url",
+        default=None,
+        help="a running deployment (e.g. http://127.0.0.1:8501), not started here",
+    )
+    p.add_argument(
+        "--pids",
+        default=None,
+        help="with --url: comma-separated pids of its Streamlit processes (default: "
+        "found by deploy/serve_class.py's marker; none: CPU not measured)",
+    )
     args = p.parse_args(argv)
     if args.processes is not None and args.processes < 1:
         p.error(f"--processes must be at least 1, got {args.processes}")
     seconds = 60 * args.minutes if args.minutes else args.seconds
     levels = [int(x) for x in args.sessions.split(",") if x]
-    print(f"before: {_loadavg()} (machine shared with other jobs: figures are upper bounds)",
-          flush=True)
+    print(
+        f"before: {_loadavg()} (machine shared with other jobs: figures are upper bounds)",
+        flush=True,
+    )
     rows, controls = [], set()
     with _served(args) as (url, pids, balancer, warm_urls, what):
         rss0 = _proc_rss_mib(pids)
         asyncio.run(_warm_up(warm_urls))
-        print(f"{what}: Streamlit pids {pids or 'unknown (CPU and memory not measured)'}, RSS "
-              f"after start {rss0:.0f} MiB, after opening every page once (imports, not timed) "
-              f"{_proc_rss_mib(pids):.0f} MiB", flush=True)
+        print(
+            f"{what}: Streamlit pids {pids or 'unknown (CPU and memory not measured)'}, RSS "
+            f"after start {rss0:.0f} MiB, after opening every page once (imports, not timed) "
+            f"{_proc_rss_mib(pids):.0f} MiB",
+            flush=True,
+        )
         for n in levels:
             rss_start, cpu0, t0 = _proc_rss_mib(pids), _proc_cpu(pids), time.perf_counter()
             bal0 = _proc_cpu([balancer]) if balancer else 0.0
-            res = asyncio.run(level(url, pids, n, seconds, args.per_page, args.think,
-                                    args.seed, args.heavy))
+            res = asyncio.run(
+                level(url, pids, n, seconds, args.per_page, args.think, args.seed, args.heavy)
+            )
             wall, cpu = time.perf_counter() - t0, _proc_cpu(pids) - cpu0
             rss_end = _proc_rss_mib(pids)
             done = len(res["interactions"]) + len(res["opens"]) + len(res["heavy"])
             rows.append((n, wall, res, cpu, done, rss_start, rss_end))
             controls |= res["controls"]
-            print(f"  {n} sessions, {wall:.0f} s: {len(res['interactions'])} interactions p50 "
-                  f"{_ms(res['interactions'], 50)} ms p95 {_ms(res['interactions'], 95)} ms; "
-                  f"{len(res['opens'])} page opens p50 {_ms(res['opens'], 50)} ms p95 "
-                  f"{_ms(res['opens'], 95)} ms; server CPU {cpu:.1f} s ({cpu / wall:.2f} "
-                  f"cores), {cpu / max(done, 1):.3f} s per rerun; RSS {rss_start:.0f} -> "
-                  f"{rss_end:.0f} MiB; exceptions {res['errors']}", flush=True)
+            print(
+                f"  {n} sessions, {wall:.0f} s: {len(res['interactions'])} interactions p50 "
+                f"{_ms(res['interactions'], 50)} ms p95 {_ms(res['interactions'], 95)} ms; "
+                f"{len(res['opens'])} page opens p50 {_ms(res['opens'], 50)} ms p95 "
+                f"{_ms(res['opens'], 95)} ms; server CPU {cpu:.1f} s ({cpu / wall:.2f} "
+                f"cores), {cpu / max(done, 1):.3f} s per rerun; RSS {rss_start:.0f} -> "
+                f"{rss_end:.0f} MiB; exceptions {res['errors']}",
+                flush=True,
+            )
             if args.heavy:
-                print(f"    heavy student(s): {len(res['heavy'])} heavy page opens, p50 "
-                      f"{_ms(res['heavy'], 50)} ms, max {_ms(res['heavy'], 100)} ms", flush=True)
-            print("    sessions per process (HAProxy's cookie): " + ", ".join(
-                f"{k} {v}" for k, v in sorted(res["backends"].items())), flush=True)
+                print(
+                    f"    heavy student(s): {len(res['heavy'])} heavy page opens, p50 "
+                    f"{_ms(res['heavy'], 50)} ms, max {_ms(res['heavy'], 100)} ms",
+                    flush=True,
+                )
+            print(
+                "    sessions per process (HAProxy's cookie): "
+                + ", ".join(f"{k} {v}" for k, v in sorted(res["backends"].items())),
+                flush=True,
+            )
             if balancer:
                 bal = _proc_cpu([balancer]) - bal0
                 print(f"    HAProxy CPU {bal:.1f} s ({bal / wall:.3f} cores)", flush=True)
-            print("    RSS over the level (s: MiB): " + ", ".join(
-                f"{t:.0f}: {m:.0f}" for t, m in res["rss"]), flush=True)
+            print(
+                "    RSS over the level (s: MiB): "
+                + ", ".join(f"{t:.0f}: {m:.0f}" for t, m in res["rss"]),
+                flush=True,
+            )
             for text in sorted(res["messages"]):
                 print(f"    exception: {text}")
     print()
-    print("Controls moved: " + "; ".join(
-        f"{page or 'home'}: {label!r}" + ("" if SCENARIO[page] == label else
-                                          f" (no {SCENARIO[page]!r} on the page)")
-        for page, label in sorted(controls)))
-    print(f"{what}, sessions over Streamlit's websocket protocol (no browser drawing), "
-          f"think time {args.think:g} s (0.5x-1.5x), {args.per_page} interactions per page, "
-          f"{seconds:.0f} s per level.")
+    print(
+        "Controls moved: "
+        + "; ".join(
+            f"{page or 'home'}: {label!r}"
+            + ("" if SCENARIO[page] == label else f" (no {SCENARIO[page]!r} on the page)")
+            for page, label in sorted(controls)
+        )
+    )
+    print(
+        f"{what}, sessions over Streamlit's websocket protocol (no browser drawing), "
+        f"think time {args.think:g} s (0.5x-1.5x), {args.per_page} interactions per page, "
+        f"{seconds:.0f} s per level."
+    )
     if args.heavy:
-        print(f"{args.heavy} heavy student(s) besides the sessions of each level (not in the "
-              "interaction and page open columns; in reruns and CPU).")
-    print("| sessions | reruns/s | interaction p50 | interaction p95 | page open p50 | "
-          "page open p95 | server CPU per rerun | server CPU | RSS start -> end | exceptions |")
+        print(
+            f"{args.heavy} heavy student(s) besides the sessions of each level (not in the "
+            "interaction and page open columns; in reruns and CPU)."
+        )
+    print(
+        "| sessions | reruns/s | interaction p50 | interaction p95 | page open p50 | "
+        "page open p95 | server CPU per rerun | server CPU | RSS start -> end | exceptions |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n, wall, res, cpu, done, rss_start, rss_end in rows:
         measured = bool(pids)
-        print(f"| {n} | {done / wall:.1f} | {_ms(res['interactions'], 50)} ms | "
-              f"{_ms(res['interactions'], 95)} ms | {_ms(res['opens'], 50)} ms | "
-              f"{_ms(res['opens'], 95)} ms | "
-              + (f"{1e3 * cpu / max(done, 1):.0f} ms | {cpu / wall:.2f} cores | "
-                 f"{rss_start:.0f} -> {rss_end:.0f} MiB | " if measured else "- | - | - | ")
-              + f"{res['errors']} |")
+        print(
+            f"| {n} | {done / wall:.1f} | {_ms(res['interactions'], 50)} ms | "
+            f"{_ms(res['interactions'], 95)} ms | {_ms(res['opens'], 50)} ms | "
+            f"{_ms(res['opens'], 95)} ms | "
+            + (
+                f"{1e3 * cpu / max(done, 1):.0f} ms | {cpu / wall:.2f} cores | "
+                f"{rss_start:.0f} -> {rss_end:.0f} MiB | "
+                if measured
+                else "- | - | - | "
+            )
+            + f"{res['errors']} |"
+        )
     if rows and pids:
         per = sum(r[3] for r in rows) / max(sum(r[4] for r in rows), 1)
         rate = 1.0 / args.think
-        print(f"\nServer CPU per rerun over all levels: {1e3 * per:.0f} ms. A student "
-              f"interacting every {args.think:g} s costs {per * rate:.3f} cores; one "
-              f"server process (about one core: the GIL) serves about "
-              f"{int(1.0 / (per * rate))} such students, if the machine is otherwise idle.")
+        print(
+            f"\nServer CPU per rerun over all levels: {1e3 * per:.0f} ms. A student "
+            f"interacting every {args.think:g} s costs {per * rate:.3f} cores; one "
+            f"server process (about one core: the GIL) serves about "
+            f"{int(1.0 / (per * rate))} such students, if the machine is otherwise idle."
+        )
     print(f"after: {_loadavg()}")
     return 0
 

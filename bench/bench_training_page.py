@@ -68,10 +68,21 @@ def free_port() -> int:
 
 def start_server(port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1",
-         "--browser.gatherUsageStats=false"], cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(120):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
@@ -83,12 +94,15 @@ def start_server(port: int) -> subprocess.Popen:
 
 
 def wait_ready(page, n_charts: int = 3, timeout: float = 90_000) -> None:
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
-                           timeout=timeout)
+    page.wait_for_selector(
+        "[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout
+    )
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
         ".filter(c => c.querySelector('.js-plotly-plot .main-svg'))"
-        f".length >= {n_charts}", timeout=timeout)
+        f".length >= {n_charts}",
+        timeout=timeout,
+    )
     page.wait_for_timeout(800)
 
 
@@ -116,10 +130,10 @@ def play_intervals(browser, url: str, task: str, seconds: float) -> np.ndarray:
         page.screenshot(path=f"/tmp/bench-{task}.png")
     stamps = np.array(page.evaluate("() => window.__updates")) / 1000
     pause = page.get_by_role("button", name="Pause")
-    if pause.count():                    # still playing (it pauses by itself at a plateau)
+    if pause.count():  # still playing (it pauses by itself at a plateau)
         try:
             pause.click(timeout=10_000, no_wait_after=True)
-        except Exception as exc:         # noqa: BLE001 - the timings are already read
+        except Exception as exc:  # noqa: BLE001 - the timings are already read
             print(f"  (could not press Pause: {type(exc).__name__})", file=sys.stderr)
     ctx.close()
     return np.diff(stamps) if stamps.size > 1 else np.zeros(0)
@@ -139,8 +153,9 @@ def main(argv=None) -> int:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                         args=["--headless", "--no-sandbox"])
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=["--headless", "--no-sandbox"]
+            )
             if not args.no_screenshots:
                 screenshots(browser, url, ROOT / "assets" / "screenshots")
             print("| task | updates | median interval | 90th percentile |")
@@ -148,8 +163,11 @@ def main(argv=None) -> int:
             for task in args.tasks:
                 d = play_intervals(browser, url, task, args.seconds)
                 if d.size:
-                    print(f"| {LABELS[task]} | {d.size} | {np.median(d):.2f} s | "
-                          f"{np.percentile(d, 90):.2f} s |", flush=True)
+                    print(
+                        f"| {LABELS[task]} | {d.size} | {np.median(d):.2f} s | "
+                        f"{np.percentile(d, 90):.2f} s |",
+                        flush=True,
+                    )
                 else:
                     print(f"| {LABELS[task]} | 0 | - | - |")
             browser.close()

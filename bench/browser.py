@@ -18,8 +18,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -34,10 +41,23 @@ def server(port: int | None = None, log: Path | None = None, extra: tuple = ()):
     port = port or free_port()
     out = open(log, "w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-         "--server.fileWatcherType=none", *extra],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none",
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -82,8 +102,13 @@ _BUSY_JS = """() => {
 }"""
 
 
-def settle(page, timeout: float = 60.0, quiet_ms: float = 120.0, start_ms: float = 1500.0,
-           started: bool = False) -> float:
+def settle(
+    page,
+    timeout: float = 60.0,
+    quiet_ms: float = 120.0,
+    start_ms: float = 1500.0,
+    started: bool = False,
+) -> float:
     """Wait until the page is settled; return the time (``perf_counter``) it settled.
 
     The page counts as settled once it has been idle (script not running, every chart drawn,

@@ -47,10 +47,16 @@ def long_run(seed: int, epochs: int, overrides: dict) -> dict:
     state = tr.train(split(task.train), split(task.validation), task.n_classes, cfg)
     val = np.array([m.val_accuracy for m in state.history])
     best = int(np.argmax(val))
-    return {"seed": seed, "best": float(val[best]), "best_epoch": best + 1,
-            "last": float(val[-1]), "min_after_best": float(val[best:].min()),
-            "epochs": len(val), "seconds": time.perf_counter() - t0,
-            "trace": [round(float(v), 4) for v in val]}
+    return {
+        "seed": seed,
+        "best": float(val[best]),
+        "best_epoch": best + 1,
+        "last": float(val[-1]),
+        "min_after_best": float(val[best:].min()),
+        "epochs": len(val),
+        "seconds": time.perf_counter() - t0,
+        "trace": [round(float(v), 4) for v in val],
+    }
 
 
 def main(argv=None) -> int:
@@ -62,10 +68,15 @@ def main(argv=None) -> int:
     p.add_argument("--json", help="also write all rows (with the per-epoch trace) here")
     args = p.parse_args(argv)
     overrides = parse_set(args.set)
-    print(f"Iris, {args.epochs} epochs, no early stopping, overrides {overrides or 'none'}; "
-          f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    print("| seed | best validation | at epoch | last validation | lowest after best | "
-          "passes (last >= best - 3 points) |")
+    print(
+        f"Iris, {args.epochs} epochs, no early stopping, overrides {overrides or 'none'}; "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    print(
+        "| seed | best validation | at epoch | last validation | lowest after best | "
+        "passes (last >= best - 3 points) |"
+    )
     print("|---|---|---|---|---|---|")
     rows, ok = [], True
     for seed in args.seeds:
@@ -73,10 +84,15 @@ def main(argv=None) -> int:
         passes = r["last"] >= r["best"] - args.margin - 1e-12
         ok &= passes
         rows.append(r)
-        print(f"| {seed} | {100 * r['best']:.1f} % | {r['best_epoch']} | {100 * r['last']:.1f} % "
-              f"| {100 * r['min_after_best']:.1f} % | {'yes' if passes else 'NO'} |", flush=True)
-    print(f"load average {os.getloadavg()[0]:.1f}; median run "
-          f"{np.median([r['seconds'] for r in rows]):.0f} s (shared machine)")
+        print(
+            f"| {seed} | {100 * r['best']:.1f} % | {r['best_epoch']} | {100 * r['last']:.1f} % "
+            f"| {100 * r['min_after_best']:.1f} % | {'yes' if passes else 'NO'} |",
+            flush=True,
+        )
+    print(
+        f"load average {os.getloadavg()[0]:.1f}; median run "
+        f"{np.median([r['seconds'] for r in rows]):.0f} s (shared machine)"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"args": vars(args), "rows": rows}, f)

@@ -19,21 +19,28 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from nir_reference import convergence          # noqa: E402
-from test_nir import NETWORKS                   # noqa: E402
+from nir_reference import convergence  # noqa: E402
+from test_nir import NETWORKS  # noqa: E402
 
 DTS = [1e-3 / 2**k for k in range(5)]
 
 
 def main() -> None:
-    print(f"{'network':<12} {'file unit':<9} {'spikes':>6}  " +
-          "  ".join(f"dt={dt:.2e}" for dt in DTS) + "   orders (successive halvings)")
+    print(
+        f"{'network':<12} {'file unit':<9} {'spikes':>6}  "
+        + "  ".join(f"dt={dt:.2e}" for dt in DTS)
+        + "   orders (successive halvings)"
+    )
     for kind, unit in (("feedforward", "ms"), ("recurrent", "s"), ("per-neuron", "ms")):
         net, inputs, t_max = NETWORKS[kind]()
         errors, _, n = convergence(net, inputs, t_max, DTS, unit)
         orders = np.log2(np.array(errors[:-1]) / np.array(errors[1:]))
-        print(f"{kind:<12} {unit:<9} {n:>6}  " + "  ".join(f"{e:11.2e}" for e in errors)
-              + "   " + " ".join(f"{o:.2f}" for o in orders))
+        print(
+            f"{kind:<12} {unit:<9} {n:>6}  "
+            + "  ".join(f"{e:11.2e}" for e in errors)
+            + "   "
+            + " ".join(f"{o:.2f}" for o in orders)
+        )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from fpsnn_app.scene_cache import SCENES  # noqa: E402
 from fpsnn_app.registry import page  # noqa: E402
+from fpsnn_app.scene_cache import SCENES  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -48,7 +48,7 @@ def main(argv=None) -> int:
         at.run()
     profiles: list[cProfile.Profile] = []
 
-    def hook(*_):                       # first event of each new (script) thread
+    def hook(*_):  # first event of each new (script) thread
         sys.setprofile(None)
         prof = cProfile.Profile()
         profiles.append(prof)
@@ -64,8 +64,10 @@ def main(argv=None) -> int:
     threading.setprofile(None)
     for prof in profiles:
         prof.disable()
-    print(f"{args.page}: {args.runs} reruns{' (cache cleared)' * args.recompute} in "
-          f"{elapsed:.2f} s (AppTest, profiled)")
+    print(
+        f"{args.page}: {args.runs} reruns{' (cache cleared)' * args.recompute} in "
+        f"{elapsed:.2f} s (AppTest, profiled)"
+    )
     stats = pstats.Stats(profiles[0])
     for prof in profiles[1:]:
         stats.add(prof)

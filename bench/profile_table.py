@@ -115,10 +115,10 @@ def instrument(split: Split) -> None:
     from fpsnn_app import registry
     from fpsnn_app.scenes import common as scenes_common
 
-    for entry in PAGES:                      # import every scene and figure module
+    for entry in PAGES:  # import every scene and figure module
         try:
             __import__(f"fpsnn_app.scenes.{entry.name}")
-        except ImportError as exc:           # the page then reports it in its row
+        except ImportError as exc:  # the page then reports it in its row
             print(f"  {entry.name}: {exc}", file=sys.stderr)
     del registry
 
@@ -136,9 +136,20 @@ def instrument(split: Split) -> None:
         for attr, obj in list(vars(mod).items()):
             if _is_function(obj) and (part := part_of(obj)):
                 setattr(mod, attr, split.wrap(part, obj))
-    for meth in ("__init__", "add_trace", "add_traces", "update_layout", "update_xaxes",
-                 "update_yaxes", "add_hline", "add_vline", "add_hrect", "add_vrect",
-                 "add_annotation", "add_shape"):
+    for meth in (
+        "__init__",
+        "add_trace",
+        "add_traces",
+        "update_layout",
+        "update_xaxes",
+        "update_yaxes",
+        "add_hline",
+        "add_vline",
+        "add_hrect",
+        "add_vrect",
+        "add_annotation",
+        "add_shape",
+    ):
         setattr(go.Figure, meth, split.wrap("figures", getattr(go.Figure, meth)))
     for cls in ("Scatter", "Heatmap", "Bar", "Scattergl", "Contour", "Histogram"):
         klass = getattr(go, cls)
@@ -149,6 +160,7 @@ def instrument(split: Split) -> None:
         setattr(scenes_common, attr, split.wrap("cache", getattr(scenes_common, attr)))
 
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
     ScriptCache.get_bytecode = split.wrap("compile", ScriptCache.get_bytecode)
 
     original = ui.compute
@@ -207,7 +219,7 @@ def profile_page(entry, split: Split, clock: ScriptClock, repeat: int) -> dict:
         at.run()
         if at.exception:
             return {"note": f"page raised: {at.exception[0].message}"}
-        if at.error:                         # a row of a page that failed would be too fast
+        if at.error:  # a row of a page that failed would be too fast
             return {"note": f"page showed an error: {at.error[0].value[:120]}"}
         msgs = at._script_runner_forward_msgs()
         t0 = time.perf_counter()
@@ -220,7 +232,7 @@ def profile_page(entry, split: Split, clock: ScriptClock, repeat: int) -> dict:
         row["server"] = 1e3 * (clock.wall - compile_ + pb)
         row["CPU"] = 1e3 * (clock.cpu - compile_ + pb)
         row["KB"] = payload / 1e3
-        if n:                                # the first run is a warm-up
+        if n:  # the first run is a warm-up
             rows.append(row)
     return {k: statistics.median(r[k] for r in rows) for k in rows[0]}
 
@@ -234,7 +246,7 @@ def _capture_messages() -> None:
 
     def __init__(self, *args, **kwargs):
         original(self, *args, **kwargs)
-        app_test._last_runner = self         # noqa: SLF001
+        app_test._last_runner = self  # noqa: SLF001
 
     LocalScriptRunner.__init__ = __init__
     AppTest._script_runner_forward_msgs = lambda at: list(app_test._last_runner.forward_msgs())
@@ -243,17 +255,22 @@ def _capture_messages() -> None:
 def table(results: dict, repeat: int) -> str:
     cols = (*PARTS, "server", "CPU", "KB")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    out = [f"Load average (1, 5, 15 min): {load}. Medians of {repeat} interactions, ms "
-           "(KB: payload).", "",
-           "| page | interaction | " + " | ".join(cols) + " |",
-           "|---|---|" + "---:|" * len(cols)]
+    out = [
+        f"Load average (1, 5, 15 min): {load}. Medians of {repeat} interactions, ms (KB: payload).",
+        "",
+        "| page | interaction | " + " | ".join(cols) + " |",
+        "|---|---|" + "---:|" * len(cols),
+    ]
     for name, row in results.items():
         what = INTERACTIONS.get(name, NETWORK_INTERACTION)[1]
         if "note" in row:
             out.append(f"| {name} | {what} | {row['note']} |" + " |" * (len(cols) - 1))
             continue
-        out.append(f"| {name} | {what} | " + " | ".join(
-            f"{row[c]:.1f}" if c == "KB" else f"{row[c]:.0f}" for c in cols) + " |")
+        out.append(
+            f"| {name} | {what} | "
+            + " | ".join(f"{row[c]:.1f}" if c == "KB" else f"{row[c]:.0f}" for c in cols)
+            + " |"
+        )
     return "\n".join(out)
 
 

@@ -31,13 +31,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from browser import ROOT, launch, server, settle  # noqa: E402
 
-from fpsnn_app.registry import PAGES, page as page_entry  # noqa: E402
+from fpsnn_app.registry import PAGES  # noqa: E402
+from fpsnn_app.registry import page as page_entry
 
 MODES = ("normal", "present")
 THEMES = ("light", "dark")
 #: The committed set: every page at 1280x720 in both themes and both modes.
-DEFAULT_SHOTS = [(p.name, mode, theme, (1280, 720)) for mode in MODES for theme in THEMES
-                 for p in PAGES]
+DEFAULT_SHOTS = [
+    (p.name, mode, theme, (1280, 720)) for mode in MODES for theme in THEMES for p in PAGES
+]
 
 
 def slug(name: str) -> str:
@@ -62,8 +64,10 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     if args.pages or args.sizes or args.themes or args.modes or args.all:
         names = args.pages.split(",") if args.pages else [p.name for p in PAGES]
-        sizes = [tuple(int(v) for v in s.split("x")) for s in
-                 (args.sizes or ("1280x720,1920x1080" if args.all else "1280x720")).split(",")]
+        sizes = [
+            tuple(int(v) for v in s.split("x"))
+            for s in (args.sizes or ("1280x720,1920x1080" if args.all else "1280x720")).split(",")
+        ]
         themes = args.themes.split(",") if args.themes else list(THEMES)
         modes = args.modes.split(",") if args.modes else list(MODES)
         unknown = [m for m in modes if m not in MODES] + [t for t in themes if t not in THEMES]
@@ -81,7 +85,8 @@ def main(argv=None) -> None:
             for name, mode, theme, (w, h) in shots:
                 if (theme, w, h) not in contexts:
                     contexts[(theme, w, h)] = browser.new_context(
-                        viewport={"width": w, "height": h}, color_scheme=theme)
+                        viewport={"width": w, "height": h}, color_scheme=theme
+                    )
                 page = contexts[(theme, w, h)].new_page()
                 entry = page_entry(name)
                 t0 = time.perf_counter()
@@ -90,15 +95,17 @@ def main(argv=None) -> None:
                 chart = page.get_by_test_id("stPlotlyChart").first
                 chart.wait_for(timeout=120_000)
                 settle(page, timeout=120)
-                page.wait_for_timeout(300)          # Plotly's last transition
+                page.wait_for_timeout(300)  # Plotly's last transition
                 box = chart.bounding_box()
                 path = args.out / f"{slug(name)}-{mode}-{theme}-{w}.png"
                 page.screenshot(path=str(path))
                 shrink(path)
-                print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
-                      f"first chart at {box['y']:.0f}-{box['y'] + box['height']:.0f} px of {h}, "
-                      f"{path.stat().st_size / 1024:.0f} KiB, {time.perf_counter() - t0:.1f} s",
-                      flush=True)
+                print(
+                    f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
+                    f"first chart at {box['y']:.0f}-{box['y'] + box['height']:.0f} px of {h}, "
+                    f"{path.stat().st_size / 1024:.0f} KiB, {time.perf_counter() - t0:.1f} s",
+                    flush=True,
+                )
                 page.close()
         finally:
             for c in contexts.values():

@@ -40,7 +40,6 @@ import numpy as np
 from fpsnn_core import datasets as ds
 from fpsnn_core import training as tr
 
-
 #: The fresh Yin-Yang test set: a seed used nowhere else, and its size.
 FRESH_SEED, FRESH_SIZE = 2026_12_01, 10_000
 
@@ -48,47 +47,63 @@ FRESH_SEED, FRESH_SIZE = 2026_12_01, 10_000
 def run_seed(config_name: str, seed: int, workers: int = 1, overrides: dict | None = None) -> dict:
     task_name = tr.config_task(config_name)
     cfg = tr.named_config(config_name, seed=seed, **(overrides or {}))
-    task = ds.load_task(task_name, split_seed=seed if task_name == "iris" else 0,
-                        **cfg.encoding_kwargs())
+    task = ds.load_task(
+        task_name, split_seed=seed if task_name == "iris" else 0, **cfg.encoding_kwargs()
+    )
     split = lambda d: tr.Split(task.encoding.encode(d.values), d.labels)
     t0 = time.perf_counter()
-    state = tr.train(split(task.train), split(task.validation), task.n_classes, cfg,
-                     workers=workers)
+    state = tr.train(
+        split(task.train), split(task.validation), task.n_classes, cfg, workers=workers
+    )
     seconds = time.perf_counter() - t0
     test = tr.evaluate(state.best, split(task.test), cfg)
-    fresh = (tr.evaluate(state.best, split(ds.yinyang(FRESH_SIZE, FRESH_SEED)), cfg).accuracy
-             if task_name == "yinyang" else None)
+    fresh = (
+        tr.evaluate(state.best, split(ds.yinyang(FRESH_SIZE, FRESH_SEED)), cfg).accuracy
+        if task_name == "yinyang"
+        else None
+    )
     epoch_s = [m.seconds for m in state.history]
-    return {"task": task_name, "config": config_name, "seed": seed,
-            "test_accuracy": test.accuracy, "fresh_test_accuracy": fresh,
-            "skipped_batches": state.skipped_batches,
-            "val_accuracy": max(m.val_accuracy for m in state.history),
-            "train_accuracy": state.history[state.best_epoch - 1].train_accuracy,
-            "best_epoch": state.best_epoch, "epochs": len(state.history),
-            "seconds": seconds, "median_epoch_seconds": float(np.median(epoch_s))}
+    return {
+        "task": task_name,
+        "config": config_name,
+        "seed": seed,
+        "test_accuracy": test.accuracy,
+        "fresh_test_accuracy": fresh,
+        "skipped_batches": state.skipped_batches,
+        "val_accuracy": max(m.val_accuracy for m in state.history),
+        "train_accuracy": state.history[state.best_epoch - 1].train_accuracy,
+        "best_epoch": state.best_epoch,
+        "epochs": len(state.history),
+        "seconds": seconds,
+        "median_epoch_seconds": float(np.median(epoch_s)),
+    }
 
 
 def summarize(rows: list[dict], key: str = "test_accuracy") -> dict:
     acc = np.array([r[key] for r in rows])
-    return {"seeds": len(rows), "mean": acc.mean(),
-            "std": acc.std(ddof=1) if acc.size > 1 else 0.0,
-            "min": acc.min(), "max": acc.max(), "solved": np.mean(acc == 1.0),
-            "median_run_s": float(np.median([r["seconds"] for r in rows])),
-            "median_epoch_s": float(np.median([r["median_epoch_seconds"] for r in rows]))}
+    return {
+        "seeds": len(rows),
+        "mean": acc.mean(),
+        "std": acc.std(ddof=1) if acc.size > 1 else 0.0,
+        "min": acc.min(),
+        "max": acc.max(),
+        "solved": np.mean(acc == 1.0),
+        "median_run_s": float(np.median([r["seconds"] for r in rows])),
+        "median_epoch_s": float(np.median([r["median_epoch_seconds"] for r in rows])),
+    }
 
 
 def evaluated_on(task: str) -> list[tuple[str, str]]:
     """(row key, what the number is) for each reported set of ``task``."""
     if task == "xor":
-        return [("test_accuracy", "training accuracy (train = validation = test: the 4 "
-                                  "points)")]
+        return [("test_accuracy", "training accuracy (train = validation = test: the 4 points)")]
     if task == "iris":
-        return [("test_accuracy", "test set (30 samples; each seed its own stratified "
-                                  "split)")]
+        return [("test_accuracy", "test set (30 samples; each seed its own stratified split)")]
     seed, size = ds.YINYANG_SPLIT["test"]
-    return [("test_accuracy", f"standard test set (seed {seed}, {size} samples)"),
-            ("fresh_test_accuracy", f"fresh test set (seed {FRESH_SEED}, {FRESH_SIZE:,} "
-                                    "samples)")]
+    return [
+        ("test_accuracy", f"standard test set (seed {seed}, {size} samples)"),
+        ("fresh_test_accuracy", f"fresh test set (seed {FRESH_SEED}, {FRESH_SIZE:,} samples)"),
+    ]
 
 
 def markdown(results: dict, args, load_before, load_after) -> str:
@@ -97,18 +112,24 @@ def markdown(results: dict, args, load_before, load_after) -> str:
         task = ds.load_task(tr.config_task(name), **cfg.encoding_kwargs())
         return "-".join(str(x) for x in (task.encoding.n_inputs, *cfg.hidden, task.n_classes))
 
-    lines = ["# Training results", "",
-             "Measured by `bench/train_results.py` (exact FP gradients, Adam, the network with "
-             "the best validation accuracy is kept and evaluated; the test sets are used only "
-             "for this table).",
-             "", f"Command: `python bench/train_results.py {' '.join(args.argv)}`", "",
-             f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-             f"shared with other jobs (load average {load_before:.1f} before, "
-             f"{load_after:.1f} after); {args.jobs} seed(s) at a time, {args.workers} "
-             "process(es) per mini-batch. Times are wall-clock under that load.", "",
-             "| configuration | network | seeds | accuracy on | mean ± sd | min | max | "
-             "100% runs | median run | median epoch |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Training results",
+        "",
+        "Measured by `bench/train_results.py` (exact FP gradients, Adam, the network with "
+        "the best validation accuracy is kept and evaluated; the test sets are used only "
+        "for this table).",
+        "",
+        f"Command: `python bench/train_results.py {' '.join(args.argv)}`",
+        "",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"shared with other jobs (load average {load_before:.1f} before, "
+        f"{load_after:.1f} after); {args.jobs} seed(s) at a time, {args.workers} "
+        "process(es) per mini-batch. Times are wall-clock under that load.",
+        "",
+        "| configuration | network | seeds | accuracy on | mean ± sd | min | max | "
+        "100% runs | median run | median epoch |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, rows in results.items():
         for key, what in evaluated_on(tr.config_task(name)):
             s = summarize(rows, key)
@@ -116,22 +137,37 @@ def markdown(results: dict, args, load_before, load_after) -> str:
                 f"| {name} | {arch(name)} | {s['seeds']} | {what} | {100 * s['mean']:.2f} ± "
                 f"{100 * s['std']:.2f} % | {100 * s['min']:.1f} % | {100 * s['max']:.1f} % | "
                 f"{s['solved'] * s['seeds']:.0f}/{s['seeds']} | {s['median_run_s']:.0f} s | "
-                f"{s['median_epoch_s']:.2f} s |")
+                f"{s['median_epoch_s']:.2f} s |"
+            )
     skipped = sum(r.get("skipped_batches", 0) for rows in results.values() for r in rows)
-    lines += ["", f"Mini-batches skipped for runaway firing, all runs: {skipped}.", "",
-              "Per seed (test: the standard test set; fresh: the fresh Yin-Yang set):", "",
-              "| configuration | seed | test | fresh | best val | best epoch | epochs | time |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        f"Mini-batches skipped for runaway firing, all runs: {skipped}.",
+        "",
+        "Per seed (test: the standard test set; fresh: the fresh Yin-Yang set):",
+        "",
+        "| configuration | seed | test | fresh | best val | best epoch | epochs | time |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, rows in results.items():
         for r in rows:
             fresh = r.get("fresh_test_accuracy")
-            lines.append(f"| {name} | {r['seed']} | {100 * r['test_accuracy']:.2f} % | "
-                         + (f"{100 * fresh:.2f} % | " if fresh is not None else "- | ")
-                         + f"{100 * r['val_accuracy']:.2f} % | {r['best_epoch']} | "
-                         f"{r['epochs']} | {r['seconds']:.0f} s |")
+            lines.append(
+                f"| {name} | {r['seed']} | {100 * r['test_accuracy']:.2f} % | "
+                + (f"{100 * fresh:.2f} % | " if fresh is not None else "- | ")
+                + f"{100 * r['val_accuracy']:.2f} % | {r['best_epoch']} | "
+                f"{r['epochs']} | {r['seconds']:.0f} s |"
+            )
     cfgs = {n: tr.named_config(n, **args.overrides).to_dict() for n in results}
-    lines += ["", "Configurations (`TrainConfig`):", "", "```json", json.dumps(cfgs, indent=1),
-              "```", ""]
+    lines += [
+        "",
+        "Configurations (`TrainConfig`):",
+        "",
+        "```json",
+        json.dumps(cfgs, indent=1),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -142,17 +178,25 @@ def main(argv=None) -> None:
     parser.add_argument("--iris-seeds", type=int, default=10)
     parser.add_argument("--yinyang-seeds", type=int, default=5)
     parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--config", choices=tuple(tr.NAMED_CONFIGS),
-                        help="for Yin-Yang, run this named configuration instead of the "
-                             "task's default")
+    parser.add_argument(
+        "--config",
+        choices=tuple(tr.NAMED_CONFIGS),
+        help="for Yin-Yang, run this named configuration instead of the task's default",
+    )
     parser.add_argument("--workers", type=int, default=1, help="processes per mini-batch")
     parser.add_argument("--jobs", type=int, default=1, help="seeds trained at a time")
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="configuration overrides (JSON values), e.g. lr=0.003")
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="configuration overrides (JSON values), e.g. lr=0.003",
+    )
     parser.add_argument("--out", help="write the Markdown table here")
     parser.add_argument("--json", help="also write all per-seed rows as JSON here")
     args = parser.parse_args(argv)
     import sys
+
     args.argv = sys.argv[1:] if argv is None else list(argv)
     args.overrides = {}
     for item in args.set:
@@ -168,22 +212,27 @@ def main(argv=None) -> None:
         seeds = range(args.first_seed, args.first_seed + n_seeds[task])
         fn = partial(run_seed, name, workers=args.workers, overrides=args.overrides)
         rows = []
-        for row in (pool.map(fn, seeds) if pool else map(fn, seeds)):
+        for row in pool.map(fn, seeds) if pool else map(fn, seeds):
             rows.append(row)
             fresh = row["fresh_test_accuracy"]
-            print(f"{name} seed {row['seed']}: test {row['test_accuracy']:.4f}"
-                  + (f", fresh test {fresh:.4f}" if fresh is not None else "")
-                  + f" (best val {row['val_accuracy']:.4f} at epoch {row['best_epoch']}/"
-                  f"{row['epochs']}, {row['seconds']:.0f} s)", flush=True)
-            if args.json:                                   # as they come, in case of a crash
+            print(
+                f"{name} seed {row['seed']}: test {row['test_accuracy']:.4f}"
+                + (f", fresh test {fresh:.4f}" if fresh is not None else "")
+                + f" (best val {row['val_accuracy']:.4f} at epoch {row['best_epoch']}/"
+                f"{row['epochs']}, {row['seconds']:.0f} s)",
+                flush=True,
+            )
+            if args.json:  # as they come, in case of a crash
                 Path(args.json).write_text(json.dumps({**results, name: rows}, indent=1))
         results[name] = rows
         for key, what in evaluated_on(task):
             s = summarize(rows, key)
-            print(f"== {name}, {what}: {s['seeds']} seeds, {100 * s['mean']:.2f} ± "
-                  f"{100 * s['std']:.2f} % (min {100 * s['min']:.1f}, max "
-                  f"{100 * s['max']:.1f}), 100% in {s['solved'] * s['seeds']:.0f}/{s['seeds']}",
-                  flush=True)
+            print(
+                f"== {name}, {what}: {s['seeds']} seeds, {100 * s['mean']:.2f} ± "
+                f"{100 * s['std']:.2f} % (min {100 * s['min']:.1f}, max "
+                f"{100 * s['max']:.1f}), 100% in {s['solved'] * s['seeds']:.0f}/{s['seeds']}",
+                flush=True,
+            )
     if pool is not None:
         pool.shutdown()
     text = markdown(results, args, load_before, os.getloadavg()[0])

@@ -54,7 +54,7 @@ def probe_stats(net, probe: tr.Split, cfg: tr.TrainConfig, n_grad: int) -> dict:
     """Hidden-layer activity, output silence and margins on ``probe``; gradient norms on
     its first ``n_grad`` samples."""
     run = simulate_batch(net, probe.inputs, cfg.t_max)
-    first = run.layers[0].times[:, :, 0]                           # (B, n) hidden first spikes
+    first = run.layers[0].times[:, :, 0]  # (B, n) hidden first spikes
     fired = np.isfinite(first)
     share = fired.mean(axis=0)
     always = fired.all(axis=0)
@@ -66,20 +66,32 @@ def probe_stats(net, probe: tr.Split, cfg: tr.TrainConfig, n_grad: int) -> dict:
     t_y = t[np.arange(B), y]
     t_other = np.where(np.arange(C)[None, :] == y[:, None], np.inf, t).min(axis=1)
     margin = t_other - t_y
-    g = loss_and_gradient(net, probe.inputs[:n_grad], y[:n_grad], cfg.t_max, tau_0=cfg.tau_0,
-                          gamma=cfg.gamma, tau_1=cfg.tau_1, on_grazing="skip",
-                          silent=cfg.silent)
-    norms = [float(np.linalg.norm(g.gradient[np.ix_(L.sources, L.neurons)]))
-             for L in layers_of(net)]
-    return {"dead": int((share == 0).sum()), "rare": int(((share > 0) & (share < 0.05)).sum()),
-            "constant": int((sd < CONSTANT_SD).sum()),
-            "hidden_spikes_per_sample": float(np.isfinite(run.layers[0].times).sum() / B),
-            "silent_label": float((~np.isfinite(T[np.arange(B), y])).mean()),
-            "silent_any": float((~np.isfinite(T)).any(axis=1).mean()),
-            "margin_median": float(np.median(margin)),
-            "near": float((np.abs(margin) < cfg.tau_0).mean()),
-            "probe_accuracy": float((tr.correct_first(T, y)).mean()),
-            "grad_norm": norms}
+    g = loss_and_gradient(
+        net,
+        probe.inputs[:n_grad],
+        y[:n_grad],
+        cfg.t_max,
+        tau_0=cfg.tau_0,
+        gamma=cfg.gamma,
+        tau_1=cfg.tau_1,
+        on_grazing="skip",
+        silent=cfg.silent,
+    )
+    norms = [
+        float(np.linalg.norm(g.gradient[np.ix_(L.sources, L.neurons)])) for L in layers_of(net)
+    ]
+    return {
+        "dead": int((share == 0).sum()),
+        "rare": int(((share > 0) & (share < 0.05)).sum()),
+        "constant": int((sd < CONSTANT_SD).sum()),
+        "hidden_spikes_per_sample": float(np.isfinite(run.layers[0].times).sum() / B),
+        "silent_label": float((~np.isfinite(T[np.arange(B), y])).mean()),
+        "silent_any": float((~np.isfinite(T)).any(axis=1).mean()),
+        "margin_median": float(np.median(margin)),
+        "near": float((np.abs(margin) < cfg.tau_0).mean()),
+        "probe_accuracy": float((tr.correct_first(T, y)).mean()),
+        "grad_norm": norms,
+    }
 
 
 class BumpMeter:
@@ -113,19 +125,31 @@ class BumpMeter:
         return W
 
 
-def run_seed(name: str, config_name: str, over: dict, seed: int, epochs: int, log: Path,
-             n_probe: int, n_grad: int) -> None:
+def run_seed(
+    name: str,
+    config_name: str,
+    over: dict,
+    seed: int,
+    epochs: int,
+    log: Path,
+    n_probe: int,
+    n_grad: int,
+) -> None:
     cfg = tr.named_config(config_name, seed=seed, epochs=epochs, patience=epochs + 1, **over)
     task = ds.load_task("yinyang", **cfg.encoding_kwargs())
     split = lambda d: tr.Split(task.encoding.encode(d.values), d.labels)
-    train, val = split(task.train), split(task.validation)        # no test set here
+    train, val = split(task.train), split(task.validation)  # no test set here
     probe = tr.Split(train.inputs[:n_probe], train.labels[:n_probe])
     state = tr.start(train.inputs.shape[1], task.n_classes, cfg)
     meter = BumpMeter(state.network)
     tr.bump_weights = meter
     per_epoch = -(-len(train) // cfg.batch_size)
-    row0 = {"name": name, "config_name": config_name, "seed": seed,
-            "overrides": {k: list(v) if isinstance(v, tuple) else v for k, v in over.items()}}
+    row0 = {
+        "name": name,
+        "config_name": config_name,
+        "seed": seed,
+        "overrides": {k: list(v) if isinstance(v, tuple) else v for k, v in over.items()},
+    }
     try:
         with log.open("a") as fh:
             stats = probe_stats(state.network, probe, cfg, n_grad)
@@ -142,19 +166,29 @@ def run_seed(name: str, config_name: str, over: dict, seed: int, epochs: int, lo
                 seconds = time.perf_counter() - t0
                 stats = probe_stats(state.network, probe, cfg, n_grad)
                 total = meter.adam + meter.bump
-                row = {**row0, "epoch": m.epoch, "train_accuracy": m.train_accuracy,
-                       "val_accuracy": m.val_accuracy, "val_loss": m.val_loss, **stats,
-                       "bump_share": (meter.bump / np.maximum(total, 1e-300)).tolist(),
-                       "bumped": meter.bumped.tolist(), "lr": tr.learning_rate(cfg, m.epoch - 1),
-                       "seconds": seconds, "load": os.getloadavg()[0]}
+                row = {
+                    **row0,
+                    "epoch": m.epoch,
+                    "train_accuracy": m.train_accuracy,
+                    "val_accuracy": m.val_accuracy,
+                    "val_loss": m.val_loss,
+                    **stats,
+                    "bump_share": (meter.bump / np.maximum(total, 1e-300)).tolist(),
+                    "bumped": meter.bumped.tolist(),
+                    "lr": tr.learning_rate(cfg, m.epoch - 1),
+                    "seconds": seconds,
+                    "load": os.getloadavg()[0],
+                }
                 fh.write(json.dumps(row) + "\n")
                 fh.flush()
-                print(f"{name} seed {seed} epoch {m.epoch:3d} val {m.val_accuracy:.3f} "
-                      f"dead {stats['dead']} const {stats['constant']} rare {stats['rare']} "
-                      f"silent_label {stats['silent_label']:.3f} near {stats['near']:.3f} "
-                      f"grad {['%.3g' % x for x in stats['grad_norm']]} "
-                      f"bump {['%.3f' % x for x in row['bump_share']]} {seconds:.0f}s",
-                      flush=True)
+                print(
+                    f"{name} seed {seed} epoch {m.epoch:3d} val {m.val_accuracy:.3f} "
+                    f"dead {stats['dead']} const {stats['constant']} rare {stats['rare']} "
+                    f"silent_label {stats['silent_label']:.3f} near {stats['near']:.3f} "
+                    f"grad {[float(f'{x:.3g}') for x in stats['grad_norm']]} "
+                    f"bump {[float(f'{x:.3f}') for x in row['bump_share']]} {seconds:.0f}s",
+                    flush=True,
+                )
     finally:
         tr.bump_weights = meter.original
 
@@ -168,9 +202,11 @@ def report(rows: list[dict], at=(1, 5, 10, 15, 20)) -> str:
     runs = {}
     for r in rows:
         runs.setdefault((r["name"], r["seed"]), []).append(r)
-    head = ("| run | seed | best val (epoch) | epoch | val | dead | rare | constant | "
-            "spikes/sample | label output silent | margin median | near | grad hidden | "
-            "grad out | bump share hidden | bump share out |")
+    head = (
+        "| run | seed | best val (epoch) | epoch | val | dead | rare | constant | "
+        "spikes/sample | label output silent | margin median | near | grad hidden | "
+        "grad out | bump share hidden | bump share out |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for (name, seed), rs in runs.items():
         ep = {r["epoch"]: r for r in rs}
@@ -187,7 +223,8 @@ def report(rows: list[dict], at=(1, 5, 10, 15, 20)) -> str:
                 f"{r['constant']} | {r['hidden_spikes_per_sample']:.1f} | "
                 f"{100 * r['silent_label']:.1f} % | {r['margin_median']:.3f} | "
                 f"{100 * r['near']:.1f} % | {r['grad_norm'][0]:.3g} | {r['grad_norm'][-1]:.3g} | "
-                f"{bs[0]:.3f} | {bs[-1]:.3f} |")
+                f"{bs[0]:.3f} | {bs[-1]:.3f} |"
+            )
     return "\n".join(lines)
 
 
@@ -198,10 +235,12 @@ def summary(rows: list[dict], lo: int = 3, hi: int = 15) -> str:
     runs = {}
     for r in rows:
         runs.setdefault((r["name"], r["seed"]), []).append(r)
-    head = (f"| run | seed | best val (epoch) | best val, epochs 1-{hi} | val at last epoch | "
-            f"bump share out, mean of "
-            f"epochs {lo}-{hi} | bump share hidden | label output silent | margin median | "
-            f"output neuron-bumps per epoch |")
+    head = (
+        f"| run | seed | best val (epoch) | best val, epochs 1-{hi} | val at last epoch | "
+        f"bump share out, mean of "
+        f"epochs {lo}-{hi} | bump share hidden | label output silent | margin median | "
+        f"output neuron-bumps per epoch |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for (name, seed), rs in runs.items():
         rs = sorted((r for r in rs if r["epoch"] > 0), key=lambda r: r["epoch"])
@@ -216,7 +255,8 @@ def summary(rows: list[dict], lo: int = 3, hi: int = 15) -> str:
             f"{100 * rs[-1]['val_accuracy']:.1f} ({rs[-1]['epoch']}) | "
             f"{mean(lambda r: r['bump_share'][-1]):.2f} | {mean(lambda r: r['bump_share'][0]):.2f} | "
             f"{100 * mean(lambda r: r['silent_label']):.2f} % | "
-            f"{mean(lambda r: r['margin_median']):.3f} | {mean(lambda r: r['bumped'][-1]):.1f} |")
+            f"{mean(lambda r: r['margin_median']):.3f} | {mean(lambda r: r['bumped'][-1]):.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -229,19 +269,24 @@ def per_run(rows: list[dict], hi: int = 15) -> str:
             key = (r["name"], r["seed"])
             best[key] = max(best.get(key, 0.0), r["val_accuracy"])
     names = list(dict.fromkeys(name for name, _ in best))
-    lines = [f"| run | seeds | best val within epochs 1-{hi}: mean | lowest | highest |",
-             "|---|---|---|---|---|"]
+    lines = [
+        f"| run | seeds | best val within epochs 1-{hi}: mean | lowest | highest |",
+        "|---|---|---|---|---|",
+    ]
     for name in names:
         v = np.array([b for (n, _), b in best.items() if n == name])
-        lines.append(f"| {name} | {v.size} | {100 * v.mean():.2f} % | {100 * v.min():.1f} % | "
-                     f"{100 * v.max():.1f} % |")
+        lines.append(
+            f"| {name} | {v.size} | {100 * v.mean():.2f} % | {100 * v.min():.1f} % | "
+            f"{100 * v.max():.1f} % |"
+        )
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--report", metavar="LOG", nargs="+",
-                        help="print the tables of these logs and stop")
+    parser.add_argument(
+        "--report", metavar="LOG", nargs="+", help="print the tables of these logs and stop"
+    )
     parser.add_argument("--name", default="default")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 4, 5, 9, 7, 8])
     parser.add_argument("--epochs", type=int, default=15)
@@ -261,8 +306,16 @@ def main(argv=None) -> None:
         v = json.loads(value)
         over[key] = tuple(v) if isinstance(v, list) else v
     for seed in args.seeds:
-        run_seed(args.name, args.config, over, seed, args.epochs, Path(args.log),
-                 args.probe, args.grad_probe)
+        run_seed(
+            args.name,
+            args.config,
+            over,
+            seed,
+            args.epochs,
+            Path(args.log),
+            args.probe,
+            args.grad_probe,
+        )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,11 @@ from fpsnn_core import training as tr
 def report(path: str, at=(5, 10, 12)) -> str:
     """A Markdown table of the runs logged in ``path``: validation accuracy at equal epochs."""
     rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
-    head = ("| run | starts from | changes | seed | " + " | ".join(f"val @{e}" for e in at)
-            + " | mean val, epochs 8-12 | best val (epoch) | note |")
+    head = (
+        "| run | starts from | changes | seed | "
+        + " | ".join(f"val @{e}" for e in at)
+        + " | mean val, epochs 8-12 | best val (epoch) | note |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         acc = r["val_accuracy"]
@@ -35,9 +38,12 @@ def report(path: str, at=(5, 10, 12)) -> str:
         cells.append(f"{100 * sum(acc[7:12]) / 5:.2f}" if len(acc) >= 12 else "-")
         best = max(range(len(acc)), key=acc.__getitem__)
         changes = ", ".join(f"{k}={v}" for k, v in r["overrides"].items()) or "-"
-        lines.append(f"| {r['name']} | {r['config_name']} | {changes} | {r['seed']} | "
-                     + " | ".join(cells) + f" | {100 * acc[best]:.1f} ({best + 1}) | "
-                     f"{r.get('note', '')} |")
+        lines.append(
+            f"| {r['name']} | {r['config_name']} | {changes} | {r['seed']} | "
+            + " | ".join(cells)
+            + f" | {100 * acc[best]:.1f} ({best + 1}) | "
+            f"{r.get('note', '')} |"
+        )
     return "\n".join(lines)
 
 
@@ -47,8 +53,12 @@ def main(argv=None) -> None:
     parser.add_argument("--name")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--config", default="yinyang", choices=tuple(tr.NAMED_CONFIGS),
-                        help="named configuration to start from")
+    parser.add_argument(
+        "--config",
+        default="yinyang",
+        choices=tuple(tr.NAMED_CONFIGS),
+        help="named configuration to start from",
+    )
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--log", default="docs/yinyang_screening.jsonl")
     parser.add_argument("--save", help="save the last network here (for timing it)")
@@ -63,35 +73,47 @@ def main(argv=None) -> None:
         key, _, value = item.partition("=")
         v = json.loads(value)
         over[key] = tuple(v) if isinstance(v, list) else v
-    cfg = tr.named_config(args.config, seed=args.seed, epochs=args.epochs,
-                          patience=args.epochs + 1, **over)
+    cfg = tr.named_config(
+        args.config, seed=args.seed, epochs=args.epochs, patience=args.epochs + 1, **over
+    )
     task = ds.load_task("yinyang", **cfg.encoding_kwargs())
     split = lambda d: tr.Split(task.encoding.encode(d.values), d.labels)
-    train, val = split(task.train), split(task.validation)        # no test set here
+    train, val = split(task.train), split(task.validation)  # no test set here
     t0 = time.perf_counter()
 
     def on_epoch(state):
         m = state.history[-1]
-        print(f"{args.name} epoch {m.epoch:3d} train {m.train_accuracy:.4f} val {m.val_accuracy:.4f}"
-              f" loss {m.val_loss:.4f} {m.seconds:.1f}s skipped {m.skipped}", flush=True)
+        print(
+            f"{args.name} epoch {m.epoch:3d} train {m.train_accuracy:.4f} val {m.val_accuracy:.4f}"
+            f" loss {m.val_loss:.4f} {m.seconds:.1f}s skipped {m.skipped}",
+            flush=True,
+        )
 
     state = tr.train(train, val, task.n_classes, cfg, on_epoch=on_epoch)
-    row = {"name": args.name, "config_name": args.config, "overrides": {
-        k: list(v) if isinstance(v, tuple) else v for k, v in over.items()},
-        "seed": args.seed, "epochs": args.epochs,
+    row = {
+        "name": args.name,
+        "config_name": args.config,
+        "overrides": {k: list(v) if isinstance(v, tuple) else v for k, v in over.items()},
+        "seed": args.seed,
+        "epochs": args.epochs,
         "val_accuracy": [m.val_accuracy for m in state.history],
         "train_accuracy": [m.train_accuracy for m in state.history],
         "skipped": [m.skipped for m in state.history],
         "skipped_batches": getattr(state, "skipped_batches", 0),
-        "seconds": time.perf_counter() - t0, "load": os.getloadavg()[0]}
+        "seconds": time.perf_counter() - t0,
+        "load": os.getloadavg()[0],
+    }
     if args.save:
         from fpsnn_core.io import save
+
         save(args.save, state.network, t_max=cfg.t_max, meta={"config": cfg.to_dict()})
     with Path(args.log).open("a") as fh:
         fh.write(json.dumps(row) + "\n")
     acc = row["val_accuracy"]
-    print(f"{args.name}: best val {max(acc):.4f}, last {acc[-1]:.4f}, mean of last 5 "
-          f"{sum(acc[-5:]) / len(acc[-5:]):.4f}")
+    print(
+        f"{args.name}: best val {max(acc):.4f}, last {acc[-1]:.4f}, mean of last 5 "
+        f"{sum(acc[-5:]) / len(acc[-5:]):.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ START_TIMEOUT = 120.0
 @dataclass(frozen=True)
 class Backend:
     """One Streamlit process as HAProxy sees it; ``name`` is also its cookie value."""
+
     name: str
     host: str
     port: int
@@ -93,25 +94,32 @@ def render_config(backends: list[Backend], address: str, port: int) -> str:
     one ``server`` line per backend (its cookie value is its name)."""
     _check_port(port, "port")
     bind = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-    servers = "\n".join(f"    server {b.name} {b.host}:{b.port} cookie {b.name}"
-                        for b in backends)
+    servers = "\n".join(f"    server {b.name} {b.host}:{b.port} cookie {b.name}" for b in backends)
     return string.Template(TEMPLATE.read_text()).substitute(bind=bind, servers=servers)
 
 
 def streamlit_command(backend: Backend) -> list[str]:
     """``streamlit run app.py`` for one backend: local only, headless, no file watcher, no
     telemetry (``.streamlit/config.toml`` sets the rest)."""
-    return [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-            f"--server.address={backend.host}", f"--server.port={backend.port}",
-            "--server.headless=true", "--server.fileWatcherType=none",
-            "--browser.gatherUsageStats=false"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        f"--server.address={backend.host}",
+        f"--server.port={backend.port}",
+        "--server.headless=true",
+        "--server.fileWatcherType=none",
+        "--browser.gatherUsageStats=false",
+    ]
 
 
 def _die_with_parent() -> None:
     """In a child, before exec: get SIGTERM when the parent dies (Linux), so no Streamlit
     process outlives a killed deployment."""
     with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def healthy(url: str) -> bool:
@@ -148,14 +156,23 @@ class Deployment:
     balancer; ``stop()`` terminates them all (also as a context manager).
     """
 
-    def __init__(self, processes: int, port: int = 8501, address: str = "0.0.0.0",
-                 backend_port: int = 8601, haproxy: str = "haproxy",
-                 log_dir: Path | None = None, extra: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        processes: int,
+        port: int = 8501,
+        address: str = "0.0.0.0",
+        backend_port: int = 8601,
+        haproxy: str = "haproxy",
+        log_dir: Path | None = None,
+        extra: tuple[str, ...] = (),
+    ):
         self.backends = local_backends(processes, backend_port)
         self.port, self.address = _check_port(port, "port"), address
         if port in {b.port for b in self.backends}:
-            raise ValueError(f"port {port} overlaps the backend ports "
-                             f"{self.backends[0].port}-{self.backends[-1].port}")
+            raise ValueError(
+                f"port {port} overlaps the backend ports "
+                f"{self.backends[0].port}-{self.backends[-1].port}"
+            )
         # Debian puts it in /usr/sbin, which is not on a user's PATH
         self.haproxy = shutil.which(haproxy) or shutil.which(haproxy, path="/usr/sbin:/sbin")
         if self.haproxy is None:
@@ -180,24 +197,38 @@ class Deployment:
     def _spawn(self, name: str, cmd: list[str], env: dict | None = None) -> None:
         log = open(self.log_dir / f"{name}.log", "a")
         self._logs.append(log)
-        self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, env=env,
-                                            start_new_session=True, preexec_fn=_die_with_parent)
+        self.procs[name] = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
 
     def _spawn_backend(self, b: Backend) -> None:
-        env = {**os.environ, DEPLOYMENT_ENV: str(self.port),
-               "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+        env = {
+            **os.environ,
+            DEPLOYMENT_ENV: str(self.port),
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        }
         self._spawn(b.name, [*streamlit_command(b), *self.extra], env)
 
-    def start(self) -> "Deployment":
+    def start(self) -> Deployment:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        busy = [p for h, p in [(self.address, self.port)]
-                + [(b.host, b.port) for b in self.backends] if not _port_free(h, p)]
+        busy = [
+            p
+            for h, p in [(self.address, self.port)] + [(b.host, b.port) for b in self.backends]
+            if not _port_free(h, p)
+        ]
         if busy:
             raise ValueError(f"port(s) already in use: {', '.join(map(str, busy))}")
         self.config.write_text(render_config(self.backends, self.address, self.port))
-        check = subprocess.run([self.haproxy, "-c", "-q", "-f", str(self.config)],
-                               capture_output=True, text=True)
+        check = subprocess.run(
+            [self.haproxy, "-c", "-q", "-f", str(self.config)], capture_output=True, text=True
+        )
         if check.returncode != 0:
             raise RuntimeError(f"haproxy rejected {self.config}: {check.stderr.strip()}")
         try:
@@ -218,11 +249,14 @@ class Deployment:
             pending = [u for u in pending if not healthy(u)]
             dead = [n for n, p in self.procs.items() if p.poll() is not None]
             if dead:
-                raise RuntimeError(f"{', '.join(dead)} exited while starting; logs in "
-                                   f"{self.log_dir}")
+                raise RuntimeError(
+                    f"{', '.join(dead)} exited while starting; logs in {self.log_dir}"
+                )
             if pending and time.monotonic() > deadline:
-                raise RuntimeError(f"{what} did not answer on {', '.join(pending)} within "
-                                   f"{START_TIMEOUT:.0f} s; logs in {self.log_dir}")
+                raise RuntimeError(
+                    f"{what} did not answer on {', '.join(pending)} within "
+                    f"{START_TIMEOUT:.0f} s; logs in {self.log_dir}"
+                )
             if pending:
                 time.sleep(0.2)
 
@@ -233,8 +267,12 @@ class Deployment:
             if p is not None and p.poll() is not None:
                 self.restarts += 1
                 self._spawn_backend(b)
-                print(f"{b.name} (port {b.port}) exited with {p.returncode}; started again as "
-                      f"pid {self.procs[b.name].pid}", file=sys.stderr, flush=True)
+                print(
+                    f"{b.name} (port {b.port}) exited with {p.returncode}; started again as "
+                    f"pid {self.procs[b.name].pid}",
+                    file=sys.stderr,
+                    flush=True,
+                )
         p = self.procs.get("haproxy")
         return "haproxy" if p is not None and p.poll() is not None else None
 
@@ -254,7 +292,7 @@ class Deployment:
             log.close()
         self._logs.clear()
 
-    def __enter__(self) -> "Deployment":
+    def __enter__(self) -> Deployment:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -272,38 +310,61 @@ def _raise_stop(signum, frame):
 def main(argv=None) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--processes", type=int, default=cores,
-                   help=f"Streamlit processes (default: one per core, {cores})")
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=cores,
+        help=f"Streamlit processes (default: one per core, {cores})",
+    )
     p.add_argument("--port", type=int, default=8501, help="public port (HAProxy)")
-    p.add_argument("--address", default="0.0.0.0",
-                   help="public address (default: every interface)")
-    p.add_argument("--backend-port", type=int, default=8601,
-                   help="port of the first Streamlit process (on 127.0.0.1); the next ones "
-                        "follow")
+    p.add_argument("--address", default="0.0.0.0", help="public address (default: every interface)")
+    p.add_argument(
+        "--backend-port",
+        type=int,
+        default=8601,
+        help="port of the first Streamlit process (on 127.0.0.1); the next ones follow",
+    )
     p.add_argument("--haproxy", default="haproxy", help="HAProxy executable")
-    p.add_argument("--log-dir", type=Path, default=None,
-                   help="where the logs and haproxy.cfg go (default: a temporary directory)")
-    p.add_argument("--render", action="store_true",
-                   help="print the HAProxy configuration for --backends and exit")
-    p.add_argument("--backends", default=None,
-                   help="with --render: HOST:PORT,HOST:PORT,... (default: the local processes)")
+    p.add_argument(
+        "--log-dir",
+        type=Path,
+        default=None,
+        help="where the logs and haproxy.cfg go (default: a temporary directory)",
+    )
+    p.add_argument(
+        "--render",
+        action="store_true",
+        help="print the HAProxy configuration for --backends and exit",
+    )
+    p.add_argument(
+        "--backends",
+        default=None,
+        help="with --render: HOST:PORT,HOST:PORT,... (default: the local processes)",
+    )
     args = p.parse_args(argv)
     try:
         if args.render:
-            backends = (parse_backends(args.backends) if args.backends
-                        else local_backends(args.processes, args.backend_port))
+            backends = (
+                parse_backends(args.backends)
+                if args.backends
+                else local_backends(args.processes, args.backend_port)
+            )
             sys.stdout.write(render_config(backends, args.address, args.port))
             return 0
-        dep = Deployment(args.processes, args.port, args.address, args.backend_port,
-                         args.haproxy, args.log_dir)
+        dep = Deployment(
+            args.processes, args.port, args.address, args.backend_port, args.haproxy, args.log_dir
+        )
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     try:
-        print(f"starting {len(dep.backends)} Streamlit processes and HAProxy (logs in "
-              f"{dep.log_dir}) ...", flush=True)
+        print(
+            f"starting {len(dep.backends)} Streamlit processes and HAProxy (logs in "
+            f"{dep.log_dir}) ...",
+            flush=True,
+        )
         dep.start()
         for b in dep.backends:
             print(f"  {b.name}: pid {dep.procs[b.name].pid} on {b.url}", flush=True)

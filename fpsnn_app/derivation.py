@@ -16,9 +16,9 @@ default parameters when it starts).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import sympy as sp
 
@@ -43,7 +43,7 @@ class SymbolicKernel:
 def symbolic_kernel() -> SymbolicKernel:
     """Derive the kernel and the IFT step symbolically (pure; computed once per process)."""
     integral = sp.Integral(sp.exp(-a * s) * sp.exp(-b * (t - s)), (s, 0, t))
-    h = sp.simplify(integral.doit())                       # Piecewise: a != b, a == b
+    h = sp.simplify(integral.doit())  # Piecewise: a != b, a == b
     dh = sp.simplify(sp.diff(h, t))
     generic_dh = dh.args[0][0]
     peak = sp.simplify(sp.solve(sp.Eq(generic_dh, 0), t)[0])
@@ -51,8 +51,9 @@ def symbolic_kernel() -> SymbolicKernel:
     phi = w * sp.Function("h")(f) - theta
     dphi_df = sp.diff(phi, f)
     dphi_dw = sp.diff(phi, w)
-    return SymbolicKernel(integral, h, dh, peak, peak_equal, dphi_df, dphi_dw,
-                          sp.simplify(-dphi_dw / dphi_df))
+    return SymbolicKernel(
+        integral, h, dh, peak, peak_equal, dphi_df, dphi_dw, sp.simplify(-dphi_dw / dphi_df)
+    )
 
 
 def rational(x: float) -> sp.Rational:
@@ -62,18 +63,21 @@ def rational(x: float) -> sp.Rational:
 
 def _latex(expr) -> str:
     """``sympy.latex`` with ``h(f)`` and ``h'(f)`` written as in the text."""
-    return (sp.latex(expr).replace("\\frac{d}{d f} h{\\left(f \\right)}", "h'(f)")
-            .replace("h{\\left(f \\right)}", "h(f)"))
+    return (
+        sp.latex(expr)
+        .replace("\\frac{d}{d f} h{\\left(f \\right)}", "h'(f)")
+        .replace("h{\\left(f \\right)}", "h(f)")
+    )
 
 
 @dataclass(frozen=True)
 class Derivation:
     """The derivation with numbers: LaTeX steps and the values of the IFT step."""
 
-    steps: tuple            # (title, latex) pairs
+    steps: tuple  # (title, latex) pairs
     a: sp.Rational
     b: sp.Rational
-    h: sp.Expr              # h(t) for these a, b
+    h: sp.Expr  # h(t) for these a, b
     dh: sp.Expr
 
 
@@ -88,21 +92,31 @@ def derive(tau_s: float, tau_n: float) -> Derivation:
     peak = (k.peak_equal if equal else k.peak).subs({a: av, b: bv})
     L = _latex
     steps = (
-        ("The joint kernel is the convolution of the synaptic and membrane kernels",
-         f"h(t) = {L(k.integral)} = {L(k.h)}"),
+        (
+            "The joint kernel is the convolution of the synaptic and membrane kernels",
+            f"h(t) = {L(k.integral)} = {L(k.h)}",
+        ),
         ("Its time derivative", f"h'(t) = {L(k.dh)}"),
-        (f"For the current parameters a = 1/τ_s = {av}, b = 1/τ_n = {bv}"
-         + (" (equal: the limit form)" if equal else ""),
-         f"h(t) = {L(h)}, \\qquad h'(t) = {L(dh)}"),
-        ("The kernel peaks where h'(t*) = 0",
-         f"t^* = {L(k.peak_equal if equal else k.peak)} = {L(peak)} \\approx {float(peak):.4f},"
-         f"\\qquad h(t^*) \\approx {float(h.subs(t, peak)):.4f}"),
-        ("One input spike at 0 with weight w: the spike time f solves",
-         "\\Phi(f, w) = w\\,h(f) - \\theta = 0"),
-        ("Implicit function theorem",
-         f"\\frac{{df}}{{dw}} = -\\frac{{\\partial\\Phi/\\partial w}}{{\\partial\\Phi/\\partial f}}"
-         f" = -\\frac{{{L(k.dphi_dw)}}}{{{L(k.dphi_df)}}}"
-         " = -\\frac{\\theta}{w^2\\,h'(f)}\\quad(\\text{since } w\\,h(f) = \\theta)"),
+        (
+            f"For the current parameters a = 1/τ_s = {av}, b = 1/τ_n = {bv}"
+            + (" (equal: the limit form)" if equal else ""),
+            f"h(t) = {L(h)}, \\qquad h'(t) = {L(dh)}",
+        ),
+        (
+            "The kernel peaks where h'(t*) = 0",
+            f"t^* = {L(k.peak_equal if equal else k.peak)} = {L(peak)} \\approx {float(peak):.4f},"
+            f"\\qquad h(t^*) \\approx {float(h.subs(t, peak)):.4f}",
+        ),
+        (
+            "One input spike at 0 with weight w: the spike time f solves",
+            "\\Phi(f, w) = w\\,h(f) - \\theta = 0",
+        ),
+        (
+            "Implicit function theorem",
+            f"\\frac{{df}}{{dw}} = -\\frac{{\\partial\\Phi/\\partial w}}{{\\partial\\Phi/\\partial f}}"
+            f" = -\\frac{{{L(k.dphi_dw)}}}{{{L(k.dphi_df)}}}"
+            " = -\\frac{\\theta}{w^2\\,h'(f)}\\quad(\\text{since } w\\,h(f) = \\theta)",
+        ),
     )
     return Derivation(steps, av, bv, h, dh)
 

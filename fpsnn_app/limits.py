@@ -32,12 +32,15 @@ MAX_FD_WEIGHTS = 60
 #: 24 characters) with its separator, or one number per line indented by a pretty-printer.
 BYTES_PER_NUMBER = 40
 #: Bytes of ``meta`` (free-form: an encoding, a training history) an upload may add.
-META_BYTES = 2 ** 20
+META_BYTES = 2**20
 #: Largest network file the app reads: the numbers of the largest accepted network
 #: (weights and mask, three constants per neuron, layers, input spikes) at
 #: :data:`BYTES_PER_NUMBER` each, plus :data:`META_BYTES` (5.1 MB).
-MAX_UPLOAD_BYTES = BYTES_PER_NUMBER * (
-    2 * (MAX_INPUTS + MAX_NEURONS) * MAX_NEURONS + 4 * MAX_NEURONS + MAX_INPUT_SPIKES) + META_BYTES
+MAX_UPLOAD_BYTES = (
+    BYTES_PER_NUMBER
+    * (2 * (MAX_INPUTS + MAX_NEURONS) * MAX_NEURONS + 4 * MAX_NEURONS + MAX_INPUT_SPIKES)
+    + META_BYTES
+)
 MAX_WEIGHTS_DRAWN = 150
 MAX_EDGES_DRAWN = 1_500
 #: Spike deliveries a page may spend on repeated simulations (finite differences, the loss
@@ -63,15 +66,19 @@ def simulate(net: fp.Network, inputs, t_max: float) -> fp.Simulation:
 def check_upload_bytes(size: int) -> None:
     """``ValueError`` when a file of ``size`` bytes is larger than the app reads."""
     if size > MAX_UPLOAD_BYTES:
-        raise ValueError(f"the file is {size:,} bytes: the app reads network files of at most "
-                         f"{MAX_UPLOAD_BYTES:,} bytes")
+        raise ValueError(
+            f"the file is {size:,} bytes: the app reads network files of at most "
+            f"{MAX_UPLOAD_BYTES:,} bytes"
+        )
 
 
 def check_size(net: fp.Network, inputs=None) -> None:
     """``ValueError`` naming the limit when a network is larger than the app accepts."""
     if net.n_neurons > MAX_NEURONS:
-        raise ValueError(f"{net.n_neurons} neurons: the app accepts at most {MAX_NEURONS} "
-                         "(use the fpsnn_core library for larger networks)")
+        raise ValueError(
+            f"{net.n_neurons} neurons: the app accepts at most {MAX_NEURONS} "
+            "(use the fpsnn_core library for larger networks)"
+        )
     if net.n_inputs > MAX_INPUTS:
         raise ValueError(f"{net.n_inputs} inputs: the app accepts at most {MAX_INPUTS}")
     n_in = sum(len(tr) for tr in inputs) if inputs is not None else 0
@@ -89,5 +96,5 @@ def strongest(score, cap: int, keep=()) -> np.ndarray:
     others = np.ones(score.size, dtype=bool)
     others[keep] = False
     rest = np.flatnonzero(others)
-    order = np.argsort(-score[rest], kind="stable")          # ties: lower index first
-    return np.sort(np.concatenate([np.array(keep, dtype=int), rest[order][:cap - len(keep)]]))
+    order = np.argsort(-score[rest], kind="stable")  # ties: lower index first
+    return np.sort(np.concatenate([np.array(keep, dtype=int), rest[order][: cap - len(keep)]]))

@@ -46,14 +46,15 @@ def read_network_file(name: str, data: bytes) -> str:
     check_upload_bytes(len(data))
     if name.lower().endswith(".nir"):
         if not nir_available():
-            raise ValueError("reading NIR files needs the optional nir package "
-                             "(pip install 'fpsnn[nir]')")
+            raise ValueError(
+                "reading NIR files needs the optional nir package (pip install 'fpsnn[nir]')"
+            )
         nf = fp.from_nir(data)
         if nf.meta["time_unit"] not in (None, APP_TIME_UNIT):
             nf = fp.from_nir(data, time_unit=APP_TIME_UNIT)
     else:
-        nf = fp.from_json(data, max_bytes=MAX_UPLOAD_BYTES)   # a UTF-8 byte order mark is fine
-    check_size(nf.network, nf.inputs)        # the largest network the app accepts
+        nf = fp.from_json(data, max_bytes=MAX_UPLOAD_BYTES)  # a UTF-8 byte order mark is fine
+    check_size(nf.network, nf.inputs)  # the largest network the app accepts
     return fp.to_json(nf.network, nf.inputs, nf.t_max, nf.meta)
 
 

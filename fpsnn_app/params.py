@@ -31,16 +31,31 @@ from fpsnn_core.simulate import validate_inputs
 from .figures.common import source_label
 
 #: The kinds, in the order the pages offer them, with their names on the page.
-KINDS = {"W": "weight W", "inputs": "input spike time", "theta": "threshold θ",
-         "tau_s": "synaptic τ_s", "tau_n": "membrane τ_n"}
+KINDS = {
+    "W": "weight W",
+    "inputs": "input spike time",
+    "theta": "threshold θ",
+    "tau_s": "synaptic τ_s",
+    "tau_n": "membrane τ_n",
+}
 #: Short names of the kinds (chips of a multiselect).
 SHORT = {"W": "weights", "inputs": "input times", "theta": "θ", "tau_s": "τ_s", "tau_n": "τ_n"}
 #: Singular nouns of the kinds (an axis reads "threshold θ[n3]").
-NOUN = {"W": "weight", "inputs": "input spike time", "theta": "threshold",
-        "tau_s": "time constant", "tau_n": "time constant"}
+NOUN = {
+    "W": "weight",
+    "inputs": "input spike time",
+    "theta": "threshold",
+    "tau_s": "time constant",
+    "tau_n": "time constant",
+}
 #: Plural nouns of the kinds, for the pages' sentences.
-PLURAL = {"W": "weights", "inputs": "input spike times", "theta": "thresholds",
-          "tau_s": "synaptic time constants", "tau_n": "membrane time constants"}
+PLURAL = {
+    "W": "weights",
+    "inputs": "input spike times",
+    "theta": "thresholds",
+    "tau_s": "synaptic time constants",
+    "tau_n": "membrane time constants",
+}
 _NEURON_NAMES = {"theta": "θ", "tau_s": "τ_s", "tau_n": "τ_n"}
 
 
@@ -100,8 +115,9 @@ def domain(sim: fp.Simulation, wrt: str) -> tuple[float, float]:
     return (0.0, float(sim.t_max)) if wrt == "inputs" else CONSTANT_RANGE
 
 
-def moved(net: fp.Network, sim: fp.Simulation, wrt: str, index: int,
-          x: float) -> tuple[fp.Network, tuple]:
+def moved(
+    net: fp.Network, sim: fp.Simulation, wrt: str, index: int, x: float
+) -> tuple[fp.Network, tuple]:
     """The network and inputs with parameter ``index`` of kind ``wrt`` set to ``x`` (an
     input channel's spikes sorted again: the simulation does not depend on their order)."""
     inputs = tuple(np.asarray(tr, dtype=float) for tr in sim.inputs)
@@ -114,11 +130,12 @@ def moved(net: fp.Network, sim: fp.Simulation, wrt: str, index: int,
         j, m = input_positions(sim.inputs)[index]
         train = np.array(inputs[j])
         train[m] = x
-        return net, inputs[:j] + (np.sort(train),) + inputs[j + 1:]
+        return net, inputs[:j] + (np.sort(train),) + inputs[j + 1 :]
     constants = {k: np.array(getattr(net, k)) for k in ("tau_s", "tau_n", "theta")}
     constants[wrt][index] = x
-    return fp.Network(net.weights, net.n_inputs, mask=net.mask, layers=net.layers,
-                      **constants), inputs
+    return fp.Network(
+        net.weights, net.n_inputs, mask=net.mask, layers=net.layers, **constants
+    ), inputs
 
 
 def flat(net: fp.Network, gradient: np.ndarray, wrt: str) -> np.ndarray:
@@ -132,16 +149,19 @@ def flat(net: fp.Network, gradient: np.ndarray, wrt: str) -> np.ndarray:
 
 def _compare(base: fp.Simulation, other: fp.Simulation, sign: str) -> str | None:
     if other.n_spikes != base.n_spikes:
-        return (f"p{sign}eps has {other.n_spikes} spikes instead of {base.n_spikes}: a spike "
-                "appears or vanishes within the step")
+        return (
+            f"p{sign}eps has {other.n_spikes} spikes instead of {base.n_spikes}: a spike "
+            "appears or vanishes within the step"
+        )
     if not np.array_equal(other.spike_neurons, base.spike_neurons):
         k = int(np.flatnonzero(other.spike_neurons != base.spike_neurons)[0])
         return f"p{sign}eps reorders the spikes (from spike {k} on)"
     return None
 
 
-def loss_differences(net: fp.Network, sim: fp.Simulation, wrt: str, indices, loss_fn,
-                     eps: float, simulate) -> tuple[np.ndarray, dict]:
+def loss_differences(
+    net: fp.Network, sim: fp.Simulation, wrt: str, indices, loss_fn, eps: float, simulate
+) -> tuple[np.ndarray, dict]:
     """Central differences (module docstring) of ``loss_fn(sim) -> float`` along each
     parameter in ``indices``; ``NaN`` where refused, with the reason in the dict (keyed by
     index). ``simulate(net, inputs, t_max)`` runs each simulation (the caller's budgets)."""

@@ -9,8 +9,8 @@ uses the seed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -21,7 +21,7 @@ TAU_S = 0.5
 TAU_N = 1.0
 THETA = 1.0
 T_MAX = 4.0
-from .limits import MAX_NEURONS, MAX_SPIKES  # noqa: F401  (the app's budgets live there)
+from .limits import MAX_NEURONS, MAX_SPIKES  # noqa: E402, F401  (the app's budgets live there)
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,17 @@ def _from_edges(K: int, N: int, edges: dict, inputs, outputs, layers=()) -> Wiri
 
 
 def _feedforward(seed: int) -> Wiring:
-    net = fp.Network.feedforward([2, 3, 2], np.random.default_rng(seed), weight_mean=[2.5, 1.2],
-                                 weight_std=0.7)
-    return Wiring(np.array(net.weights), np.array(net.mask), 2, net.layers,
-                  ((0.2, 1.0), (0.5, 1.6)), net.layers[-1])
+    net = fp.Network.feedforward(
+        [2, 3, 2], np.random.default_rng(seed), weight_mean=[2.5, 1.2], weight_std=0.7
+    )
+    return Wiring(
+        np.array(net.weights),
+        np.array(net.mask),
+        2,
+        net.layers,
+        ((0.2, 1.0), (0.5, 1.6)),
+        net.layers[-1],
+    )
 
 
 def _feedback(seed: int) -> Wiring:
@@ -102,35 +109,57 @@ def _competition(seed: int) -> Wiring:
     return _from_edges(2, 2, edges, [(0.3, 0.9, 1.5), (0.3, 0.9, 1.5)], (0, 1))
 
 
-MOTIFS: dict[str, Motif] = {m.key: m for m in (
-    Motif("feedback", "2-3-2 with feedback",
-          "The 2-3-2 net plus feedback from the outputs to the hidden layer and mutual "
-          "inhibition of the outputs; random weights from the seed.",
-          _feedback, random=True),
-    Motif("feedforward", "Feed-forward 2-3-2",
-          "Two inputs, three hidden neurons, two outputs; random weights from the seed.",
-          _feedforward, random=True),
-    Motif("recurrent_pair", "Recurrent pair",
-          "Two neurons exciting each other: activity echoes back and forth after each input.",
-          _recurrent_pair),
-    Motif("inhibition", "Feed-forward inhibition",
-          "An interneuron driven by input 1 inhibits the output; input 0 excites it.",
-          _inhibition),
-    Motif("competition", "Mutual inhibition",
-          "Two neurons with their own inputs silence each other: a winner-take-all race.",
-          _competition),
-)}
+MOTIFS: dict[str, Motif] = {
+    m.key: m
+    for m in (
+        Motif(
+            "feedback",
+            "2-3-2 with feedback",
+            "The 2-3-2 net plus feedback from the outputs to the hidden layer and mutual "
+            "inhibition of the outputs; random weights from the seed.",
+            _feedback,
+            random=True,
+        ),
+        Motif(
+            "feedforward",
+            "Feed-forward 2-3-2",
+            "Two inputs, three hidden neurons, two outputs; random weights from the seed.",
+            _feedforward,
+            random=True,
+        ),
+        Motif(
+            "recurrent_pair",
+            "Recurrent pair",
+            "Two neurons exciting each other: activity echoes back and forth after each input.",
+            _recurrent_pair,
+        ),
+        Motif(
+            "inhibition",
+            "Feed-forward inhibition",
+            "An interneuron driven by input 1 inhibits the output; input 0 excites it.",
+            _inhibition,
+        ),
+        Motif(
+            "competition",
+            "Mutual inhibition",
+            "Two neurons with their own inputs silence each other: a winner-take-all race.",
+            _competition,
+        ),
+    )
+}
 DEFAULT_MOTIF = "feedback"
 
 
-def motif_network(key: str, seed: int = 0, tau_s: float = TAU_S, tau_n: float = TAU_N,
-                  theta: float = THETA) -> tuple[fp.Network, Wiring]:
+def motif_network(
+    key: str, seed: int = 0, tau_s: float = TAU_S, tau_n: float = TAU_N, theta: float = THETA
+) -> tuple[fp.Network, Wiring]:
     """The motif ``key`` as a :class:`fpsnn_core.Network` with the given constants."""
     if key not in MOTIFS:
         raise ValueError(f"unknown motif {key!r}; known: {sorted(MOTIFS)}")
     wiring = MOTIFS[key].build(int(seed))
-    net = fp.Network(wiring.weights, wiring.n_inputs, tau_s, tau_n, theta, wiring.mask,
-                     wiring.layers)
+    net = fp.Network(
+        wiring.weights, wiring.n_inputs, tau_s, tau_n, theta, wiring.mask, wiring.layers
+    )
     return net, wiring
 
 

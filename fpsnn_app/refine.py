@@ -18,13 +18,14 @@ coarse spacing ``2**levels / (G - 1)`` can be missed.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 
-def refined_labels(predict: Callable[[np.ndarray], np.ndarray], grid: np.ndarray,
-                   levels: int) -> tuple[np.ndarray, int]:
+def refined_labels(
+    predict: Callable[[np.ndarray], np.ndarray], grid: np.ndarray, levels: int
+) -> tuple[np.ndarray, int]:
     """Labels of ``predict`` on the grid ``grid x grid`` (module docstring).
 
     Parameters
@@ -48,15 +49,18 @@ def refined_labels(predict: Callable[[np.ndarray], np.ndarray], grid: np.ndarray
     grid = np.asarray(grid, dtype=float)
     G, step = grid.size, 2 ** int(levels)
     if levels < 0 or G < 2 or (G - 1) % step:
-        raise ValueError(f"a grid of {G} points cannot be refined {levels} times "
-                         f"(G - 1 must be divisible by {step})")
+        raise ValueError(
+            f"a grid of {G} points cannot be refined {levels} times "
+            f"(G - 1 must be divisible by {step})"
+        )
     labels = np.zeros((G, G), dtype=int)
     known = np.zeros((G, G), dtype=bool)
 
     def evaluate(rows: np.ndarray, cols: np.ndarray) -> int:
         if rows.size:
-            labels[rows, cols] = np.asarray(predict(np.stack([grid[cols], grid[rows]], axis=1)),
-                                            dtype=int)
+            labels[rows, cols] = np.asarray(
+                predict(np.stack([grid[cols], grid[rows]], axis=1)), dtype=int
+            )
             known[rows, cols] = True
         return int(rows.size)
 
@@ -73,8 +77,14 @@ def refined_labels(predict: Callable[[np.ndarray], np.ndarray], grid: np.ndarray
         # the known neighbours of each new point (see the module docstring)
         dr = np.where(odd_r, h, 0)
         dc = np.where(odd_c, h, 0)
-        corners = np.stack([labels[rows - dr, cols - dc], labels[rows - dr, cols + dc],
-                            labels[rows + dr, cols - dc], labels[rows + dr, cols + dc]])
+        corners = np.stack(
+            [
+                labels[rows - dr, cols - dc],
+                labels[rows - dr, cols + dc],
+                labels[rows + dr, cols - dc],
+                labels[rows + dr, cols + dc],
+            ]
+        )
         same = np.all(corners == corners[0], axis=0)
         labels[rows[same], cols[same]] = corners[0, same]
         known[rows[same], cols[same]] = True

@@ -52,42 +52,103 @@ class PageEntry:
 
 
 PAGES: tuple[PageEntry, ...] = (
-    PageEntry("app_pages/home.py", "Home", ":material/home:", "", 1, "Start",
-              description="What exact spike-time gradients are, in one picture."),
-    PageEntry("app_pages/neuron.py", "Neuron", ":material/show_chart:", "neuron", 1,
-              description="One neuron: inputs, current, potential, and the implicit equation "
-                          "V(f) = θ at each spike."),
-    PageEntry("app_pages/network.py", "Network", ":material/hub:", "network", 1,
-              uses_network=True,
-              description="Motifs and your own networks: raster, membrane traces and the causal "
-                          "graph of spikes."),
-    PageEntry("app_pages/jacobian.py", "Jacobian", ":material/grid_on:", "jacobian", 4,
-              uses_network=True,
-              description="dΦ/dF turns lower triangular once spikes are sorted by time; FP "
-                          "solves it forward, spike by spike."),
-    PageEntry("app_pages/gradient_check.py", "Gradient check", ":material/rule:",
-              "gradient-check", 2, uses_network=True,
-              description="FP, adjoint and finite differences side by side, and the loss along "
-                          "one weight."),
-    PageEntry("app_pages/sensitivity.py", "Sensitivity", ":material/leaderboard:",
-              "sensitivity", 1, uses_network=True,
-              description="Which weight, input spike, threshold or time constant moves a spike "
-                          "(or the loss) most: exact derivatives, ranked."),
-    PageEntry("app_pages/surrogate.py", "Surrogate gradients", ":material/blur_on:",
-              "surrogate", 4, uses_network=True,
-              description="Surrogate-gradient BPTT next to the exact gradient: credit over time, "
-                          "weight by weight, and as the step and slope change."),
-    PageEntry("app_pages/eventprop.py", "EventProp", ":material/history:", "eventprop", 2,
-              uses_network=True,
-              description="The same gradient backwards in time: adjoint traces that jump at "
-                          "spikes, beside FP's forward sweep."),
-    PageEntry("app_pages/derivation.py", "Derivation", ":material/function:", "derivation", 1,
-              description="The kernel, its derivative and the implicit-function step, derived "
-                          "live with SymPy."),
-    PageEntry("app_pages/training.py", "Training", ":material/model_training:", "training", 4,
-              "Learning",
-              description="Train on XOR, Iris or Yin-Yang with exact gradients and watch the "
-                          "decision regions form: Play, Pause, Step, Reset."),
+    PageEntry(
+        "app_pages/home.py",
+        "Home",
+        ":material/home:",
+        "",
+        1,
+        "Start",
+        description="What exact spike-time gradients are, in one picture.",
+    ),
+    PageEntry(
+        "app_pages/neuron.py",
+        "Neuron",
+        ":material/show_chart:",
+        "neuron",
+        1,
+        description="One neuron: inputs, current, potential, and the implicit equation "
+        "V(f) = θ at each spike.",
+    ),
+    PageEntry(
+        "app_pages/network.py",
+        "Network",
+        ":material/hub:",
+        "network",
+        1,
+        uses_network=True,
+        description="Motifs and your own networks: raster, membrane traces and the causal "
+        "graph of spikes.",
+    ),
+    PageEntry(
+        "app_pages/jacobian.py",
+        "Jacobian",
+        ":material/grid_on:",
+        "jacobian",
+        4,
+        uses_network=True,
+        description="dΦ/dF turns lower triangular once spikes are sorted by time; FP "
+        "solves it forward, spike by spike.",
+    ),
+    PageEntry(
+        "app_pages/gradient_check.py",
+        "Gradient check",
+        ":material/rule:",
+        "gradient-check",
+        2,
+        uses_network=True,
+        description="FP, adjoint and finite differences side by side, and the loss along "
+        "one weight.",
+    ),
+    PageEntry(
+        "app_pages/sensitivity.py",
+        "Sensitivity",
+        ":material/leaderboard:",
+        "sensitivity",
+        1,
+        uses_network=True,
+        description="Which weight, input spike, threshold or time constant moves a spike "
+        "(or the loss) most: exact derivatives, ranked.",
+    ),
+    PageEntry(
+        "app_pages/surrogate.py",
+        "Surrogate gradients",
+        ":material/blur_on:",
+        "surrogate",
+        4,
+        uses_network=True,
+        description="Surrogate-gradient BPTT next to the exact gradient: credit over time, "
+        "weight by weight, and as the step and slope change.",
+    ),
+    PageEntry(
+        "app_pages/eventprop.py",
+        "EventProp",
+        ":material/history:",
+        "eventprop",
+        2,
+        uses_network=True,
+        description="The same gradient backwards in time: adjoint traces that jump at "
+        "spikes, beside FP's forward sweep.",
+    ),
+    PageEntry(
+        "app_pages/derivation.py",
+        "Derivation",
+        ":material/function:",
+        "derivation",
+        1,
+        description="The kernel, its derivative and the implicit-function step, derived "
+        "live with SymPy.",
+    ),
+    PageEntry(
+        "app_pages/training.py",
+        "Training",
+        ":material/model_training:",
+        "training",
+        4,
+        "Learning",
+        description="Train on XOR, Iris or Yin-Yang with exact gradients and watch the "
+        "decision regions form: Play, Pause, Step, Reset.",
+    ),
 )
 
 
@@ -114,8 +175,11 @@ def requested_path(url: str | None, base_url_path: str = "") -> str:
 
     path = urlparse(url or "").path.strip("/")
     base = (base_url_path or "").strip("/")
-    return path.removeprefix(base).strip("/") if base and (path == base or path.startswith(
-        base + "/")) else path
+    return (
+        path.removeprefix(base).strip("/")
+        if base and (path == base or path.startswith(base + "/"))
+        else path
+    )
 
 
 def unknown_page_message(requested: str) -> str | None:
@@ -126,5 +190,4 @@ def unknown_page_message(requested: str) -> str | None:
     if not asked or any(e.url_path == asked for e in PAGES):
         return None
     listed = ", ".join(f"/{e.url_path} ({e.title})" for e in PAGES if e.url_path)
-    return (f"There is no page /{asked}: this is the Home page. The pages are / (Home), "
-            f"{listed}.")
+    return f"There is no page /{asked}: this is the Home page. The pages are / (Home), {listed}."

@@ -23,7 +23,8 @@ import os
 import pickle
 import threading
 from collections import OrderedDict
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -83,7 +84,7 @@ class SceneCache:
             return pickle.loads(blob)
         with self._lock:
             gate = self._computing.setdefault(key, threading.Lock())
-        with gate:                                   # one computation of a key at a time
+        with gate:  # one computation of a key at a time
             blob = self._get(key)
             if blob is not None:
                 return pickle.loads(blob)
@@ -108,8 +109,13 @@ class SceneCache:
 def _key(fn: Callable, args: tuple) -> bytes:
     """The function's qualified name and a digest of its pickled arguments."""
     name = f"{fn.__module__}.{fn.__qualname__}"
-    return name.encode() + b":" + hashlib.blake2b(
-        pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL), digest_size=20).digest()
+    return (
+        name.encode()
+        + b":"
+        + hashlib.blake2b(
+            pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL), digest_size=20
+        ).digest()
+    )
 
 
 def budget_from_env(environ=os.environ) -> int:

@@ -21,7 +21,8 @@ changed, and write the reconciled value to the URL. No Streamlit here.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def clamp_number(value, lo, hi) -> tuple[Any, bool]:

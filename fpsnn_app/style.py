@@ -24,8 +24,18 @@ HIGHLIGHT = "#f0b400"
 
 #: Neurons: the colour-blind-safe ``Safe`` palette, reordered so that the first colours are
 #: mid-luminance (readable on both themes) and not the blue/orange of sign.
-NEURON_COLORS = ("#CC6677", "#44AA99", "#DDCC77", "#AA4499", "#999933", "#88CCEE", "#117733",
-                 "#882255", "#6699CC", "#661100")
+NEURON_COLORS = (
+    "#CC6677",
+    "#44AA99",
+    "#DDCC77",
+    "#AA4499",
+    "#999933",
+    "#88CCEE",
+    "#117733",
+    "#882255",
+    "#6699CC",
+    "#661100",
+)
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 #: Page backgrounds of the light and dark theme (Streamlit's defaults; ``.streamlit/config.toml``
@@ -87,11 +97,20 @@ def neuron_dash(i: int) -> str:
 
 def base_layout(height: int, title: str | None = None) -> dict:
     """The shared layout as a plain dict: projector-sized fonts, margins, height, legend."""
-    out = dict(height=height, font=dict(size=FONT_SIZE),
-               margin=dict(l=70, r=20, t=60 if title else 30, b=50),
-               legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
-                           font=dict(size=TICK_SIZE)),
-               hoverlabel=dict(font=dict(size=TICK_SIZE)))
+    out = dict(
+        height=height,
+        font=dict(size=FONT_SIZE),
+        margin=dict(l=70, r=20, t=60 if title else 30, b=50),
+        legend=dict(
+            orientation="h",
+            yanchor="bottom",
+            y=1.02,
+            xanchor="left",
+            x=0,
+            font=dict(size=TICK_SIZE),
+        ),
+        hoverlabel=dict(font=dict(size=TICK_SIZE)),
+    )
     if title:
         out["title"] = dict(text=title, font=dict(size=FONT_SIZE + 2))
     return out
@@ -100,8 +119,11 @@ def base_layout(height: int, title: str | None = None) -> dict:
 def axis_style() -> dict:
     """The shared style of every axis; log axes label their minor ticks in full ("0.2",
     not a bare "2" beside "0.1")."""
-    return dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)),
-                minorloglabels="complete")
+    return dict(
+        tickfont=dict(size=TICK_SIZE),
+        title=dict(font=dict(size=FONT_SIZE)),
+        minorloglabels="complete",
+    )
 
 
 def finish(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:

@@ -23,8 +23,8 @@ from the scale and sign each neuron receives from the layers above.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -67,7 +67,9 @@ def _cosine_and_ratio(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return cos, float(na / nb) if nb > 0 else float("nan")
 
 
-def similarity(g: np.ndarray, exact: np.ndarray, mask: np.ndarray, hidden: np.ndarray) -> Similarity:
+def similarity(
+    g: np.ndarray, exact: np.ndarray, mask: np.ndarray, hidden: np.ndarray
+) -> Similarity:
     """:class:`Similarity` of ``g`` to ``exact`` (shapes (K+N, N)); NaN where a norm is 0.
 
     Parameters
@@ -76,15 +78,20 @@ def similarity(g: np.ndarray, exact: np.ndarray, mask: np.ndarray, hidden: np.nd
     hidden : ndarray of bool, shape (K+N, N)   parameters whose gradient passes a spike
     """
     sel = mask & hidden
-    per_neuron = np.array([_cosine_and_ratio(g[sel[:, i], i], exact[sel[:, i], i])[0]
-                           for i in np.flatnonzero(sel.any(axis=0))])
-    return Similarity(*_cosine_and_ratio(g[mask], exact[mask]),
-                      *_cosine_and_ratio(g[sel], exact[sel]), per_neuron)
+    per_neuron = np.array(
+        [
+            _cosine_and_ratio(g[sel[:, i], i], exact[sel[:, i], i])[0]
+            for i in np.flatnonzero(sel.any(axis=0))
+        ]
+    )
+    return Similarity(
+        *_cosine_and_ratio(g[mask], exact[mask]), *_cosine_and_ratio(g[sel], exact[sel]), per_neuron
+    )
 
 
 def hidden_weights(net: fp.Network) -> np.ndarray:
     """Mask of the weights into neurons with outgoing connections, shape (K+N, N)."""
-    projects = net.mask[net.n_inputs:].any(axis=1)
+    projects = net.mask[net.n_inputs :].any(axis=1)
     return net.mask & projects[None, :]
 
 
@@ -108,8 +115,10 @@ class LossSpec:
         if self.kind not in ("cross_entropy", "mse"):
             raise ValueError(f"loss kind must be 'cross_entropy' or 'mse', got {self.kind!r}")
         if self.kind == "cross_entropy" and len(outputs) < 2:
-            raise ValueError("cross entropy needs at least two output neurons (with one it is "
-                             "always 0); use the squared error")
+            raise ValueError(
+                "cross entropy needs at least two output neurons (with one it is "
+                "always 0); use the squared error"
+            )
         if self.kind == "cross_entropy" and not 0 <= self.label < len(outputs):
             raise ValueError(f"label must be in 0..{len(outputs) - 1}, got {self.label}")
         if len(targets) == 1:
@@ -129,19 +138,26 @@ class LossSpec:
             raise fp.NoSpikeError(
                 f"output neuron(s) {silent} do not fire before t_max = {sim.t_max:g} in the "
                 f"{where} simulation, so the loss has no spike time for them. Raise the weights, "
-                "add input spikes or lower θ" + (", or take a smaller step." if discrete else "."))
+                "add input spikes or lower θ" + (", or take a smaller step." if discrete else ".")
+            )
         if self.kind == "mse":
             return fp.spike_time_mse(sim, list(self.outputs), list(self.targets))
         return fp.first_spike_cross_entropy(sim, list(self.outputs), self.label)
 
 
-def surrogate_gradients(net, dsim: DiscreteSimulation, loss: LossSpec,
-                        slopes: Mapping[str, float], options: Options) -> dict:
+def surrogate_gradients(
+    net, dsim: DiscreteSimulation, loss: LossSpec, slopes: Mapping[str, float], options: Options
+) -> dict:
     """``{name: dLoss/dW}`` by BPTT with each surrogate ``name`` at ``slopes[name]``."""
     dloss = loss(dsim).dloss_dtimes
-    grads = bptt_gradients(net, dsim, dloss, [surrogate(n, b) for n, b in slopes.items()],
-                           detach_reset=options.detach_reset,
-                           time_normalized=options.time_normalized)
+    grads = bptt_gradients(
+        net,
+        dsim,
+        dloss,
+        [surrogate(n, b) for n, b in slopes.items()],
+        detach_reset=options.detach_reset,
+        time_normalized=options.time_normalized,
+    )
     return dict(zip(slopes, grads))
 
 
@@ -180,8 +196,9 @@ class Reference:
     checked: int
 
 
-def reference(net: fp.Network, inputs, t_max: float, loss: LossSpec,
-              fd_eps: float = 1e-6) -> Reference:
+def reference(
+    net: fp.Network, inputs, t_max: float, loss: LossSpec, fd_eps: float = 1e-6
+) -> Reference:
     """Exact FP gradient and central differences of the first-spike loss.
 
     Finite differences (two simulations per weight) run on the weights with the largest
@@ -191,19 +208,35 @@ def reference(net: fp.Network, inputs, t_max: float, loss: LossSpec,
     value = loss(sim)
     exact = fp.fp_gradient(net, sim, value.dloss_dtimes)
     params = np.argwhere(net.mask)
-    checked = strongest(exact[params[:, 0], params[:, 1]],
-                        repeats(sim, 1, MAX_FD_WEIGHTS, per_item=2))
+    checked = strongest(
+        exact[params[:, 0], params[:, 1]], repeats(sim, 1, MAX_FD_WEIGHTS, per_item=2)
+    )
     fd = np.full(exact.shape, np.nan)
-    part = fp.finite_difference_loss_gradient(net, inputs, t_max, lambda s: loss(s).value,
-                                              eps=fd_eps, entries=params[checked],
-                                              max_spikes=MAX_SPIKES, max_work=MAX_WORK).jacobian
+    part = fp.finite_difference_loss_gradient(
+        net,
+        inputs,
+        t_max,
+        lambda s: loss(s).value,
+        eps=fd_eps,
+        entries=params[checked],
+        max_spikes=MAX_SPIKES,
+        max_work=MAX_WORK,
+    ).jacobian
     fd[params[checked, 0], params[checked, 1]] = part[params[checked, 0], params[checked, 1]]
     return Reference(sim, value.value, exact, fd, int(checked.size))
 
 
-def compare_gradients(net: fp.Network, inputs, t_max: float, loss: LossSpec,
-                      dt: float, slopes: Mapping[str, float], options: Options = Options(),
-                      fd_eps: float = 1e-6, ref: Reference | None = None) -> GradientComparison:
+def compare_gradients(
+    net: fp.Network,
+    inputs,
+    t_max: float,
+    loss: LossSpec,
+    dt: float,
+    slopes: Mapping[str, float],
+    options: Options = Options(),
+    fd_eps: float = 1e-6,
+    ref: Reference | None = None,
+) -> GradientComparison:
     """Exact FP gradient, central differences (:func:`reference`, or ``ref`` computed
     before for the same network and loss) and surrogate BPTT of the first-spike loss."""
     ref = ref if ref is not None else reference(net, inputs, t_max, loss, fd_eps)
@@ -211,9 +244,20 @@ def compare_gradients(net: fp.Network, inputs, t_max: float, loss: LossSpec,
     grads = surrogate_gradients(net, dsim, loss, slopes, options)
     hidden = hidden_weights(net)
     sims = {name: similarity(g, ref.exact, net.mask, hidden) for name, g in grads.items()}
-    return GradientComparison(ref.exact, ref.finite_diff, grads, sims, ref.value,
-                              loss(dsim).value, np.array(net.mask), hidden, net.n_inputs,
-                              spike_time_error(ref.sim, dsim, net.n_neurons), ref.checked, dt)
+    return GradientComparison(
+        ref.exact,
+        ref.finite_diff,
+        grads,
+        sims,
+        ref.value,
+        loss(dsim).value,
+        np.array(net.mask),
+        hidden,
+        net.n_inputs,
+        spike_time_error(ref.sim, dsim, net.n_neurons),
+        ref.checked,
+        dt,
+    )
 
 
 def spike_time_error(sim: fp.Simulation, dsim: DiscreteSimulation, n_neurons: int) -> float:
@@ -240,16 +284,26 @@ class Sweep:
     relative_norm: dict
     cosine_hidden: dict
     relative_norm_hidden: dict
-    gradients: tuple = ()           # per value {name: dLoss/dW} ({} where undefined)
+    gradients: tuple = ()  # per value {name: dLoss/dW} ({} where undefined)
 
 
 def _sweep(values, rows, names, gradients=()) -> Sweep:
     """Collect ``(spike_time_error, loss, {name: Similarity})`` rows into a :class:`Sweep`."""
     attrs = ("cosine", "relative_norm", "cosine_hidden", "relative_norm_hidden")
-    metrics = {attr: {name: np.array([getattr(r[2][name], attr) if name in r[2] else np.nan
-                                      for r in rows]) for name in names} for attr in attrs}
-    return Sweep(np.asarray(values, float), np.array([r[0] for r in rows]),
-                 np.array([r[1] for r in rows]), **metrics, gradients=tuple(gradients))
+    metrics = {
+        attr: {
+            name: np.array([getattr(r[2][name], attr) if name in r[2] else np.nan for r in rows])
+            for name in names
+        }
+        for attr in attrs
+    }
+    return Sweep(
+        np.asarray(values, float),
+        np.array([r[0] for r in rows]),
+        np.array([r[1] for r in rows]),
+        **metrics,
+        gradients=tuple(gradients),
+    )
 
 
 def _exact(net, inputs, t_max, loss, ref: Reference | None):
@@ -259,9 +313,16 @@ def _exact(net, inputs, t_max, loss, ref: Reference | None):
     return sim, fp.fp_gradient(net, sim, loss(sim).dloss_dtimes), hidden_weights(net)
 
 
-def sweep_dt(net: fp.Network, inputs, t_max: float, loss: LossSpec, dts: Sequence[float],
-             slopes: Mapping[str, float], options: Options = Options(),
-             ref: Reference | None = None) -> Sweep:
+def sweep_dt(
+    net: fp.Network,
+    inputs,
+    t_max: float,
+    loss: LossSpec,
+    dts: Sequence[float],
+    slopes: Mapping[str, float],
+    options: Options = Options(),
+    ref: Reference | None = None,
+) -> Sweep:
     """Spike-time error, discrete loss, and gradient and similarity of each surrogate, for
     each ``dt`` (the exact side from ``ref`` when given)."""
     sim, exact, hidden = _exact(net, inputs, t_max, loss, ref)
@@ -274,14 +335,24 @@ def sweep_dt(net: fp.Network, inputs, t_max: float, loss: LossSpec, dts: Sequenc
             grads = surrogate_gradients(net, dsim, loss, slopes, options)
         except fp.NoSpikeError:
             value, grads = float("nan"), {}
-        rows.append((err, value, {n: similarity(g, exact, net.mask, hidden) for n, g in grads.items()}))
+        rows.append(
+            (err, value, {n: similarity(g, exact, net.mask, hidden) for n, g in grads.items()})
+        )
         gradients.append(grads)
     return _sweep(dts, rows, list(slopes), gradients)
 
 
-def sweep_slope(net: fp.Network, inputs, t_max: float, loss: LossSpec, dt: float,
-                slope_values: Sequence[float], names: Sequence[str],
-                options: Options = Options(), ref: Reference | None = None) -> Sweep:
+def sweep_slope(
+    net: fp.Network,
+    inputs,
+    t_max: float,
+    loss: LossSpec,
+    dt: float,
+    slope_values: Sequence[float],
+    names: Sequence[str],
+    options: Options = Options(),
+    ref: Reference | None = None,
+) -> Sweep:
     """Similarity of each surrogate ``names`` for each slope, at one ``dt`` (the exact
     side from ``ref`` when given)."""
     sim, exact, hidden = _exact(net, inputs, t_max, loss, ref)
@@ -290,7 +361,9 @@ def sweep_slope(net: fp.Network, inputs, t_max: float, loss: LossSpec, dt: float
     rows = []
     for slope in slope_values:
         grads = surrogate_gradients(net, dsim, loss, {n: slope for n in names}, options)
-        rows.append((err, value, {n: similarity(g, exact, net.mask, hidden) for n, g in grads.items()}))
+        rows.append(
+            (err, value, {n: similarity(g, exact, net.mask, hidden) for n, g in grads.items()})
+        )
     return _sweep(slope_values, rows, list(names))
 
 
@@ -332,8 +405,9 @@ class Credit:
         return surrogate(name, slope).grad(self.V - self.theta) * self.y
 
 
-def synapse_credit(net: fp.Network, inputs, t_max: float, j: int, i: int, dt: float,
-                   slopes: Mapping[str, float]) -> Credit:
+def synapse_credit(
+    net: fp.Network, inputs, t_max: float, j: int, i: int, dt: float, slopes: Mapping[str, float]
+) -> Credit:
     """:class:`Credit` of ``j -> i`` for each surrogate in ``slopes``."""
     if not net.mask[j, i]:
         raise ValueError(f"W[{j}, {i}] is not a connection of the network")

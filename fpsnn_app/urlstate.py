@@ -86,8 +86,9 @@ def decode_edits(text: str, shape: tuple[int, int]) -> dict:
     return edits
 
 
-def apply_edits(weights: np.ndarray, mask: np.ndarray,
-                edits: dict) -> tuple[np.ndarray, np.ndarray]:
+def apply_edits(
+    weights: np.ndarray, mask: np.ndarray, edits: dict
+) -> tuple[np.ndarray, np.ndarray]:
     """Weights and mask with ``edits`` applied; a non-zero edit outside the mask adds the
     connection, an edit to 0 keeps the connection (a zero weight is still a parameter)."""
     W, M = np.array(weights, dtype=float), np.array(mask, dtype=bool)
@@ -107,8 +108,9 @@ def decode_network(param: str) -> tuple[str, str]:
     """``(name, text)`` from :func:`encode_network`; ``ValueError`` if it is not one."""
     try:
         stream = zlib.decompressobj()
-        raw = stream.decompress(base64.urlsafe_b64decode(param + "=" * (-len(param) % 4)),
-                                1_000_000)
+        raw = stream.decompress(
+            base64.urlsafe_b64decode(param + "=" * (-len(param) % 4)), 1_000_000
+        )
         if not stream.eof:
             raise ValueError("truncated")
         doc = json.loads(raw)

@@ -16,11 +16,18 @@ from __future__ import annotations
 
 import importlib
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 #: Modules imported first (the scene modules are imported by :func:`default_scenes`).
-HEAVY_IMPORTS = ("numpy", "scipy.optimize", "sympy", "plotly.graph_objects", "plotly.subplots",
-                 "pandas", "pyarrow")
+HEAVY_IMPORTS = (
+    "numpy",
+    "scipy.optimize",
+    "sympy",
+    "plotly.graph_objects",
+    "plotly.subplots",
+    "pandas",
+    "pyarrow",
+)
 
 
 def default_network():
@@ -32,7 +39,7 @@ def default_network():
     from .urlstate import format_times, parse_times
 
     net, wiring = presets.motif_network(presets.DEFAULT_MOTIF, 0)
-    inputs = [parse_times(format_times(tr)) for tr in wiring.inputs]   # as the text fields give
+    inputs = [parse_times(format_times(tr)) for tr in wiring.inputs]  # as the text fields give
     meta = {"outputs": list(wiring.outputs)}
     return fp.to_json(net, inputs, presets.T_MAX, meta=meta), tuple(wiring.outputs)
 
@@ -50,24 +57,49 @@ def default_scenes() -> list[tuple[Callable, tuple]]:
     cross_entropy = next(iter(gradient_check.LOSSES))
     return [
         (home.home_scene, (home.DEFAULT_W, home.DEFAULT_DW)),
-        (neuron.neuron_scene, (tuple(parse_times(format_times(tr)) for tr in n.inputs),
-                               tuple(n.weights), n.tau_s, n.tau_n, n.theta, n.t_max)),
-        (neuron.shift_scene, (tuple(parse_times(format_times(tr)) for tr in n.inputs),
-                              tuple(n.weights), n.tau_s, n.tau_n, n.theta, n.t_max,
-                              neuron.DEFAULT_PARAM, neuron.DEFAULT_DELTA)),
-        (derivation.derivation_scene, (presets.TAU_S, presets.TAU_N, presets.THETA,
-                                       derivation.DEFAULT_W)),
-        (gradient_check.check_scene, (net_json, outputs, cross_entropy, 0, (),
-                                      gradient_check.DEFAULT_EPS, weight, "W")),
-        (gradient_check.slice_scene, (net_json, outputs, cross_entropy, 0, (), weight,
-                                      gradient_check.DEFAULT_SPAN, "W")),
+        (
+            neuron.neuron_scene,
+            (
+                tuple(parse_times(format_times(tr)) for tr in n.inputs),
+                tuple(n.weights),
+                n.tau_s,
+                n.tau_n,
+                n.theta,
+                n.t_max,
+            ),
+        ),
+        (
+            neuron.shift_scene,
+            (
+                tuple(parse_times(format_times(tr)) for tr in n.inputs),
+                tuple(n.weights),
+                n.tau_s,
+                n.tau_n,
+                n.theta,
+                n.t_max,
+                neuron.DEFAULT_PARAM,
+                neuron.DEFAULT_DELTA,
+            ),
+        ),
+        (
+            derivation.derivation_scene,
+            (presets.TAU_S, presets.TAU_N, presets.THETA, derivation.DEFAULT_W),
+        ),
+        (
+            gradient_check.check_scene,
+            (net_json, outputs, cross_entropy, 0, (), gradient_check.DEFAULT_EPS, weight, "W"),
+        ),
+        (
+            gradient_check.slice_scene,
+            (net_json, outputs, cross_entropy, 0, (), weight, gradient_check.DEFAULT_SPAN, "W"),
+        ),
     ]
 
 
 def _step(failed: list, name: str, fn: Callable, *args) -> None:
     try:
         fn(*args)
-    except Exception as exc:                     # noqa: BLE001 - the page reports it itself
+    except Exception as exc:  # noqa: BLE001 - the page reports it itself
         failed.append(f"{name}: {type(exc).__name__}: {exc}")
 
 
@@ -94,7 +126,7 @@ def warm(call: Callable) -> list[str]:
     step("symbolic_kernel", symbolic_kernel)
     try:
         scenes = default_scenes()
-    except Exception as exc:                     # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001
         return [*failed, f"default_scenes: {type(exc).__name__}: {exc}"]
     for fn, args in scenes:
         step(fn.__name__, call, fn, *args)

@@ -31,35 +31,97 @@ Modules, one concept each:
 
 from .bptt import BPTTResult, bptt_gradient, bptt_gradients, fp_credit, surrogate_credit
 from .discrete import DiscreteSimulation, simulate_discrete, spike_time_error
-from .errors import (ArgumentTypeError, FiniteDifferenceError, FPSNNError, GrazingSpikeError,
-                     NoSpikeError, RunawayFiringError)
+from .errors import (
+    ArgumentTypeError,
+    FiniteDifferenceError,
+    FPSNNError,
+    GrazingSpikeError,
+    NoSpikeError,
+    RunawayFiringError,
+)
 from .eventprop import AdjointTraces, BackwardPass, adjoint_traces, eventprop, eventprop_gradient
-from .finite_diff import FiniteDifferences, finite_difference_jacobian, finite_difference_loss_gradient
+from .finite_diff import (
+    FiniteDifferences,
+    finite_difference_jacobian,
+    finite_difference_loss_gradient,
+)
 from .gradients import adjoint_gradient, fp_gradient, spike_time_jacobian
 from .implicit import CausalGraph, ImplicitSystem, causal_graph, causal_past, implicit_system
 from .io import NetworkFile, from_json, load, save, to_json
 from .kernels import kernel, kernel_derivative
 from .losses import LossValue, first_spike_cross_entropy, spike_time_mse
 from .network import Network
-from .nir_io import (from_nir, inputs_from_nir, inputs_to_nir, nir_bytes, save_nir,
-                     save_nir_inputs, to_nir)
+from .nir_io import (
+    from_nir,
+    inputs_from_nir,
+    inputs_to_nir,
+    nir_bytes,
+    save_nir,
+    save_nir_inputs,
+    to_nir,
+)
 from .simulate import GRAZING_TOL, MAX_SPIKES, MAX_WORK, Simulation, simulate
 from .surrogate import SURROGATES, Surrogate, surrogate
 from .traces import Traces, feeding_kernels, potentials
 
 __all__ = [
-    "Network", "simulate", "Simulation", "MAX_SPIKES", "MAX_WORK", "GRAZING_TOL",
-    "kernel", "kernel_derivative", "potentials", "feeding_kernels", "Traces",
-    "implicit_system", "ImplicitSystem", "causal_past", "causal_graph", "CausalGraph",
-    "spike_time_jacobian", "adjoint_gradient", "fp_gradient",
-    "eventprop", "eventprop_gradient", "adjoint_traces", "BackwardPass", "AdjointTraces",
-    "first_spike_cross_entropy", "spike_time_mse", "LossValue",
-    "finite_difference_jacobian", "finite_difference_loss_gradient", "FiniteDifferences",
-    "save", "load", "to_json", "from_json", "NetworkFile",
-    "to_nir", "from_nir", "save_nir", "nir_bytes", "inputs_to_nir", "inputs_from_nir",
+    "Network",
+    "simulate",
+    "Simulation",
+    "MAX_SPIKES",
+    "MAX_WORK",
+    "GRAZING_TOL",
+    "kernel",
+    "kernel_derivative",
+    "potentials",
+    "feeding_kernels",
+    "Traces",
+    "implicit_system",
+    "ImplicitSystem",
+    "causal_past",
+    "causal_graph",
+    "CausalGraph",
+    "spike_time_jacobian",
+    "adjoint_gradient",
+    "fp_gradient",
+    "eventprop",
+    "eventprop_gradient",
+    "adjoint_traces",
+    "BackwardPass",
+    "AdjointTraces",
+    "first_spike_cross_entropy",
+    "spike_time_mse",
+    "LossValue",
+    "finite_difference_jacobian",
+    "finite_difference_loss_gradient",
+    "FiniteDifferences",
+    "save",
+    "load",
+    "to_json",
+    "from_json",
+    "NetworkFile",
+    "to_nir",
+    "from_nir",
+    "save_nir",
+    "nir_bytes",
+    "inputs_to_nir",
+    "inputs_from_nir",
     "save_nir_inputs",
-    "FPSNNError", "ArgumentTypeError", "RunawayFiringError", "GrazingSpikeError", "NoSpikeError",
+    "FPSNNError",
+    "ArgumentTypeError",
+    "RunawayFiringError",
+    "GrazingSpikeError",
+    "NoSpikeError",
     "FiniteDifferenceError",
-    "simulate_discrete", "DiscreteSimulation", "spike_time_error", "surrogate", "Surrogate", "SURROGATES",
-    "bptt_gradient", "bptt_gradients", "BPTTResult", "fp_credit", "surrogate_credit",
+    "simulate_discrete",
+    "DiscreteSimulation",
+    "spike_time_error",
+    "surrogate",
+    "Surrogate",
+    "SURROGATES",
+    "bptt_gradient",
+    "bptt_gradients",
+    "BPTTResult",
+    "fp_credit",
+    "surrogate_credit",
 ]

@@ -101,22 +101,34 @@ def layers_of(net: Network) -> tuple[Layer, ...]:
     goes from one layer (or the inputs) to the next.
     """
     if not net.layers:
-        raise ValueError("the batched path needs a layered network (Network.feedforward); "
-                         "this network has no 'layers'")
+        raise ValueError(
+            "the batched path needs a layered network (Network.feedforward); "
+            "this network has no 'layers'"
+        )
     K = net.n_inputs
     allowed = np.zeros_like(net.mask)
     out, sources = [], np.arange(K)
     for neurons in net.layers:
         neurons = np.asarray(neurons, dtype=int)
         allowed[np.ix_(sources, neurons)] = True
-        out.append(Layer(sources, neurons, net.weights[np.ix_(sources, neurons)],
-                         net.mask[np.ix_(sources, neurons)], net.a[neurons], net.b[neurons],
-                         net.theta[neurons]))
+        out.append(
+            Layer(
+                sources,
+                neurons,
+                net.weights[np.ix_(sources, neurons)],
+                net.mask[np.ix_(sources, neurons)],
+                net.a[neurons],
+                net.b[neurons],
+                net.theta[neurons],
+            )
+        )
         sources = K + neurons
     if np.any(net.mask & ~allowed):
         j, i = np.argwhere(net.mask & ~allowed)[0]
-        raise ValueError(f"the batched path needs a layered feed-forward network; the "
-                         f"connection W[{j}, {i}] skips or goes back a layer")
+        raise ValueError(
+            f"the batched path needs a layered feed-forward network; the "
+            f"connection W[{j}, {i}] skips or goes back a layer"
+        )
     return tuple(out)
 
 
@@ -199,8 +211,13 @@ def _merge_events(times: np.ndarray):
     return t[:, keep], (order // M)[:, keep]
 
 
-def _simulate_layer(pre_times: np.ndarray, layer: Layer, t_max: float, first_only: bool,
-                    max_spikes: int = MAX_SPIKES_PER_NEURON) -> LayerSpikes:
+def _simulate_layer(
+    pre_times: np.ndarray,
+    layer: Layer,
+    t_max: float,
+    first_only: bool,
+    max_spikes: int = MAX_SPIKES_PER_NEURON,
+) -> LayerSpikes:
     """Spikes of one layer given the spikes of the layer below (module docstring);
     :class:`RunawayFiringError` when a neuron fires more than ``max_spikes`` times."""
     ev_t, ev_src = _merge_events(pre_times)
@@ -209,18 +226,24 @@ def _simulate_layer(pre_times: np.ndarray, layer: Layer, t_max: float, first_onl
     P = B * n
     a, b, theta = (_constant(x, B) for x in (layer.a, layer.b, layer.theta))
     r_lo, r_hi = np.minimum(a, b), np.maximum(a, b)
-    W0 = np.vstack([layer.weights, np.zeros((1, n))])       # row -1: padding events
+    W0 = np.vstack([layer.weights, np.zeros((1, n))])  # row -1: padding events
     ev_src = np.where(np.isfinite(ev_t), ev_src, -1)
     V, I, t0 = np.zeros(P), np.zeros(P), np.zeros(P)
     alive = np.ones(P, dtype=bool)
     count = np.zeros(P, dtype=int)
     rec_i, rec_m, rec_f, rec_s = [], [], [], []
-    for e in range(E + 1):                                   # loop over events
+    for e in range(E + 1):  # loop over events
         t_e = np.repeat(np.minimum(ev_t[:, e], t_max) if e < E else np.full(B, t_max), n)
         cand = np.flatnonzero(alive & (I > 0.0))
-        while cand.size:                                     # spikes before event e
-            s = crossing(V[cand], I[cand], t_e[cand] - t0[cand], _take(a, cand), _take(b, cand),
-                         _take(theta, cand))
+        while cand.size:  # spikes before event e
+            s = crossing(
+                V[cand],
+                I[cand],
+                t_e[cand] - t0[cand],
+                _take(a, cand),
+                _take(b, cand),
+                _take(theta, cand),
+            )
             fired = np.isfinite(s)
             cand, s = cand[fired], s[fired]
             if cand.size == 0:
@@ -229,21 +252,22 @@ def _simulate_layer(pre_times: np.ndarray, layer: Layer, t_max: float, first_onl
             rec_i.append(cand)
             rec_m.append(count[cand])
             rec_f.append(t0[cand] + s)
-            rec_s.append(I_f - _take(b, cand) * _take(theta, cand))   # V'(f-) = I(f) - b theta
+            rec_s.append(I_f - _take(b, cand) * _take(theta, cand))  # V'(f-) = I(f) - b theta
             count[cand] += 1
             if count[cand].max() > max_spikes:
                 k = cand[np.argmax(count[cand])]
                 raise RunawayFiringError(
                     f"runaway firing: neuron {layer.neurons[k % n]} fired more than {max_spikes} "
                     f"times before t={t0[k] + s[np.argmax(count[cand])]:.6g} (sample {k // n}). "
-                    "Lower the weights or raise max_spikes.")
-            V[cand], I[cand], t0[cand] = 0.0, I_f, t0[cand] + s   # reset by subtraction
+                    "Lower the weights or raise max_spikes."
+                )
+            V[cand], I[cand], t0[cand] = 0.0, I_f, t0[cand] + s  # reset by subtraction
             if first_only:
                 alive[cand] = False
                 break
         if e == E or not alive.any():
             break
-        s = t_e - t0                                         # advance to the event, (S1)
+        s = t_e - t0  # advance to the event, (S1)
         V = V * np.exp(-b * s) + I * kernel_pair(s, r_lo, r_hi)[0]
         I = I * np.exp(-a * s)
         t0 = t_e
@@ -265,14 +289,16 @@ def _check_inputs(inputs, K: int, t_max: float) -> np.ndarray:
     if x.ndim == 2:
         x = x[:, :, None]
     if x.ndim != 3 or x.shape[1] != K or x.shape[0] < 1:
-        raise ValueError(f"inputs must have shape (B, {K}) or (B, {K}, M0) with B >= 1, "
-                         f"got {np.shape(inputs)}")
+        raise ValueError(
+            f"inputs must have shape (B, {K}) or (B, {K}, M0) with B >= 1, got {np.shape(inputs)}"
+        )
     x[x > t_max] = np.inf
     return np.sort(x, axis=2)
 
 
-def simulate_batch(net: Network, inputs, t_max: float, *,
-                   max_spikes: int = MAX_SPIKES_PER_NEURON) -> BatchRun:
+def simulate_batch(
+    net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES_PER_NEURON
+) -> BatchRun:
     """Simulate a layered network on a batch of inputs, exactly.
 
     Parameters
@@ -320,8 +346,15 @@ class BatchLoss:
     silent: np.ndarray
 
 
-def first_spike_loss(run: BatchRun, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
-                     tau_1: float = 1.0, silent: str = "t_max") -> BatchLoss:
+def first_spike_loss(
+    run: BatchRun,
+    labels,
+    *,
+    tau_0: float = 1.0,
+    gamma: float = 0.0,
+    tau_1: float = 1.0,
+    silent: str = "t_max",
+) -> BatchLoss:
     """First-spike cross entropy of every sample
     (:func:`fpsnn_core.losses.cross_entropy_of_first_spikes`; by default silent outputs
     count at ``t_max``).
@@ -331,8 +364,8 @@ def first_spike_loss(run: BatchRun, labels, *, tau_0: float = 1.0, gamma: float 
     labels : array_like of int, shape (B,)
     """
     values, dt, t, quiet = cross_entropy_of_first_spikes(
-        run.first_times, labels, run.t_max, tau_0=tau_0, gamma=gamma, tau_1=tau_1,
-        silent=silent)
+        run.first_times, labels, run.t_max, tau_0=tau_0, gamma=gamma, tau_1=tau_1, silent=silent
+    )
     return BatchLoss(values, dt, t, quiet)
 
 
@@ -341,8 +374,10 @@ def _pair_delays(post: np.ndarray, pre: np.ndarray):
     """``f - p`` for post spikes (B, n, M) and pre spikes (B, n_pre, M_pre), shape
     (B, n_pre, M_pre, n, M), and where ``p < f`` (both real)."""
     fin_post, fin_pre = np.isfinite(post), np.isfinite(pre)
-    D = (np.where(fin_post, post, 0.0)[:, None, None, :, :]
-         - np.where(fin_pre, pre, 0.0)[:, :, :, None, None])
+    D = (
+        np.where(fin_post, post, 0.0)[:, None, None, :, :]
+        - np.where(fin_pre, pre, 0.0)[:, :, :, None, None]
+    )
     valid = fin_post[:, None, None] & fin_pre[..., None, None] & (D > 0)
     return np.where(valid, D, 0.0), valid
 
@@ -368,12 +403,13 @@ def causal_cut(run: BatchRun) -> BatchRun:
     layers = list(run.layers)
     for ell in range(len(layers) - 2, -1, -1):
         above = layers[ell + 1].times
-        t_last = np.where(np.isfinite(above), above, -np.inf).max(axis=(1, 2))   # (B,)
+        t_last = np.where(np.isfinite(above), above, -np.inf).max(axis=(1, 2))  # (B,)
         t, S = layers[ell].times, layers[ell].slopes
         keep = t < t_last[:, None, None]
         M = max(int(keep.sum(axis=2).max()), 1)
-        layers[ell] = LayerSpikes(np.where(keep, t, np.inf)[:, :, :M],
-                                  np.where(keep, S, np.nan)[:, :, :M])
+        layers[ell] = LayerSpikes(
+            np.where(keep, t, np.inf)[:, :, :M], np.where(keep, S, np.nan)[:, :, :M]
+        )
     return BatchRun(run.inputs, tuple(layers), run.t_max)
 
 
@@ -394,7 +430,7 @@ def _adjoint(layers, run: BatchRun, dloss_dt: np.ndarray) -> list[np.ndarray]:
         pre = run.inputs if ell == 0 else spikes[ell - 1].times
         D, valid = _pair_delays(spikes[ell].times, pre)
         h, dh = _kernels(D, valid, layer)
-        y = h.sum(axis=2)                                         # y_ji(f), (B, n_pre, n, M)
+        y = h.sum(axis=2)  # y_ji(f), (B, n_pre, n, M)
         out[ell] = -np.einsum("bjim,bim->ji", y, lam) * layer.mask
         if ell == 0:
             break
@@ -403,13 +439,14 @@ def _adjoint(layers, run: BatchRun, dloss_dt: np.ndarray) -> list[np.ndarray]:
         S, times = spikes[ell - 1].slopes, spikes[ell - 1].times
         decay = _own_decay(times, below.b)
         lam = np.zeros_like(r)
-        R = np.zeros(r.shape[:2])                                  # sum_{m>f} e^{-b(m-f)} lam_m
-        for m in range(r.shape[2] - 1, -1, -1):                    # backwards in time
+        R = np.zeros(r.shape[:2])  # sum_{m>f} e^{-b(m-f)} lam_m
+        for m in range(r.shape[2] - 1, -1, -1):  # backwards in time
             if m < r.shape[2] - 1:
                 R = decay[:, :, m] * (lam[:, :, m + 1] + R)
             ok = np.isfinite(times[:, :, m])
-            lam[:, :, m] = np.where(ok, (r[:, :, m] + below.theta * below.b * R)
-                                    / np.where(ok, S[:, :, m], 1.0), 0.0)
+            lam[:, :, m] = np.where(
+                ok, (r[:, :, m] + below.theta * below.b * R) / np.where(ok, S[:, :, m], 1.0), 0.0
+            )
     return out
 
 
@@ -417,19 +454,19 @@ def _forward(layers, run: BatchRun, dloss_dt: np.ndarray) -> list[np.ndarray]:
     """``dLoss/dW_l`` for every layer by FP (L1): the Jacobians of every layer's spikes,
     layer after layer, then ``dLoss/dF dF/dW``."""
     spikes = run.layers
-    jac_prev: list = []        # d(spikes of layer l-1)/dW_l' for l' < l, full shapes
+    jac_prev: list = []  # d(spikes of layer l-1)/dW_l' for l' < l, full shapes
     for ell, layer in enumerate(layers):
         pre = run.inputs if ell == 0 else spikes[ell - 1].times
         times, S = spikes[ell].times, spikes[ell].slopes
         D, valid = _pair_delays(times, pre)
         h, dh = _kernels(D, valid, layer)
         # driving terms of (L1): own weights (-dPhi/dW), then weights of lower layers
-        own = -h.sum(axis=2).transpose(0, 2, 3, 1)                 # (B, n, M, n_pre)
+        own = -h.sum(axis=2).transpose(0, 2, 3, 1)  # (B, n, M, n_pre)
         drive = []
         if ell > 0:
-            dhw = dh * layer.weights[None, :, None, :, None]       # W_l[j,i] h'(f - p)
+            dhw = dh * layer.weights[None, :, None, :, None]  # W_l[j,i] h'(f - p)
             for k, J in enumerate(jac_prev):
-                if k == ell - 1:   # compact: dp_j/dW_{l-1}[q, j] only, (B, n_pre, M_pre, n_q)
+                if k == ell - 1:  # compact: dp_j/dW_{l-1}[q, j] only, (B, n_pre, M_pre, n_q)
                     drive.append(np.einsum("bjpim,bjpq->bimqj", dhw, J))
                 else:
                     drive.append(np.einsum("bjpim,bjp...->bim...", dhw, J))
@@ -442,12 +479,13 @@ def _forward(layers, run: BatchRun, dloss_dt: np.ndarray) -> list[np.ndarray]:
         for x, J in zip(terms, jac):
             extra = (1,) * (x.ndim - 3)
             R = np.zeros(x.shape[:2] + x.shape[3:])
-            for m in range(x.shape[2]):                            # forward in time
+            for m in range(x.shape[2]):  # forward in time
                 if m > 0:
                     R = decay[:, :, m - 1].reshape(R.shape[:2] + extra) * (J[:, :, m - 1] + R)
-                J[:, :, m] = (x[:, :, m] + tb.reshape((1, -1) + extra) * R) \
-                    * scale[:, :, m].reshape(scale.shape[:2] + extra)
-        jac_prev = jac[1:] + [jac[0]]      # lower layers (full), then this one (compact)
+                J[:, :, m] = (x[:, :, m] + tb.reshape((1, -1) + extra) * R) * scale[
+                    :, :, m
+                ].reshape(scale.shape[:2] + extra)
+        jac_prev = jac[1:] + [jac[0]]  # lower layers (full), then this one (compact)
     # the output layer: jac = [own compact (B, C, 1, n_pre), lower layers full ...]
     c = dloss_dt
     grads = [np.einsum("bc,bc...->...", c, J[:, :, 0]) for J in jac[1:]]
@@ -467,13 +505,15 @@ def grazing_samples(net: Network, run: BatchRun, grazing_tol: float = GRAZING_TO
     """
     bad = np.zeros(run.inputs.shape[0], dtype=bool)
     for spikes, layer in zip(run.layers, layers_of(net)):
-        bad |= grazing(spikes.slopes, layer.b[None, :, None], layer.theta[None, :, None],
-                       grazing_tol).any(axis=(1, 2))
+        bad |= grazing(
+            spikes.slopes, layer.b[None, :, None], layer.theta[None, :, None], grazing_tol
+        ).any(axis=(1, 2))
     return bad
 
 
-def loss_gradient(net: Network, run: BatchRun, dloss_dt, method: str = "fp", *,
-                  on_grazing: str = "raise") -> np.ndarray:
+def loss_gradient(
+    net: Network, run: BatchRun, dloss_dt, method: str = "fp", *, on_grazing: str = "raise"
+) -> np.ndarray:
     """``sum_b dLoss_b/dW`` for ``dLoss_b/dt_c`` of each sample's output first spikes.
 
     Parameters
@@ -511,14 +551,18 @@ def loss_gradient(net: Network, run: BatchRun, dloss_dt, method: str = "fp", *,
         if on_grazing == "raise":
             raise GrazingSpikeError(
                 f"sample {int(np.flatnonzero(bad)[0])} depends on a spike that only grazes the "
-                "threshold: its gradient is singular there")
+                "threshold: its gradient is singular there"
+            )
         c = np.where(bad[:, None], 0.0, c)
     grad = np.zeros((net.n_sources, net.n_neurons))
     solve = _forward if method == "fp" else _adjoint
-    for lo in range(0, B, CHUNK):                       # bounded memory
+    for lo in range(0, B, CHUNK):  # bounded memory
         part = slice(lo, lo + CHUNK)
-        sub = BatchRun(run.inputs[part], tuple(LayerSpikes(s.times[part], s.slopes[part])
-                                               for s in run.layers), run.t_max)
+        sub = BatchRun(
+            run.inputs[part],
+            tuple(LayerSpikes(s.times[part], s.slopes[part]) for s in run.layers),
+            run.t_max,
+        )
         for layer, g in zip(layers, solve(layers, sub, c[part])):
             grad[np.ix_(layer.sources, layer.neurons)] += g
     return grad
@@ -567,10 +611,20 @@ def settled_samples(first_times, labels, margin: float) -> np.ndarray:
     return np.isfinite(t_y) & np.all(others >= t_y[:, None] + margin, axis=1)
 
 
-def loss_and_gradient(net: Network, inputs, labels, t_max: float, *, tau_0: float = 1.0,
-                      gamma: float = 0.0, tau_1: float = 1.0, method: str = "fp",
-                      on_grazing: str = "raise", silent: str = "t_max",
-                      margin: float = 0.0) -> BatchGradient:
+def loss_and_gradient(
+    net: Network,
+    inputs,
+    labels,
+    t_max: float,
+    *,
+    tau_0: float = 1.0,
+    gamma: float = 0.0,
+    tau_1: float = 1.0,
+    method: str = "fp",
+    on_grazing: str = "raise",
+    silent: str = "t_max",
+    margin: float = 0.0,
+) -> BatchGradient:
     """Simulate a batch, its first-spike cross entropy and the exact mean gradient
     (:func:`simulate_batch`, :func:`first_spike_loss`, :func:`loss_gradient`).
 
@@ -585,11 +639,12 @@ def loss_and_gradient(net: Network, inputs, labels, t_max: float, *, tau_0: floa
     dloss_dt = np.where(settled[:, None], 0.0, loss.dloss_dt)
     skipped = 0
     if on_grazing == "skip":
-        skipped = int((grazing_samples(net, causal_cut(run))
-                       & np.any(dloss_dt != 0, axis=1)).sum())
+        skipped = int((grazing_samples(net, causal_cut(run)) & np.any(dloss_dt != 0, axis=1)).sum())
     n_settled = int(settled.sum())
-    grad = (loss_gradient(net, run, dloss_dt, method, on_grazing=on_grazing)
-            / max(B - skipped - n_settled, 1))
+    grad = loss_gradient(net, run, dloss_dt, method, on_grazing=on_grazing) / max(
+        B - skipped - n_settled, 1
+    )
     counts = [np.isfinite(s.times).sum(axis=2) for s in run.layers]
-    return BatchGradient(float(loss.values.mean()), grad, loss.values, run.first_times, counts,
-                         skipped, n_settled)
+    return BatchGradient(
+        float(loss.values.mean()), grad, loss.values, run.first_times, counts, skipped, n_settled
+    )

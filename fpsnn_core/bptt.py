@@ -48,8 +48,8 @@ weight ``y_ji(f) / V_i'(f)`` that adapts to the slope.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -79,8 +79,12 @@ class BPTTResult:
     dloss_ds: np.ndarray
 
 
-def spike_derivative(net: Network, sim: DiscreteSimulation, surrogate: Surrogate | None,
-                     time_normalized: bool = False) -> np.ndarray:
+def spike_derivative(
+    net: Network,
+    sim: DiscreteSimulation,
+    surrogate: Surrogate | None,
+    time_normalized: bool = False,
+) -> np.ndarray:
     """``sigma'(V[n] - theta)`` of (B4) on the whole grid (times ``dt / tau_n`` if
     ``time_normalized``), shape (T+1, N); zeros for ``surrogate=None``."""
     if surrogate is None:
@@ -89,9 +93,16 @@ def spike_derivative(net: Network, sim: DiscreteSimulation, surrogate: Surrogate
     return sg * (sim.dt * net.b) if time_normalized else sg
 
 
-def backward(net: Network, sim: DiscreteSimulation, dloss_dV, dloss_dVpost,
-             surrogate: Surrogate | None, *, detach_reset: bool = True,
-             time_normalized: bool = False) -> BPTTResult:
+def backward(
+    net: Network,
+    sim: DiscreteSimulation,
+    dloss_dV,
+    dloss_dVpost,
+    surrogate: Surrogate | None,
+    *,
+    detach_reset: bool = True,
+    time_normalized: bool = False,
+) -> BPTTResult:
     """BPTT (B1)-(B5) for a loss with direct derivatives ``c_V`` and ``c_V+``.
 
     Parameters
@@ -120,8 +131,9 @@ def _direct_terms(sim: DiscreteSimulation, dloss_dV, dloss_dVpost):
     c_V = np.asarray(dloss_dV, dtype=float)
     c_Vp = np.asarray(dloss_dVpost, dtype=float)
     if c_V.shape != shape or c_Vp.shape != shape:
-        raise ValueError(f"dloss_dV and dloss_dVpost must have shape {shape}, "
-                         f"got {c_V.shape} and {c_Vp.shape}")
+        raise ValueError(
+            f"dloss_dV and dloss_dVpost must have shape {shape}, got {c_V.shape} and {c_Vp.shape}"
+        )
     return c_V, c_Vp
 
 
@@ -135,16 +147,16 @@ def _backward(net: Network, sim: DiscreteSimulation, c_V, c_Vp, sg, detach_reset
     gI, gV, gs = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     gV_next = np.zeros((shape[0], shape[2]))
     gI_next = np.zeros((shape[0], shape[2]))
-    for n in range(shape[1] - 1, -1, -1):                     # backwards in time
-        gI[:, n] = kappa * gV_next + decay_s * gI_next        # (B1)
-        gVp = decay_n * gV_next + c_Vp[n]                     # (B2)
-        gs[:, n] = gI[:, n] @ W_rec.T                         # (B3)
+    for n in range(shape[1] - 1, -1, -1):  # backwards in time
+        gI[:, n] = kappa * gV_next + decay_s * gI_next  # (B1)
+        gVp = decay_n * gV_next + c_Vp[n]  # (B2)
+        gs[:, n] = gI[:, n] @ W_rec.T  # (B3)
         if not detach_reset:
             gs[:, n] -= theta * gVp
-        gV[:, n] = c_V[n] + gVp + sg[:, n] * gs[:, n]         # (B4)
+        gV[:, n] = c_V[n] + gVp + sg[:, n] * gs[:, n]  # (B4)
         gV_next, gI_next = gV[:, n], gI[:, n]
-    u = np.concatenate([sim.x, sim.s], axis=1)                # (T+1, K+N)
-    grad = (u.T @ gI) * net.mask                              # (B5), summed over t
+    u = np.concatenate([sim.x, sim.s], axis=1)  # (T+1, K+N)
+    grad = (u.T @ gI) * net.mask  # (B5), summed over t
     return grad, gI, gV, gs
 
 
@@ -168,9 +180,15 @@ def spike_time_voltage_gradients(net: Network, sim: DiscreteSimulation, dloss_dt
     return c_V, c_Vp
 
 
-def bptt_gradient(net: Network, sim: DiscreteSimulation, dloss_dtimes,
-                  surrogate: Surrogate | None, *, detach_reset: bool = True,
-                  time_normalized: bool = False) -> np.ndarray:
+def bptt_gradient(
+    net: Network,
+    sim: DiscreteSimulation,
+    dloss_dtimes,
+    surrogate: Surrogate | None,
+    *,
+    detach_reset: bool = True,
+    time_normalized: bool = False,
+) -> np.ndarray:
     """``dLoss/dW`` of a loss on the discrete spike times by surrogate BPTT, shape (K+N, N).
 
     ``dloss_dtimes`` as returned by a loss of :mod:`fpsnn_core.losses` applied to ``sim``;
@@ -179,13 +197,20 @@ def bptt_gradient(net: Network, sim: DiscreteSimulation, dloss_dtimes,
     if sim.relaxed:
         raise ValueError("spike times are not read out of a relaxed simulation (spike_fn)")
     c_V, c_Vp = spike_time_voltage_gradients(net, sim, dloss_dtimes)
-    return backward(net, sim, c_V, c_Vp, surrogate, detach_reset=detach_reset,
-                    time_normalized=time_normalized).weights
+    return backward(
+        net, sim, c_V, c_Vp, surrogate, detach_reset=detach_reset, time_normalized=time_normalized
+    ).weights
 
 
-def bptt_gradients(net: Network, sim: DiscreteSimulation, dloss_dtimes,
-                   surrogates: Sequence[Surrogate | None], *, detach_reset: bool = True,
-                   time_normalized: bool = False) -> np.ndarray:
+def bptt_gradients(
+    net: Network,
+    sim: DiscreteSimulation,
+    dloss_dtimes,
+    surrogates: Sequence[Surrogate | None],
+    *,
+    detach_reset: bool = True,
+    time_normalized: bool = False,
+) -> np.ndarray:
     """:func:`bptt_gradient` for several surrogates in one pass backwards in time (the
     loop is shared, so ``B`` surrogates cost about one); shape (B, K+N, N)."""
     if sim.relaxed:
@@ -207,15 +232,16 @@ def discrete_feeding_kernel(net: Network, sim: DiscreteSimulation, j: int, i: in
     _check_synapse(net, j, i)
     K = net.n_inputs
     u_j = sim.x[:, j] if j < K else sim.s[:, j - K]
-    h = kernel(np.arange(sim.t.size) * sim.dt, net.a[i], net.b[i])   # h(0) = 0: m < n only
+    h = kernel(np.arange(sim.t.size) * sim.dt, net.a[i], net.b[i])  # h(0) = 0: m < n only
     y = np.zeros(sim.t.size)
-    for m in np.flatnonzero(u_j):                             # events are few: loop over them
+    for m in np.flatnonzero(u_j):  # events are few: loop over them
         y[m:] += u_j[m] * h[: sim.t.size - m]
     return y
 
 
-def surrogate_credit(net: Network, sim: DiscreteSimulation, j: int, i: int,
-                     surrogate: Surrogate) -> np.ndarray:
+def surrogate_credit(
+    net: Network, sim: DiscreteSimulation, j: int, i: int, surrogate: Surrogate
+) -> np.ndarray:
     """``sigma'(V_i[n] - theta_i) y_ji[n]`` for every step, shape (T+1,): the credit per
     step; times ``dt`` it is a density in time, comparable with :func:`fp_credit`."""
     y = discrete_feeding_kernel(net, sim, j, i)

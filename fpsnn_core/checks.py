@@ -38,23 +38,28 @@ def integer(name: str, value, *, minimum: int | None = None) -> int:
     return n
 
 
-def indices(name: str, values, n: int, *, what: str = "neuron", nonempty: bool = True,
-            unique: bool = True) -> tuple[int, ...]:
+def indices(
+    name: str, values, n: int, *, what: str = "neuron", nonempty: bool = True, unique: bool = True
+) -> tuple[int, ...]:
     """A sequence of distinct integers in ``0..n-1`` (neuron or spike indices)."""
     if isinstance(values, (str, bytes, dict, set, frozenset)) or np.isscalar(values):
         raise ArgumentTypeError(f"{name} must be a list of {what} indices, got {values!r}")
     try:
         items = list(values)
     except TypeError:
-        raise ArgumentTypeError(f"{name} must be a list of {what} indices, got {values!r}") from None
+        raise ArgumentTypeError(
+            f"{name} must be a list of {what} indices, got {values!r}"
+        ) from None
     out = tuple(integer(f"{name}[{k}]", v) for k, v in enumerate(items))
     if nonempty and not out:
         raise ValueError(f"{name} must name at least one {what}")
     bad = [v for v in out if not 0 <= v < n]
     if bad:
-        raise ValueError(f"{name} names {what} {bad[0]}, which does not exist "
-                         f"(valid: 0..{n - 1})" if n else f"{name} names {what} {bad[0]}, "
-                         f"but there are none")
+        raise ValueError(
+            f"{name} names {what} {bad[0]}, which does not exist (valid: 0..{n - 1})"
+            if n
+            else f"{name} names {what} {bad[0]}, but there are none"
+        )
     if unique and len(set(out)) != len(out):
         dup = next(v for v in out if out.count(v) > 1)
         raise ValueError(f"{name} names {what} {dup} twice")

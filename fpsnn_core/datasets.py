@@ -76,15 +76,16 @@ class Dataset:
     def __post_init__(self):
         values, labels = _frozen(self.values), _frozen(self.labels, int)
         if values.ndim != 2 or labels.shape != (values.shape[0],):
-            raise ValueError(f"values must be (n, D) and labels (n,), got {values.shape} "
-                             f"and {labels.shape}")
+            raise ValueError(
+                f"values must be (n, D) and labels (n,), got {values.shape} and {labels.shape}"
+            )
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "labels", labels)
 
     def __len__(self) -> int:
         return int(self.labels.size)
 
-    def subset(self, index) -> "Dataset":
+    def subset(self, index) -> Dataset:
         """The samples ``index`` (an index array or slice)."""
         return Dataset(self.values[index], self.labels[index])
 
@@ -109,12 +110,15 @@ class Encoding:
     def __post_init__(self):
         lo, hi = _frozen(self.lo).reshape(-1), _frozen(self.hi).reshape(-1)
         if lo.shape != hi.shape or not np.all(hi > lo):
-            raise ValueError(f"the encoding needs hi > lo for every feature, got lo={lo.tolist()} "
-                             f"hi={hi.tolist()}")
+            raise ValueError(
+                f"the encoding needs hi > lo for every feature, got lo={lo.tolist()} "
+                f"hi={hi.tolist()}"
+            )
         times = (self.t_early, self.t_late, self.t_bias)
         if not all(np.isfinite(times)) or min(times) < 0 or self.t_late <= self.t_early:
-            raise ValueError("the encoding needs 0 <= t_early < t_late and t_bias >= 0, "
-                             f"got {times}")
+            raise ValueError(
+                f"the encoding needs 0 <= t_early < t_late and t_bias >= 0, got {times}"
+            )
         object.__setattr__(self, "lo", _frozen(lo))
         object.__setattr__(self, "hi", _frozen(hi))
 
@@ -136,18 +140,28 @@ class Encoding:
 
     def to_dict(self) -> dict:
         """JSON-ready description (stored in a network file's ``meta``)."""
-        return {"scheme": "latency+bias", "lo": self.lo.tolist(), "hi": self.hi.tolist(),
-                "t_early": float(self.t_early), "t_late": float(self.t_late),
-                "t_bias": float(self.t_bias)}
+        return {
+            "scheme": "latency+bias",
+            "lo": self.lo.tolist(),
+            "hi": self.hi.tolist(),
+            "t_early": float(self.t_early),
+            "t_late": float(self.t_late),
+            "t_bias": float(self.t_bias),
+        }
 
     @classmethod
-    def from_dict(cls, doc) -> "Encoding":
+    def from_dict(cls, doc) -> Encoding:
         """Inverse of :meth:`to_dict`; ``ValueError`` if a field is missing or wrong."""
         if not isinstance(doc, dict) or doc.get("scheme") != "latency+bias":
             raise ValueError("the network file's meta has no 'encoding' of scheme 'latency+bias'")
         try:
-            return cls(doc["lo"], doc["hi"], float(doc["t_early"]), float(doc["t_late"]),
-                       float(doc["t_bias"]))
+            return cls(
+                doc["lo"],
+                doc["hi"],
+                float(doc["t_early"]),
+                float(doc["t_late"]),
+                float(doc["t_bias"]),
+            )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"bad encoding in the network file: {exc!r}") from None
 
@@ -208,7 +222,7 @@ def stratified_split(labels, sizes, rng: np.random.Generator) -> list[np.ndarray
             raise ValueError(f"class {c} has {idx.size} samples, fewer than {sum(sizes)}")
         edges = np.cumsum([0, *sizes])
         for p in range(len(sizes)):
-            parts[p].append(idx[edges[p]:edges[p + 1]])
+            parts[p].append(idx[edges[p] : edges[p + 1]])
     return [np.sort(np.concatenate(p)) for p in parts]
 
 
@@ -218,8 +232,11 @@ def yinyang_class(x, y, r_small: float = 0.1, r_big: float = 0.5) -> np.ndarray:
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     d_r = np.hypot(x - 1.5 * r_big, y - r_big)
     d_l = np.hypot(x - 0.5 * r_big, y - r_big)
-    upper = (d_r <= r_small) | ((d_l > r_small) & (d_l <= 0.5 * r_big)) | (
-        (y > r_big) & (d_r > 0.5 * r_big))
+    upper = (
+        (d_r <= r_small)
+        | ((d_l > r_small) & (d_l <= 0.5 * r_big))
+        | ((y > r_big) & (d_r > 0.5 * r_big))
+    )
     label = np.where((d_r < r_small) | (d_l < r_small), 2, upper.astype(int))
     return np.where(np.hypot(x - r_big, y - r_big) > r_big, -1, label)
 
@@ -233,7 +250,7 @@ def yinyang(size: int, seed: int, r_small: float = 0.1, r_big: float = 0.5) -> D
         raise ValueError(f"size must be a positive integer, got {size!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
         raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
-    rs = np.random.RandomState(int(seed))   # the reference's generator and draw order
+    rs = np.random.RandomState(int(seed))  # the reference's generator and draw order
     xy = np.empty((int(size), 2))
     labels = np.empty(int(size), dtype=int)
     for n in range(int(size)):
@@ -248,8 +265,14 @@ def yinyang(size: int, seed: int, r_small: float = 0.1, r_big: float = 0.5) -> D
 
 
 # --- tasks ------------------------------------------------------------------------
-def load_task(name: str, *, split_seed: int = 0, t_early: float = 0.0, t_late: float = 1.0,
-              t_bias: float = 0.0) -> Task:
+def load_task(
+    name: str,
+    *,
+    split_seed: int = 0,
+    t_early: float = 0.0,
+    t_late: float = 1.0,
+    t_bias: float = 0.0,
+) -> Task:
     """One of :data:`TASKS` with its standard splits and encoding.
 
     Parameters
@@ -262,19 +285,39 @@ def load_task(name: str, *, split_seed: int = 0, t_early: float = 0.0, t_late: f
     split_seed = integer("split_seed", split_seed, minimum=0)
     if name == "xor":
         data = xor()
-        return Task("xor", data, data, data, Encoding([0, 0], [1, 1], t_early, t_late, t_bias),
-                    ("x", "y"), ("0", "1"))
+        return Task(
+            "xor",
+            data,
+            data,
+            data,
+            Encoding([0, 0], [1, 1], t_early, t_late, t_bias),
+            ("x", "y"),
+            ("0", "1"),
+        )
     if name == "iris":
         data = iris()
-        train, val, test = stratified_split(data.labels, (30, 10, 10),
-                                            np.random.default_rng(split_seed))
+        train, val, test = stratified_split(
+            data.labels, (30, 10, 10), np.random.default_rng(split_seed)
+        )
         lo, hi = data.values[train].min(axis=0), data.values[train].max(axis=0)
-        return Task("iris", data.subset(train), data.subset(val), data.subset(test),
-                    Encoding(lo, hi, t_early, t_late, t_bias),
-                    ("sepal length", "sepal width", "petal length", "petal width"), IRIS_CLASSES)
+        return Task(
+            "iris",
+            data.subset(train),
+            data.subset(val),
+            data.subset(test),
+            Encoding(lo, hi, t_early, t_late, t_bias),
+            ("sepal length", "sepal width", "petal length", "petal width"),
+            IRIS_CLASSES,
+        )
     if name == "yinyang":
         splits = {k: yinyang(size, seed) for k, (seed, size) in YINYANG_SPLIT.items()}
-        return Task("yinyang", splits["train"], splits["validation"], splits["test"],
-                    Encoding([0, 0, 0, 0], [1, 1, 1, 1], t_early, t_late, t_bias),
-                    ("x", "y", "1-x", "1-y"), YINYANG_CLASSES)
+        return Task(
+            "yinyang",
+            splits["train"],
+            splits["validation"],
+            splits["test"],
+            Encoding([0, 0, 0, 0], [1, 1, 1, 1], t_early, t_late, t_bias),
+            ("x", "y", "1-x", "1-y"),
+            YINYANG_CLASSES,
+        )
     raise ValueError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}")

@@ -61,8 +61,8 @@ times are not read out then.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -146,18 +146,28 @@ def _check_dt(dt, t_max: float, n_neurons: int, max_steps: int = MAX_STEPS) -> f
         raise ValueError(f"dt must be a finite number > 0, got {dt!r}")
     steps = n_steps(t_max, float(dt))
     if steps > max_steps:
-        raise ValueError(f"t_max={t_max:g} with dt={dt:g} takes {steps} steps, more than "
-                         f"max_steps={max_steps}: raise dt or max_steps")
+        raise ValueError(
+            f"t_max={t_max:g} with dt={dt:g} takes {steps} steps, more than "
+            f"max_steps={max_steps}: raise dt or max_steps"
+        )
     size = (steps + 1) * n_neurons
     if size > MAX_STATE_SIZE:
-        raise ValueError(f"dt={dt:g} is too small for t_max={t_max:g} and {n_neurons} neurons: "
-                         f"the state would hold {size:.3g} numbers (limit {MAX_STATE_SIZE:.0e})")
+        raise ValueError(
+            f"dt={dt:g} is too small for t_max={t_max:g} and {n_neurons} neurons: "
+            f"the state would hold {size:.3g} numbers (limit {MAX_STATE_SIZE:.0e})"
+        )
     return float(dt)
 
 
-def simulate_discrete(net: Network, inputs, t_max: float, dt: float, *,
-                      spike_fn: Callable[[np.ndarray], np.ndarray] | None = None,
-                      max_steps: int = MAX_STEPS) -> DiscreteSimulation:
+def simulate_discrete(
+    net: Network,
+    inputs,
+    t_max: float,
+    dt: float,
+    *,
+    spike_fn: Callable[[np.ndarray], np.ndarray] | None = None,
+    max_steps: int = MAX_STEPS,
+) -> DiscreteSimulation:
     """Simulate ``net`` on the grid ``n dt`` by (D1)-(D4) and read spike times by (D5).
 
     Parameters
@@ -189,22 +199,22 @@ def simulate_discrete(net: Network, inputs, t_max: float, dt: float, *,
     decay_s, decay_n, kappa = step_constants(net, dt)
     theta = net.theta
     x = input_counts(trains, dt, T)
-    drive = x @ net.weights[:K]                                      # (T+1, N)
+    drive = x @ net.weights[:K]  # (T+1, N)
     W_rec = net.weights[K:]
     V = np.zeros((T + 1, N))
     I = np.zeros((T + 1, N))
     s = np.zeros((T + 1, N))
     v_post = np.zeros(N)
     i_post = np.zeros(N)
-    for n in range(T + 1):                                           # forward in time
+    for n in range(T + 1):  # forward in time
         if n > 0:
-            V[n] = decay_n * v_post + kappa * i_post                 # (D1)
+            V[n] = decay_n * v_post + kappa * i_post  # (D1)
             i_pre = decay_s * i_post
         else:
             i_pre = np.zeros(N)
-        s[n] = (V[n] >= theta) if spike_fn is None else spike_fn(V[n] - theta)   # (D2)
-        v_post = V[n] - theta * s[n]                                 # (D3)
-        i_post = i_pre + drive[n] + s[n] @ W_rec                     # (D4)
+        s[n] = (V[n] >= theta) if spike_fn is None else spike_fn(V[n] - theta)  # (D2)
+        v_post = V[n] - theta * s[n]  # (D3)
+        i_post = i_pre + drive[n] + s[n] @ W_rec  # (D4)
         I[n] = i_post
     if spike_fn is None:
         steps, who, t_hat, saturated = _read_spike_times(V, s, theta, dt)
@@ -214,8 +224,9 @@ def simulate_discrete(net: Network, inputs, t_max: float, dt: float, *,
     arrays = [np.arange(T + 1) * dt, V, I, s, x, steps, who, t_hat, saturated]
     for arr in arrays:
         arr.setflags(write=False)
-    return DiscreteSimulation(dt, *arrays[:5], steps, who, t_hat, saturated, trains, t_max,
-                              spike_fn is not None)
+    return DiscreteSimulation(
+        dt, *arrays[:5], steps, who, t_hat, saturated, trains, t_max, spike_fn is not None
+    )
 
 
 def crossing_fraction(p: np.ndarray, q: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -226,10 +237,10 @@ def crossing_fraction(p: np.ndarray, q: np.ndarray, theta: np.ndarray) -> np.nda
 
 def _read_spike_times(V, s, theta, dt):
     """Spikes in time order (ties by neuron) with their times (D5)."""
-    steps, who = np.nonzero(s)                                       # row-major: by step
-    p = V[steps - 1, who] - theta[who] * s[steps - 1, who]           # V+[n-1] (steps >= 1)
+    steps, who = np.nonzero(s)  # row-major: by step
+    p = V[steps - 1, who] - theta[who] * s[steps - 1, who]  # V+[n-1] (steps >= 1)
     frac = crossing_fraction(p, V[steps, who], theta[who])
-    t_hat = (steps - 1 + frac) * dt                                  # (D5)
+    t_hat = (steps - 1 + frac) * dt  # (D5)
     saturated = np.flatnonzero(p >= theta[who])
     return steps.astype(int), who.astype(int), t_hat, saturated
 
@@ -248,8 +259,9 @@ def spike_time_voltage_derivatives(sim: DiscreteSimulation, theta: np.ndarray):
     return d_q, d_p
 
 
-def spike_time_error(exact: SpikeRecord, approx: SpikeRecord, n_neurons: int,
-                     neurons: Sequence[int] | None = None) -> float:
+def spike_time_error(
+    exact: SpikeRecord, approx: SpikeRecord, n_neurons: int, neurons: Sequence[int] | None = None
+) -> float:
     """Largest spike-time error of ``approx`` (e.g. a :class:`DiscreteSimulation`) against
     ``exact`` (e.g. :func:`fpsnn_core.simulate`): the ``k``-th spike of each neuron is
     matched with the ``k``-th spike of the same neuron.

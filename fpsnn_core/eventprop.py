@@ -148,7 +148,8 @@ def _raise_grazing(sim: Simulation, k: int) -> None:
     raise GrazingSpikeError(
         f"spike {k} (neuron {sim.spike_neurons[k]}, t={sim.spike_times[k]:.6g}) only grazes "
         f"the threshold (slope {sim.slopes[k]:.3g}): the jump of lambda_V there divides by "
-        "that slope, and the gradient would be singular")
+        "that slope, and the gradient would be singular"
+    )
 
 
 def _event_groups(net: Network, sim: Simulation, t_start: float):
@@ -159,8 +160,9 @@ def _event_groups(net: Network, sim: Simulation, t_start: float):
     """
     t_in = [np.asarray(tr, dtype=float) for tr in sim.inputs]
     times = np.concatenate(t_in + [sim.spike_times])
-    src = np.concatenate([np.full(tr.size, j) for j, tr in enumerate(t_in)]
-                         + [net.n_inputs + sim.spike_neurons]).astype(int)
+    src = np.concatenate(
+        [np.full(tr.size, j) for j, tr in enumerate(t_in)] + [net.n_inputs + sim.spike_neurons]
+    ).astype(int)
     spike = np.concatenate([np.full(times.size - sim.n_spikes, -1), np.arange(sim.n_spikes)])
     keep = times <= t_start
     times, src, spike = times[keep], src[keep], spike[keep]
@@ -194,28 +196,28 @@ def eventprop(net: Network, sim: Simulation, dloss_dtimes, *, record: bool = Fal
     c = _check_dloss(sim, dloss_dtimes)
     K, N = net.n_inputs, net.n_neurons
     a, b, theta = net.a, net.b, net.theta
-    W_out = net.weights[K:]                     # (N, N): W[K+n, m]
+    W_out = net.weights[K:]  # (N, N): W[K+n, m]
     feeds = net.mask[K:] | np.eye(N, dtype=bool)  # n feeds m (itself through its resets)
     grazing = np.zeros(sim.n_spikes, dtype=bool)
     grazing[sim.grazing] = True
 
     lam_V, lam_I = np.zeros(N), np.zeros(N)
-    live = np.zeros(N, dtype=bool)              # neuron has a needed spike later
+    live = np.zeros(N, dtype=bool)  # neuron has a needed spike later
     G = np.zeros((net.n_sources, N))
     eps = np.zeros(sim.n_spikes)
     rec_t, rec_V, rec_I = [], [], []
     loss_spikes = np.flatnonzero(c)
     # lambda = 0 after the last spike the loss depends on: start the sweep there
     t_cur = sim.spike_times[loss_spikes[-1]] if loss_spikes.size else -np.inf
-    for t, sources, spikes in _event_groups(net, sim, t_cur):   # backwards in time
+    for t, sources, spikes in _event_groups(net, sim, t_cur):  # backwards in time
         s = t_cur - t
-        if s > 0.0:                                       # (E1)
+        if s > 0.0:  # (E1)
             lam_I = lam_I * np.exp(-a * s) + lam_V * kernel(s, a, b)
             lam_V = lam_V * np.exp(-b * s)
             t_cur = t
-        for j in sources.tolist():                        # (E3), lambda_I continuous
+        for j in sources.tolist():  # (E3), lambda_I continuous
             G[j] += lam_I
-        if spikes.size:                                   # (E2), all at f+ first
+        if spikes.size:  # (E2), all at f+ first
             n = sim.spike_neurons[spikes]
             needed = (c[spikes] != 0) | (feeds[n] & live).any(axis=1)
             bad = spikes[needed & grazing[spikes]]
@@ -232,9 +234,13 @@ def eventprop(net: Network, sim: Simulation, dloss_dtimes, *, record: bool = Fal
             rec_V.append(lam_V)
             rec_I.append(lam_I)
     G *= net.mask
-    out = [G, eps, np.array(rec_t[::-1], dtype=float),
-           np.array(rec_V[::-1], dtype=float).reshape(-1, N),
-           np.array(rec_I[::-1], dtype=float).reshape(-1, N)]
+    out = [
+        G,
+        eps,
+        np.array(rec_t[::-1], dtype=float),
+        np.array(rec_V[::-1], dtype=float).reshape(-1, N),
+        np.array(rec_I[::-1], dtype=float).reshape(-1, N),
+    ]
     for arr in out:
         arr.setflags(write=False)
     return BackwardPass(*out)
@@ -256,15 +262,15 @@ def adjoint_traces(net: Network, sim: Simulation, dloss_dtimes, t_grid) -> Adjoi
         raise ValueError("the time grid must be finite")
     run = eventprop(net, sim, dloss_dtimes, record=True)
     N = net.n_neurons
-    idx = np.searchsorted(run.event_times, t, side="left")       # first event >= t
+    idx = np.searchsorted(run.event_times, t, side="left")  # first event >= t
     after = idx >= run.event_times.size
     idx = np.minimum(idx, max(run.event_times.size - 1, 0))
     lam_V = np.zeros((t.size, N))
     lam_I = np.zeros((t.size, N))
     if run.event_times.size:
-        s = np.maximum(run.event_times[idx] - t, 0.0)[:, None]   # (T, 1)
+        s = np.maximum(run.event_times[idx] - t, 0.0)[:, None]  # (T, 1)
         V0, I0 = run.lambda_V_left[idx], run.lambda_I_left[idx]
-        lam_V = V0 * np.exp(-net.b * s)                          # (E1)
+        lam_V = V0 * np.exp(-net.b * s)  # (E1)
         lam_I = I0 * np.exp(-net.a * s) + V0 * kernel(s, net.a, net.b)
         lam_V[after] = 0.0
         lam_I[after] = 0.0

@@ -24,7 +24,6 @@ from .errors import FiniteDifferenceError
 from .network import Network
 from .simulate import Simulation, simulate
 
-
 #: Deliveries one spike counts for in :func:`simulation_cost` (heap and bookkeeping per
 #: spike: timed on a network of 100 neurons that deliver almost nothing, one spike costs
 #: as much as 10-20 deliveries).
@@ -45,9 +44,11 @@ def _check_total_work(net: Network, base: Simulation, entries: list, max_total_w
     # two simulations per weight, each also building its network's targets (K+N rows)
     need = 2 * len(entries) * (simulation_cost(base) + net.n_sources)
     if need > max_total_work:
-        raise ValueError(f"finite differences of {len(entries)} weights need about {need} spike "
-                         f"deliveries (two simulations each), more than max_total_work="
-                         f"{max_total_work}: pass fewer entries or a larger max_total_work")
+        raise ValueError(
+            f"finite differences of {len(entries)} weights need about {need} spike "
+            f"deliveries (two simulations each), more than max_total_work="
+            f"{max_total_work}: pass fewer entries or a larger max_total_work"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,16 +63,19 @@ class FiniteDifferences:
 
 def _compare(base: Simulation, other: Simulation, sign: str) -> str | None:
     if other.n_spikes != base.n_spikes:
-        return (f"W{sign}eps has {other.n_spikes} spikes instead of {base.n_spikes}: a spike "
-                "appears or vanishes within the step")
+        return (
+            f"W{sign}eps has {other.n_spikes} spikes instead of {base.n_spikes}: a spike "
+            "appears or vanishes within the step"
+        )
     if not np.array_equal(other.spike_neurons, base.spike_neurons):
         k = int(np.flatnonzero(other.spike_neurons != base.spike_neurons)[0])
         return f"W{sign}eps reorders the spikes (from spike {k} on)"
     return None
 
 
-def _perturbed(net: Network, inputs, t_max, base: Simulation, j: int, i: int, eps: float,
-               sim_kw: dict):
+def _perturbed(
+    net: Network, inputs, t_max, base: Simulation, j: int, i: int, eps: float, sim_kw: dict
+):
     """Simulations at ``W +- eps e_ji`` and the reason (F1) is refused there, or None."""
     if not net.mask[j, i]:
         raise ValueError(f"W[{j}, {i}] is not a connection of the network (outside the mask)")
@@ -95,9 +99,17 @@ def _check_eps(eps) -> None:
         raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
 
 
-def finite_difference_jacobian(net: Network, inputs, t_max: float, *, eps: float = 1e-6,
-                               entries=None, strict: bool = False,
-                               max_total_work: int = MAX_TOTAL_WORK, **sim_kw) -> FiniteDifferences:
+def finite_difference_jacobian(
+    net: Network,
+    inputs,
+    t_max: float,
+    *,
+    eps: float = 1e-6,
+    entries=None,
+    strict: bool = False,
+    max_total_work: int = MAX_TOTAL_WORK,
+    **sim_kw,
+) -> FiniteDifferences:
     """``dF/dW`` by central differences (F1) for the weights in ``entries``.
 
     Parameters
@@ -130,10 +142,17 @@ def finite_difference_jacobian(net: Network, inputs, t_max: float, *, eps: float
     return FiniteDifferences(jac, valid, reasons)
 
 
-def finite_difference_loss_gradient(net: Network, inputs, t_max: float, loss_fn, *,
-                                    eps: float = 1e-6, entries=None,
-                                    max_total_work: int = MAX_TOTAL_WORK,
-                                    **sim_kw) -> FiniteDifferences:
+def finite_difference_loss_gradient(
+    net: Network,
+    inputs,
+    t_max: float,
+    loss_fn,
+    *,
+    eps: float = 1e-6,
+    entries=None,
+    max_total_work: int = MAX_TOTAL_WORK,
+    **sim_kw,
+) -> FiniteDifferences:
     """``dLoss/dW`` by central differences of ``loss_fn(sim) -> float``, refused (NaN, with
     a reason) where a perturbation changes the spike count or order. ``jacobian`` has
     shape (K+N, N) here; ``max_total_work`` as for :func:`finite_difference_jacobian`."""

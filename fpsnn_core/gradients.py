@@ -22,7 +22,7 @@ Both need ``L_kk > 0`` at every spike they touch; a grazing spike (slope ~ 0, se
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -41,7 +41,8 @@ def _check_not_grazing(sim: Simulation, rows: np.ndarray) -> None:
         raise GrazingSpikeError(
             f"spike {k} (neuron {sim.spike_neurons[k]}, t={sim.spike_times[k]:.6g}) only grazes "
             f"the threshold (slope {sim.slopes[k]:.3g}): its time is not differentiable there, "
-            "and the gradient would be singular")
+            "and the gradient would be singular"
+        )
 
 
 def forward_substitution(system: ImplicitSystem, dphi_dp: np.ndarray | None = None) -> np.ndarray:
@@ -51,12 +52,12 @@ def forward_substitution(system: ImplicitSystem, dphi_dp: np.ndarray | None = No
     G = system.dphi_dw.toarray() if dphi_dp is None else dphi_dp
     indptr, indices, data = L.indptr, L.indices, L.data
     dF = np.empty_like(G)
-    for k in range(G.shape[0]):                      # forward in time
+    for k in range(G.shape[0]):  # forward in time
         lo, hi = indptr[k], indptr[k + 1]
         cols, vals = indices[lo:hi], data[lo:hi]
         past = cols < k
         rhs = G[k] + vals[past] @ dF[cols[past]]
-        dF[k] = -rhs / vals[~past][0]                # (G2); vals[~past] is L_kk
+        dF[k] = -rhs / vals[~past][0]  # (G2); vals[~past] is L_kk
     return dF
 
 
@@ -77,8 +78,9 @@ def _zero_gradient(net: Network, sim: Simulation, wrt: str) -> np.ndarray:
     return np.zeros(n_columns(net, sim, wrt))
 
 
-def spike_time_jacobian(net: Network, sim: Simulation, spikes: Sequence[int] | None = None,
-                        wrt: str = "W") -> np.ndarray:
+def spike_time_jacobian(
+    net: Network, sim: Simulation, spikes: Sequence[int] | None = None, wrt: str = "W"
+) -> np.ndarray:
     """Exact ``dF/dW``, or ``dF/dp`` for another parameter, by FP (G2).
 
     Parameters
@@ -99,22 +101,25 @@ def spike_time_jacobian(net: Network, sim: Simulation, spikes: Sequence[int] | N
         ``"theta"``, ``"tau_s"``, ``"tau_n"``: shape (rows, N), ``[k, i] = d f_k / d p_i``.
     """
     wrt = check_wrt(wrt)
-    want = np.arange(sim.n_spikes) if spikes is None else np.array(
-        _spike_indices("spikes", spikes, sim), dtype=int)
+    want = (
+        np.arange(sim.n_spikes)
+        if spikes is None
+        else np.array(_spike_indices("spikes", spikes, sim), dtype=int)
+    )
     rows = causal_past(net, sim, want)
     _check_not_grazing(sim, rows)
     system = implicit_system(net, sim, rows)
     dF = forward_substitution(system, _partials(net, sim, system, wrt))
     dF = dF[np.searchsorted(rows, want)]
-    return _to_full(net, system, dF) if wrt == "W" else dF + 0.0     # + 0.0: no -0.0
+    return _to_full(net, system, dF) if wrt == "W" else dF + 0.0  # + 0.0: no -0.0
 
 
 def adjoint_solve(system: ImplicitSystem, c: np.ndarray) -> np.ndarray:
     """Solve ``L^T lam = c`` backwards in time (G3); ``c`` and ``lam`` of shape (R,)."""
-    Lt = system.L.T.tocsr()                          # row k of L^T: column k of L
+    Lt = system.L.T.tocsr()  # row k of L^T: column k of L
     indptr, indices, data = Lt.indptr, Lt.indices, Lt.data
     lam = np.zeros(c.shape[0])
-    for k in range(c.shape[0] - 1, -1, -1):          # backwards in time
+    for k in range(c.shape[0] - 1, -1, -1):  # backwards in time
         lo, hi = indptr[k], indptr[k + 1]
         cols, vals = indices[lo:hi], data[lo:hi]
         later = cols > k
@@ -146,7 +151,7 @@ def adjoint_gradient(net: Network, sim: Simulation, dloss_dtimes, wrt: str = "W"
     system = implicit_system(net, sim, rows)
     lam = adjoint_solve(system, c[rows])
     if wrt != "W":
-        return 0.0 - _partials(net, sim, system, wrt).T @ lam          # 0.0 -: no -0.0
+        return 0.0 - _partials(net, sim, system, wrt).T @ lam  # 0.0 -: no -0.0
     return _to_full(net, system, -(system.dphi_dw.T @ lam))
 
 

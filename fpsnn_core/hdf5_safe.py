@@ -75,16 +75,20 @@ class _Spent:
     def check(self, n: int, where: str) -> None:
         """Refuse ``n`` decoded bytes for one object above the one-object cap."""
         if n > self.budget.max_dataset_bytes:
-            raise ValueError(f"{where} holds {n:,} bytes, above the cap of "
-                             f"{self.budget.max_dataset_bytes:,} for one dataset")
+            raise ValueError(
+                f"{where} holds {n:,} bytes, above the cap of "
+                f"{self.budget.max_dataset_bytes:,} for one dataset"
+            )
 
     def take(self, n: int, where: str) -> None:
         """Count ``n`` decoded bytes against both caps."""
         self.check(n, where)
         self.bytes += n
         if self.bytes > self.budget.max_total_bytes:
-            raise ValueError(f"the file holds more than {self.budget.max_total_bytes:,} bytes "
-                             f"of data (at {where}), above the cap")
+            raise ValueError(
+                f"the file holds more than {self.budget.max_total_bytes:,} bytes "
+                f"of data (at {where}), above the cap"
+            )
 
 
 def read_tree(data: bytes, budget: Budget = Budget()) -> Group:
@@ -94,18 +98,19 @@ def read_tree(data: bytes, budget: Budget = Budget()) -> Group:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ValueError(f"expected the file's bytes, got {type(data).__name__}")
     if len(data) > budget.max_file_bytes:
-        raise ValueError(f"the file has {len(data):,} bytes, above the cap of "
-                         f"{budget.max_file_bytes:,}")
+        raise ValueError(
+            f"the file has {len(data):,} bytes, above the cap of {budget.max_file_bytes:,}"
+        )
     try:
         f = h5py.File(io.BytesIO(bytes(data)), "r")
-    except Exception as exc:              # noqa: BLE001 - any unreadable file is bad input
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
         raise ValueError(f"not an HDF5 file: {first_line(exc)}") from None
     with f:
         try:
             return _walk(f, budget)
         except ValueError:
             raise
-        except Exception as exc:          # noqa: BLE001 - a damaged file raises anything
+        except Exception as exc:  # noqa: BLE001 - a damaged file raises anything
             raise ValueError(f"the HDF5 file is damaged: {first_line(exc)}") from None
 
 
@@ -122,29 +127,35 @@ def _walk(root, budget: Budget) -> Group:
         group, node, path, depth = stack.pop()
         n = group.id.get_num_objs()
         if count + n > budget.max_objects:
-            raise ValueError(f"the file has more than {budget.max_objects:,} objects, above "
-                             "the cap")
+            raise ValueError(
+                f"the file has more than {budget.max_objects:,} objects, above the cap"
+            )
         for raw in group.id.__iter__():
             name = raw.decode("utf-8", "replace")
             where = f"{path.rstrip('/')}/{name}"
             kind = group.id.links.get_info(raw).type
             if kind != h5py.h5l.TYPE_HARD:
-                what = {h5py.h5l.TYPE_SOFT: "a soft link",
-                        h5py.h5l.TYPE_EXTERNAL: "an external link (to another file)"}.get(
-                            kind, "a user-defined link")
-                raise ValueError(f"{where!r} is {what}; only objects stored in the file "
-                                 "itself are read")
+                what = {
+                    h5py.h5l.TYPE_SOFT: "a soft link",
+                    h5py.h5l.TYPE_EXTERNAL: "an external link (to another file)",
+                }.get(kind, "a user-defined link")
+                raise ValueError(
+                    f"{where!r} is {what}; only objects stored in the file itself are read"
+                )
             obj = group[raw]
             addr = h5py.h5o.get_info(obj.id).addr
             if addr in seen:
-                raise ValueError(f"{where!r} links to an object already reached (a cycle or a "
-                                 "shared object), which NIR files do not have")
+                raise ValueError(
+                    f"{where!r} links to an object already reached (a cycle or a "
+                    "shared object), which NIR files do not have"
+                )
             seen.add(addr)
             count += 1
             if isinstance(obj, h5py.Group):
                 if depth + 1 > budget.max_depth:
-                    raise ValueError(f"groups are nested more than {budget.max_depth} deep "
-                                     f"(at {where!r})")
+                    raise ValueError(
+                        f"groups are nested more than {budget.max_depth} deep (at {where!r})"
+                    )
                 child = Group()
                 _read_attrs(obj, child, where, spent)
                 node.members[name] = child
@@ -153,8 +164,7 @@ def _walk(root, budget: Budget) -> Group:
                 _read_attrs(obj, None, where, spent)
                 node.members[name] = _read_dataset(obj, where, spent)
             else:
-                raise ValueError(f"{where!r} is a {type(obj).__name__}, not a group or a "
-                                 "dataset")
+                raise ValueError(f"{where!r} is a {type(obj).__name__}, not a group or a dataset")
     return top
 
 
@@ -171,11 +181,19 @@ def _check_dtype(dt: np.dtype, where: str, budget: Budget) -> str:
         return "fixed string"
     if dt.kind == "S" and dt.itemsize <= budget.max_string_bytes:
         return "fixed string"
-    if (dt.kind in "biuf" and dt.itemsize <= 8 and dt.fields is None and dt.subdtype is None
-            and h5py.check_vlen_dtype(dt) is None and h5py.check_ref_dtype(dt) is None):
+    if (
+        dt.kind in "biuf"
+        and dt.itemsize <= 8
+        and dt.fields is None
+        and dt.subdtype is None
+        and h5py.check_vlen_dtype(dt) is None
+        and h5py.check_ref_dtype(dt) is None
+    ):
         return "number"
-    raise ValueError(f"{where!r} has the datatype {dt}, which the reader does not need "
-                     "(numbers and strings only)")
+    raise ValueError(
+        f"{where!r} has the datatype {dt}, which the reader does not need "
+        "(numbers and strings only)"
+    )
 
 
 def _shape_bytes(shape, itemsize: int, where: str) -> int:
@@ -190,23 +208,29 @@ def _read_dataset(dset, where: str, spent: _Spent):
     plist = dset.id.get_create_plist()
     if plist.get_external_count() > 0:
         name = plist.get_external(0)[0].decode("utf-8", "replace")
-        raise ValueError(f"{where!r} keeps its data in another file ({name!r}, HDF5 external "
-                         "storage); only data stored in the file itself is read")
+        raise ValueError(
+            f"{where!r} keeps its data in another file ({name!r}, HDF5 external "
+            "storage); only data stored in the file itself is read"
+        )
     if plist.get_layout() == h5py.h5d.VIRTUAL:
-        raise ValueError(f"{where!r} is a virtual dataset (data mapped from other files); "
-                         "only data stored in the file itself is read")
+        raise ValueError(
+            f"{where!r} is a virtual dataset (data mapped from other files); "
+            "only data stored in the file itself is read"
+        )
     for i in range(plist.get_nfilters()):
         code, _, _, fname = plist.get_filter(i)
         if code not in ALLOWED_FILTERS:
-            raise ValueError(f"{where!r} uses the HDF5 filter {code} "
-                             f"({fname.decode('utf-8', 'replace')}); the reader accepts only "
-                             f"{', '.join(ALLOWED_FILTERS.values())}")
+            raise ValueError(
+                f"{where!r} uses the HDF5 filter {code} "
+                f"({fname.decode('utf-8', 'replace')}); the reader accepts only "
+                f"{', '.join(ALLOWED_FILTERS.values())}"
+            )
     kind = _check_dtype(dset.dtype, where, spent.budget)
-    if kind == "string":                             # bytes counted as each entry is read
+    if kind == "string":  # bytes counted as each entry is read
         _shape_bytes(dset.shape, 1, where)
         return _read_strings(lambda index: dset[index], dset.shape, where, spent)
     itemsize = dset.dtype.itemsize
-    if dset.chunks is not None:                      # a chunk is decoded whole
+    if dset.chunks is not None:  # a chunk is decoded whole
         spent.check(_shape_bytes(dset.chunks, itemsize, where), f"a chunk of {where!r}")
     spent.take(_shape_bytes(dset.shape, itemsize, where), repr(where))
     return _plain(dset[()])
@@ -220,15 +244,18 @@ def _read_strings(get, shape, where: str, spent: _Spent):
     n = int(np.prod(shape, dtype=object)) if shape else 1
     spent.strings += n
     if spent.strings > budget.max_strings:
-        raise ValueError(f"the file holds more than {budget.max_strings:,} strings, above "
-                         f"the cap (at {where!r})")
+        raise ValueError(
+            f"the file holds more than {budget.max_strings:,} strings, above the cap (at {where!r})"
+        )
     out = np.empty(shape, dtype=object)
-    for index in (np.ndindex(*shape) if shape else [()]):
+    for index in np.ndindex(*shape) if shape else [()]:
         value = get(index)
         size = len(value) if isinstance(value, (bytes, str)) else 0
         if size > budget.max_string_bytes:
-            raise ValueError(f"{where!r} holds a string of {size:,} bytes, above the cap of "
-                             f"{budget.max_string_bytes:,}")
+            raise ValueError(
+                f"{where!r} holds a string of {size:,} bytes, above the cap of "
+                f"{budget.max_string_bytes:,}"
+            )
         spent.take(size, repr(where))
         out[index] = value
     return _plain(out[()] if not shape else out)
@@ -248,8 +275,9 @@ def _read_attrs(obj, node: Group | None, where: str, spent: _Spent) -> None:
         at = f"attribute {raw!r} of {where!r}"
         kind = _check_dtype(aid.dtype, at, budget)
         if kind == "string" and aid.shape:
-            raise ValueError(f"{at} is an array of variable-length strings, which NIR files "
-                             "do not have")
+            raise ValueError(
+                f"{at} is an array of variable-length strings, which NIR files do not have"
+            )
         size = _shape_bytes(aid.shape, 0 if kind == "string" else aid.dtype.itemsize, at)
         if node is None:
             spent.check(size, at)

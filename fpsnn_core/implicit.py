@@ -25,15 +25,15 @@ Weights are parameters in the order of ``np.argwhere(net.mask)`` (row-major).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
+from .checks import indices
 from .kernels import kernel, kernel_derivative
 from .network import Network
-from .checks import indices
 from .simulate import Simulation, check_simulation
 from .traces import source_events
 
@@ -100,11 +100,11 @@ def causal_past(net: Network, sim: Simulation, spikes: Sequence[int]) -> np.ndar
     if spikes.size == 0:
         return spikes
     feeders = _feeders(net)
-    reach = np.full(net.n_neurons, -np.inf)   # a spike of n before reach[n] is needed
+    reach = np.full(net.n_neurons, -np.inf)  # a spike of n before reach[n] is needed
     member = np.zeros(sim.n_spikes, dtype=bool)
     member[spikes] = True
     times, who = sim.spike_times, sim.spike_neurons
-    for s in range(int(spikes[-1]), -1, -1):   # backwards in time
+    for s in range(int(spikes[-1]), -1, -1):  # backwards in time
         n = who[s]
         if member[s] or times[s] < reach[n]:
             member[s] = True
@@ -134,13 +134,15 @@ def event_pairs(net: Network, sim: Simulation, rows: np.ndarray):
     f = sim.spike_times[rows]
     n = sim.spike_neurons[rows]
     ev_t, ev_src = source_events(net, sim)
-    earlier = ev_t[None, :] < f[:, None]                                   # (R, E)
+    earlier = ev_t[None, :] < f[:, None]  # (R, E)
     syn = earlier & net.mask[ev_src[None, :], n[:, None]]
     own = earlier & (ev_src[None, :] == K + n[:, None])
     return f, n, ev_t, ev_src, np.nonzero(syn), np.nonzero(own)
 
 
-def implicit_system(net: Network, sim: Simulation, rows: Sequence[int] | None = None) -> ImplicitSystem:
+def implicit_system(
+    net: Network, sim: Simulation, rows: Sequence[int] | None = None
+) -> ImplicitSystem:
     """Assemble ``L`` and ``dPhi/dW`` (module docstring) for the spikes ``rows``.
 
     Parameters
@@ -151,8 +153,11 @@ def implicit_system(net: Network, sim: Simulation, rows: Sequence[int] | None = 
         when solving.
     """
     check_simulation(net, sim)
-    rows = np.arange(sim.n_spikes) if rows is None else np.unique(
-        np.array(_spike_indices("rows", rows, sim), dtype=int))
+    rows = (
+        np.arange(sim.n_spikes)
+        if rows is None
+        else np.unique(np.array(_spike_indices("rows", rows, sim), dtype=int))
+    )
     params = np.argwhere(net.mask)
     pidx = np.full(net.mask.shape, -1, dtype=int)
     pidx[params[:, 0], params[:, 1]] = np.arange(len(params))
@@ -169,8 +174,9 @@ def implicit_system(net: Network, sim: Simulation, rows: Sequence[int] | None = 
     w = net.weights[ev_src[e], n[r]]
     dh = kernel_derivative(D, a[n[r]], b[n[r]])
     diag = np.bincount(r, w * dh, minlength=R)
-    dphi_dw = sp.csr_matrix((kernel(D, a[n[r]], b[n[r]]), (r, pidx[ev_src[e], n[r]])),
-                            shape=(R, len(params)))
+    dphi_dw = sp.csr_matrix(
+        (kernel(D, a[n[r]], b[n[r]]), (r, pidx[ev_src[e], n[r]])), shape=(R, len(params))
+    )
     dphi_dw.sum_duplicates()
     # own resets: (J1) second sum, (J3)
     Do = f[ro] - ev_t[eo]

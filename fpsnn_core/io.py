@@ -35,12 +35,12 @@ from .simulate import validate_inputs
 
 FORMAT = "fpsnn-network"
 VERSION = 1
-_NO_T_MAX = np.finfo(float).max   # keep every input time when no t_max is given
+_NO_T_MAX = np.finfo(float).max  # keep every input time when no t_max is given
 #: Deepest nesting of arrays and objects accepted in a network document.
 MAX_DEPTH = 64
 #: Longest network document :func:`from_json` and :func:`load` accept by default, in bytes
 #: (16 MiB: a dense network of about 700 neurons written by :func:`to_json`).
-MAX_BYTES = 16 * 2 ** 20
+MAX_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,12 +53,21 @@ class NetworkFile:
     meta: dict | None = None
 
 
-def network_to_dict(net: Network, inputs=None, t_max: float | None = None, meta: dict | None = None) -> dict:
+def network_to_dict(
+    net: Network, inputs=None, t_max: float | None = None, meta: dict | None = None
+) -> dict:
     """The JSON-ready document of a network (module docstring)."""
-    doc = {"format": FORMAT, "version": VERSION, "n_inputs": net.n_inputs,
-           "weights": net.weights.tolist(), "mask": net.mask.tolist(),
-           "tau_s": net.tau_s.tolist(), "tau_n": net.tau_n.tolist(), "theta": net.theta.tolist(),
-           "layers": [list(layer) for layer in net.layers]}
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "n_inputs": net.n_inputs,
+        "weights": net.weights.tolist(),
+        "mask": net.mask.tolist(),
+        "tau_s": net.tau_s.tolist(),
+        "tau_n": net.tau_n.tolist(),
+        "theta": net.theta.tolist(),
+        "layers": [list(layer) for layer in net.layers],
+    }
     if not isinstance(net, Network):
         raise ArgumentTypeError(f"net must be a Network, got {type(net).__name__}")
     if t_max is not None:
@@ -81,8 +90,10 @@ def to_json(net: Network, inputs=None, t_max: float | None = None, meta: dict | 
     try:
         return json.dumps(doc, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"meta cannot be written as JSON ({exc}); use finite numbers, "
-                         "strings, lists and dicts only") from None
+        raise ValueError(
+            f"meta cannot be written as JSON ({exc}); use finite numbers, "
+            "strings, lists and dicts only"
+        ) from None
     except RecursionError:
         raise ValueError(f"meta is nested too deeply (at most {MAX_DEPTH} levels)") from None
 
@@ -114,7 +125,9 @@ def network_from_dict(doc) -> NetworkFile:
     if doc.get("format") != FORMAT:
         raise ValueError(f"not an fpsnn network file: 'format' must be {FORMAT!r}")
     if doc.get("version") != VERSION:
-        raise ValueError(f"unsupported version {doc.get('version')!r} (this reads version {VERSION})")
+        raise ValueError(
+            f"unsupported version {doc.get('version')!r} (this reads version {VERSION})"
+        )
     for key in ("n_inputs", "weights"):
         if key not in doc:
             raise ValueError(f"the network file has no {key!r}")
@@ -130,22 +143,33 @@ def network_from_dict(doc) -> NetworkFile:
     if any(isinstance(x, bool) or not isinstance(x, (int, float)) for r in weights for x in r):
         raise ValueError("'weights' must contain only numbers")
     mask = doc.get("mask")
-    if mask is not None and (not isinstance(mask, list)
-                             or any(not isinstance(r, list) or any(not isinstance(x, bool) for x in r)
-                                    for r in mask)):
+    if mask is not None and (
+        not isinstance(mask, list)
+        or any(not isinstance(r, list) or any(not isinstance(x, bool) for x in r) for r in mask)
+    ):
         raise ValueError("'mask' must be a list of rows of true/false")
     layers = doc.get("layers", [])
     if not isinstance(layers, list) or any(
-            not isinstance(l, list) or any(isinstance(x, bool) or not isinstance(x, int) for x in l)
-            for l in layers):
+        not isinstance(l, list) or any(isinstance(x, bool) or not isinstance(x, int) for x in l)
+        for l in layers
+    ):
         raise ValueError("'layers' must be a list of lists of neuron indices")
     if len(set(map(len, weights))) > 1:
         raise ValueError("'weights' rows must all have the same length")
-    net = Network(np.array(weights, dtype=float).reshape(len(weights), -1), doc["n_inputs"],
-                  mask=None if mask is None else np.array(mask, dtype=bool), layers=tuple(layers), **kw)
+    net = Network(
+        np.array(weights, dtype=float).reshape(len(weights), -1),
+        doc["n_inputs"],
+        mask=None if mask is None else np.array(mask, dtype=bool),
+        layers=tuple(layers),
+        **kw,
+    )
     t_max = doc.get("t_max")
-    if t_max is not None and (isinstance(t_max, bool) or not isinstance(t_max, (int, float))
-                              or not np.isfinite(t_max) or t_max <= 0):
+    if t_max is not None and (
+        isinstance(t_max, bool)
+        or not isinstance(t_max, (int, float))
+        or not np.isfinite(t_max)
+        or t_max <= 0
+    ):
         raise ValueError(f"'t_max' must be a number > 0, got {t_max!r}")
     inputs = doc.get("inputs")
     if inputs is not None:
@@ -170,11 +194,14 @@ def _check_max_bytes(max_bytes) -> int | None:
     return None if max_bytes is None else integer("max_bytes", max_bytes, minimum=1)
 
 
-def _too_long(size: int, max_bytes: int, what: str = "the network document",
-              at_least: bool = False) -> ValueError:
-    return ValueError(f"{what} is {'at least ' if at_least else ''}{size} bytes, more than "
-                      f"max_bytes={max_bytes}: not read (pass a larger max_bytes, or None, "
-                      "for a file you trust)")
+def _too_long(
+    size: int, max_bytes: int, what: str = "the network document", at_least: bool = False
+) -> ValueError:
+    return ValueError(
+        f"{what} is {'at least ' if at_least else ''}{size} bytes, more than "
+        f"max_bytes={max_bytes}: not read (pass a larger max_bytes, or None, "
+        "for a file you trust)"
+    )
 
 
 def from_json(text: str | bytes, *, max_bytes: int | None = MAX_BYTES) -> NetworkFile:
@@ -182,8 +209,11 @@ def from_json(text: str | bytes, *, max_bytes: int | None = MAX_BYTES) -> Networ
     than ``max_bytes`` (bytes, or characters of a ``str``; ``None``: no limit) is refused
     before it is parsed."""
     max_bytes = _check_max_bytes(max_bytes)
-    if isinstance(text, (str, bytes, bytearray)) and max_bytes is not None \
-            and len(text) > max_bytes:
+    if (
+        isinstance(text, (str, bytes, bytearray))
+        and max_bytes is not None
+        and len(text) > max_bytes
+    ):
         raise _too_long(len(text), max_bytes)
     if isinstance(text, (bytes, bytearray)):
         try:
@@ -191,20 +221,25 @@ def from_json(text: str | bytes, *, max_bytes: int | None = MAX_BYTES) -> Networ
         except UnicodeDecodeError as exc:
             raise ValueError(f"not valid JSON: the file is not UTF-8 text ({exc})") from None
     if not isinstance(text, str):
-        raise ArgumentTypeError(f"from_json needs JSON text (str or bytes), got {type(text).__name__}")
+        raise ArgumentTypeError(
+            f"from_json needs JSON text (str or bytes), got {type(text).__name__}"
+        )
     try:
         doc = json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON: {exc}") from None
     except RecursionError:
-        raise ValueError(f"not a network file: nested too deeply (at most {MAX_DEPTH} "
-                         "levels)") from None
+        raise ValueError(
+            f"not a network file: nested too deeply (at most {MAX_DEPTH} levels)"
+        ) from None
     if _depth(doc) > MAX_DEPTH:
         raise ValueError(f"not a network file: nested too deeply (at most {MAX_DEPTH} levels)")
     return network_from_dict(doc)
 
 
-def save(path, net: Network, inputs=None, t_max: float | None = None, meta: dict | None = None) -> None:
+def save(
+    path, net: Network, inputs=None, t_max: float | None = None, meta: dict | None = None
+) -> None:
     """Write the network (and optional inputs, ``t_max``, ``meta``) to ``path``.
 
     The document is built and checked first: on an error nothing is written."""
@@ -216,7 +251,7 @@ def load(path, *, max_bytes: int | None = MAX_BYTES) -> NetworkFile:
     reading at most ``max_bytes + 1`` bytes (a file of unknown size, a pipe, included)."""
     max_bytes = _check_max_bytes(max_bytes)
     with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size          # 0 for a pipe or a device
+        size = os.fstat(f.fileno()).st_size  # 0 for a pipe or a device
         if max_bytes is not None and size > max_bytes:
             raise _too_long(size, max_bytes, str(path))
         data = f.read() if max_bytes is None else f.read(max_bytes + 1)

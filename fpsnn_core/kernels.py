@@ -45,7 +45,7 @@ def phi1(x: np.ndarray) -> np.ndarray:
     """``expm1(x) / x`` with its limit 1 at ``x = 0``; accurate for every ``x <= 0``."""
     x = np.asarray(x, dtype=float)
     zero = x == 0.0
-    if not zero.any():                                   # the common case, no masking
+    if not zero.any():  # the common case, no masking
         return np.expm1(x) / x
     safe = np.where(zero, 1.0, x)
     return np.where(zero, 1.0, np.expm1(safe) / safe)
@@ -93,9 +93,9 @@ def kernel_derivative(t, a, b) -> np.ndarray:
 #: Terms of the Taylor series of ``phi2`` and ``psi`` for ``|x| < 1`` (the next is below
 #: ``1/20! ~ 4e-19`` of the value).
 _SERIES_TERMS = 18
-_FACT = np.cumprod(np.r_[1.0, np.arange(1.0, _SERIES_TERMS + 3)])      # 0! .. (N+2)!
-_PHI2_COEF = 1.0 / _FACT[2:_SERIES_TERMS + 2]                           # 1 / (n+2)!
-_PSI_COEF = 1.0 / (_FACT[:_SERIES_TERMS] * np.arange(2.0, _SERIES_TERMS + 2))   # 1 / (n! (n+2))
+_FACT = np.cumprod(np.r_[1.0, np.arange(1.0, _SERIES_TERMS + 3)])  # 0! .. (N+2)!
+_PHI2_COEF = 1.0 / _FACT[2 : _SERIES_TERMS + 2]  # 1 / (n+2)!
+_PSI_COEF = 1.0 / (_FACT[:_SERIES_TERMS] * np.arange(2.0, _SERIES_TERMS + 2))  # 1 / (n! (n+2))
 
 
 def _horner(coef: np.ndarray, x: np.ndarray) -> np.ndarray:

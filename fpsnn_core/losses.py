@@ -23,8 +23,8 @@ lists such neurons so that a caller can treat them explicitly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -75,15 +75,26 @@ def _first_times(sim: Simulation, neurons: Sequence[int], silent_time: float | N
     if silent.size and silent_time is None:
         raise NoSpikeError(
             f"output neuron(s) {silent.tolist()} did not fire before t_max={sim.t_max:g}: "
-            "there is no spike time to put in the loss (pass silent_time to use a constant)")
-    t = np.where(idx >= 0, sim.spike_times[np.maximum(idx, 0)] if sim.n_spikes else 0.0,
-                 np.nan if silent_time is None else silent_time)
+            "there is no spike time to put in the loss (pass silent_time to use a constant)"
+        )
+    t = np.where(
+        idx >= 0,
+        sim.spike_times[np.maximum(idx, 0)] if sim.n_spikes else 0.0,
+        np.nan if silent_time is None else silent_time,
+    )
     return idx, t.astype(float), silent
 
 
-def first_spike_cross_entropy(sim: Simulation, outputs: Sequence[int], label: int, *,
-                              tau_0: float = 1.0, gamma: float = 0.0, tau_1: float = 1.0,
-                              silent_time: float | None = None) -> LossValue:
+def first_spike_cross_entropy(
+    sim: Simulation,
+    outputs: Sequence[int],
+    label: int,
+    *,
+    tau_0: float = 1.0,
+    gamma: float = 0.0,
+    tau_1: float = 1.0,
+    silent_time: float | None = None,
+) -> LossValue:
     """First-spike cross entropy (C1) and its derivative (C2).
 
     Parameters
@@ -102,15 +113,21 @@ def first_spike_cross_entropy(sim: Simulation, outputs: Sequence[int], label: in
 
 def _check_labels(labels, B: int, C: int) -> np.ndarray:
     labels = np.asarray(labels)
-    if (labels.shape != (B,) or (labels.size and not np.issubdtype(labels.dtype, np.integer))
-            or np.any((labels < 0) | (labels >= C))):
-        raise ValueError(f"label must be an integer in 0..{C - 1} (one per sample, {B}), got "
-                         f"{labels.reshape(-1)[:5].tolist()}")
+    if (
+        labels.shape != (B,)
+        or (labels.size and not np.issubdtype(labels.dtype, np.integer))
+        or np.any((labels < 0) | (labels >= C))
+    ):
+        raise ValueError(
+            f"label must be an integer in 0..{C - 1} (one per sample, {B}), got "
+            f"{labels.reshape(-1)[:5].tolist()}"
+        )
     return labels
 
 
-def cross_entropy(t, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
-                  tau_1: float = 1.0, exclude=None) -> tuple[np.ndarray, np.ndarray]:
+def cross_entropy(
+    t, labels, *, tau_0: float = 1.0, gamma: float = 0.0, tau_1: float = 1.0, exclude=None
+) -> tuple[np.ndarray, np.ndarray]:
     """(C1) and (C2) for a batch: the one evaluation of the first-spike cross entropy
     (:func:`first_spike_cross_entropy` and the batched path call it).
 
@@ -142,12 +159,14 @@ def cross_entropy(t, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
     log_norm = np.logaddexp.reduce(z, axis=1)
     t_y = t[rows, labels]
     with np.errstate(over="ignore", invalid="ignore"):
-        values = log_norm - z[rows, labels] + gamma * np.expm1(t_y / tau_1)        # (C1)
+        values = log_norm - z[rows, labels] + gamma * np.expm1(t_y / tau_1)  # (C1)
         dt = -np.exp(z - log_norm[:, None]) / tau_0
-        dt[rows, labels] += 1.0 / tau_0 + gamma * np.exp(t_y / tau_1) / tau_1      # (C2)
+        dt[rows, labels] += 1.0 / tau_0 + gamma * np.exp(t_y / tau_1) / tau_1  # (C2)
     if not (np.all(np.isfinite(values)) and np.all(np.isfinite(dt))):
-        raise ValueError(f"the loss is not finite: gamma exp(t / tau_1) overflows for t up to "
-                         f"{np.max(t_y):g} with tau_1={tau_1:g}; use a larger tau_1")
+        raise ValueError(
+            f"the loss is not finite: gamma exp(t / tau_1) overflows for t up to "
+            f"{np.max(t_y):g} with tau_1={tau_1:g}; use a larger tau_1"
+        )
     return values, dt
 
 
@@ -155,9 +174,16 @@ def cross_entropy(t, labels, *, tau_0: float = 1.0, gamma: float = 0.0,
 SILENT_RULES = ("t_max", "exclude")
 
 
-def cross_entropy_of_first_spikes(T, labels, t_max: float, *, tau_0: float = 1.0,
-                                  gamma: float = 0.0, tau_1: float = 1.0,
-                                  silent: str = "t_max"):
+def cross_entropy_of_first_spikes(
+    T,
+    labels,
+    t_max: float,
+    *,
+    tau_0: float = 1.0,
+    gamma: float = 0.0,
+    tau_1: float = 1.0,
+    silent: str = "t_max",
+):
     """(C1)-(C2) of a batch of output first spikes ``T`` (``inf`` where silent).
 
     ``silent="t_max"``: a silent output counts at ``t_max`` and passes no gradient (it has
@@ -185,13 +211,15 @@ def cross_entropy_of_first_spikes(T, labels, t_max: float, *, tau_0: float = 1.0
     labels = _check_labels(labels, *T.shape)
     label_quiet = quiet[np.arange(T.shape[0]), labels]
     t = np.where(label_quiet[:, None], t_max, t)
-    values, dt = cross_entropy(t, labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1,
-                               exclude=quiet & ~label_quiet[:, None])
+    values, dt = cross_entropy(
+        t, labels, tau_0=tau_0, gamma=gamma, tau_1=tau_1, exclude=quiet & ~label_quiet[:, None]
+    )
     return values, np.where(quiet | label_quiet[:, None], 0.0, dt), t, quiet
 
 
-def spike_time_mse(sim: Simulation, neurons: Sequence[int], targets, *,
-                   silent_time: float | None = None) -> LossValue:
+def spike_time_mse(
+    sim: Simulation, neurons: Sequence[int], targets, *, silent_time: float | None = None
+) -> LossValue:
     """Mean squared error (M1) of the first spike times of ``neurons`` against ``targets``."""
     neurons = _neurons(sim, "neurons", neurons, unique=False)
     if isinstance(targets, (str, bytes, dict)):
@@ -208,8 +236,11 @@ def spike_time_mse(sim: Simulation, neurons: Sequence[int], targets, *,
     idx, t, silent = _first_times(sim, neurons, silent_time)
     err = t - targets
     with np.errstate(over="ignore"):
-        value, dt = _checked(float(np.mean(err ** 2)), 2.0 * err / err.size,
-                             "the spike times and the targets are too far apart")
+        value, dt = _checked(
+            float(np.mean(err**2)),
+            2.0 * err / err.size,
+            "the spike times and the targets are too far apart",
+        )
     return _result(sim, idx, value, dt, t, silent)
 
 

@@ -19,8 +19,8 @@ gradients are zero outside the mask.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -42,8 +42,12 @@ def _numeric(name: str, value) -> np.ndarray:
         raise ArgumentTypeError(f"{name} must be an array of real numbers: {exc}") from None
     if arr.dtype.kind not in "iuf":
         if arr.dtype.kind == "O" or arr.size:
-            kind = {"U": "text", "S": "bytes", "b": "true/false values",
-                    "c": "complex numbers (not supported)"}.get(arr.dtype.kind, "other values")
+            kind = {
+                "U": "text",
+                "S": "bytes",
+                "b": "true/false values",
+                "c": "complex numbers (not supported)",
+            }.get(arr.dtype.kind, "other values")
             raise ArgumentTypeError(f"{name} must be numeric (real numbers only), got {kind}")
     return arr.astype(float)
 
@@ -128,20 +132,24 @@ class Network:
             raise ValueError("the network needs at least one neuron (weights has 0 columns)")
         if W.shape[0] != K + N:
             raise ValueError(
-                f"weights must have shape (K+N, N) = ({K + N}, {N}) for n_inputs={K}, "
-                f"got {W.shape}")
+                f"weights must have shape (K+N, N) = ({K + N}, {N}) for n_inputs={K}, got {W.shape}"
+            )
         if not np.all(np.isfinite(W)):
             bad = np.argwhere(~np.isfinite(W))[0]
             raise ValueError(f"weights must be finite; W[{bad[0]}, {bad[1]}] = {W[tuple(bad)]}")
         if np.any(np.abs(W) > MAX_WEIGHT):
             bad = np.argwhere(np.abs(W) > MAX_WEIGHT)[0]
-            raise ValueError(f"weights must have magnitude <= {MAX_WEIGHT:g}; "
-                             f"W[{bad[0]}, {bad[1]}] = {W[tuple(bad)]:g}")
+            raise ValueError(
+                f"weights must have magnitude <= {MAX_WEIGHT:g}; "
+                f"W[{bad[0]}, {bad[1]}] = {W[tuple(bad)]:g}"
+            )
         self_loops = W[K + np.arange(N), np.arange(N)]
         if np.any(self_loops != 0):
             i = int(np.flatnonzero(self_loops)[0])
-            raise ValueError(f"self-loops are not allowed: W[{K + i}, {i}] = {self_loops[i]} "
-                             f"(neuron {i} onto itself) must be 0")
+            raise ValueError(
+                f"self-loops are not allowed: W[{K + i}, {i}] = {self_loops[i]} "
+                f"(neuron {i} onto itself) must be 0"
+            )
         if self.mask is None:
             mask = np.ones_like(W, dtype=bool)
             mask[K + np.arange(N), np.arange(N)] = False
@@ -160,8 +168,10 @@ class Network:
             outside = (~mask) & (W != 0)
             if np.any(outside):
                 j, i = np.argwhere(outside)[0]
-                raise ValueError(f"W[{j}, {i}] = {W[j, i]} lies outside the mask; set it to 0 "
-                                 "or include the connection in the mask")
+                raise ValueError(
+                    f"W[{j}, {i}] = {W[j, i]} lies outside the mask; set it to 0 "
+                    "or include the connection in the mask"
+                )
         set_(self, "n_inputs", K)
         set_(self, "weights", _frozen(W))
         set_(self, "mask", _frozen(mask, bool))
@@ -196,17 +206,24 @@ class Network:
         """Number of parameters: connections inside the mask."""
         return int(self.mask.sum())
 
-    def with_weights(self, weights) -> "Network":
+    def with_weights(self, weights) -> Network:
         """A copy with other weights (same mask and constants), validated."""
-        return Network(weights, self.n_inputs, self.tau_s, self.tau_n, self.theta,
-                       self.mask, self.layers)
+        return Network(
+            weights, self.n_inputs, self.tau_s, self.tau_n, self.theta, self.mask, self.layers
+        )
 
     # --- constructors -------------------------------------------------------------
     @classmethod
-    def feedforward(cls, layer_sizes: Sequence[int], rng: np.random.Generator | None = None,
-                    weight_mean: Sequence[float] | float = 1.0,
-                    weight_std: Sequence[float] | float = 0.5,
-                    tau_s=1.0, tau_n=1.0, theta=1.0) -> "Network":
+    def feedforward(
+        cls,
+        layer_sizes: Sequence[int],
+        rng: np.random.Generator | None = None,
+        weight_mean: Sequence[float] | float = 1.0,
+        weight_std: Sequence[float] | float = 0.5,
+        tau_s=1.0,
+        tau_n=1.0,
+        theta=1.0,
+    ) -> Network:
         """Layered feed-forward network with weights drawn from normal distributions.
 
         Parameters
@@ -225,11 +242,15 @@ class Network:
         if rng is None:
             rng = np.random.default_rng()
         if not isinstance(rng, np.random.Generator):
-            raise ArgumentTypeError(f"rng must be a numpy.random.Generator (np.random.default_rng"
-                                    f"(seed)) or None, got {type(rng).__name__}")
+            raise ArgumentTypeError(
+                f"rng must be a numpy.random.Generator (np.random.default_rng"
+                f"(seed)) or None, got {type(rng).__name__}"
+            )
         sizes = [int(s) for s in layer_sizes]
         if len(sizes) < 2 or any(s < 1 for s in sizes):
-            raise ValueError(f"layer_sizes needs at least 2 positive entries, got {list(layer_sizes)}")
+            raise ValueError(
+                f"layer_sizes needs at least 2 positive entries, got {list(layer_sizes)}"
+            )
         n_layers = len(sizes) - 1
         means = np.broadcast_to(np.asarray(weight_mean, dtype=float), (n_layers,))
         stds = np.broadcast_to(np.asarray(weight_std, dtype=float), (n_layers,))

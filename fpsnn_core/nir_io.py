@@ -132,14 +132,18 @@ DATA_GROUP = "data"
 INSTALL_HINT = "pip install 'fpsnn[nir]' (the nir and h5py packages)"
 _SUPPORTED = {"NIRGraph", "Input", "Output", "Linear", "Affine", "CubaLIF"}
 _REFUSED = {
-    **{t: "other neuron models are not represented: fpsnn simulates current-based LIF "
-          "neurons (CubaLIF) with reset by subtraction"
-       for t in ("LIF", "IF", "LI", "I", "CubaLI", "Threshold")},
+    **{
+        t: "other neuron models are not represented: fpsnn simulates current-based LIF "
+        "neurons (CubaLIF) with reset by subtraction"
+        for t in ("LIF", "IF", "LI", "I", "CubaLI", "Threshold")
+    },
     "Scale": "a Scale node (elementwise gain) is not represented; fold it into the weights",
     "Delay": "delays are not represented: fpsnn has zero transmission delay",
-    **{t: "convolution, pooling and flatten layers are not represented: fpsnn networks "
-          "are 1-D and fully connected (Linear/Affine)"
-       for t in ("Conv1d", "Conv2d", "SumPool2d", "AvgPool2d", "Flatten")},
+    **{
+        t: "convolution, pooling and flatten layers are not represented: fpsnn networks "
+        "are 1-D and fully connected (Linear/Affine)"
+        for t in ("Conv1d", "Conv2d", "SumPool2d", "AvgPool2d", "Flatten")
+    },
 }
 
 
@@ -186,8 +190,9 @@ def to_nir(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT, file_unit: str |
     c = _unit_seconds(time_unit, "time_unit") / _unit_seconds(file_unit, "file_unit")
     K = net.n_inputs
     if K < 1:
-        raise ValueError("a network without inputs cannot be exported: an NIR graph starts "
-                         "at an Input node")
+        raise ValueError(
+            "a network without inputs cannot be exported: an NIR graph starts at an Input node"
+        )
     groups = _groups(net)
     names = [f"lif{g}" for g in range(len(groups))]
     nodes = {"input": nir.Input(input_type=np.array([K]))}
@@ -195,10 +200,15 @@ def to_nir(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT, file_unit: str |
         tau_syn, tau_mem = net.tau_s[idx] * c, net.tau_n[idx] * c
         zeros = np.zeros(idx.size)
         nodes[name] = nir.CubaLIF(
-            tau_syn=tau_syn, tau_mem=tau_mem, r=tau_mem.copy(), v_leak=zeros,
-            v_threshold=net.theta[idx].copy(), v_reset=zeros.copy(),
+            tau_syn=tau_syn,
+            tau_mem=tau_mem,
+            r=tau_mem.copy(),
+            v_leak=zeros,
+            v_threshold=net.theta[idx].copy(),
+            v_reset=zeros.copy(),
             w_in=net.tau_s[idx].copy(),
-            metadata={"fpsnn_neurons": idx.copy(), "time_unit": file_unit})
+            metadata={"fpsnn_neurons": idx.copy(), "time_unit": file_unit},
+        )
     sources = [("input", np.arange(K))] + [(n, K + idx) for n, idx in zip(names, groups)]
     edges = []
     for src_name, rows in sources:
@@ -207,19 +217,32 @@ def to_nir(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT, file_unit: str |
             if not block.any():
                 continue
             lin = f"w_{src_name}_{dst_name}"
-            nodes[lin] = nir.Linear(weight=net.weights[np.ix_(rows, cols)].T.copy(),
-                                    metadata={"fpsnn_mask": block.T.copy()})
+            nodes[lin] = nir.Linear(
+                weight=net.weights[np.ix_(rows, cols)].T.copy(),
+                metadata={"fpsnn_mask": block.T.copy()},
+            )
             edges += [(src_name, lin), (lin, dst_name)]
     last = names[-1]
     nodes["output"] = nir.Output(output_type=np.array([groups[-1].size]))
     edges.append((last, "output"))
-    meta = {"fpsnn_format": FORMAT, "fpsnn_version": VERSION, "time_unit": file_unit,
-            "fpsnn_layers": json.dumps([list(layer) for layer in net.layers])}
+    meta = {
+        "fpsnn_format": FORMAT,
+        "fpsnn_version": VERSION,
+        "time_unit": file_unit,
+        "fpsnn_layers": json.dumps([list(layer) for layer in net.layers]),
+    }
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta)
 
 
-def save_nir(path, net: Network, *, time_unit: str = DEFAULT_TIME_UNIT,
-             file_unit: str | None = None, inputs=None, t_max: float | None = None) -> None:
+def save_nir(
+    path,
+    net: Network,
+    *,
+    time_unit: str = DEFAULT_TIME_UNIT,
+    file_unit: str | None = None,
+    inputs=None,
+    t_max: float | None = None,
+) -> None:
     """Write :func:`to_nir` of the network to ``path`` (a path or a binary file object;
     HDF5, ``nir.write``); with ``inputs`` and ``t_max``, their :func:`inputs_to_nir` goes
     into the same file (group :data:`DATA_GROUP`, module docstring)."""
@@ -230,8 +253,14 @@ def save_nir(path, net: Network, *, time_unit: str = DEFAULT_TIME_UNIT,
         Path(path).write_bytes(data)
 
 
-def nir_bytes(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT,
-              file_unit: str | None = None, inputs=None, t_max: float | None = None) -> bytes:
+def nir_bytes(
+    net: Network,
+    *,
+    time_unit: str = DEFAULT_TIME_UNIT,
+    file_unit: str | None = None,
+    inputs=None,
+    t_max: float | None = None,
+) -> bytes:
     """The bytes of the ``.nir`` file :func:`save_nir` writes (for downloads)."""
     nir = _nir()
     graph = to_nir(net, time_unit=time_unit, file_unit=file_unit)
@@ -242,8 +271,9 @@ def nir_bytes(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT,
     if t_max is None:
         raise ValueError("input spike trains need their t_max to be written")
     events = io.BytesIO()
-    nir.write_data(events, inputs_to_nir(inputs, net.n_inputs, t_max, time_unit=time_unit,
-                                         file_unit=file_unit))
+    nir.write_data(
+        events, inputs_to_nir(inputs, net.n_inputs, t_max, time_unit=time_unit, file_unit=file_unit)
+    )
     import h5py
 
     with h5py.File(events, "r") as src, h5py.File(buf, "a") as dst:
@@ -254,8 +284,11 @@ def nir_bytes(net: Network, *, time_unit: str = DEFAULT_TIME_UNIT,
 # --- reading files ----------------------------------------------------------------------
 def _budget() -> Budget:
     """The reader's budget from this module's caps (read at call time)."""
-    return Budget(max_file_bytes=MAX_FILE_BYTES, max_dataset_bytes=MAX_DATASET_BYTES,
-                  max_total_bytes=MAX_TOTAL_BYTES)
+    return Budget(
+        max_file_bytes=MAX_FILE_BYTES,
+        max_dataset_bytes=MAX_DATASET_BYTES,
+        max_total_bytes=MAX_TOTAL_BYTES,
+    )
 
 
 def _file_bytes(source) -> bytes:
@@ -283,8 +316,9 @@ def _file_bytes(source) -> bytes:
     else:
         raise ValueError(f"expected an NIR graph, a path or bytes, got {type(source).__name__}")
     if len(data) > cap:
-        raise ValueError(f"the file is larger than {cap:,} bytes, above the cap (fpsnn works "
-                         "on small networks)")
+        raise ValueError(
+            f"the file is larger than {cap:,} bytes, above the cap (fpsnn works on small networks)"
+        )
     return data
 
 
@@ -306,13 +340,18 @@ def _read_file(source, expect: str) -> Group:
         if kind != "NIRGraphData":
             tree = _embedded_data(tree)
             if tree is None:
-                raise ValueError("not an NIR event-data file (written by nir.write_data), nor "
-                                 f"an NIR graph with input spike trains (a {DATA_GROUP!r} group)")
+                raise ValueError(
+                    "not an NIR event-data file (written by nir.write_data), nor "
+                    f"an NIR graph with input spike trains (a {DATA_GROUP!r} group)"
+                )
         return tree
     node = tree.members.get("node")
     if not isinstance(node, Group):
-        hint = (" (it holds NIR event data: load it as input spike trains)"
-                if kind == "NIRGraphData" else "")
+        hint = (
+            " (it holds NIR event data: load it as input spike trains)"
+            if kind == "NIRGraphData"
+            else ""
+        )
         raise ValueError(f"not an NIR graph file: it has no 'node' group{hint}")
     n_nodes, stack = 0, [("", node)]
     while stack:
@@ -322,8 +361,11 @@ def _read_file(source, expect: str) -> Group:
             if n_nodes > MAX_NODES:
                 raise ValueError(f"the graph has more than {MAX_NODES} nodes, above the cap")
             _check_type(group.members["type"], name.split("/")[-1] or "node")
-        stack += [(f"{name}/{k}" if name else k, g) for k, g in group.members.items()
-                  if isinstance(g, Group)]
+        stack += [
+            (f"{name}/{k}" if name else k, g)
+            for k, g in group.members.items()
+            if isinstance(g, Group)
+        ]
     return tree
 
 
@@ -341,8 +383,10 @@ def _check_type(kind: str, name: str) -> None:
         return
     if kind in _REFUSED:
         raise ValueError(f"node {name!r} is a {kind}: {_REFUSED[kind]}")
-    raise ValueError(f"node {name!r} has the unknown type {kind!r}; fpsnn reads Input, "
-                     "Linear, Affine, CubaLIF and Output nodes")
+    raise ValueError(
+        f"node {name!r} has the unknown type {kind!r}; fpsnn reads Input, "
+        "Linear, Affine, CubaLIF and Output nodes"
+    )
 
 
 def read_graph(source):
@@ -365,7 +409,7 @@ def _read_graph(source):
     doc["type_check"] = False
     try:
         graph = nir.dict2NIRNode(doc)
-    except Exception as exc:              # noqa: BLE001 - nir raises many types
+    except Exception as exc:  # noqa: BLE001 - nir raises many types
         raise ValueError(f"the NIR file could not be read: {first_line(exc)}") from None
     if not isinstance(graph, nir.NIRGraph):
         raise ValueError("the NIR file does not hold a graph (NIRGraph) at its top")
@@ -375,7 +419,7 @@ def _read_graph(source):
 # --- import -----------------------------------------------------------------------------
 @dataclass
 class _Flat:
-    kind: str                  # input, output, ident, linear, lif
+    kind: str  # input, output, ident, linear, lif
     node: object
     dim_in: int = 0
     dim_out: int = 0
@@ -395,8 +439,9 @@ def _array(name: str, field: str, value, ndim: int) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         bad = tuple(int(x) for x in np.argwhere(~np.isfinite(arr))[0])
         where = ", ".join(map(str, bad))
-        raise ValueError(f"node {name!r}: {field}[{where}] is {arr[bad]}; parameters must be "
-                         "finite")
+        raise ValueError(
+            f"node {name!r}: {field}[{where}] is {arr[bad]}; parameters must be finite"
+        )
     return arr
 
 
@@ -407,8 +452,10 @@ def _vector(name: str, field: str, value) -> np.ndarray:
 def _shape_1d(name: str, shape) -> int:
     arr = np.asarray(shape).reshape(-1) if shape is not None else np.array([])
     if arr.size != 1:
-        raise ValueError(f"node {name!r}: shape {tuple(arr.tolist())} is not 1-D; fpsnn "
-                         "networks take a flat vector of input channels (flatten it)")
+        raise ValueError(
+            f"node {name!r}: shape {tuple(arr.tolist())} is not 1-D; fpsnn "
+            "networks take a flat vector of input channels (flatten it)"
+        )
     n = int(arr[0])
     if n < 1:
         raise ValueError(f"node {name!r}: shape must be positive, got {n}")
@@ -441,22 +488,28 @@ def _flatten(nir, graph, prefix: str, top: bool, flat: dict, edges: list) -> tup
             if isinstance(node, nir.Affine):
                 b = _vector(name, "bias", node.bias)
                 if b.shape != (W.shape[0],):
-                    raise ValueError(f"node {name!r}: bias has shape {b.shape}, the weight "
-                                     f"{W.shape} needs ({W.shape[0]},)")
+                    raise ValueError(
+                        f"node {name!r}: bias has shape {b.shape}, the weight "
+                        f"{W.shape} needs ({W.shape[0]},)"
+                    )
                 if np.any(b != 0):
-                    raise ValueError(f"node {name!r}: a nonzero Affine bias is a constant input "
-                                     "current, which fpsnn does not represent (bias must be 0)")
-            flat[name] = _Flat("linear", node, W.shape[1], W.shape[0], W,
-                               _stored_mask(node, W.shape))
-        else:                                                      # CubaLIF
-            n = _lif_params(name, node)["v_threshold"].size          # validates
+                    raise ValueError(
+                        f"node {name!r}: a nonzero Affine bias is a constant input "
+                        "current, which fpsnn does not represent (bias must be 0)"
+                    )
+            flat[name] = _Flat(
+                "linear", node, W.shape[1], W.shape[0], W, _stored_mask(node, W.shape)
+            )
+        else:  # CubaLIF
+            n = _lif_params(name, node)["v_threshold"].size  # validates
             flat[name] = _Flat("lif", node, n, n)
     for a, b in graph.edges:
         a, b = _endpoint(prefix, str(_text(a)), subs, 1), _endpoint(prefix, str(_text(b)), subs, 0)
         for end in (a, b):
             if end not in flat:
-                raise ValueError(f"edge ({a!r}, {b!r}) names the node {end!r}, which does not "
-                                 "exist")
+                raise ValueError(
+                    f"edge ({a!r}, {b!r}) names the node {end!r}, which does not exist"
+                )
         edges.append((a, b))
     return ins, outs
 
@@ -468,33 +521,40 @@ def _endpoint(prefix: str, key: str, subs: dict, out: int) -> str:
         ends = subs[key][out]
         if len(ends) != 1:
             what = "Output" if out else "Input"
-            raise ValueError(f"an edge names the subgraph {prefix + key!r}, which has "
-                             f"{len(ends)} {what} nodes (needs exactly one)")
+            raise ValueError(
+                f"an edge names the subgraph {prefix + key!r}, which has "
+                f"{len(ends)} {what} nodes (needs exactly one)"
+            )
         return ends[0]
     return prefix + key
 
 
 def _lif_params(name: str, node) -> dict:
-    p = {f: _vector(name, f, getattr(node, f)) for f in
-         ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in")}
+    p = {
+        f: _vector(name, f, getattr(node, f))
+        for f in ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in")
+    }
     n = p["v_threshold"].size
     for f, v in p.items():
         if v.shape != (n,):
-            raise ValueError(f"node {name!r}: {f} has shape {v.shape}, the other parameters "
-                             f"({n},)")
+            raise ValueError(f"node {name!r}: {f} has shape {v.shape}, the other parameters ({n},)")
     for f in ("tau_syn", "tau_mem", "v_threshold"):
         if np.any(p[f] <= 0):
             i = int(np.flatnonzero(p[f] <= 0)[0])
             raise ValueError(f"node {name!r}: {f}[{i}] = {p[f][i]} must be > 0")
     if np.any(p["v_leak"] != 0):
         i = int(np.flatnonzero(p["v_leak"])[0])
-        raise ValueError(f"node {name!r}: v_leak[{i}] = {p['v_leak'][i]}; fpsnn neurons rest "
-                         "at 0 (v_leak must be 0)")
+        raise ValueError(
+            f"node {name!r}: v_leak[{i}] = {p['v_leak'][i]}; fpsnn neurons rest "
+            "at 0 (v_leak must be 0)"
+        )
     if np.any(p["v_reset"] != 0):
         i = int(np.flatnonzero(p["v_reset"])[0])
-        raise ValueError(f"node {name!r}: v_reset[{i}] = {p['v_reset'][i]}; fpsnn resets by "
-                         "subtracting the threshold, which equals a reset to 0 only "
-                         "(v_reset must be 0)")
+        raise ValueError(
+            f"node {name!r}: v_reset[{i}] = {p['v_reset'][i]}; fpsnn resets by "
+            "subtracting the threshold, which equals a reset to 0 only "
+            "(v_reset must be 0)"
+        )
     return p
 
 
@@ -505,8 +565,10 @@ def _stored_mask(node, shape) -> np.ndarray | None:
         return None
     m = np.asarray(m)
     if m.shape != shape or m.dtype != bool:
-        raise ValueError(f"the fpsnn_mask metadata of a Linear node has shape {m.shape} and "
-                         f"type {m.dtype}; the weight needs a boolean mask of shape {shape}")
+        raise ValueError(
+            f"the fpsnn_mask metadata of a Linear node has shape {m.shape} and "
+            f"type {m.dtype}; the weight needs a boolean mask of shape {shape}"
+        )
     return m
 
 
@@ -534,15 +596,18 @@ def _resolve_units(graph, flat, file_unit, time_unit) -> tuple[float, str | None
     if file_unit is not None:
         _unit_seconds(file_unit, "file_unit")
         if units and file_unit not in units:
-            raise ValueError(f"units do not match: file_unit={file_unit!r} but the file states "
-                             f"{units.pop()!r}")
+            raise ValueError(
+                f"units do not match: file_unit={file_unit!r} but the file states {units.pop()!r}"
+            )
     unit = units.pop() if units else file_unit
     if time_unit is None:
         return 1.0, unit
     u_net = _unit_seconds(time_unit, "time_unit")
     if unit is None:
-        raise ValueError("the file does not state its time unit: pass file_unit ('s', 'ms' "
-                         "or 'us') to convert it to time_unit")
+        raise ValueError(
+            "the file does not state its time unit: pass file_unit ('s', 'ms' "
+            "or 'us') to convert it to time_unit"
+        )
     return u_net / TIME_UNITS[unit], time_unit
 
 
@@ -569,8 +634,10 @@ def _incoming(name, flat, preds, memo, active) -> dict:
         if fp_.kind == "output":
             raise ValueError(f"edge ({p!r}, {name!r}) leaves an Output node")
         if fp_.dim_out != f.dim_in:
-            raise ValueError(f"shapes do not match along edge ({p!r}, {name!r}): {p!r} gives "
-                             f"{fp_.dim_out} values, {name!r} takes {f.dim_in}")
+            raise ValueError(
+                f"shapes do not match along edge ({p!r}, {name!r}): {p!r} gives "
+                f"{fp_.dim_out} values, {name!r} takes {f.dim_in}"
+            )
         if fp_.kind in ("input", "lif"):
             _add(total, p, None, None, fp_.dim_out)
             continue
@@ -584,19 +651,21 @@ def _outgoing(name, flat, preds, memo, active) -> dict:
     if name in memo:
         return memo[name]
     if name in active:
-        raise ValueError(f"the graph has a cycle through {name!r} without a neuron on it (an "
-                         "algebraic loop), which no spiking model can run")
+        raise ValueError(
+            f"the graph has a cycle through {name!r} without a neuron on it (an "
+            "algebraic loop), which no spiking model can run"
+        )
     active.add(name)
     f = flat[name]
     total = _incoming(name, flat, preds, memo, active)
     if f.kind == "linear":
         out = {}
-        for src, (M, m) in total.items():
+        for src, (M, _m) in total.items():
             n_src = flat[src].dim_out
-            if M is None:                  # straight from the source: its own mask
+            if M is None:  # straight from the source: its own mask
                 mask = f.mask if f.mask is not None else np.ones(f.weight.shape, dtype=bool)
                 out[src] = (f.weight.copy(), mask)
-            else:                          # composed maps: every weight is a parameter
+            else:  # composed maps: every weight is a parameter
                 out[src] = (f.weight @ M, np.ones((f.dim_out, n_src), dtype=bool))
         total = out
     active.discard(name)
@@ -655,15 +724,18 @@ def from_nir(source, *, file_unit: str | None = None, time_unit: str | None = No
     K = sum(flat[n].dim_out for n in inputs)
     N = sum(flat[n].dim_out for n in order)
     if K > MAX_INPUTS or N > MAX_NEURONS:
-        raise ValueError(f"the graph has {K} inputs and {N} neurons, above the caps of "
-                         f"{MAX_INPUTS} and {MAX_NEURONS} (fpsnn works on small networks)")
+        raise ValueError(
+            f"the graph has {K} inputs and {N} neurons, above the caps of "
+            f"{MAX_INPUTS} and {MAX_NEURONS} (fpsnn works on small networks)"
+        )
     cols, start = {}, 0
     stored = [getattr(flat[n].node, "metadata", {}).get("fpsnn_neurons") for n in order]
     if all(s is not None for s in stored):
         idx = [np.asarray(s).reshape(-1).astype(np.int64) for s in stored]
         flat_idx = np.concatenate(idx)
-        if (all(i.size == flat[n].dim_out for i, n in zip(idx, order))
-                and np.array_equal(np.sort(flat_idx), np.arange(N))):
+        if all(i.size == flat[n].dim_out for i, n in zip(idx, order)) and np.array_equal(
+            np.sort(flat_idx), np.arange(N)
+        ):
             cols = dict(zip(order, idx))
     if not cols:
         for n in order:
@@ -694,9 +766,11 @@ def from_nir(source, *, file_unit: str | None = None, time_unit: str | None = No
     self_w = W[K + np.arange(N), np.arange(N)]
     if np.any(self_w != 0):
         i = int(np.flatnonzero(self_w)[0])
-        raise ValueError(f"neuron {i} connects onto itself with weight {self_w[i]:.6g}: "
-                         "fpsnn has no self-loops (the recurrent weight matrix needs a zero "
-                         "diagonal)")
+        raise ValueError(
+            f"neuron {i} connects onto itself with weight {self_w[i]:.6g}: "
+            "fpsnn has no self-loops (the recurrent weight matrix needs a zero "
+            "diagonal)"
+        )
     mask[K + np.arange(N), np.arange(N)] = False
     layers = tuple(tuple(int(i) for i in cols[n]) for n in order)
     meta_layers = (getattr(graph, "metadata", None) or {}).get("fpsnn_layers")
@@ -705,8 +779,9 @@ def from_nir(source, *, file_unit: str | None = None, time_unit: str | None = No
             parsed = json.loads(_text(meta_layers))
             layers = tuple(tuple(int(i) for i in layer) for layer in parsed)
         except (ValueError, TypeError):
-            raise ValueError("the graph's fpsnn_layers metadata is not a list of lists of "
-                             "neuron indices") from None
+            raise ValueError(
+                "the graph's fpsnn_layers metadata is not a list of lists of neuron indices"
+            ) from None
         if any(i < 0 or i >= N for layer in layers for i in layer):
             raise ValueError("the graph's fpsnn_layers metadata names a neuron that does not exist")
     try:
@@ -739,14 +814,23 @@ def _spiking_sources(name, flat, preds, cols):
         elif kind == "input":
             continue
         else:
-            raise ValueError(f"the Output node {name!r} is fed by {p!r}, not by neurons: a "
-                             "non-spiking readout is not represented")
+            raise ValueError(
+                f"the Output node {name!r} is fed by {p!r}, not by neurons: a "
+                "non-spiking readout is not represented"
+            )
     return out
 
 
 # --- input spike trains: NIR event data -------------------------------------------------
-def inputs_to_nir(inputs, n_inputs: int, t_max: float, *, time_unit: str = DEFAULT_TIME_UNIT,
-                  file_unit: str | None = None, node: str = "input"):
+def inputs_to_nir(
+    inputs,
+    n_inputs: int,
+    t_max: float,
+    *,
+    time_unit: str = DEFAULT_TIME_UNIT,
+    file_unit: str | None = None,
+    node: str = "input",
+):
     """One sample of input spike trains as ``nir.NIRGraphData`` (``EventData`` of the
     graph's ``Input`` node, observable ``spikes``; times in ``file_unit``)."""
     from .simulate import validate_inputs
@@ -755,24 +839,39 @@ def inputs_to_nir(inputs, n_inputs: int, t_max: float, *, time_unit: str = DEFAU
     file_unit = time_unit if file_unit is None else file_unit
     c = _unit_seconds(time_unit, "time_unit") / _unit_seconds(file_unit, "file_unit")
     trains = validate_inputs(inputs, n_inputs, t_max)
-    idx = np.concatenate([np.full(tr.size, j, dtype=np.int64) for j, tr in enumerate(trains)]
-                         + [np.zeros(0, np.int64)])
+    idx = np.concatenate(
+        [np.full(tr.size, j, dtype=np.int64) for j, tr in enumerate(trains)]
+        + [np.zeros(0, np.int64)]
+    )
     time = np.concatenate([np.asarray(tr) for tr in trains] + [np.zeros(0)]) * c
     order = np.argsort(time, kind="stable")
-    events = nir.EventData(idx=idx[order][None, :], time=time[order][None, :],
-                           n_neurons=int(n_inputs), t_max=float(t_max) * c)
+    events = nir.EventData(
+        idx=idx[order][None, :],
+        time=time[order][None, :],
+        n_neurons=int(n_inputs),
+        t_max=float(t_max) * c,
+    )
     return nir.NIRGraphData(nodes={node: nir.NIRNodeData(observables={"spikes": events})})
 
 
-def save_nir_inputs(path, inputs, n_inputs: int, t_max: float, *,
-                    time_unit: str = DEFAULT_TIME_UNIT, file_unit: str | None = None) -> None:
+def save_nir_inputs(
+    path,
+    inputs,
+    n_inputs: int,
+    t_max: float,
+    *,
+    time_unit: str = DEFAULT_TIME_UNIT,
+    file_unit: str | None = None,
+) -> None:
     """Write :func:`inputs_to_nir` to ``path`` (``nir.write_data``)."""
-    _nir().write_data(path, inputs_to_nir(inputs, n_inputs, t_max, time_unit=time_unit,
-                                          file_unit=file_unit))
+    _nir().write_data(
+        path, inputs_to_nir(inputs, n_inputs, t_max, time_unit=time_unit, file_unit=file_unit)
+    )
 
 
-def inputs_from_nir(source, n_inputs: int | None = None, *, sample: int = 0,
-                    scale: float = 1.0) -> tuple[tuple, float]:
+def inputs_from_nir(
+    source, n_inputs: int | None = None, *, sample: int = 0, scale: float = 1.0
+) -> tuple[tuple, float]:
     """Input spike trains and ``t_max`` from NIR event data (``nir.NIRGraphData``, a path,
     bytes or a binary file object): the one ``EventData`` observable of the data's one
     node, sample ``sample``. Times are multiplied by ``scale`` (``1 / c`` of the graph's
@@ -780,8 +879,12 @@ def inputs_from_nir(source, n_inputs: int | None = None, *, sample: int = 0,
     inputs (``save_nir(..., inputs=)``) is read too."""
     nir = _nir()
     if isinstance(source, nir.NIRGraphData):
-        found = [(n, k, type(o).__name__, o) for n, d in source.nodes.items()
-                 if isinstance(d, nir.NIRNodeData) for k, o in d.observables.items()]
+        found = [
+            (n, k, type(o).__name__, o)
+            for n, d in source.nodes.items()
+            if isinstance(d, nir.NIRNodeData)
+            for k, o in d.observables.items()
+        ]
     else:
         found = _observables(_read_file(source, "data"))
     return _inputs(found, n_inputs, sample, scale)
@@ -794,24 +897,28 @@ def _inputs(found: list, n_inputs: int | None, sample: int, scale: float) -> tup
     events = [(n, k, o) for n, k, kind, o in found if kind == "EventData"]
     if len(events) != 1:
         kinds = ", ".join(f"{n}.{k}: {kind}" for n, k, kind, _ in found) or "nothing"
-        raise ValueError(f"expected exactly one EventData observable (input spikes), found "
-                         f"{kinds}")
+        raise ValueError(f"expected exactly one EventData observable (input spikes), found {kinds}")
     name, key, ev = events[0]
     try:
         idx = np.asarray(ev.idx)
         time = np.asarray(ev.time, dtype=float)
         K, t_max = int(np.asarray(ev.n_neurons).item()), float(np.asarray(ev.t_max).item())
     except (TypeError, ValueError):
-        raise ValueError(f"{name}.{key}: idx, time, n_neurons and t_max must be numbers "
-                         "(n_neurons and t_max one each)") from None
+        raise ValueError(
+            f"{name}.{key}: idx, time, n_neurons and t_max must be numbers "
+            "(n_neurons and t_max one each)"
+        ) from None
     if idx.dtype.kind not in "iu":
         raise ValueError(f"{name}.{key}: idx must hold integer channel indices, got {idx.dtype}")
     if not 1 <= K <= MAX_INPUTS:
-        raise ValueError(f"{name}.{key}: n_neurons = {K}; fpsnn takes 1 to {MAX_INPUTS} input "
-                         "channels")
+        raise ValueError(
+            f"{name}.{key}: n_neurons = {K}; fpsnn takes 1 to {MAX_INPUTS} input channels"
+        )
     if idx.ndim != 2 or idx.shape != time.shape:
-        raise ValueError(f"{name}.{key}: idx and time must have the same shape (samples, "
-                         f"events), got {idx.shape} and {time.shape}")
+        raise ValueError(
+            f"{name}.{key}: idx and time must have the same shape (samples, "
+            f"events), got {idx.shape} and {time.shape}"
+        )
     if not 0 <= sample < idx.shape[0]:
         raise ValueError(f"{name}.{key} has {idx.shape[0]} samples; sample {sample} does not exist")
     if n_inputs is not None and K != n_inputs:
@@ -852,16 +959,16 @@ def _observables(tree: Group) -> list:
         if not isinstance(node, Group) or _text(node.attrs.get("__type__", "")) != "NIRNodeData":
             continue
         obs = node.members.get("observables")
-        for key, g in (obs.members.items() if isinstance(obs, Group) else ()):
+        for key, g in obs.members.items() if isinstance(obs, Group) else ():
             kind = _text(g.attrs.get("__type__", "")) if isinstance(g, Group) else "?"
             if kind != "EventData":
                 found.append((name, key, kind or "?", None))
                 continue
             try:
-                ev = _Events(g.members["idx"], g.members["time"], g.attrs["n_neurons"],
-                             g.attrs["t_max"])
+                ev = _Events(
+                    g.members["idx"], g.members["time"], g.attrs["n_neurons"], g.attrs["t_max"]
+                )
             except KeyError as exc:
                 raise ValueError(f"{name}.{key}: the event data has no {exc.args[0]!r}") from None
             found.append((name, key, kind, ev))
     return found
-

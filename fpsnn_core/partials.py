@@ -56,19 +56,20 @@ def parameter_partials(net: Network, sim: Simulation, rows: np.ndarray, wrt: str
     w = net.weights[ev_src[e], n[r]]
     D, Do = f[r] - ev_t[e], f[ro] - ev_t[eo]
     decay = np.exp(-b[ro] * Do)
-    if wrt == "inputs":                                                    # (J5)
+    if wrt == "inputs":  # (J5)
         is_in = ev_src[e] < net.n_inputs
         r, e, w, D = r[is_in], e[is_in], w[is_in], D[is_in]
         np.add.at(out, (r, e), -w * kernel_derivative(D, a[r], b[r]))
-    elif wrt == "theta":                                                   # (J6)
+    elif wrt == "theta":  # (J6)
         out[np.arange(R), n] = -1.0 - np.bincount(ro, decay, minlength=R)
-    else:                                                                  # (J7), (J8)
+    else:  # (J7), (J8)
         dh_da, dh_db = kernel_rate_derivatives(D, a[r], b[r])
         if wrt == "tau_s":
             d_rate = np.bincount(r, w * dh_da, minlength=R)
             out[np.arange(R), n] = -a * a * d_rate
         else:
-            d_rate = (np.bincount(r, w * dh_db, minlength=R)
-                      + theta * np.bincount(ro, Do * decay, minlength=R))
+            d_rate = np.bincount(r, w * dh_db, minlength=R) + theta * np.bincount(
+                ro, Do * decay, minlength=R
+            )
             out[np.arange(R), n] = -b * b * d_rate
     return out

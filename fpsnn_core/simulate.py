@@ -41,8 +41,8 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -143,8 +143,9 @@ def spike_time_array(times, what: str = "input spike times") -> np.ndarray:
     errors; strings, dicts, booleans and complex numbers are refused
     (:class:`ArgumentTypeError`).
     """
-    bad_type = times is None or isinstance(times, (str, bytes, dict, set, frozenset, bool,
-                                                   np.bool_))
+    bad_type = times is None or isinstance(
+        times, (str, bytes, dict, set, frozenset, bool, np.bool_)
+    )
     try:
         arr = None if bad_type else np.asarray(times)
     except (TypeError, ValueError):
@@ -154,8 +155,10 @@ def spike_time_array(times, what: str = "input spike times") -> np.ndarray:
     arr = arr.astype(float)
     bad = np.isnan(arr) | (arr < 0)
     if np.any(bad):
-        raise ValueError(f"{what} must be >= 0 (inf for no spike), not nan or negative; got "
-                         f"{arr[bad].reshape(-1)[:3].tolist()}")
+        raise ValueError(
+            f"{what} must be >= 0 (inf for no spike), not nan or negative; got "
+            f"{arr[bad].reshape(-1)[:3].tolist()}"
+        )
     return arr
 
 
@@ -170,18 +173,26 @@ def validate_inputs(inputs, n_inputs: int, t_max: float) -> tuple:
     t_max = check_t_max(t_max)
     if isinstance(inputs, np.ndarray) and inputs.ndim == 2:
         inputs = list(inputs)
-    if inputs is None or isinstance(inputs, (str, bytes, dict, set, frozenset)) \
-            or np.isscalar(inputs):
-        raise ArgumentTypeError(f"inputs must be a sequence of {n_inputs} spike-time lists (one "
-                                f"per input channel), got {_short(inputs)}")
+    if (
+        inputs is None
+        or isinstance(inputs, (str, bytes, dict, set, frozenset))
+        or np.isscalar(inputs)
+    ):
+        raise ArgumentTypeError(
+            f"inputs must be a sequence of {n_inputs} spike-time lists (one "
+            f"per input channel), got {_short(inputs)}"
+        )
     try:
         trains = list(inputs)
     except TypeError:
-        raise ArgumentTypeError(f"inputs must be a sequence of {n_inputs} spike-time lists, got "
-                                f"{_short(inputs)}") from None
+        raise ArgumentTypeError(
+            f"inputs must be a sequence of {n_inputs} spike-time lists, got {_short(inputs)}"
+        ) from None
     if len(trains) != n_inputs:
-        raise ValueError(f"inputs must have one spike train per input channel: expected "
-                         f"{n_inputs}, got {len(trains)}")
+        raise ValueError(
+            f"inputs must have one spike train per input channel: expected "
+            f"{n_inputs}, got {len(trains)}"
+        )
     out = []
     for j, train in enumerate(trains):
         arr = spike_time_array(train, f"input channel {j}: spike times").reshape(-1)
@@ -193,7 +204,7 @@ def validate_inputs(inputs, n_inputs: int, t_max: float) -> tuple:
 
 def _short(x, n: int = 80) -> str:
     text = repr(x)
-    return text if len(text) <= n else text[:n - 3] + "..."
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def check_simulation(net: Network, sim) -> None:
@@ -207,20 +218,29 @@ def check_simulation(net: Network, sim) -> None:
         raise ArgumentTypeError(f"expected a Simulation from fp.simulate, got {_short(sim)}")
     ran = getattr(sim, "network", None)
     if ran is not None and ran is not net and not _same_network(ran, net):
-        raise ValueError("this simulation was run on another network (other weights, mask or "
-                         "constants); simulate this network first")
+        raise ValueError(
+            "this simulation was run on another network (other weights, mask or "
+            "constants); simulate this network first"
+        )
     if len(sim.inputs) != net.n_inputs or (
-            sim.n_spikes and int(sim.spike_neurons.max()) >= net.n_neurons):
-        raise ValueError(f"this simulation does not fit the network ({net.n_inputs} inputs, "
-                         f"{net.n_neurons} neurons): it has {len(sim.inputs)} input channels"
-                         + (f" and spikes of neuron {int(sim.spike_neurons.max())}"
-                            if sim.n_spikes else ""))
+        sim.n_spikes and int(sim.spike_neurons.max()) >= net.n_neurons
+    ):
+        raise ValueError(
+            f"this simulation does not fit the network ({net.n_inputs} inputs, "
+            f"{net.n_neurons} neurons): it has {len(sim.inputs)} input channels"
+            + (f" and spikes of neuron {int(sim.spike_neurons.max())}" if sim.n_spikes else "")
+        )
 
 
 def _same_network(a: Network, b: Network) -> bool:
-    return (a.n_inputs == b.n_inputs and a.weights.shape == b.weights.shape
-            and all(np.array_equal(getattr(a, k), getattr(b, k))
-                    for k in ("weights", "mask", "tau_s", "tau_n", "theta")))
+    return (
+        a.n_inputs == b.n_inputs
+        and a.weights.shape == b.weights.shape
+        and all(
+            np.array_equal(getattr(a, k), getattr(b, k))
+            for k in ("weights", "mask", "tau_s", "tau_n", "theta")
+        )
+    )
 
 
 def grazing(slopes, b, theta, grazing_tol: float = GRAZING_TOL):
@@ -240,11 +260,11 @@ def peak_time(V0, I0, a, b):
     """``s*`` of (S2), where ``V`` of (S1) has its maximum (``I0 > 0``), else ``inf``;
     arrays, or floats shared by all."""
     d = b - a
-    arg = np.maximum(-V0 * d / I0, -1.0)                     # no peak where arg <= -1
+    arg = np.maximum(-V0 * d / I0, -1.0)  # no peak where arg <= -1
     if np.ndim(d) == 0 and d == 0.0:
-        return np.where(arg > -1.0, 1.0 / a - V0 / I0, np.inf)   # the limit d -> 0
+        return np.where(arg > -1.0, 1.0 / a - V0 / I0, np.inf)  # the limit d -> 0
     d_safe = np.where(d != 0.0, d, 1.0)
-    with np.errstate(divide="ignore"):                       # log1p(-1) = -inf: no peak
+    with np.errstate(divide="ignore"):  # log1p(-1) = -inf: no peak
         peak = np.where(d != 0.0, (np.log1p(d / a) + np.log1p(arg)) / d_safe, 1.0 / a - V0 / I0)
     return np.where(arg > -1.0, peak, np.inf)
 
@@ -262,7 +282,7 @@ def crossing(V0, I0, horizon, a, b, theta) -> np.ndarray:
     ``_Neuron.crossing`` (40 times faster on one neuron; tested equal to this one).
     """
     out = np.full(V0.shape, np.inf)
-    dv0 = I0 - b * V0                                        # V'(0)
+    dv0 = I0 - b * V0  # V'(0)
     go = np.flatnonzero((I0 > 0.0) & (dv0 > 0.0) & (horizon > 0.0))
     if go.size == 0:
         return out
@@ -276,25 +296,26 @@ def crossing(V0, I0, horizon, a, b, theta) -> np.ndarray:
     go, V0, I0, dv0, end = go[reach], V0[reach], I0[reach], dv0[reach], end[reach]
     a, b, theta, r_lo, r_hi = (_take(x, reach) for x in (a, b, theta, r_lo, r_hi))
     gap = theta - V0
-    ddv0 = -b * dv0 - a * I0                                 # V''(0)
+    ddv0 = -b * dv0 - a * I0  # V''(0)
     disc = dv0 * dv0 + 2.0 * ddv0 * gap
     x = np.where(disc > 0.0, 2.0 * gap / (dv0 + np.sqrt(np.maximum(disc, 0.0))), end)
     lo, hi = np.zeros_like(end), end.copy()
     x = np.where((lo < x) & (x < hi), x, 0.5 * hi)
     root = np.empty(x.shape)
     todo = np.arange(x.size)
-    shared = all(np.ndim(v) == 0 for v in (b, r_lo, r_hi, theta))   # constants shared by all
-    b_is_lo = shared and b == r_lo                                    # exp(-b x) = exp(-lo x)
+    shared = all(np.ndim(v) == 0 for v in (b, r_lo, r_hi, theta))  # constants shared by all
+    b_is_lo = shared and b == r_lo  # exp(-b x) = exp(-lo x)
     for _ in range(100):
         xs, V0s, I0s, lt, ht = x[todo], V0[todo], I0[todo], lo[todo], hi[todo]
-        bs, ls, hs, ths = ((b, r_lo, r_hi, theta) if shared else
-                           (_take(v, todo) for v in (b, r_lo, r_hi, theta)))
+        bs, ls, hs, ths = (
+            (b, r_lo, r_hi, theta) if shared else (_take(v, todo) for v in (b, r_lo, r_hi, theta))
+        )
         e_b = np.exp(-bs * xs)
         h, dh = kernel_pair(xs, ls, hs, e_lo=e_b if b_is_lo else None)
-        F = V0s * e_b + I0s * h - ths                        # V(x) - theta, (S1)
+        F = V0s * e_b + I0s * h - ths  # V(x) - theta, (S1)
         lt = np.where(F < 0.0, xs, lt)
         ht = np.where(F > 0.0, xs, ht)
-        dF = -bs * V0s * e_b + I0s * dh                      # V'(x)
+        dF = -bs * V0s * e_b + I0s * dh  # V'(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             xn = np.where(dF > 0.0, xs - F / dF, -1.0)
         xn = np.where((lt < xn) & (xn < ht), xn, 0.5 * (lt + ht))
@@ -340,14 +361,14 @@ class _Neuron:
         (``V``, ``V'`` and ``h`` written out inline: this is the simulator's innermost
         loop, and NumPy calls on one element cost 40 times more here)."""
         a, b, theta, lo_ab, hi_ab = self.a, self.b, self.theta, self.lo, self.hi
-        dv0 = I0 - b * V0                       # V'(0)
+        dv0 = I0 - b * V0  # V'(0)
         if I0 <= 0.0 or dv0 <= 0.0:
             return math.inf
         end = min(self.peak(V0, I0), horizon)
         if V0 * math.exp(-b * end) + I0 * self.h(end) < theta:
             return math.inf
         gap = theta - V0
-        ddv0 = -b * dv0 - a * I0                # V''(0)
+        ddv0 = -b * dv0 - a * I0  # V''(0)
         disc = dv0 * dv0 + 2.0 * ddv0 * gap
         x = 2.0 * gap / (dv0 + math.sqrt(disc)) if disc > 0.0 else end
         lo, hi = 0.0, end
@@ -359,14 +380,14 @@ class _Neuron:
             e_b = e_lo if b == lo_ab else math.exp(-b * x)
             z = spread * x
             p = math.expm1(z) / z if z != 0.0 else 1.0
-            F = V0 * e_b + I0 * x * e_lo * p - theta           # V(x) - theta, (S1)
+            F = V0 * e_b + I0 * x * e_lo * p - theta  # V(x) - theta, (S1)
             if F < 0.0:
                 lo = x
             elif F > 0.0:
                 hi = x
             else:
                 return x
-            dF = -b * V0 * e_b + I0 * e_lo * (1.0 - hi_ab * x * p)   # V'(x)
+            dF = -b * V0 * e_b + I0 * e_lo * (1.0 - hi_ab * x * p)  # V'(x)
             xn = x - F / dF if dF > 0.0 else -1.0
             if not lo < xn < hi:
                 xn = 0.5 * (lo + hi)
@@ -376,8 +397,15 @@ class _Neuron:
         return hi
 
 
-def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES,
-             grazing_tol: float = GRAZING_TOL, max_work: int | None = MAX_WORK) -> Simulation:
+def simulate(
+    net: Network,
+    inputs,
+    t_max: float,
+    *,
+    max_spikes: int = MAX_SPIKES,
+    grazing_tol: float = GRAZING_TOL,
+    max_work: int | None = MAX_WORK,
+) -> Simulation:
     """Simulate ``net`` exactly on ``[0, t_max]``, event by event.
 
     Parameters
@@ -411,8 +439,7 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
     trains = validate_inputs(inputs, net.n_inputs, t_max)
     t_max = float(t_max)
     K, N = net.n_inputs, net.n_neurons
-    neurons = [_Neuron(float(a), float(b), float(th))
-               for a, b, th in zip(net.a, net.b, net.theta)]
+    neurons = [_Neuron(float(a), float(b), float(th)) for a, b, th in zip(net.a, net.b, net.theta)]
     W = net.weights
     targets = [[(int(i), float(W[j, i])) for i in np.flatnonzero(W[j])] for j in range(K + N)]
 
@@ -422,12 +449,12 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
     order = np.lexsort((ev_j, ev_t))
     ev_t, ev_j = ev_t[order].tolist(), ev_j[order].astype(int).tolist()
 
-    t0 = [0.0] * N          # time of each neuron's state
+    t0 = [0.0] * N  # time of each neuron's state
     V = [0.0] * N
     I = [0.0] * N
-    I_left = [0.0] * N      # I just before any jump at time t0[i] (for left slopes)
-    cand = [math.inf] * N   # next crossing with no further events
-    last = [-1.0] * N       # time of each neuron's last spike
+    I_left = [0.0] * N  # I just before any jump at time t0[i] (for left slopes)
+    cand = [math.inf] * N  # next crossing with no further events
+    last = [-1.0] * N  # time of each neuron's last spike
     version = [0] * N
     heap: list = []
     times, who, slopes, ties = [], [], [], 0
@@ -455,7 +482,7 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
         if max_work is not None and work > max_work:
             _runaway(f"the work budget max_work={max_work} spike deliveries was reached", t)
         for i, w in targets[j]:
-            fires_now = cand[i] == t   # it fires at t anyway: the event acts after t
+            fires_now = cand[i] == t  # it fires at t anyway: the event acts after t
             if fires_now or last[i] == t:
                 ties += 1
             advance(i, t)
@@ -470,7 +497,8 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
             f"runaway firing: {what} at t={t:.6g} < t_max={t_max:g}, after {len(times)} "
             f"spikes of {int(np.count_nonzero(counts))} neuron(s) (most: neuron {top}, "
             f"{int(counts[top])} spikes). Lower the weights, shorten t_max or raise "
-            + ("max_spikes." if what.startswith("the spike") else "max_work."))
+            + ("max_spikes." if what.startswith("the spike") else "max_work.")
+        )
 
     k_in = 0
     while True:
@@ -480,8 +508,11 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
         if heap and heap[0][0] <= t_next_in and heap[0][0] <= t_max:
             f, i, _ = heapq.heappop(heap)
             if len(times) >= max_spikes:
-                _runaway(f"the spike budget max_spikes={max_spikes} (spikes of all neurons "
-                         "together) was reached", f)
+                _runaway(
+                    f"the spike budget max_spikes={max_spikes} (spikes of all neurons "
+                    "together) was reached",
+                    f,
+                )
             nrn = neurons[i]
             advance(i, f)
             slopes.append(I_left[i] - nrn.b * nrn.theta)
@@ -500,9 +531,9 @@ def simulate(net: Network, inputs, t_max: float, *, max_spikes: int = MAX_SPIKES
     spike_times = np.array(times, dtype=float)
     spike_neurons = np.array(who, dtype=int)
     slope_arr = np.array(slopes, dtype=float)
-    grazes = np.flatnonzero(grazing(slope_arr, net.b[spike_neurons], net.theta[spike_neurons],
-                                    grazing_tol))
+    grazes = np.flatnonzero(
+        grazing(slope_arr, net.b[spike_neurons], net.theta[spike_neurons], grazing_tol)
+    )
     for arr in (spike_times, spike_neurons, slope_arr, grazes):
         arr.setflags(write=False)
-    return Simulation(spike_times, spike_neurons, slope_arr, trains, t_max, grazes, ties, net,
-                      work)
+    return Simulation(spike_times, spike_neurons, slope_arr, trains, t_max, grazes, ties, net, work)

@@ -32,7 +32,8 @@ class Surrogate:
     def __post_init__(self):
         if not np.isscalar(self.slope) or not np.isfinite(self.slope) or self.slope <= 0:
             raise ValueError(
-                f"the slope of a surrogate must be a finite number > 0, got {self.slope!r}")
+                f"the slope of a surrogate must be a finite number > 0, got {self.slope!r}"
+            )
         object.__setattr__(self, "slope", float(self.slope))
 
     def fn(self, x) -> np.ndarray:
@@ -91,7 +92,7 @@ class Sigmoid(Surrogate):
 
     def fn(self, x):
         z = self.slope * np.asarray(x, dtype=float)
-        return 0.5 * (1.0 + np.tanh(0.5 * z))            # = 1/(1+exp(-z)), no overflow
+        return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1/(1+exp(-z)), no overflow
 
     def grad(self, x):
         sig = self.fn(x)

@@ -113,20 +113,26 @@ gradient of its part, and the parts are averaged with their sizes as weights.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
-from .batched import (METHODS, BatchGradient, first_spike_loss, layers_of, loss_and_gradient,
-                      predict, simulate_batch)
+from .batched import (
+    METHODS,
+    BatchGradient,
+    first_spike_loss,
+    layers_of,
+    loss_and_gradient,
+    predict,
+    simulate_batch,
+)
 from .checks import integer, real
-from .kernels import kernel_pair
 from .errors import RunawayFiringError
+from .kernels import kernel_pair
 from .losses import SILENT_RULES
 from .network import Network
-
 
 #: Early stopping: at equal validation accuracy, the loss must drop by this much to count.
 MIN_DELTA = 1e-4
@@ -205,12 +211,22 @@ class TrainConfig:
     def __post_init__(self):
         depth = len(self.hidden) + 1
         if len(self.weight_mean) != depth or len(self.weight_std) != depth:
-            raise ValueError(f"weight_mean and weight_std need {len(self.hidden) + 1} entries "
-                             "(one per layer)")
+            raise ValueError(
+                f"weight_mean and weight_std need {len(self.hidden) + 1} entries (one per layer)"
+            )
         if any(int(h) < 1 for h in self.hidden):
             raise ValueError(f"hidden layer sizes must be >= 1, got {self.hidden}")
-        for name in ("lr", "t_max", "tau_s", "tau_n", "theta", "tau_0", "tau_1", "lr_decay",
-                     "adam_eps"):
+        for name in (
+            "lr",
+            "t_max",
+            "tau_s",
+            "tau_n",
+            "theta",
+            "tau_0",
+            "tau_1",
+            "lr_decay",
+            "adam_eps",
+        ):
             real(name, getattr(self, name), positive=True)
         if self.lr_decay_start < 0:
             raise ValueError(f"lr_decay_start must be >= 0, got {self.lr_decay_start}")
@@ -236,7 +252,7 @@ class TrainConfig:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
 
     @classmethod
-    def from_dict(cls, doc: dict) -> "TrainConfig":
+    def from_dict(cls, doc: dict) -> TrainConfig:
         """Inverse of :meth:`to_dict`; ``ValueError`` for unknown or bad fields."""
         if not isinstance(doc, dict):
             raise ValueError("a training configuration must be an object")
@@ -264,18 +280,55 @@ class TrainConfig:
 #: smaller step size, a wider hidden layer, and (R3) from epoch 0, with 10 epochs, or
 #: without the decay.
 TASK_DEFAULTS = {
-    "xor": {"hidden": (10,), "t_max": 2.0, "t_early": 0.0, "t_late": 1.0, "t_bias": 0.0,
-            "batch_size": 4, "lr": 0.01, "lr_decay": 1.0, "epochs": 300, "patience": 300,
-            "bump": 0.005},
-    "iris": {"hidden": (30,), "batch_size": 10, "lr": 0.02, "lr_decay": 0.97,
-             "lr_decay_start": 50, "epochs": 150, "patience": 50, "bump": 0.005,
-             "bump_guard": True, "plateau": 20, "plateau_start": 50},
-    "yinyang": {"hidden": (120,), "weight_mean": (1.5, 0.93), "weight_std": (0.78, 0.1),
-                "tau_s": 0.25, "tau_n": 1.0, "t_max": 3.0, "t_early": 0.0, "t_late": 1.5,
-                "t_bias": 0.0, "tau_0": 0.025, "gamma": 3e-3, "tau_1": 0.32,
-                "silent": "exclude", "lr": 5e-3, "lr_decay": 0.95, "batch_size": 32,
-                "epochs": 30, "patience": 30, "bump": 0.02, "bump_output": 0.0,
-                "revive": 0.05},
+    "xor": {
+        "hidden": (10,),
+        "t_max": 2.0,
+        "t_early": 0.0,
+        "t_late": 1.0,
+        "t_bias": 0.0,
+        "batch_size": 4,
+        "lr": 0.01,
+        "lr_decay": 1.0,
+        "epochs": 300,
+        "patience": 300,
+        "bump": 0.005,
+    },
+    "iris": {
+        "hidden": (30,),
+        "batch_size": 10,
+        "lr": 0.02,
+        "lr_decay": 0.97,
+        "lr_decay_start": 50,
+        "epochs": 150,
+        "patience": 50,
+        "bump": 0.005,
+        "bump_guard": True,
+        "plateau": 20,
+        "plateau_start": 50,
+    },
+    "yinyang": {
+        "hidden": (120,),
+        "weight_mean": (1.5, 0.93),
+        "weight_std": (0.78, 0.1),
+        "tau_s": 0.25,
+        "tau_n": 1.0,
+        "t_max": 3.0,
+        "t_early": 0.0,
+        "t_late": 1.5,
+        "t_bias": 0.0,
+        "tau_0": 0.025,
+        "gamma": 3e-3,
+        "tau_1": 0.32,
+        "silent": "exclude",
+        "lr": 5e-3,
+        "lr_decay": 0.95,
+        "batch_size": 32,
+        "epochs": 30,
+        "patience": 30,
+        "bump": 0.02,
+        "bump_output": 0.0,
+        "revive": 0.05,
+    },
 }
 
 
@@ -292,7 +345,7 @@ def default_config(task: str, **overrides) -> TrainConfig:
 
 def _with_depth(fields: dict, overrides: dict) -> TrainConfig:
     depth = len(fields.get("hidden", TrainConfig.hidden)) + 1
-    for key in ("weight_mean", "weight_std"):         # other depths: repeat the last layer's
+    for key in ("weight_mean", "weight_std"):  # other depths: repeat the last layer's
         if key not in overrides:
             v = tuple(fields.get(key, getattr(TrainConfig, key)))
             fields[key] = v[:1] + v[-1:] * (depth - 1) if len(v) != depth else v
@@ -312,22 +365,44 @@ def _with_depth(fields: dict, overrides: dict) -> TrainConfig:
 NAMED_CONFIGS = {name: (name, {}) for name in TASK_DEFAULTS}
 #: ``yinyang-2021``: the earlier Yin-Yang default (Goeltz et al. 2021's time scales,
 #: ``tau_s = tau_n``, softmax temperature 0.2, 100 epochs): :class:`TrainConfig`'s own defaults.
-NAMED_CONFIGS["yinyang-2021"] = ("yinyang", {
-    key: getattr(TrainConfig, key) for key in TASK_DEFAULTS["yinyang"]})
-NAMED_CONFIGS["eventprop"] = ("yinyang", {
-    "hidden": (200,), "weight_mean": (1.5, 0.93), "weight_std": (0.78, 0.1),
-    "tau_s": 0.25, "tau_n": 1.0, "theta": 1.0, "t_max": 3.0,
-    "t_early": 0.0, "t_late": 1.5, "t_bias": 0.0,
-    "tau_0": 0.025, "gamma": 3e-3, "tau_1": 0.32,
-    "lr": 5e-3, "lr_decay": 0.95, "batch_size": 32, "epochs": 100, "patience": 100,
-    "bump": 0.0, "bump_output": None, "revive": 0.0})
+NAMED_CONFIGS["yinyang-2021"] = (
+    "yinyang",
+    {key: getattr(TrainConfig, key) for key in TASK_DEFAULTS["yinyang"]},
+)
+NAMED_CONFIGS["eventprop"] = (
+    "yinyang",
+    {
+        "hidden": (200,),
+        "weight_mean": (1.5, 0.93),
+        "weight_std": (0.78, 0.1),
+        "tau_s": 0.25,
+        "tau_n": 1.0,
+        "theta": 1.0,
+        "t_max": 3.0,
+        "t_early": 0.0,
+        "t_late": 1.5,
+        "t_bias": 0.0,
+        "tau_0": 0.025,
+        "gamma": 3e-3,
+        "tau_1": 0.32,
+        "lr": 5e-3,
+        "lr_decay": 0.95,
+        "batch_size": 32,
+        "epochs": 100,
+        "patience": 100,
+        "bump": 0.0,
+        "bump_output": None,
+        "revive": 0.0,
+    },
+)
 
 
 def named_config(name: str, **overrides) -> TrainConfig:
     """The configuration called ``name`` (:data:`NAMED_CONFIGS`) with ``overrides``."""
     if name not in NAMED_CONFIGS:
-        raise ValueError(f"unknown configuration {name!r}; choose one of "
-                         f"{', '.join(NAMED_CONFIGS)}")
+        raise ValueError(
+            f"unknown configuration {name!r}; choose one of {', '.join(NAMED_CONFIGS)}"
+        )
     task, fields = NAMED_CONFIGS[name]
     return _with_depth({**TASK_DEFAULTS[task], **fields, **overrides}, overrides)
 
@@ -335,8 +410,9 @@ def named_config(name: str, **overrides) -> TrainConfig:
 def config_task(name: str) -> str:
     """The task a named configuration trains on."""
     if name not in NAMED_CONFIGS:
-        raise ValueError(f"unknown configuration {name!r}; choose one of "
-                         f"{', '.join(NAMED_CONFIGS)}")
+        raise ValueError(
+            f"unknown configuration {name!r}; choose one of {', '.join(NAMED_CONFIGS)}"
+        )
     return NAMED_CONFIGS[name][0]
 
 
@@ -351,8 +427,9 @@ class Split:
         inputs = np.array(self.inputs, dtype=float)
         labels = np.array(self.labels)
         if inputs.ndim not in (2, 3) or labels.shape != inputs.shape[:1]:
-            raise ValueError(f"inputs must be (n, K) and labels (n,), got {inputs.shape} and "
-                             f"{labels.shape}")
+            raise ValueError(
+                f"inputs must be (n, K) and labels (n,), got {inputs.shape} and {labels.shape}"
+            )
         if labels.size and not np.issubdtype(labels.dtype, np.integer):
             raise ValueError("labels must be integers")
         for name, arr in (("inputs", inputs), ("labels", labels)):
@@ -366,10 +443,15 @@ class Split:
 def init_network(n_inputs: int, n_classes: int, config: TrainConfig) -> Network:
     """The layered network ``K - hidden - C`` with weights drawn from ``config.seed``."""
     rng = np.random.default_rng([config.seed, 0])
-    return Network.feedforward([n_inputs, *config.hidden, n_classes], rng,
-                               weight_mean=list(config.weight_mean),
-                               weight_std=list(config.weight_std),
-                               tau_s=config.tau_s, tau_n=config.tau_n, theta=config.theta)
+    return Network.feedforward(
+        [n_inputs, *config.hidden, n_classes],
+        rng,
+        weight_mean=list(config.weight_mean),
+        weight_std=list(config.weight_std),
+        tau_s=config.tau_s,
+        tau_n=config.tau_n,
+        theta=config.theta,
+    )
 
 
 # --- Adam -----------------------------------------------------------------------------
@@ -382,22 +464,30 @@ class AdamState:
     t: int = 0
 
     @classmethod
-    def zeros(cls, shape) -> "AdamState":
+    def zeros(cls, shape) -> AdamState:
         return cls(np.zeros(shape), np.zeros(shape), 0)
 
 
-def adam_step(W: np.ndarray, grad: np.ndarray, state: AdamState, lr: float, beta_1: float = 0.9,
-              beta_2: float = 0.999, eps: float = 1e-8) -> tuple[np.ndarray, AdamState]:
+def adam_step(
+    W: np.ndarray,
+    grad: np.ndarray,
+    state: AdamState,
+    lr: float,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    eps: float = 1e-8,
+) -> tuple[np.ndarray, AdamState]:
     """One Adam update (A1); returns the new weights and state (inputs unchanged)."""
     t = state.t + 1
     m = beta_1 * state.m + (1 - beta_1) * grad
-    v = beta_2 * state.v + (1 - beta_2) * grad ** 2
-    step = lr * (m / (1 - beta_1 ** t)) / (np.sqrt(v / (1 - beta_2 ** t)) + eps)
+    v = beta_2 * state.v + (1 - beta_2) * grad**2
+    step = lr * (m / (1 - beta_1**t)) / (np.sqrt(v / (1 - beta_2**t)) + eps)
     return W - step, AdamState(m, v, t)
 
 
-def bumped_neurons(net: Network, first_times: np.ndarray, labels: np.ndarray,
-                   hidden_counts: list) -> np.ndarray:
+def bumped_neurons(
+    net: Network, first_times: np.ndarray, labels: np.ndarray, hidden_counts: list
+) -> np.ndarray:
     """Which neurons dead-neuron recovery bumps (module docstring), shape (N,) of bool.
 
     Parameters
@@ -408,17 +498,23 @@ def bumped_neurons(net: Network, first_times: np.ndarray, labels: np.ndarray,
     """
     layers = layers_of(net)
     B, C = first_times.shape
-    label_silent = ~np.isfinite(first_times[np.arange(B), labels])           # (B,)
-    q_out = np.bincount(labels[label_silent], minlength=C) > 0               # (C,)
-    dead = [c.sum(axis=0) == 0 for c in hidden_counts]                       # (n_l,)
+    label_silent = ~np.isfinite(first_times[np.arange(B), labels])  # (B,)
+    q_out = np.bincount(labels[label_silent], minlength=C) > 0  # (C,)
+    dead = [c.sum(axis=0) == 0 for c in hidden_counts]  # (n_l,)
     out = np.zeros(net.n_neurons, dtype=bool)
     for layer, q in zip(layers, dead + [q_out]):
         out[layer.neurons] = q
     return out
 
 
-def bump_weights(net: Network, first_times: np.ndarray, labels: np.ndarray, hidden_counts: list,
-                 bump: float, bump_output: float | None = None) -> np.ndarray:
+def bump_weights(
+    net: Network,
+    first_times: np.ndarray,
+    labels: np.ndarray,
+    hidden_counts: list,
+    bump: float,
+    bump_output: float | None = None,
+) -> np.ndarray:
     """Weights after dead-neuron recovery (module docstring): ``bump`` added to every
     incoming weight of the :func:`bumped_neurons` of the hidden layers, ``bump_output``
     (``None``: ``bump``) to those of the output layer."""
@@ -443,8 +539,14 @@ def bump_sizes(net: Network, bump: float, bump_output: float | None = None) -> n
 REVIVE_GRID = 64
 
 
-def revival_step(net: Network, inputs: np.ndarray, labels: np.ndarray, first_times: np.ndarray,
-                 t_max: float, revive: float) -> np.ndarray:
+def revival_step(
+    net: Network,
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    first_times: np.ndarray,
+    t_max: float,
+    revive: float,
+) -> np.ndarray:
     """The weight change (R4) of the module docstring, shape of ``W`` (zero but for the
     incoming weights of outputs silent on a sample of their own class).
 
@@ -460,7 +562,7 @@ def revival_step(net: Network, inputs: np.ndarray, labels: np.ndarray, first_tim
     if revive <= 0 or not silent.any():
         return dW
     run = simulate_batch(net, np.asarray(inputs)[silent], t_max)
-    pre = run.layers[-2].times if len(run.layers) > 1 else run.inputs      # (S, n_pre, M)
+    pre = run.layers[-2].times if len(run.layers) > 1 else run.inputs  # (S, n_pre, M)
     out = layers_of(net)[-1]
     cls = labels[silent]
     grid = np.linspace(0.0, t_max, REVIVE_GRID)
@@ -470,13 +572,12 @@ def revival_step(net: Network, inputs: np.ndarray, labels: np.ndarray, first_tim
     h = np.zeros(d.shape)
     lo, hi = np.broadcast_to(np.minimum(a, b), d.shape), np.broadcast_to(np.maximum(a, b), d.shape)
     h[valid] = kernel_pair(d[valid], lo[valid], hi[valid])[0]
-    y = h.sum(axis=2)                                                        # (S, n_pre, G)
-    w = out.weights[:, cls].T                                                # (S, n_pre)
+    y = h.sum(axis=2)  # (S, n_pre, G)
+    w = out.weights[:, cls].T  # (S, n_pre)
     V = np.where((y > 0).any(axis=1), np.einsum("sj,sjg->sg", w, y), -np.inf)  # after input
-    y_star = y[np.arange(cls.size), :, np.argmax(V, axis=1)]                 # (S, n_pre)
-    norm2 = (y_star ** 2).sum(axis=1)
-    step = np.where(norm2[:, None] > 0, revive * y_star / np.maximum(norm2, 1e-300)[:, None],
-                    0.0)
+    y_star = y[np.arange(cls.size), :, np.argmax(V, axis=1)]  # (S, n_pre)
+    norm2 = (y_star**2).sum(axis=1)
+    step = np.where(norm2[:, None] > 0, revive * y_star / np.maximum(norm2, 1e-300)[:, None], 0.0)
     for k in np.unique(cls):
         dW[out.sources, out.neurons[k]] = step[cls == k].mean(axis=0)
     return dW * net.mask
@@ -526,18 +627,24 @@ def evaluate(net: Network, split: Split, config: TrainConfig, chunk: int = 500) 
     C = len(net.layers[-1])
     times, losses, runaway = [], [], 0
     for lo in range(0, len(split), chunk):
-        inputs, labels = split.inputs[lo:lo + chunk], split.labels[lo:lo + chunk]
+        inputs, labels = split.inputs[lo : lo + chunk], split.labels[lo : lo + chunk]
         try:
             T = simulate_batch(net, inputs, config.t_max).first_times
-        except RunawayFiringError:              # one sample at a time; runaways stay silent
+        except RunawayFiringError:  # one sample at a time; runaways stay silent
             T = np.full((len(labels), C), np.inf)
             for k in range(len(labels)):
                 try:
-                    T[k] = simulate_batch(net, inputs[k:k + 1], config.t_max).first_times[0]
+                    T[k] = simulate_batch(net, inputs[k : k + 1], config.t_max).first_times[0]
                 except RunawayFiringError:
                     runaway += 1
-        loss = first_spike_loss(_Times(T, config.t_max), labels, tau_0=config.tau_0,
-                                gamma=config.gamma, tau_1=config.tau_1, silent=config.silent)
+        loss = first_spike_loss(
+            _Times(T, config.t_max),
+            labels,
+            tau_0=config.tau_0,
+            gamma=config.gamma,
+            tau_1=config.tau_1,
+            silent=config.silent,
+        )
         times.append(T)
         losses.append(loss.values)
     T = np.concatenate(times)
@@ -545,8 +652,9 @@ def evaluate(net: Network, split: Split, config: TrainConfig, chunk: int = 500) 
     correct = pred == split.labels
     confusion = np.zeros((C, C + 1), dtype=int)
     np.add.at(confusion, (split.labels, np.where(pred < 0, C, pred)), 1)
-    return Evaluation(float(correct.mean()), float(np.concatenate(losses).mean()), confusion,
-                      pred, T, runaway)
+    return Evaluation(
+        float(correct.mean()), float(np.concatenate(losses).mean()), confusion, pred, T, runaway
+    )
 
 
 @dataclass(frozen=True)
@@ -631,19 +739,34 @@ def resume(state: TrainState, epochs: int) -> TrainState:
     the limit moves and the patience count starts again now; nothing else changes."""
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
-    return replace(state, config=replace(state.config, epochs=state.epoch + int(epochs)),
-                   stopped=False, patience_from=state.epoch)
+    return replace(
+        state,
+        config=replace(state.config, epochs=state.epoch + int(epochs)),
+        stopped=False,
+        patience_from=state.epoch,
+    )
 
 
 def _part_gradient(args) -> BatchGradient:
     net, inputs, labels, config = args
-    return loss_and_gradient(net, inputs, labels, config.t_max, tau_0=config.tau_0,
-                             gamma=config.gamma, tau_1=config.tau_1, method=config.method,
-                             on_grazing="skip", silent=config.silent, margin=config.margin)
+    return loss_and_gradient(
+        net,
+        inputs,
+        labels,
+        config.t_max,
+        tau_0=config.tau_0,
+        gamma=config.gamma,
+        tau_1=config.tau_1,
+        method=config.method,
+        on_grazing="skip",
+        silent=config.silent,
+        margin=config.margin,
+    )
 
 
-def batch_gradient(net: Network, inputs, labels, config: TrainConfig,
-                   pool: Executor | None = None) -> BatchGradient:
+def batch_gradient(
+    net: Network, inputs, labels, config: TrainConfig, pool: Executor | None = None
+) -> BatchGradient:
     """Loss and exact gradient of one mini-batch (samples whose loss depends on a grazing
     spike are left out of the gradient and counted), split in two halves over ``pool``'s
     workers when a pool is given."""
@@ -652,15 +775,17 @@ def batch_gradient(net: Network, inputs, labels, config: TrainConfig,
     halves = np.array_split(np.arange(len(labels)), 2)
     parts = list(pool.map(_part_gradient, [(net, inputs[h], labels[h], config) for h in halves]))
     w = np.array([h.size for h in halves], dtype=float) / len(labels)
-    used = np.array([h.size - p.skipped - p.settled for h, p in zip(halves, parts)],
-                    dtype=float)
-    wg = used / max(used.sum(), 1.0)              # skipped and settled samples leave the mean
-    return BatchGradient(float(sum(wi * p.loss for wi, p in zip(w, parts))),
-                         sum(wi * p.gradient for wi, p in zip(wg, parts)),
-                         np.concatenate([p.losses for p in parts]),
-                         np.concatenate([p.first_times for p in parts]),
-                         [np.concatenate(c) for c in zip(*[p.spike_counts for p in parts])],
-                         sum(p.skipped for p in parts), sum(p.settled for p in parts))
+    used = np.array([h.size - p.skipped - p.settled for h, p in zip(halves, parts)], dtype=float)
+    wg = used / max(used.sum(), 1.0)  # skipped and settled samples leave the mean
+    return BatchGradient(
+        float(sum(wi * p.loss for wi, p in zip(w, parts))),
+        sum(wi * p.gradient for wi, p in zip(wg, parts)),
+        np.concatenate([p.losses for p in parts]),
+        np.concatenate([p.first_times for p in parts]),
+        [np.concatenate(c) for c in zip(*[p.spike_counts for p in parts])],
+        sum(p.skipped for p in parts),
+        sum(p.settled for p in parts),
+    )
 
 
 def learning_rate(config: TrainConfig, epoch: int) -> float:
@@ -676,34 +801,49 @@ def _order(config: TrainConfig, epoch: int, n: int) -> np.ndarray:
 def step(state: TrainState, train: Split, pool: Executor | None = None) -> TrainState:
     """One mini-batch: exact gradient, Adam (A1), dead-neuron recovery."""
     cfg, net = state.config, state.network
-    idx = _order(cfg, state.epoch, len(train))[state.batch * cfg.batch_size:
-                                              (state.batch + 1) * cfg.batch_size]
+    idx = _order(cfg, state.epoch, len(train))[
+        state.batch * cfg.batch_size : (state.batch + 1) * cfg.batch_size
+    ]
     t0 = time.perf_counter()
     try:
         g = batch_gradient(net, train.inputs[idx], train.labels[idx], cfg, pool)
-    except RunawayFiringError:                  # skip the batch, keep the run
+    except RunawayFiringError:  # skip the batch, keep the run
         r = state.running
-        return replace(state, batch=state.batch + 1, skipped_batches=state.skipped_batches + 1,
-                       running=r[:3] + (r[3] + time.perf_counter() - t0, r[4], r[5] + 1))
+        return replace(
+            state,
+            batch=state.batch + 1,
+            skipped_batches=state.skipped_batches + 1,
+            running=r[:3] + (r[3] + time.perf_counter() - t0, r[4], r[5] + 1),
+        )
     lr = learning_rate(cfg, state.epoch) * state.lr_scale
     W0 = np.array(net.weights)
     W, adam = adam_step(W0, g.gradient, state.adam, lr, eps=cfg.adam_eps)
     y, T = train.labels[idx], g.first_times
-    if cfg.bump_guard:                                # only neurons that are bumped
-        q = (bumped_neurons(net, T, y, g.spike_counts[:-1])
-             & (bump_sizes(net, cfg.bump, cfg.bump_output) > 0))[None, :]
-        W = np.where(q, np.maximum(W, W0), W)         # (R1): no step towards more silence
+    if cfg.bump_guard:  # only neurons that are bumped
+        q = (
+            bumped_neurons(net, T, y, g.spike_counts[:-1])
+            & (bump_sizes(net, cfg.bump, cfg.bump_output) > 0)
+        )[None, :]
+        W = np.where(q, np.maximum(W, W0), W)  # (R1): no step towards more silence
         adam = replace(adam, m=np.where(q, 0.0, adam.m))
-    W = bump_weights(net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump,
-                     cfg.bump_output)
+    W = bump_weights(
+        net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump, cfg.bump_output
+    )
     if cfg.revive > 0:
-        W = W + revival_step(net, train.inputs[idx], y, T, cfg.t_max, cfg.revive)     # (R4)
+        W = W + revival_step(net, train.inputs[idx], y, T, cfg.t_max, cfg.revive)  # (R4)
     right = correct_first(T, y)
     ls, nc, ns, sec, skipped, runaway = state.running
-    running = (ls + g.loss * y.size, nc + int(right.sum()), ns + y.size,
-               sec + time.perf_counter() - t0, skipped + g.skipped, runaway)
-    return replace(state, network=net.with_weights(W), adam=adam, batch=state.batch + 1,
-                   running=running)
+    running = (
+        ls + g.loss * y.size,
+        nc + int(right.sum()),
+        ns + y.size,
+        sec + time.perf_counter() - t0,
+        skipped + g.skipped,
+        runaway,
+    )
+    return replace(
+        state, network=net.with_weights(W), adam=adam, batch=state.batch + 1, running=running
+    )
 
 
 def end_epoch(state: TrainState, validation: Split) -> TrainState:
@@ -712,29 +852,57 @@ def end_epoch(state: TrainState, validation: Split) -> TrainState:
     ev = evaluate(state.network, validation, state.config)
     ls, nc, ns, sec, skipped, runaway = state.running
     epoch = state.epoch + 1
-    metrics = EpochMetrics(epoch, ls / max(ns, 1), nc / max(ns, 1), ev.loss, ev.accuracy,
-                           sec + time.perf_counter() - t0, skipped, runaway)
+    metrics = EpochMetrics(
+        epoch,
+        ls / max(ns, 1),
+        nc / max(ns, 1),
+        ev.loss,
+        ev.accuracy,
+        sec + time.perf_counter() - t0,
+        skipped,
+        runaway,
+    )
     key = (ev.accuracy, -ev.loss)
     best_acc, best_neg_loss = state.best_key
-    better = ev.accuracy > best_acc or (ev.accuracy == best_acc
-                                        and -ev.loss > best_neg_loss + MIN_DELTA)
+    better = ev.accuracy > best_acc or (
+        ev.accuracy == best_acc and -ev.loss > best_neg_loss + MIN_DELTA
+    )
     best, best_epoch = (state.network, epoch) if better else (state.best, state.best_epoch)
     stopped = epoch - max(best_epoch, state.patience_from) >= state.config.patience
-    new = replace(state, epoch=epoch, batch=0, running=_NO_RUNNING, best=best,
-                  best_epoch=best_epoch, best_key=key if better else state.best_key,
-                  stopped=stopped)
+    new = replace(
+        state,
+        epoch=epoch,
+        batch=0,
+        running=_NO_RUNNING,
+        best=best,
+        best_epoch=best_epoch,
+        best_key=key if better else state.best_key,
+        stopped=stopped,
+    )
     plateau = state.config.plateau
     since = max(best_epoch, state.plateau_from, state.patience_from, state.config.plateau_start)
     if plateau and epoch - since >= plateau:
-        new = replace(new, network=best, adam=replace(state.adam, m=np.zeros_like(state.adam.m)),
-                      lr_scale=state.lr_scale * state.config.plateau_factor, plateau_from=epoch)
+        new = replace(
+            new,
+            network=best,
+            adam=replace(state.adam, m=np.zeros_like(state.adam.m)),
+            lr_scale=state.lr_scale * state.config.plateau_factor,
+            plateau_from=epoch,
+        )
         metrics = replace(metrics, restored=True)
     return replace(new, history=state.history + (metrics,))
 
 
-def advance(state: TrainState, train: Split, validation: Split, n_batches: int | None = None,
-            pool: Executor | None = None, *, on_batch: Callable | None = None,
-            on_epoch: Callable | None = None) -> TrainState:
+def advance(
+    state: TrainState,
+    train: Split,
+    validation: Split,
+    n_batches: int | None = None,
+    pool: Executor | None = None,
+    *,
+    on_batch: Callable | None = None,
+    on_epoch: Callable | None = None,
+) -> TrainState:
     """Up to ``n_batches`` steps (``None``: until done), closing epochs as they complete;
     stops when done. The one training loop: :func:`train` and the app's Step / Play call it.
 
@@ -759,9 +927,16 @@ def advance(state: TrainState, train: Split, validation: Split, n_batches: int |
     return state
 
 
-def train(train_split: Split, validation: Split, n_classes: int, config: TrainConfig, *,
-          workers: int = 1, on_batch: Callable | None = None,
-          on_epoch: Callable | None = None) -> TrainState:
+def train(
+    train_split: Split,
+    validation: Split,
+    n_classes: int,
+    config: TrainConfig,
+    *,
+    workers: int = 1,
+    on_batch: Callable | None = None,
+    on_epoch: Callable | None = None,
+) -> TrainState:
     """Train from scratch until ``config.epochs`` or early stopping (:func:`advance` with
     no step limit).
 
@@ -775,8 +950,9 @@ def train(train_split: Split, validation: Split, n_classes: int, config: TrainCo
     state = start(train_split.inputs.shape[1], n_classes, config)
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
     try:
-        return advance(state, train_split, validation, None, pool, on_batch=on_batch,
-                       on_epoch=on_epoch)
+        return advance(
+            state, train_split, validation, None, pool, on_batch=on_batch, on_epoch=on_epoch
+        )
     finally:
         if pool is not None:
             pool.shutdown()

@@ -22,7 +22,7 @@ class FolderWatch:
         self.fd = -1
         self._seen: list[str] = []
 
-    def __enter__(self) -> "FolderWatch":
+    def __enter__(self) -> FolderWatch:
         libc = ctypes.CDLL(None, use_errno=True)
         self.fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
         if self.fd < 0:
@@ -41,7 +41,7 @@ class FolderWatch:
             pos = 0
             while pos < len(buf):
                 _, _, _, length = _HEADER.unpack_from(buf, pos)
-                name = buf[pos + _HEADER.size: pos + _HEADER.size + length].rstrip(b"\0")
+                name = buf[pos + _HEADER.size : pos + _HEADER.size + length].rstrip(b"\0")
                 self._seen.append(name.decode("utf-8", "replace"))
                 pos += _HEADER.size + length
 

@@ -2,7 +2,8 @@
 hypothesis strategy over small random networks."""
 
 import numpy as np
-from hypothesis import assume, strategies as st
+from hypothesis import assume
+from hypothesis import strategies as st
 
 import fpsnn_core as fp
 
@@ -20,8 +21,15 @@ def random_recurrent(rng, K=2, N=4, tau_s=0.5, tau_n=1.0, theta=1.0, t_max=4.0):
 def random_layered(rng, sizes=(3, 4, 3, 2), tau_s=0.5, tau_n=1.0, theta=1.0, t_max=4.0):
     """A feed-forward network with several layers; returns (net, inputs, t_max)."""
     n_layers = len(sizes) - 1
-    net = fp.Network.feedforward(sizes, rng, weight_mean=[2.5] + [0.9] * (n_layers - 1),
-                                 weight_std=0.4, tau_s=tau_s, tau_n=tau_n, theta=theta)
+    net = fp.Network.feedforward(
+        sizes,
+        rng,
+        weight_mean=[2.5] + [0.9] * (n_layers - 1),
+        weight_std=0.4,
+        tau_s=tau_s,
+        tau_n=tau_n,
+        theta=theta,
+    )
     inputs = [np.sort(rng.uniform(0.0, 0.5 * t_max, rng.integers(1, 3))) for _ in range(sizes[0])]
     return net, inputs, t_max
 
@@ -55,11 +63,11 @@ def small_networks(draw):
     tau_s = draw(st.sampled_from([0.5, 1.0, 2.0, None]))
     tau_s = rng.uniform(0.3, 2.0, N) if tau_s is None else np.full(N, tau_s)
     theta = rng.uniform(0.8, 1.2, N)
-    unit = theta / kernel_peak(1 / tau_s, 1.0)            # weight that just reaches theta
+    unit = theta / kernel_peak(1 / tau_s, 1.0)  # weight that just reaches theta
     W = rng.normal(0.0, 0.3, (K + N, N)) * unit
     W[:K] += drive * rng.uniform(0.5, 1.0, (K, N)) * unit
     mask = rng.uniform(size=W.shape) < 0.8
-    mask[rng.integers(0, K, N), np.arange(N)] = True      # every neuron hears an input
+    mask[rng.integers(0, K, N), np.arange(N)] = True  # every neuron hears an input
     mask[K + np.arange(N), np.arange(N)] = False
     W[~mask] = 0.0
     net = fp.Network(W, K, tau_s=tau_s, tau_n=1.0, theta=theta, mask=mask)

@@ -20,23 +20,25 @@ def run_nir_euler(graph, inputs, t_max, dt):
     lifs = [k for k, n in graph.nodes.items() if isinstance(n, nir.CubaLIF)]
     start = {inp: 0}
     for k in lifs:
-        start[k] = K + sum(graph.nodes[m].tau_syn.size for m in lifs[:lifs.index(k)])
+        start[k] = K + sum(graph.nodes[m].tau_syn.size for m in lifs[: lifs.index(k)])
     n_all = K + sum(graph.nodes[k].tau_syn.size for k in lifs)
-    W = np.zeros((n_all, n_all))                            # W[target, source], NIR's (out, in)
+    W = np.zeros((n_all, n_all))  # W[target, source], NIR's (out, in)
     for a, b in graph.edges:
         if isinstance(graph.nodes[b], nir.Linear):
             (dst,) = [d for s_, d in graph.edges if s_ == b]
             w = graph.nodes[b].weight
-            W[start[dst]:start[dst] + w.shape[0], start[a]:start[a] + w.shape[1]] += w
-    p = {f: np.concatenate([np.zeros(K)] + [getattr(graph.nodes[k], f) for k in lifs])
-         for f in ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in")}
-    p["tau_syn"][:K] = p["tau_mem"][:K] = 1.0               # input rows: never used
+            W[start[dst] : start[dst] + w.shape[0], start[a] : start[a] + w.shape[1]] += w
+    p = {
+        f: np.concatenate([np.zeros(K)] + [getattr(graph.nodes[k], f) for k in lifs])
+        for f in ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in")
+    }
+    p["tau_syn"][:K] = p["tau_mem"][:K] = 1.0  # input rows: never used
     p["v_threshold"][:K] = np.inf
     I, v = np.zeros(n_all), np.zeros(n_all)
     times = [[] for _ in range(n_all)]
     n_steps = int(round(t_max / dt))
-    count = np.zeros((n_steps + 1, n_all))      # input spikes in step n ...
-    late = np.zeros((n_steps + 1, n_all))       # ... and how long before the step's end
+    count = np.zeros((n_steps + 1, n_all))  # input spikes in step n ...
+    late = np.zeros((n_steps + 1, n_all))  # ... and how long before the step's end
     for j, tr in enumerate(inputs):
         tr = np.asarray(tr, dtype=float)
         step = np.minimum(np.floor(tr / dt).astype(int), n_steps)
@@ -60,7 +62,7 @@ def run_nir_euler(graph, inputs, t_max, dt):
         J_late = p["w_in"] * (W @ delays) / p["tau_syn"]
         I = I + J - J_late / p["tau_syn"]
         v = v + p["r"] * J_late / p["tau_mem"]
-    return {k: times[start[k]:start[k] + graph.nodes[k].tau_syn.size] for k in lifs}
+    return {k: times[start[k] : start[k] + graph.nodes[k].tau_syn.size] for k in lifs}
 
 
 def ours_by_node(graph, sim, scale=1.0):
@@ -87,10 +89,15 @@ def convergence(net, inputs, t_max, dts, file_unit="ms"):
     the slope of log(error) against log(dt) (the observed order)."""
     import fpsnn_core as fp
 
-    c = 1e-3 if file_unit == "s" else 1.0                   # graph times = c * ours
+    c = 1e-3 if file_unit == "s" else 1.0  # graph times = c * ours
     graph = fp.to_nir(net, time_unit="ms", file_unit=file_unit)
     ours = ours_by_node(graph, fp.simulate(net, inputs, t_max), scale=c)
-    errors = [max_error(run_nir_euler(graph, [np.asarray(tr) * c for tr in inputs],
-                                      t_max * c, dt * c), ours) / c for dt in dts]
+    errors = [
+        max_error(
+            run_nir_euler(graph, [np.asarray(tr) * c for tr in inputs], t_max * c, dt * c), ours
+        )
+        / c
+        for dt in dts
+    ]
     order = float(np.polyfit(np.log(dts), np.log(errors), 1)[0])
     return errors, order, sum(len(x) for v in ours.values() for x in v)

@@ -108,8 +108,9 @@ class _Net:
 
     def integrate(self, t0, t1, y0, events=None):
         """solve_ivp from t0 to t1; returns the OdeResult."""
-        return solve_ivp(self.rhs, (t0, t1), y0, method=_METHOD, rtol=_RTOL,
-                         atol=_ATOL, events=events)
+        return solve_ivp(
+            self.rhs, (t0, t1), y0, method=_METHOD, rtol=_RTOL, atol=_ATOL, events=events
+        )
 
     def advance(self, t0, t1, y0):
         """State at t1 integrated from (t0, y0) without events."""
@@ -162,15 +163,15 @@ def _simulate(net, inputs, t_end, max_spikes, t_grid=None):
     def fire(te, ye, first):
         nonlocal y, t
         g = ye[N:] - theta
-        gdot = (-net.b * ye[N:] + ye[:N])
+        gdot = -net.b * ye[N:] + ye[:N]
         simul = (g >= 0) | ((g >= -_SIMUL_TOL * scale) & (gdot > 0))
         if first is not None:
             simul[first] = True
         who = np.nonzero(simul)[0]
         if len(spike_t) + who.size > max_spikes:
             raise RuntimeError(
-                f"more than max_spikes={max_spikes} spikes before t={te!r} "
-                "(runaway firing?)")
+                f"more than max_spikes={max_spikes} spikes before t={te!r} (runaway firing?)"
+            )
         ye = ye.copy()
         for i in who:
             spike_t.append(te)
@@ -241,8 +242,7 @@ def reference_spikes(W, n_inputs, tau_s, tau_n, theta, inputs, t_max, max_spikes
     return _simulate(net, inputs, t_max, max_spikes)
 
 
-def reference_potential(W, n_inputs, tau_s, tau_n, theta, inputs, t_grid,
-                        max_spikes=5000):
+def reference_potential(W, n_inputs, tau_s, tau_n, theta, inputs, t_grid, max_spikes=5000):
     """Membrane potential V and current I at the times ``t_grid`` (ascending, >= 0).
 
     Returns ``(V, I)``, each of shape ``(len(t_grid), N)``, obtained by the same

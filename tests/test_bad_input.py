@@ -4,7 +4,6 @@
 be read back."""
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -17,17 +16,24 @@ def _net(**kw):
 
 
 def _doc(**fields):
-    doc = {"format": "fpsnn-network", "version": 1, "n_inputs": 1,
-           "weights": [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]}
+    doc = {
+        "format": "fpsnn-network",
+        "version": 1,
+        "n_inputs": 1,
+        "weights": [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]],
+    }
     doc.update(fields)
     return doc
 
 
-@pytest.mark.parametrize("kw,match", [
-    (dict(tau_s=1e-21), "tau_s must lie in"),
-    (dict(tau_n=1e21), "tau_n must lie in"),
-    (dict(theta=1e300), "theta must lie in"),
-])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        (dict(tau_s=1e-21), "tau_s must lie in"),
+        (dict(tau_n=1e21), "tau_n must lie in"),
+        (dict(theta=1e300), "theta must lie in"),
+    ],
+)
 def test_extreme_constants_are_refused_by_name(kw, match):
     with pytest.raises(ValueError, match=match):
         _net(**kw)
@@ -40,6 +46,7 @@ def test_extreme_but_allowed_time_constants_simulate():
     # The spike times solve V = theta of the closed form (docs/model.md#the-closed-form)
     # in 50 digits, here, without the core's kernel.
     import mpmath
+
     w, tau_s, tau_n = 2.5e6, 1e-6, 1e6
     net = fp.Network([[w], [0.0]], 1, tau_s=tau_s, tau_n=tau_n)
     sim = fp.simulate(net, [[0.5]], 3.0)
@@ -50,35 +57,40 @@ def test_extreme_but_allowed_time_constants_simulate():
             return (mpmath.exp(-a * s) - mpmath.exp(-b * s)) / (b - a)
 
         s1 = mpmath.findroot(lambda s: w * h(s) - 1, mpmath.log(2.5 / 1.5) / a)
-        s2 = mpmath.findroot(lambda s: w * h(s) - 1 - mpmath.exp(-b * (s - s1)),
-                             mpmath.log(5) / a)
+        s2 = mpmath.findroot(lambda s: w * h(s) - 1 - mpmath.exp(-b * (s - s1)), mpmath.log(5) / a)
         want = [float(mpmath.mpf(0.5) + s) for s in (s1, s2)]
     assert sim.n_spikes == 2 and sim.spike_neurons.tolist() == [0, 0]
     # one ulp of 0.5 holds (the offsets s of about 1e-6 are exact to 6e-17)
     np.testing.assert_allclose(sim.spike_times, want, rtol=0, atol=4.5e-16)
 
 
-@pytest.mark.parametrize("inputs,match", [
-    ({"0": [0.1]}, "inputs must be a sequence"),
-    (["0"], "input channel 0: spike times must be real numbers"),
-    ([{"a": 1}], "input channel 0"),
-    ([[True]], "input channel 0"),
-    ([[0.1 + 1j]], "input channel 0"),
-    (None, "inputs must be a sequence"),
-])
+@pytest.mark.parametrize(
+    "inputs,match",
+    [
+        ({"0": [0.1]}, "inputs must be a sequence"),
+        (["0"], "input channel 0: spike times must be real numbers"),
+        ([{"a": 1}], "input channel 0"),
+        ([[True]], "input channel 0"),
+        ([[0.1 + 1j]], "input channel 0"),
+        (None, "inputs must be a sequence"),
+    ],
+)
 def test_input_spikes_of_the_wrong_type_are_refused(inputs, match):
     with pytest.raises(fp.ArgumentTypeError, match=match):
         fp.simulate(_net(), inputs, 3.0)
 
 
-@pytest.mark.parametrize("kw,match", [
-    (dict(t_max=True), "t_max must be a number"),
-    (dict(t_max="3"), "t_max must be a number"),
-    (dict(t_max=3.0, max_spikes=None), "max_spikes must be an integer"),
-    (dict(t_max=3.0, max_spikes=2.5), "max_spikes must be an integer"),
-    (dict(t_max=3.0, max_work="x"), "max_work must be an integer"),
-    (dict(t_max=3.0, grazing_tol=float("nan")), "grazing_tol must be finite"),
-])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        (dict(t_max=True), "t_max must be a number"),
+        (dict(t_max="3"), "t_max must be a number"),
+        (dict(t_max=3.0, max_spikes=None), "max_spikes must be an integer"),
+        (dict(t_max=3.0, max_spikes=2.5), "max_spikes must be an integer"),
+        (dict(t_max=3.0, max_work="x"), "max_work must be an integer"),
+        (dict(t_max=3.0, grazing_tol=float("nan")), "grazing_tol must be finite"),
+    ],
+)
 def test_simulate_arguments_of_the_wrong_type(kw, match):
     t_max = kw.pop("t_max")
     with pytest.raises(ValueError, match=match):
@@ -89,16 +101,19 @@ def _sim():
     return fp.simulate(_net(), [[0.1]], 3.0)
 
 
-@pytest.mark.parametrize("kw,match", [
-    (dict(tau_0=float("nan")), "tau_0 must be finite"),
-    (dict(gamma=float("nan")), "gamma must be finite"),
-    (dict(silent_time=float("nan")), "silent_time must be finite"),
-    (dict(label=0.5), "label must be an integer"),
-    (dict(outputs=[]), "outputs must name at least one neuron"),
-    (dict(outputs=[0, 7]), "outputs names neuron 7, which does not exist"),
-    (dict(outputs=[0, 0]), "outputs names neuron 0 twice"),
-    (dict(gamma=1.0, tau_1=1e-6), "the loss is not finite"),
-])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        (dict(tau_0=float("nan")), "tau_0 must be finite"),
+        (dict(gamma=float("nan")), "gamma must be finite"),
+        (dict(silent_time=float("nan")), "silent_time must be finite"),
+        (dict(label=0.5), "label must be an integer"),
+        (dict(outputs=[]), "outputs must name at least one neuron"),
+        (dict(outputs=[0, 7]), "outputs names neuron 7, which does not exist"),
+        (dict(outputs=[0, 0]), "outputs names neuron 0 twice"),
+        (dict(gamma=1.0, tau_1=1e-6), "the loss is not finite"),
+    ],
+)
 def test_loss_arguments_are_checked(kw, match):
     args = dict(outputs=[0, 1], label=0, silent_time=3.0)
     args.update(kw)
@@ -114,15 +129,18 @@ def test_mse_checks_neurons_and_targets():
         fp.spike_time_mse(_sim(), [0], ["1"], silent_time=3.0)
 
 
-@pytest.mark.parametrize("kw,match", [
-    (dict(layers=[[5]]), "layer 0 names neuron 5, which does not exist"),
-    (dict(layers=[[]]), "layer 0 must name at least one neuron"),
-    (dict(layers=[[0], [0, 1]]), "neuron 0 is in layer 0 and in layer 1"),
-    (dict(layers=[[0.5]]), "must be an integer"),
-    (dict(weights=np.array([[1 + 1j, 0], [0, 0], [0, 0]])), "complex"),
-    (dict(weights=[[1e12, 0], [0, 0], [0, 0]]), "magnitude"),
-    (dict(n_inputs=True), "n_inputs must be an integer"),
-])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        (dict(layers=[[5]]), "layer 0 names neuron 5, which does not exist"),
+        (dict(layers=[[]]), "layer 0 must name at least one neuron"),
+        (dict(layers=[[0], [0, 1]]), "neuron 0 is in layer 0 and in layer 1"),
+        (dict(layers=[[0.5]]), "must be an integer"),
+        (dict(weights=np.array([[1 + 1j, 0], [0, 0], [0, 0]])), "complex"),
+        (dict(weights=[[1e12, 0], [0, 0], [0, 0]]), "magnitude"),
+        (dict(n_inputs=True), "n_inputs must be an integer"),
+    ],
+)
 def test_network_refuses_bad_layers_and_weights(kw, match):
     args = dict(weights=np.zeros((3, 2)), n_inputs=1)
     args.update(kw)
@@ -137,11 +155,14 @@ def test_implicit_system_and_gradients_check_spikes_and_the_simulation():
     with pytest.raises(ValueError, match="spikes names spike -1"):
         fp.spike_time_jacobian(net, sim, spikes=[-1])
     other = fp.Network(np.zeros((2, 1)), 1)
-    for fn in (lambda: fp.implicit_system(other, sim), lambda: fp.spike_time_jacobian(other, sim),
-               lambda: fp.adjoint_gradient(other, sim, np.ones(sim.n_spikes)),
-               lambda: fp.eventprop(other, sim, np.ones(sim.n_spikes)),
-               lambda: fp.potentials(other, sim, [1.0]),
-               lambda: fp.causal_past(other, sim, [0])):
+    for fn in (
+        lambda: fp.implicit_system(other, sim),
+        lambda: fp.spike_time_jacobian(other, sim),
+        lambda: fp.adjoint_gradient(other, sim, np.ones(sim.n_spikes)),
+        lambda: fp.eventprop(other, sim, np.ones(sim.n_spikes)),
+        lambda: fp.potentials(other, sim, [1.0]),
+        lambda: fp.causal_past(other, sim, [0]),
+    ):
         with pytest.raises(ValueError, match="another network|does not fit the network"):
             fn()
     # the same network rebuilt (equal weights and constants) is accepted
@@ -151,15 +172,18 @@ def test_implicit_system_and_gradients_check_spikes_and_the_simulation():
         fp.fp_gradient(net, sim, ["1"] * sim.n_spikes)
 
 
-@pytest.mark.parametrize("fields,match", [
-    (dict(weights=[]), "'weights' is empty"),
-    (dict(meta={"outputs": [None]}), r"meta 'outputs'\[0\] must be an integer"),
-    (dict(meta={"outputs": ["a"]}), "must be an integer"),
-    (dict(meta={"outputs": [[1]]}), "must be an integer"),
-    (dict(meta={"outputs": [7]}), "names neuron 7"),
-    (dict(layers=[[]]), "layer 0 must name at least one neuron"),
-    (dict(layers=[]), None),
-])
+@pytest.mark.parametrize(
+    "fields,match",
+    [
+        (dict(weights=[]), "'weights' is empty"),
+        (dict(meta={"outputs": [None]}), r"meta 'outputs'\[0\] must be an integer"),
+        (dict(meta={"outputs": ["a"]}), "must be an integer"),
+        (dict(meta={"outputs": [[1]]}), "must be an integer"),
+        (dict(meta={"outputs": [7]}), "names neuron 7"),
+        (dict(layers=[[]]), "layer 0 must name at least one neuron"),
+        (dict(layers=[]), None),
+    ],
+)
 def test_from_json_refuses_what_would_crash_later(fields, match):
     text = json.dumps(_doc(**fields))
     if match is None:
@@ -181,7 +205,7 @@ def test_from_json_deep_nesting_nan_and_bom():
     raw = json.dumps(_doc()).encode()
     bom = b"\xef\xbb\xbf" + raw
     assert fp.from_json(bom).network.n_neurons == 2
-    assert fp.from_json(bom.decode("utf-8")).network.n_neurons == 2   # as the app reads it
+    assert fp.from_json(bom.decode("utf-8")).network.n_neurons == 2  # as the app reads it
     with pytest.raises(ValueError, match="not UTF-8"):
         fp.from_json(b"\xff\xfe" + raw)
 
@@ -203,9 +227,11 @@ def test_runaway_messages_name_the_budget_that_was_hit():
     N = 1000
     W = np.vstack([np.full((1, N), 6.0), np.zeros((N, N))])
     net = fp.Network(W, 1, mask=np.vstack([np.ones((1, N), bool), np.zeros((N, N), bool)]))
-    with pytest.raises(fp.RunawayFiringError,
-                       match=r"spike budget max_spikes=1500 \(spikes of all neurons together\)"
-                             r".*after 1500 spikes of 1000 neuron\(s\)"):
+    with pytest.raises(
+        fp.RunawayFiringError,
+        match=r"spike budget max_spikes=1500 \(spikes of all neurons together\)"
+        r".*after 1500 spikes of 1000 neuron\(s\)",
+    ):
         fp.simulate(net, [[0.0, 1.0, 2.0]], 5.0, max_spikes=1500)
 
 
@@ -217,9 +243,10 @@ def test_work_budget_bounds_a_dense_recurrent_run():
     W = np.vstack([np.full((1, N), 5.0), rng.normal(0.5, 0.1, (N, N))])
     W[1 + np.arange(N), np.arange(N)] = 0.0
     net = fp.Network(W, 1)
-    with pytest.raises(fp.RunawayFiringError,
-                       match="the work budget max_work=200000 spike deliveries was reached"):
+    with pytest.raises(
+        fp.RunawayFiringError, match="the work budget max_work=200000 spike deliveries was reached"
+    ):
         fp.simulate(net, [[0.0]], 100.0, max_work=200_000)
     sim = fp.simulate(fp.Network(W[:, :1][[0, 1]], 1), [[0.0]], 3.0)
-    assert sim.work == 1 + sim.n_spikes * 0   # one input delivery, no neuron targets
+    assert sim.work == 1 + sim.n_spikes * 0  # one input delivery, no neuron targets
     assert fp.MAX_WORK == fp.simulate.__kwdefaults__["max_work"]

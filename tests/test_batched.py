@@ -8,15 +8,22 @@ from fpsnn_core import batched as bt
 
 # What holds between the batched path and the general core, over the cases of
 # test_fast_path_agrees_with_the_core (about 10x the largest error seen):
-TOL_T = 2e-13     # spike times: 2.1e-14 (the deep case; the Yin-Yang cases 1.3e-15)
+TOL_T = 2e-13  # spike times: 2.1e-14 (the deep case; the Yin-Yang cases 1.3e-15)
 TOL_LOSS = 1e-14  # loss values: 1.1e-15
-TOL_G = 2e-15     # gradients, relative to max(1, largest entry): 2.2e-16 (FP - adjoint 5.6e-17)
+TOL_G = 2e-15  # gradients, relative to max(1, largest entry): 2.2e-16 (FP - adjoint 5.6e-17)
 
 
 def _yinyang_regime(rng, n_hidden=12):
     """5-n-3 network in the Yin-Yang training regime: hidden neurons fire several times."""
-    net = fp.Network.feedforward([5, n_hidden, 3], rng, weight_mean=[1.5, 2.0],
-                                 weight_std=[0.8, 0.1], tau_s=1 / 0.99, tau_n=1.0, theta=1.0)
+    net = fp.Network.feedforward(
+        [5, n_hidden, 3],
+        rng,
+        weight_mean=[1.5, 2.0],
+        weight_std=[0.8, 0.1],
+        tau_s=1 / 0.99,
+        tau_n=1.0,
+        theta=1.0,
+    )
     x = np.concatenate([rng.uniform(0.15, 2.0, (6, 4)), np.full((6, 1), 0.9)], axis=1)
     return net, x, 2.0
 
@@ -27,8 +34,15 @@ def _deep(rng):
     output layer (a == b), and hidden neurons firing many times."""
     tau_s = np.r_[np.linspace(0.4, 0.6, 6), [0.5] * 5, [1.0] * 3]
     theta = np.r_[np.linspace(0.8, 1.2, 6), [1.0] * 8]
-    net = fp.Network.feedforward([4, 6, 5, 3], rng, weight_mean=[2.0, 1.0, 1.0],
-                                 weight_std=[0.6, 0.5, 0.5], tau_s=tau_s, tau_n=1.0, theta=theta)
+    net = fp.Network.feedforward(
+        [4, 6, 5, 3],
+        rng,
+        weight_mean=[2.0, 1.0, 1.0],
+        weight_std=[0.6, 0.5, 0.5],
+        tau_s=tau_s,
+        tau_n=1.0,
+        theta=theta,
+    )
     x = rng.uniform(0.0, 1.5, (5, 4, 2))
     x[0, 1, 1] = np.inf
     return net, x, 4.0
@@ -43,8 +57,9 @@ def _core_reference(net, x, labels, t_max):
     g_fp, g_adj = np.zeros(net.weights.shape), np.zeros(net.weights.shape)
     for xb, label in zip(x, labels):
         sim = fp.simulate(net, [row[np.isfinite(row)] for row in xb], t_max)
-        loss = fp.first_spike_cross_entropy(sim, outputs, int(label), tau_0=0.3, gamma=0.1,
-                                            tau_1=1.5, silent_time=t_max)
+        loss = fp.first_spike_cross_entropy(
+            sim, outputs, int(label), tau_0=0.3, gamma=0.1, tau_1=1.5, silent_time=t_max
+        )
         g_fp += fp.fp_gradient(net, sim, loss.dloss_dtimes)
         g_adj += fp.adjoint_gradient(net, sim, loss.dloss_dtimes)
         sims.append(sim)
@@ -58,8 +73,15 @@ def _yinyang_full_size(rng):
 
 def _bursting(rng):
     """5-12-3 network whose hidden neurons fire twice before the outputs' first spikes."""
-    net = fp.Network.feedforward([5, 12, 3], rng, weight_mean=[4.0, 0.6],
-                                 weight_std=[0.8, 0.1], tau_s=1 / 0.99, tau_n=1.0, theta=1.0)
+    net = fp.Network.feedforward(
+        [5, 12, 3],
+        rng,
+        weight_mean=[4.0, 0.6],
+        weight_std=[0.8, 0.1],
+        tau_s=1 / 0.99,
+        tau_n=1.0,
+        theta=1.0,
+    )
     x = np.concatenate([rng.uniform(0.15, 2.0, (6, 4)), np.full((6, 1), 0.9)], axis=1)
     return net, x, 4.0
 
@@ -92,11 +114,18 @@ def test_fast_path_agrees_with_the_core(build, repeating):
         core_counts = sim.spike_counts(net.n_neurons)[hidden]
         assert np.array_equal(counts[b], core_counts)
         bt_times = np.concatenate([s.times[b].reshape(-1) for s in run.layers[:-1]])
-        core_times = np.concatenate([
-            np.pad(sim.spikes_of(i), (0, run.layers[k].times.shape[2] - core_counts[j]),
-                   constant_values=np.inf)
-            for j, (k, i) in enumerate((k, i) for k, layer in enumerate(net.layers[:-1])
-                                       for i in layer)])
+        core_times = np.concatenate(
+            [
+                np.pad(
+                    sim.spikes_of(i),
+                    (0, run.layers[k].times.shape[2] - core_counts[j]),
+                    constant_values=np.inf,
+                )
+                for j, (k, i) in enumerate(
+                    (k, i) for k, layer in enumerate(net.layers[:-1]) for i in layer
+                )
+            ]
+        )
         fin = np.isfinite(core_times)
         assert np.array_equal(fin, np.isfinite(bt_times))
         assert np.max(np.abs(bt_times[fin] - core_times[fin]), initial=0) < TOL_T
@@ -108,20 +137,27 @@ def test_fast_path_agrees_with_the_core(build, repeating):
     loss = bt.first_spike_loss(run, labels, tau_0=0.3, gamma=0.1, tau_1=1.5)
     assert np.allclose(loss.values, [lv.value for lv in losses], rtol=0, atol=TOL_LOSS)
     scale = max(1.0, np.abs(g_fp).max())
-    assert np.abs(g_fp - g_adj).max() < TOL_G * scale         # the core's two methods
+    assert np.abs(g_fp - g_adj).max() < TOL_G * scale  # the core's two methods
     for method in bt.METHODS:
         grad = bt.loss_gradient(net, run, loss.dloss_dt, method)
         assert np.abs(grad - g_fp).max() < TOL_G * scale, method
         assert np.all(grad[~net.mask] == 0)
-    assert np.abs(g_fp).max() > 1e-3                          # a real, non-zero gradient
+    assert np.abs(g_fp).max() > 1e-3  # a real, non-zero gradient
 
 
 def test_silent_outputs_use_t_max_and_pass_no_gradient():
     rng = np.random.default_rng(5)
-    net = fp.Network.feedforward([3, 6, 3], rng, weight_mean=[2.5, 1.5], weight_std=[0.5, 0.3],
-                                 tau_s=0.5, tau_n=1.0, theta=1.0)
+    net = fp.Network.feedforward(
+        [3, 6, 3],
+        rng,
+        weight_mean=[2.5, 1.5],
+        weight_std=[0.5, 0.3],
+        tau_s=0.5,
+        tau_n=1.0,
+        theta=1.0,
+    )
     W = np.array(net.weights)
-    W[3:9, 6 + 2] = -0.5                                      # output 2 never fires
+    W[3:9, 6 + 2] = -0.5  # output 2 never fires
     net = net.with_weights(W)
     x = rng.uniform(0.0, 1.0, (4, 3))
     labels = np.array([2, 0, 1, 2])
@@ -133,13 +169,14 @@ def test_silent_outputs_use_t_max_and_pass_no_gradient():
     assert np.allclose(loss.values, [lv.value for lv in core], rtol=0, atol=TOL_LOSS)
     grad = bt.loss_gradient(net, run, loss.dloss_dt, "adjoint")
     assert np.abs(grad - g_fp).max() < TOL_G * max(1.0, np.abs(g_fp).max())
-    assert np.all(grad[:, 8] == 0)                            # nothing flows into output 2
+    assert np.all(grad[:, 8] == 0)  # nothing flows into output 2
     assert run.predictions().tolist() == np.argmin(run.first_times, axis=1).tolist()
 
 
 def test_predict_decides_only_for_one_earliest_output():
-    T = np.array([[0.5, 0.2, np.inf], [0.3, 0.3, 1.0], [np.inf] * 3, [0.1, np.inf, 0.1],
-                  [2.0, 1.0, 0.7]])
+    T = np.array(
+        [[0.5, 0.2, np.inf], [0.3, 0.3, 1.0], [np.inf] * 3, [0.1, np.inf, 0.1], [2.0, 1.0, 0.7]]
+    )
     assert bt.predict(T).tolist() == [1, -1, -1, -1, 2]
 
 
@@ -149,13 +186,14 @@ def test_crossing_matches_the_closed_form_of_tau_n_equal_two_tau_s():
     a, b, theta = 2.0, 1.0, 1.0
     V0 = rng.uniform(-0.5, 0.9, 200)
     I0 = rng.uniform(0.5, 6.0, 200)
-    s = bt.crossing(V0, I0, np.full(200, 50.0), np.full(200, a), np.full(200, b),
-                    np.full(200, theta))
+    s = bt.crossing(
+        V0, I0, np.full(200, 50.0), np.full(200, a), np.full(200, b), np.full(200, theta)
+    )
     # V(s) = V0 x + I0 (x - x^2) / (a - b) with x = exp(-b s), since exp(-a s) = x^2
     A, B = -I0 / (a - b), V0 + I0 / (a - b)
-    disc = B * B + 4 * A * theta                               # A x^2 + B x - theta = 0
+    disc = B * B + 4 * A * theta  # A x^2 + B x - theta = 0
     with np.errstate(invalid="ignore"):
-        x = (-B - np.sqrt(disc)) / (2 * A)             # A < 0: the larger root, first in time
+        x = (-B - np.sqrt(disc)) / (2 * A)  # A < 0: the larger root, first in time
     fires = (disc >= 0) & (x > 0) & (x < 1)
     assert np.array_equal(np.isfinite(s), fires)
     np.testing.assert_allclose(s[fires], -np.log(x[fires]) / b, rtol=4e-14, atol=0)  # 3.7e-15
@@ -164,8 +202,9 @@ def test_crossing_matches_the_closed_form_of_tau_n_equal_two_tau_s():
 
 def test_errors_are_clear():
     rng = np.random.default_rng(0)
-    recurrent = fp.Network(rng.normal(1, 0.5, (2 + 3, 3)) * (1 - np.vstack(
-        [np.zeros((2, 3)), np.eye(3)])), 2)
+    recurrent = fp.Network(
+        rng.normal(1, 0.5, (2 + 3, 3)) * (1 - np.vstack([np.zeros((2, 3)), np.eye(3)])), 2
+    )
     with pytest.raises(ValueError, match="layered"):
         bt.simulate_batch(recurrent, np.zeros((1, 2)), 1.0)
     net = fp.Network.feedforward([2, 3, 2], rng)
@@ -217,11 +256,18 @@ def test_skipped_grazing_samples_leave_the_mean():
     s_peak = np.log(a / b) / (a - b)
     h_peak = (np.exp(-b * s_peak) - np.exp(-a * s_peak)) / (a - b)
     # input 0 alone brings output 0 a hair above theta (grazing); with input 1 it crosses
-    W = np.array([[(1 + 1e-13) / h_peak, 2.0 / h_peak], [1.0 / h_peak, 0.0],
-                  [0.0, 0.0], [0.0, 0.0]])
-    net = fp.Network(W, 2, tau_s=1 / a, tau_n=1 / b, theta=1.0,
-                     mask=np.array([[1, 1], [1, 1], [0, 0], [0, 0]], dtype=bool),
-                     layers=((0, 1),))
+    W = np.array(
+        [[(1 + 1e-13) / h_peak, 2.0 / h_peak], [1.0 / h_peak, 0.0], [0.0, 0.0], [0.0, 0.0]]
+    )
+    net = fp.Network(
+        W,
+        2,
+        tau_s=1 / a,
+        tau_n=1 / b,
+        theta=1.0,
+        mask=np.array([[1, 1], [1, 1], [0, 0], [0, 0]], dtype=bool),
+        layers=((0, 1),),
+    )
     x = np.array([[0.0, np.inf], [0.0, 0.0]])
     run = bt.simulate_batch(net, x, 4.0)
     assert bt.grazing_samples(net, run).tolist() == [True, False]
@@ -231,9 +277,19 @@ def test_skipped_grazing_samples_leave_the_mean():
     np.testing.assert_allclose(both.gradient, clean.gradient, rtol=1e-14, atol=0)
     # the training's split over workers (a serial stand-in for the pool) weighs parts alike
     from types import SimpleNamespace
+
     from fpsnn_core import training as tr
-    cfg = tr.TrainConfig(hidden=(1,), weight_mean=(1.0, 1.0), weight_std=(0.0, 0.0),
-                         tau_s=1 / a, tau_n=1 / b, t_max=4.0, tau_0=1.0, gamma=0.0)
+
+    cfg = tr.TrainConfig(
+        hidden=(1,),
+        weight_mean=(1.0, 1.0),
+        weight_std=(0.0, 0.0),
+        tau_s=1 / a,
+        tau_n=1 / b,
+        t_max=4.0,
+        tau_0=1.0,
+        gamma=0.0,
+    )
     parts = tr.batch_gradient(net, x, np.array([1, 1]), cfg, SimpleNamespace(map=map))
     assert parts.skipped == 1
     np.testing.assert_allclose(parts.gradient, clean.gradient, rtol=1e-14, atol=0)
@@ -243,11 +299,15 @@ def test_settled_samples_by_hand():
     """(L3) of ``fpsnn_core.batched``: the label's output fires, every other output fires at least ``margin`` later
     or not at all; a tie, a silent label output or ``margin = 0`` never settles a sample."""
     inf = np.inf
-    T = np.array([[1.0, 1.5, inf],      # label 0: next at +0.5 -> settled for margin 0.5
-                  [1.0, 1.4, 2.0],      # label 0: next at +0.4 -> not settled
-                  [inf, inf, inf],      # silent
-                  [2.0, 1.0, inf],      # label 1 first, other at +1.0 -> settled
-                  [1.0, 1.0, 3.0]])     # tie
+    T = np.array(
+        [
+            [1.0, 1.5, inf],  # label 0: next at +0.5 -> settled for margin 0.5
+            [1.0, 1.4, 2.0],  # label 0: next at +0.4 -> not settled
+            [inf, inf, inf],  # silent
+            [2.0, 1.0, inf],  # label 1 first, other at +1.0 -> settled
+            [1.0, 1.0, 3.0],
+        ]
+    )  # tie
     labels = [0, 0, 0, 1, 0]
     assert bt.settled_samples(T, labels, 0.5).tolist() == [True, False, False, True, False]
     assert bt.settled_samples(T, labels, 0.4).tolist() == [True, True, False, True, False]
@@ -265,7 +325,7 @@ def test_margin_leaves_settled_samples_out_of_the_gradient():
     gaps = np.sort(plain.first_times, axis=1)
     margin = float(np.median(gaps[:, 1] - gaps[:, 0]))
     settled = bt.settled_samples(plain.first_times, labels, margin)
-    assert 0 < settled.sum() < len(labels), settled          # a mix, so the test can fail
+    assert 0 < settled.sum() < len(labels), settled  # a mix, so the test can fail
     ruled = bt.loss_and_gradient(net, x, labels, t_max, tau_0=0.3, margin=margin)
     rest = bt.loss_and_gradient(net, x[~settled], labels[~settled], t_max, tau_0=0.3)
     assert ruled.settled == settled.sum() and ruled.loss == plain.loss
@@ -278,6 +338,7 @@ def test_causal_cut_keeps_the_causal_past_of_the_output_first_spikes(build):
     past of the output first spikes that the core's ``causal_past`` finds on the general
     simulation (chains of earlier spikes along the mask), and drops some in these cases."""
     from fpsnn_core.implicit import causal_past
+
     rng = np.random.default_rng(11)
     net, x, t_max = build(rng)
     run = bt.simulate_batch(net, x, t_max)
@@ -285,8 +346,9 @@ def test_causal_cut_keeps_the_causal_past_of_the_output_first_spikes(build):
     hidden = [(k, j, i) for k, layer in enumerate(net.layers[:-1]) for j, i in enumerate(layer)]
     dropped = 0
     for b in range(x.shape[0]):
-        sim = fp.simulate(net, [row[np.isfinite(row)] for row in x[b].reshape(x.shape[1], -1)],
-                          t_max)
+        sim = fp.simulate(
+            net, [row[np.isfinite(row)] for row in x[b].reshape(x.shape[1], -1)], t_max
+        )
         first = sim.first_spikes(list(net.layers[-1]))
         past = causal_past(net, sim, first[first >= 0])
         for k, j, i in hidden:
@@ -304,8 +366,15 @@ def test_gradient_of_a_batch_larger_than_a_chunk_sums_its_parts(method):
     """``loss_gradient`` works through ``CHUNK`` samples at a time; a batch of more samples
     gives the sum of the gradients of its parts (each within one chunk)."""
     rng = np.random.default_rng(4)
-    net = fp.Network.feedforward([5, 6, 3], rng, weight_mean=[1.5, 2.0], weight_std=[0.8, 0.1],
-                                 tau_s=1 / 0.99, tau_n=1.0, theta=1.0)
+    net = fp.Network.feedforward(
+        [5, 6, 3],
+        rng,
+        weight_mean=[1.5, 2.0],
+        weight_std=[0.8, 0.1],
+        tau_s=1 / 0.99,
+        tau_n=1.0,
+        theta=1.0,
+    )
     B = bt.CHUNK + 7
     x = np.concatenate([rng.uniform(0.15, 2.0, (B, 4)), np.full((B, 1), 0.9)], axis=1)
     labels = rng.integers(0, 3, B)

@@ -17,19 +17,39 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "fpsnn_core", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "fpsnn_core", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_train_then_evaluate_yinyang(tmp_path):
     out = tmp_path / "net.json"
-    res = _run("train", "--task", "yinyang", "--seed", "3", "--out", str(out), "--epochs", "2",
-               "--hidden", "10", "--train-size", "150", "--batch-size", "50")
+    res = _run(
+        "train",
+        "--task",
+        "yinyang",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+        "--epochs",
+        "2",
+        "--hidden",
+        "10",
+        "--train-size",
+        "150",
+        "--batch-size",
+        "50",
+    )
     assert res.returncode == 0, res.stderr
     lines = res.stdout.strip().splitlines()
-    assert sum(line.startswith("epoch ") for line in lines) == 2          # per-epoch metrics
+    assert sum(line.startswith("epoch ") for line in lines) == 2  # per-epoch metrics
     assert re.fullmatch(r"test accuracy: [01]\.\d{4}", lines[-1])
-    assert "epoch 2/2 [" in res.stderr and "100%" in res.stderr           # progress bar
+    assert "epoch 2/2 [" in res.stderr and "100%" in res.stderr  # progress bar
     nf = fp.load(out)
     assert nf.network.n_inputs == 5 and [len(l) for l in nf.network.layers] == [10, 3]
     assert nf.t_max == tr.default_config("yinyang").t_max and nf.meta["task"] == "yinyang"
@@ -60,8 +80,20 @@ def test_train_then_evaluate_yinyang(tmp_path):
 
 def test_train_xor_quiet_and_adjoint(tmp_path):
     out = tmp_path / "xor.json"
-    res = _run("train", "--task", "xor", "--seed", "0", "--out", str(out), "--epochs", "3",
-               "--method", "adjoint", "--quiet")
+    res = _run(
+        "train",
+        "--task",
+        "xor",
+        "--seed",
+        "0",
+        "--out",
+        str(out),
+        "--epochs",
+        "3",
+        "--method",
+        "adjoint",
+        "--quiet",
+    )
     assert res.returncode == 0, res.stderr
     assert res.stderr == ""
     assert fp.load(out).meta["config"]["method"] == "adjoint"
@@ -77,7 +109,7 @@ def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
     def fails(*args):
         try:
             code = main(list(args))
-        except SystemExit as exc:          # argparse rejects unknown choices itself
+        except SystemExit as exc:  # argparse rejects unknown choices itself
             code = exc.code
         return code, capsys.readouterr().err
 
@@ -92,8 +124,12 @@ def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
     # a network trained on one task cannot be evaluated on another
     net = fp.Network.feedforward([3, 2, 2], np.random.default_rng(0))
     other = tmp_path / "other.json"
-    fp.save(other, net, t_max=2.0, meta={"task": "xor", "encoding": ds.Encoding(
-        [0, 0], [1, 1]).to_dict()})
+    fp.save(
+        other,
+        net,
+        t_max=2.0,
+        meta={"task": "xor", "encoding": ds.Encoding([0, 0], [1, 1]).to_dict()},
+    )
     code, err = fails("evaluate", str(other), "--task", "yinyang")
     assert code == 2 and "trained on task 'xor'" in err
     code, err = fails("evaluate", str(other), "--task", "xor", "--size", "10")
@@ -108,17 +144,33 @@ def test_train_help_lists_each_named_configuration(capsys):
     assert set(tr.NAMED_CONFIGS) >= {*ds.TASKS, "eventprop"}
     for name in tr.NAMED_CONFIGS:
         c = tr.named_config(name)
-        assert (f"{name} ({tr.config_task(name)}): hidden {c.hidden[0]}, tau_s {c.tau_s:.3g}, "
-                f"tau_n {c.tau_n:g}, {c.epochs} epochs, mini-batches of {c.batch_size}, "
-                f"lr {c.lr:g}") in text
-    for task in ds.TASKS:                   # a task's name is its default configuration
+        assert (
+            f"{name} ({tr.config_task(name)}): hidden {c.hidden[0]}, tau_s {c.tau_s:.3g}, "
+            f"tau_n {c.tau_n:g}, {c.epochs} epochs, mini-batches of {c.batch_size}, "
+            f"lr {c.lr:g}"
+        ) in text
+    for task in ds.TASKS:  # a task's name is its default configuration
         assert tr.named_config(task) == tr.default_config(task)
 
 
 def test_train_named_configuration(tmp_path, capsys):
     out = tmp_path / "ep.json"
-    code = main(["train", "--config", "eventprop", "--epochs", "1", "--hidden", "6",
-                 "--train-size", "40", "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "train",
+            "--config",
+            "eventprop",
+            "--epochs",
+            "1",
+            "--hidden",
+            "6",
+            "--train-size",
+            "40",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     assert "configuration eventprop" in capsys.readouterr().out
     nf = fp.load(out)
@@ -128,8 +180,7 @@ def test_train_named_configuration(tmp_path, capsys):
     assert expect.tau_n == 4 * expect.tau_s and expect.bump == 0
     enc = ds.Encoding.from_dict(nf.meta["encoding"])
     assert (enc.t_early, enc.t_late, enc.t_bias) == (0.0, 1.5, 0.0)
-    assert main(["train", "--config", "eventprop", "--task", "xor", "--out",
-                 str(out)]) == 2
+    assert main(["train", "--config", "eventprop", "--task", "xor", "--out", str(out)]) == 2
     assert "is for task 'yinyang', not 'xor'" in capsys.readouterr().err
     assert main(["train", "--out", str(out)]) == 2
     assert "give --task or --config" in capsys.readouterr().err
@@ -137,8 +188,25 @@ def test_train_named_configuration(tmp_path, capsys):
 
 def test_evaluate_iris_keeps_the_training_split(tmp_path, capsys):
     out = tmp_path / "iris.json"
-    assert main(["train", "--task", "iris", "--seed", "0", "--split-seed", "2", "--out",
-                 str(out), "--epochs", "1", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--task",
+                "iris",
+                "--seed",
+                "0",
+                "--split-seed",
+                "2",
+                "--out",
+                str(out),
+                "--epochs",
+                "1",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     # the stored split (seed 2): its test part is disjoint from the training part
     assert main(["evaluate", str(out), "--task", "iris"]) == 0

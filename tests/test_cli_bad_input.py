@@ -24,8 +24,12 @@ def _fails(capsys, *args):
 @pytest.fixture(scope="module")
 def xor_file(tmp_path_factory):
     out = tmp_path_factory.mktemp("xor") / "xor.json"
-    assert main(["train", "--task", "xor", "--seed", "0", "--out", str(out), "--epochs", "1",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            ["train", "--task", "xor", "--seed", "0", "--out", str(out), "--epochs", "1", "--quiet"]
+        )
+        == 0
+    )
     return out
 
 
@@ -39,10 +43,17 @@ def _variant(tmp_path, src, name, edit):
 
 def test_evaluate_bad_files_give_one_line(tmp_path, xor_file, capsys):
     cases = [
-        (lambda d: d["meta"].__setitem__("config", "abc"), "xor", "meta 'config' must be an object"),
+        (
+            lambda d: d["meta"].__setitem__("config", "abc"),
+            "xor",
+            "meta 'config' must be an object",
+        ),
         (lambda d: d.__setitem__("layers", []), "xor", "has no layers"),
-        (lambda d: d["meta"].update(task="iris", split_seed="x"), "iris",
-         "split_seed must be an integer"),
+        (
+            lambda d: d["meta"].update(task="iris", split_seed="x"),
+            "iris",
+            "split_seed must be an integer",
+        ),
         (lambda d: d["meta"]["config"].__setitem__("lr", "fast"), "xor", "lr"),
     ]
     for k, (edit, task, match) in enumerate(cases):
@@ -55,15 +66,15 @@ def test_evaluate_bad_files_give_one_line(tmp_path, xor_file, capsys):
     assert "--size must be >= 1" in line
 
 
-def test_train_checks_its_arguments_and_output_path_before_training(tmp_path, capsys,
-                                                                    monkeypatch):
+def test_train_checks_its_arguments_and_output_path_before_training(tmp_path, capsys, monkeypatch):
     def no_training(*a, **k):
         raise AssertionError("training started before the output path was checked")
 
     monkeypatch.setattr(cli, "train", no_training)
     base = ("train", "--task", "xor", "--quiet")
-    assert "--epochs must be >= 1" in _fails(capsys, *base, "--epochs", "0", "--out",
-                                             str(tmp_path / "a.json"))
+    assert "--epochs must be >= 1" in _fails(
+        capsys, *base, "--epochs", "0", "--out", str(tmp_path / "a.json")
+    )
     assert "is a directory" in _fails(capsys, *base, "--out", str(tmp_path))
     assert "does not exist" in _fails(capsys, *base, "--out", str(tmp_path / "no" / "x.json"))
     if os.geteuid() != 0:
@@ -81,6 +92,7 @@ def test_interrupted_or_unwritable_runs_still_save(tmp_path, capsys, monkeypatch
         def stop_after_first(state):
             on_epoch(state)
             raise KeyboardInterrupt
+
         return real_train(*args, on_epoch=stop_after_first, **kw)
 
     monkeypatch.setattr(cli, "train", interrupted)
@@ -111,4 +123,7 @@ def test_interrupted_or_unwritable_runs_still_save(tmp_path, capsys, monkeypatch
 
 def test_non_finite_history_is_saved_as_null():
     assert cli._json_safe({"a": [1.0, float("nan")], "b": float("inf"), "c": "x"}) == {
-        "a": [1.0, None], "b": None, "c": "x"}
+        "a": [1.0, None],
+        "b": None,
+        "c": "x",
+    }

@@ -14,10 +14,15 @@ def test_iris_is_fishers_table():
     assert data.values.shape == (150, 4)
     assert np.bincount(data.labels).tolist() == [50, 50, 50]
     # rows in Fisher's order (1-based row numbers of the table)
-    known = {1: ([5.1, 3.5, 1.4, 0.2], 0), 51: ([7.0, 3.2, 4.7, 1.4], 1),
-             101: ([6.3, 3.3, 6.0, 2.5], 2), 150: ([5.9, 3.0, 5.1, 1.8], 2),
-             # the two rows where the UCI copy is wrong (35: 4.9,3.1,1.5,0.1; 38: 4.9,3.1,1.5,0.1)
-             35: ([4.9, 3.1, 1.5, 0.2], 0), 38: ([4.9, 3.6, 1.4, 0.1], 0)}
+    known = {
+        1: ([5.1, 3.5, 1.4, 0.2], 0),
+        51: ([7.0, 3.2, 4.7, 1.4], 1),
+        101: ([6.3, 3.3, 6.0, 2.5], 2),
+        150: ([5.9, 3.0, 5.1, 1.8], 2),
+        # the two rows where the UCI copy is wrong (35: 4.9,3.1,1.5,0.1; 38: 4.9,3.1,1.5,0.1)
+        35: ([4.9, 3.1, 1.5, 0.2], 0),
+        38: ([4.9, 3.6, 1.4, 0.1], 0),
+    }
     for row, (values, label) in known.items():
         assert data.values[row - 1].tolist() == values and data.labels[row - 1] == label
     # published summary statistics (min, max, mean to two decimals)
@@ -56,8 +61,15 @@ def test_yinyang_class_matches_the_symbol():
     rng = np.random.default_rng(0)
     x, y = rng.uniform(0, 1, (2, 20000))
     assert np.array_equal(ds.yinyang_class(x, y), _yinyang_by_geometry(x, y))
-    points = {(0.5, 0.9): 1, (0.5, 0.1): 0, (0.25, 0.35): 1, (0.75, 0.65): 0,
-              (0.75, 0.5): 2, (0.25, 0.52): 2, (0.05, 0.05): -1}
+    points = {
+        (0.5, 0.9): 1,
+        (0.5, 0.1): 0,
+        (0.25, 0.35): 1,
+        (0.75, 0.65): 0,
+        (0.75, 0.5): 2,
+        (0.25, 0.52): 2,
+        (0.05, 0.05): -1,
+    }
     for (px, py), label in points.items():
         assert ds.yinyang_class(px, py) == label
 
@@ -122,19 +134,24 @@ def _published_generator(size, seed, r_small=0.1, r_big=0.5):
 def test_yinyang_splits_are_the_published_ones():
     task = ds.load_task("yinyang")
     # known samples of the published test (seed 40), validation (41) and training (42) sets
-    pins = [(task.test, 0, (0.23409665, 0.40172498), 2),
-            (task.test, 1, (0.75132902, 0.46824252), 2),
-            (task.test, 2, (0.13832531, 0.57095397), 1),
-            (task.validation, 0, (0.68057273, 0.32097339), 0),
-            (task.validation, 1, (0.66851572, 0.91744785), 1),
-            (task.train, 0, (0.68030754, 0.45049925), 2),
-            (task.train, 1, (0.09767211, 0.68423303), 1)]
+    pins = [
+        (task.test, 0, (0.23409665, 0.40172498), 2),
+        (task.test, 1, (0.75132902, 0.46824252), 2),
+        (task.test, 2, (0.13832531, 0.57095397), 1),
+        (task.validation, 0, (0.68057273, 0.32097339), 0),
+        (task.validation, 1, (0.66851572, 0.91744785), 1),
+        (task.train, 0, (0.68030754, 0.45049925), 2),
+        (task.train, 1, (0.09767211, 0.68423303), 1),
+    ]
     for data, k, xy, label in pins:
         np.testing.assert_allclose(data.values[k, :2], xy, rtol=0, atol=5e-9)
         assert data.labels[k] == label
     # and every sample of the test and validation sets, the first 500 of the training set
-    for data, seed, n in ((task.test, 40, 1000), (task.validation, 41, 1000),
-                          (task.train, 42, 500)):
+    for data, seed, n in (
+        (task.test, 40, 1000),
+        (task.validation, 41, 1000),
+        (task.train, 42, 500),
+    ):
         want = _published_generator(n, seed)
         np.testing.assert_array_equal(data.values[:n], want[:, :4])
         np.testing.assert_array_equal(data.labels[:n], want[:, 4].astype(int))

@@ -52,12 +52,14 @@ def test_each_formula_line_is_in_its_labels_home_and_each_label_has_one():
     where = {}
     for label, file, n in _formula_lines():
         assert label in HOME, f"{file}:{n}: label ({label}) is not registered in HOME"
-        assert file == HOME[label], (f"{file}:{n} states a formula labelled ({label}), "
-                                     f"which names the formula of {HOME[label]}")
+        assert file == HOME[label], (
+            f"{file}:{n} states a formula labelled ({label}), "
+            f"which names the formula of {HOME[label]}"
+        )
         where.setdefault(label, []).append(n)
     clashes = {k: v for k, v in where.items() if len(v) > 1}
     assert not clashes, f"labels stated by more than one formula line: {clashes}"
-    assert len(where) >= 30                      # the check sees the labelled formulas
+    assert len(where) >= 30  # the check sees the labelled formulas
 
 
 @pytest.mark.parametrize("label", sorted(HOME))
@@ -67,27 +69,46 @@ def test_each_label_appears_in_its_home_module(label):
 
 def test_every_label_used_in_the_repository_is_registered():
     unknown = {}
-    for path in _files("fpsnn_core/*.py", "fpsnn_app/**/*.py", "app_pages/*.py", "app.py",
-                       "tests/**/*.py", "bench/*.py", "docs/*.md", "README.md"):
+    for path in _files(
+        "fpsnn_core/*.py",
+        "fpsnn_app/**/*.py",
+        "app_pages/*.py",
+        "app.py",
+        "tests/**/*.py",
+        "bench/*.py",
+        "docs/*.md",
+        "README.md",
+    ):
         for label in LABEL.findall(path.read_text()):
             if label not in HOME:
                 unknown.setdefault(label, set()).add(path.relative_to(ROOT).as_posix())
     assert not unknown, unknown
 
 
-REFERENCE = re.compile(r"\(([A-Z][0-9]+[a-z]?)\)(?:\s*(?:-|,|and)\s*\(([A-Z][0-9]+[a-z]?)\))?"
-                       r"\s+of\s+(?::mod:|:func:)?`*fpsnn_core[./]([a-z_]+)")
+REFERENCE = re.compile(
+    r"\(([A-Z][0-9]+[a-z]?)\)(?:\s*(?:-|,|and)\s*\(([A-Z][0-9]+[a-z]?)\))?"
+    r"\s+of\s+(?::mod:|:func:)?`*fpsnn_core[./]([a-z_]+)"
+)
 
 
 def test_a_label_said_to_be_of_a_module_is_that_modules():
     """``(M1) of :mod:`fpsnn_core.losses``` must name a label whose home is that module."""
     wrong = []
-    for path in _files("fpsnn_core/*.py", "fpsnn_app/**/*.py", "app_pages/*.py",
-                       "tests/**/*.py", "bench/*.py", "docs/*.md", "README.md"):
+    for path in _files(
+        "fpsnn_core/*.py",
+        "fpsnn_app/**/*.py",
+        "app_pages/*.py",
+        "tests/**/*.py",
+        "bench/*.py",
+        "docs/*.md",
+        "README.md",
+    ):
         for m in REFERENCE.finditer(path.read_text()):
             module = f"fpsnn_core/{m.group(3)}.py"
             for label in filter(None, m.group(1, 2)):
                 if HOME.get(label) != module:
-                    wrong.append(f"{path.relative_to(ROOT).as_posix()}: ({label}) of "
-                                 f"{module}, whose home is {HOME.get(label)}")
+                    wrong.append(
+                        f"{path.relative_to(ROOT).as_posix()}: ({label}) of "
+                        f"{module}, whose home is {HOME.get(label)}"
+                    )
     assert not wrong, "\n".join(wrong)

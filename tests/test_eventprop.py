@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 from hypothesis import assume, given
+from networks import random_recurrent, simulate_or_reject, small_networks
 
 import fpsnn_core as fp
 from fpsnn_core.eventprop import adjoint_traces, eventprop, eventprop_gradient
 from fpsnn_core.gradients import adjoint_solve
-from networks import random_recurrent, simulate_or_reject, small_networks
 
 N = 4
 
@@ -19,19 +19,22 @@ def recurrent(seed, kind, n=N):
     rng = np.random.default_rng(seed)
     if kind == "fixed":
         tau_s, tau_n, t_max = 0.5, 1.0, 4.0
-    elif kind == "equal":                                  # tau_s == tau_n everywhere
+    elif kind == "equal":  # tau_s == tau_n everywhere
         tau_s, tau_n, t_max = 1.0, 1.0, 3.0
-    else:                                                  # per neuron
+    else:  # per neuron
         tau_n, tau_s, t_max = rng.uniform(0.7, 1.5, n), rng.uniform(0.3, 1.5, n), 4.0
-        if kind == "mixed":                                # some neurons with tau_s == tau_n
+        if kind == "mixed":  # some neurons with tau_s == tau_n
             tau_s[::2] = tau_n[::2]
     return random_recurrent(rng, K=2, N=n, tau_s=tau_s, tau_n=tau_n, t_max=t_max)
 
 
 # every neuron fires at least twice in each of these (asserted below)
-CASES = ([("fixed", s) for s in (0, 1, 2, 3)] + [("equal", s) for s in (0, 1, 2, 3, 5, 6, 8)]
-         + [("per-neuron", s) for s in (0, 1, 3, 4, 6, 9)]
-         + [("mixed", s) for s in (0, 1, 3, 4, 6, 9)])
+CASES = (
+    [("fixed", s) for s in (0, 1, 2, 3)]
+    + [("equal", s) for s in (0, 1, 2, 3, 5, 6, 8)]
+    + [("per-neuron", s) for s in (0, 1, 3, 4, 6, 9)]
+    + [("mixed", s) for s in (0, 1, 3, 4, 6, 9)]
+)
 
 
 def assert_close(got, want, rel=3e-14):
@@ -74,15 +77,19 @@ def test_jumps_are_the_adjoint_of_the_triangular_solve(kind, seed):
     t = np.concatenate([np.linspace(0, t_max, 97), sim.spike_times[:5]])
     tr = adjoint_traces(net, sim, c, t)
     f, who = sim.spike_times, sim.spike_neurons
-    D = f[None, :] - t[:, None]                                      # (T, S)
-    later = D >= 0                               # left limits: the jump at t = f_k counts
+    D = f[None, :] - t[:, None]  # (T, S)
+    later = D >= 0  # left limits: the jump at t = f_k counts
     for i in range(N):
         own = later & (who == i)[None, :]
         b, a = net.b[i], net.a[i]
         want_V = -(np.where(own, np.exp(-b * np.where(own, D, 0)), 0) @ lam)
         want_I = -(np.where(own, fp.kernel(D, a, b), 0) @ lam)
-        np.testing.assert_allclose(tr.lambda_V[:, i], want_V, rtol=0, atol=2e-14 * np.abs(lam).max())
-        np.testing.assert_allclose(tr.lambda_I[:, i], want_I, rtol=0, atol=2e-14 * np.abs(lam).max())
+        np.testing.assert_allclose(
+            tr.lambda_V[:, i], want_V, rtol=0, atol=2e-14 * np.abs(lam).max()
+        )
+        np.testing.assert_allclose(
+            tr.lambda_I[:, i], want_I, rtol=0, atol=2e-14 * np.abs(lam).max()
+        )
     np.testing.assert_array_equal(tr.jump_times, f)
     np.testing.assert_array_equal(tr.jump_neurons, who)
     assert np.all(tr.lambda_V[t > f[-1]] == 0)
@@ -134,24 +141,27 @@ def test_continuous_as_tau_s_approaches_tau_n():
     assert_close(eventprop_gradient(near, sim_near, c), g_eq, rel=3e-8)
 
 
-@pytest.mark.parametrize("tau_s,w,f,dw", [
-    # tau_s = 1/2, tau_n = 1: h(t) = e^-t - e^-2t, h'(t) = -e^-t + 2 e^-2t. With w = 4 and
-    # theta = 3/4 the spike is at e^-f = 3/4 (f = ln 4/3): h = 3/16, h' = 3/8, slope
-    # V' = w h' = 3/2. Loss = f: eps = 1/(3/2) = 2/3, lambda_V(f-) = -2/3, and back at the
-    # input lambda_I(0) = -2/3 h(f) = -1/8 = dLoss/dw; lambda_V(0) = -2/3 * 3/4 = -1/2.
-    (0.5, 4.0, math.log(4 / 3), -1 / 8),
-    # tau_s = tau_n = 1: h(t) = t e^-t, h' = (1 - t) e^-t. With w = 2 and theta = e^-1/2 the
-    # spike is at f = 1/2: h = h' = e^-1/2 / 2, slope w h' = e^-1/2, eps = e^1/2,
-    # lambda_I(0) = -e^1/2 h(1/2) = -1/2 = dLoss/dw; lambda_V(0) = -e^1/2 e^-1/2 = -1.
-    (1.0, 2.0, 0.5, -1 / 2),
-])
+@pytest.mark.parametrize(
+    "tau_s,w,f,dw",
+    [
+        # tau_s = 1/2, tau_n = 1: h(t) = e^-t - e^-2t, h'(t) = -e^-t + 2 e^-2t. With w = 4 and
+        # theta = 3/4 the spike is at e^-f = 3/4 (f = ln 4/3): h = 3/16, h' = 3/8, slope
+        # V' = w h' = 3/2. Loss = f: eps = 1/(3/2) = 2/3, lambda_V(f-) = -2/3, and back at the
+        # input lambda_I(0) = -2/3 h(f) = -1/8 = dLoss/dw; lambda_V(0) = -2/3 * 3/4 = -1/2.
+        (0.5, 4.0, math.log(4 / 3), -1 / 8),
+        # tau_s = tau_n = 1: h(t) = t e^-t, h' = (1 - t) e^-t. With w = 2 and theta = e^-1/2 the
+        # spike is at f = 1/2: h = h' = e^-1/2 / 2, slope w h' = e^-1/2, eps = e^1/2,
+        # lambda_I(0) = -e^1/2 h(1/2) = -1/2 = dLoss/dw; lambda_V(0) = -e^1/2 e^-1/2 = -1.
+        (1.0, 2.0, 0.5, -1 / 2),
+    ],
+)
 def test_one_neuron_by_hand(tau_s, w, f, dw):
     theta = w * float(fp.kernel(f, 1 / tau_s, 1.0))
     net = fp.Network([[w], [0.0]], 1, tau_s=tau_s, tau_n=1.0, theta=theta)
     sim = fp.simulate(net, [[0.0]], 1.0)
     assert sim.n_spikes == 1 and sim.spike_times[0] == pytest.approx(f, rel=4e-15)
     g = eventprop_gradient(net, sim, [1.0])
-    assert g[0, 0] == pytest.approx(dw, rel=4e-15) and g[1, 0] == 0         # 3.3e-16 holds
+    assert g[0, 0] == pytest.approx(dw, rel=4e-15) and g[1, 0] == 0  # 3.3e-16 holds
     eps = 1 / (w * float(fp.kernel_derivative(f, 1 / tau_s, 1.0)))
     tr = adjoint_traces(net, sim, [1.0], [0.0, f, 0.9])
     assert tr.jump_sizes[0] == pytest.approx(eps, rel=4e-15)
@@ -182,8 +192,9 @@ def test_grazing_spike_is_refused_only_where_it_matters():
     with pytest.raises(fp.GrazingSpikeError, match="grazes"):
         eventprop_gradient(net, sim, c)
     c = (sim.spike_neurons == 1).astype(float)
-    np.testing.assert_allclose(eventprop_gradient(net, sim, c), fp.adjoint_gradient(net, sim, c),
-                               rtol=4e-15)                                   # 2.1e-16
+    np.testing.assert_allclose(
+        eventprop_gradient(net, sim, c), fp.adjoint_gradient(net, sim, c), rtol=4e-15
+    )  # 2.1e-16
 
 
 def test_bad_loss_derivatives_are_refused():

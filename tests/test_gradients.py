@@ -2,14 +2,16 @@
 
 import numpy as np
 import pytest
-
-import fpsnn_core as fp
 from networks import case
 
-CASES = [(kind, seed, tau_s)
-         for kind in ("recurrent", "layered")
-         for seed in (0, 2, 3)
-         for tau_s in (0.5, 1.0)]
+import fpsnn_core as fp
+
+CASES = [
+    (kind, seed, tau_s)
+    for kind in ("recurrent", "layered")
+    for seed in (0, 2, 3)
+    for tau_s in (0.5, 1.0)
+]
 
 
 def setup(kind, seed, tau_s):
@@ -86,8 +88,9 @@ def test_zero_weight_inside_mask_has_a_gradient_and_outside_none():
     net0 = fp.Network(W, 2, tau_s=0.5, mask=mask)
     sim = fp.simulate(net0, inputs, t_max)
     J = fp.spike_time_jacobian(net0, sim)
-    later_spikes_of_1 = np.flatnonzero((sim.spike_neurons == 1)
-                                       & (sim.spike_times > sim.spikes_of(0)[0]))
+    later_spikes_of_1 = np.flatnonzero(
+        (sim.spike_neurons == 1) & (sim.spike_times > sim.spikes_of(0)[0])
+    )
     assert np.any(J[later_spikes_of_1, 2, 1] != 0)
     assert np.all(J[:, 3, 0] == 0)
     fd = fp.finite_difference_jacobian(net0, inputs, t_max, entries=[(2, 1)])

@@ -9,21 +9,23 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import test_cli_bad_input
 
 import fpsnn_core as fp
 from fpsnn_core import discrete, finite_diff, io, traces
 from fpsnn_core.cli import main
-import test_cli_bad_input
 
-MIB = 2 ** 20
+MIB = 2**20
 _fails = test_cli_bad_input._fails
-xor_file = test_cli_bad_input.xor_file          # a fixture: a network trained for one epoch
+xor_file = test_cli_bad_input.xor_file  # a fixture: a network trained for one epoch
 
 
 def spike_flood(n_spikes: int) -> bytes:
     """A network document with one input that spikes ``n_spikes`` times (5 bytes each)."""
-    head = (b'{"format": "fpsnn-network", "version": 1, "n_inputs": 1, '
-            b'"weights": [[1.0], [0.0]], "inputs": [[')
+    head = (
+        b'{"format": "fpsnn-network", "version": 1, "n_inputs": 1, '
+        b'"weights": [[1.0], [0.0]], "inputs": [['
+    )
     return head + b"0.5, " * (n_spikes - 1) + b"0.5]]}"
 
 
@@ -104,15 +106,14 @@ def test_runaway_firing_is_reported_within_seconds_by_default(n):
 def busy_inputs(n_neurons: int = 100, n_inputs: int = 20, per_input: int = 100):
     """A network of silent neurons fed by ``n_inputs * per_input`` input spikes."""
     rng = np.random.default_rng(1)
-    W = np.vstack([rng.uniform(0.0, 0.01, (n_inputs, n_neurons)),
-                   np.zeros((n_neurons, n_neurons))])
+    W = np.vstack([rng.uniform(0.0, 0.01, (n_inputs, n_neurons)), np.zeros((n_neurons, n_neurons))])
     net = fp.Network(W, n_inputs, 0.5, 1.0, 1.0)
     inputs = [np.sort(rng.uniform(0.0, 10.0, per_input)) for _ in range(n_inputs)]
     return net, fp.simulate(net, inputs, 10.0)
 
 
 def test_feeding_kernels_are_chunked():
-    net, sim = busy_inputs()                       # 100 neurons, 2,000 events
+    net, sim = busy_inputs()  # 100 neurons, 2,000 events
     t = np.linspace(0.0, 10.0, 200)
     tracemalloc.start()
     try:
@@ -126,7 +127,7 @@ def test_feeding_kernels_are_chunked():
     j, i, k = 7, 42, 150
     direct = fp.kernel(t[k] - sim.inputs[j], net.a[i], net.b[i]).sum()
     assert y[k, j, i] == pytest.approx(direct, rel=1e-12)
-    assert np.all(y[:, 20:, :] == 0.0)             # the neurons never fire
+    assert np.all(y[:, 20:, :] == 0.0)  # the neurons never fire
 
 
 def test_feeding_kernels_do_not_depend_on_the_chunk_size(monkeypatch):
@@ -136,8 +137,9 @@ def test_feeding_kernels_do_not_depend_on_the_chunk_size(monkeypatch):
     whole = fp.feeding_kernels(net, sim, t)
     monkeypatch.setattr(traces, "CHUNK", 3)
     np.testing.assert_allclose(fp.feeding_kernels(net, sim, t), whole, rtol=1e-14, atol=0)
-    np.testing.assert_allclose(fp.feeding_kernels(net, sim, t, neurons=[1]), whole[:, :, [1]],
-                               rtol=1e-14, atol=0)
+    np.testing.assert_allclose(
+        fp.feeding_kernels(net, sim, t, neurons=[1]), whole[:, :, [1]], rtol=1e-14, atol=0
+    )
 
 
 def test_traces_on_a_huge_grid_are_refused_before_the_work():
@@ -164,14 +166,16 @@ def test_finite_differences_on_a_large_network_are_refused_before_the_work():
     net, _ = busy_inputs(n_inputs=2, per_input=5)
     inputs = [[0.5, 1.0], [2.0]]
     for fn in (fp.finite_difference_jacobian, fp.finite_difference_loss_gradient):
-        args = (net, inputs, 3.0) + ((lambda s: 0.0,) if fn is not fp.finite_difference_jacobian
-                                     else ())
+        args = (net, inputs, 3.0) + (
+            (lambda s: 0.0,) if fn is not fp.finite_difference_jacobian else ()
+        )
         msg = refused(fn, *args, match="max_total_work", seconds=2.0, peak_mib=16)
-        assert "10100 weights" in msg              # the mask: every connection
+        assert "10100 weights" in msg  # the mask: every connection
         few = fn(*args, entries=[(0, 0), (1, 5)])
         assert few.valid.sum() == 2
-    assert finite_diff.MAX_TOTAL_WORK == fp.finite_difference_jacobian.__kwdefaults__[
-        "max_total_work"]
+    assert (
+        finite_diff.MAX_TOTAL_WORK == fp.finite_difference_jacobian.__kwdefaults__["max_total_work"]
+    )
 
 
 def test_feedforward_without_a_generator_draws_fresh_weights():
@@ -191,14 +195,19 @@ def test_cli_options_out_of_range_name_the_option(tmp_path, capsys, monkeypatch,
     monkeypatch.setattr(cli, "train", no_training)
     out = str(tmp_path / "n.json")
     base = ("train", "--task", "xor", "--quiet", "--out", out)
-    cases = [(("--seed", "-1"), "--seed must be >= 0"),
-             (("--split-seed", "-3"), "--split-seed must be >= 0"),
-             (("--lr", "1e300"), "--lr must be"), (("--lr", "nan"), "--lr must be"),
-             (("--lr", "0"), "--lr must be"),
-             (("--hidden", "100000"), "--hidden"), (("--hidden", "0"), "--hidden"),
-             (("--hidden",) + ("10",) * 50, "--hidden"),
-             (("--workers", "100000"), "--workers"), (("--epochs", "10000000000"), "--epochs"),
-             (("--batch-size", "10000000000"), "--batch-size")]
+    cases = [
+        (("--seed", "-1"), "--seed must be >= 0"),
+        (("--split-seed", "-3"), "--split-seed must be >= 0"),
+        (("--lr", "1e300"), "--lr must be"),
+        (("--lr", "nan"), "--lr must be"),
+        (("--lr", "0"), "--lr must be"),
+        (("--hidden", "100000"), "--hidden"),
+        (("--hidden", "0"), "--hidden"),
+        (("--hidden",) + ("10",) * 50, "--hidden"),
+        (("--workers", "100000"), "--workers"),
+        (("--epochs", "10000000000"), "--epochs"),
+        (("--batch-size", "10000000000"), "--batch-size"),
+    ]
     for extra, match in cases:
         assert match in _fails(capsys, *base, *extra), extra
     line = _fails(capsys, "evaluate", str(xor_file), "--task", "yinyang", "--size", "1000000000")
@@ -220,8 +229,9 @@ def test_cli_refuses_an_oversized_network_file(tmp_path, capsys, flood):
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_cli_write_that_fails_saves_elsewhere_and_exits_non_zero(capsys):
-    code = main(["train", "--task", "xor", "--seed", "0", "--out", "/dev/full", "--epochs", "1",
-                 "--quiet"])
+    code = main(
+        ["train", "--task", "xor", "--seed", "0", "--out", "/dev/full", "--epochs", "1", "--quiet"]
+    )
     err = capsys.readouterr().err
     assert code == 1, err
     line = next(ln for ln in err.splitlines() if ln.startswith("error: could not write /dev/full"))

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from networks import case
 
 import fpsnn_core as fp
-from networks import case
 
 CASES = [("recurrent", 0, 0.5), ("recurrent", 1, 1.0), ("layered", 2, 0.5), ("layered", 3, 1.0)]
 
@@ -24,7 +24,7 @@ def test_L_lower_triangular_with_positive_diagonal(kind, seed, tau_s):
     assert sp.triu(L, 1).nnz == 0
     assert np.all(L.diagonal() > 0)
     # the diagonal (J1), assembled from spike times, is the simulator's slope V'(f-)
-    np.testing.assert_allclose(L.diagonal(), sim.slopes, rtol=2e-14, atol=0)    # 1.1e-15
+    np.testing.assert_allclose(L.diagonal(), sim.slopes, rtol=2e-14, atol=0)  # 1.1e-15
     assert sp.tril(L, -1).nnz > 0
 
 
@@ -55,7 +55,7 @@ def test_neuron_major_matrix_is_PT_L_P(kind, seed, tau_s):
         for q, l in enumerate(order):
             value = sim.slopes[k] if k == l else _entry(net, sim, k, l)
             direct[p, q] = 0.0 if value is None else value
-    np.testing.assert_allclose(M.toarray(), direct, rtol=2e-14, atol=1e-15)     # 1.1e-15
+    np.testing.assert_allclose(M.toarray(), direct, rtol=2e-14, atol=1e-15)  # 1.1e-15
     np.testing.assert_allclose((P.T @ L @ P).toarray(), direct, rtol=2e-14, atol=1e-15)
     np.testing.assert_array_equal(system.neuron_major, order)
     # P sorts neuron-major spike times into time order
@@ -68,8 +68,8 @@ def test_neuron_major_matrix_is_PT_L_P(kind, seed, tau_s):
 def test_dphi_dw_is_feeding_kernel_at_firing_times():
     net, sim = simulated("recurrent", 2, 0.5)
     system = fp.implicit_system(net, sim)
-    full = system.dphi_dw_full(net)                       # (S, K+N, N)
-    y = fp.feeding_kernels(net, sim, sim.spike_times)     # (S, K+N, N)
+    full = system.dphi_dw_full(net)  # (S, K+N, N)
+    y = fp.feeding_kernels(net, sim, sim.spike_times)  # (S, K+N, N)
     for k in range(sim.n_spikes):
         i = sim.spike_neurons[k]
         expect = np.where(net.mask[:, i], y[k, :, i], 0.0)
@@ -90,7 +90,7 @@ def test_off_diagonal_entries_are_minus_W_hprime_and_reset_terms():
                 expect = -net.theta[i] * net.b[i] * np.exp(-net.b[i] * d)
             else:
                 expect = -net.weights[K + j, i] * fp.kernel_derivative(d, net.a[i], net.b[i])
-            assert L[k, l] == pytest.approx(expect, rel=4e-15, abs=1e-300)      # equal
+            assert L[k, l] == pytest.approx(expect, rel=4e-15, abs=1e-300)  # equal
 
 
 def test_causal_past_equals_graph_ancestors():
@@ -101,8 +101,9 @@ def test_causal_past_equals_graph_ancestors():
         np.testing.assert_array_equal(fp.causal_past(net, sim, [k]), expect)
     # in a layered network a first-layer spike depends on no other spike
     first_layer = [k for k in range(sim.n_spikes) if sim.spike_neurons[k] in net.layers[0]]
-    first_of_neuron = [k for k in first_layer
-                       if k == np.flatnonzero(sim.spike_neurons == sim.spike_neurons[k])[0]]
+    first_of_neuron = [
+        k for k in first_layer if k == np.flatnonzero(sim.spike_neurons == sim.spike_neurons[k])[0]
+    ]
     for k in first_of_neuron:
         assert graph.ancestors(k).size == 0
 
@@ -119,19 +120,23 @@ def test_causal_graph_edges_from_spike_order_and_mask(kind, seed, tau_s):
             value = _entry(net, sim, k, l) if l != k else None
             if value is not None:
                 expect[(l, k)] = (value, -value / sim.slopes[k])
-    got = {(s, d): (p, q) for s, d, p, q in zip(graph.src.tolist(), graph.dst.tolist(),
-                                                graph.partial, graph.influence)}
+    got = {
+        (s, d): (p, q)
+        for s, d, p, q in zip(
+            graph.src.tolist(), graph.dst.tolist(), graph.partial, graph.influence
+        )
+    }
     assert set(got) == set(expect)
     assert len(expect) > 0
     for edge, (partial, influence) in expect.items():
-        assert got[edge][0] == pytest.approx(partial, rel=4e-15, abs=1e-16)        # equal
-        assert got[edge][1] == pytest.approx(influence, rel=2e-14, abs=1e-16)    # 1.2e-15
+        assert got[edge][0] == pytest.approx(partial, rel=4e-15, abs=1e-16)  # equal
+        assert got[edge][1] == pytest.approx(influence, rel=2e-14, abs=1e-16)  # 1.2e-15
 
 
 def test_zero_weight_inside_mask_is_still_a_parameter():
     net, sim = simulated("recurrent", 0, 0.5)
     W = np.array(net.weights)
-    W[2, 1] = 0.0                                  # neuron 0 -> neuron 1, kept in the mask
+    W[2, 1] = 0.0  # neuron 0 -> neuron 1, kept in the mask
     net0 = net.with_weights(W)
     sim0 = fp.simulate(net0, sim.inputs, sim.t_max)
     system = fp.implicit_system(net0, sim0)
@@ -148,8 +153,9 @@ def test_spike_selections_single_repeated_and_refused_by_name():
     full = fp.spike_time_jacobian(net, sim)
     k = sim.n_spikes - 1
     np.testing.assert_array_equal(fp.spike_time_jacobian(net, sim, spikes=k), full[[k]])
-    np.testing.assert_array_equal(fp.spike_time_jacobian(net, sim, spikes=np.array([[2], [0]])),
-                                  full[[2, 0]])
+    np.testing.assert_array_equal(
+        fp.spike_time_jacobian(net, sim, spikes=np.array([[2], [0]])), full[[2, 0]]
+    )
     np.testing.assert_array_equal(fp.spike_time_jacobian(net, sim, spikes=[1, 1]), full[[1, 1]])
     for bad in (sim.n_spikes, -1, [0, 99]):
         with pytest.raises(ValueError, match="spikes.*spike"):
@@ -165,6 +171,7 @@ def test_causal_past_of_the_first_spike_is_itself_and_of_the_last_is_all_it_can_
     """The causal past holds the given spikes and only earlier ones; the first spike's past
     is itself; every spike of the past is earlier than the latest given spike."""
     from fpsnn_core.implicit import causal_past
+
     net, sim = simulated("recurrent", 2, 0.5)
     assert causal_past(net, sim, [0]).tolist() == [0]
     last = sim.n_spikes - 1
@@ -182,5 +189,9 @@ def test_system_of_chosen_rows_keeps_only_their_columns():
     np.testing.assert_allclose(one, [[sim.slopes[k]]], rtol=2e-14, atol=0)
     full = fp.implicit_system(net, sim).L.toarray()
     pair = [1, k]
-    np.testing.assert_allclose(fp.implicit_system(net, sim, rows=pair).L.toarray(),
-                               full[np.ix_(pair, pair)], rtol=2e-14, atol=1e-15)
+    np.testing.assert_allclose(
+        fp.implicit_system(net, sim, rows=pair).L.toarray(),
+        full[np.ix_(pair, pair)],
+        rtol=2e-14,
+        atol=1e-15,
+    )

@@ -16,8 +16,10 @@ def symbolic_kernel(a, b):
     return sym.integrate(sym.exp(-a * s) * sym.exp(-b * (t - s)), (s, 0, t))
 
 
-@pytest.mark.parametrize("a,b", [(2, 1), (sym.Rational(99, 100), 1), (1, 3), (1, 1),
-                                 (sym.Rational(5, 2), sym.Rational(5, 2))])
+@pytest.mark.parametrize(
+    "a,b",
+    [(2, 1), (sym.Rational(99, 100), 1), (1, 3), (1, 1), (sym.Rational(5, 2), sym.Rational(5, 2))],
+)
 def test_kernel_and_derivative_equal_symbolic_convolution(a, b):
     h = symbolic_kernel(a, b)
     dh = sym.diff(h, t)
@@ -26,11 +28,11 @@ def test_kernel_and_derivative_equal_symbolic_convolution(a, b):
     grid = np.array([1e-6, 0.013, 0.37, 1.0, 2.9, 7.5])
     ours = fp.kernel(grid, float(a), float(b))
     ours_d = fp.kernel_derivative(grid, float(a), float(b))
-    with mpmath.workdps(50):   # the symbolic form cancels for small t: evaluate it in 50 digits
+    with mpmath.workdps(50):  # the symbolic form cancels for small t: evaluate it in 50 digits
         exact = np.array([float(h_num(mpmath.mpf(x))) for x in grid])
         exact_d = np.array([float(dh_num(mpmath.mpf(x))) for x in grid])
-    np.testing.assert_allclose(ours, exact, rtol=3e-15, atol=0)                 # 3.1e-16
-    np.testing.assert_allclose(ours_d, exact_d, rtol=4e-14, atol=1e-16)         # 3.8e-15
+    np.testing.assert_allclose(ours, exact, rtol=3e-15, atol=0)  # 3.1e-16
+    np.testing.assert_allclose(ours_d, exact_d, rtol=4e-14, atol=1e-16)  # 3.8e-15
 
 
 def test_kernels_vanish_before_the_spike():
@@ -43,12 +45,16 @@ def test_kernels_continuous_as_time_constants_meet():
     at = fp.kernel(grid, 1.0, 1.0)
     for d in (1e-4, 1e-8, 1e-12, -1e-8):
         np.testing.assert_allclose(fp.kernel(grid, 1.0 + d, 1.0), at, rtol=3 * abs(d) * 5 + 1e-15)
-        np.testing.assert_allclose(fp.kernel_derivative(grid, 1.0 + d, 1.0),
-                                   fp.kernel_derivative(grid, 1.0, 1.0), atol=3 * abs(d) * 5 + 1e-15)
+        np.testing.assert_allclose(
+            fp.kernel_derivative(grid, 1.0 + d, 1.0),
+            fp.kernel_derivative(grid, 1.0, 1.0),
+            atol=3 * abs(d) * 5 + 1e-15,
+        )
 
 
-@pytest.mark.parametrize("a,b", [(0.7, 3.0), (3.0, 0.7), (1.0, 1.0 + 1e-9), (1.0 + 1e-9, 1.0),
-                                 (5.0, 0.2), (2.0, 2.0)])
+@pytest.mark.parametrize(
+    "a,b", [(0.7, 3.0), (3.0, 0.7), (1.0, 1.0 + 1e-9), (1.0 + 1e-9, 1.0), (5.0, 0.2), (2.0, 2.0)]
+)
 def test_either_time_constant_faster_and_the_float_specialisation(a, b):
     """h(t) = (exp(-a t) - exp(-b t)) / (b - a) and its derivative, written in that plain
     form and evaluated with 60 digits (at a == b: t exp(-b t)), against the array kernels
@@ -67,5 +73,6 @@ def test_either_time_constant_faster_and_the_float_specialisation(a, b):
             # holds: 2.1e-16 (h), 1.1e-16 absolute where h' is near its zero (h')
             assert float(fp.kernel(x, a, b)) == pytest.approx(float(h), rel=3e-15)
             assert neuron.h(x) == pytest.approx(float(h), rel=3e-15)
-            assert float(fp.kernel_derivative(x, a, b)) == pytest.approx(float(dh), rel=2e-14,
-                                                                        abs=1e-16)
+            assert float(fp.kernel_derivative(x, a, b)) == pytest.approx(
+                float(dh), rel=2e-14, abs=1e-16
+            )

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from networks import case
 
 import fpsnn_core as fp
-from networks import case
 
 
 def layered_sim(seed=0):
@@ -30,15 +30,19 @@ def test_cross_entropy_derivative_in_times_against_differences(label):
     outputs = list(net.layers[-1])
     res = fp.first_spike_cross_entropy(sim, outputs, label, tau_0=0.7, gamma=0.3, tau_1=1.5)
     idx = sim.first_spikes(outputs)
-    for n, k in enumerate(idx):
+    for _n, k in enumerate(idx):
         vals = []
         for d in (1e-6, -1e-6):
             times = np.array(sim.spike_times)
             times[k] += d
-            moved = fp.Simulation(times, sim.spike_neurons, sim.slopes, sim.inputs, sim.t_max,
-                                  sim.grazing)
-            vals.append(fp.first_spike_cross_entropy(moved, outputs, label, tau_0=0.7, gamma=0.3,
-                                                     tau_1=1.5).value)
+            moved = fp.Simulation(
+                times, sim.spike_neurons, sim.slopes, sim.inputs, sim.t_max, sim.grazing
+            )
+            vals.append(
+                fp.first_spike_cross_entropy(
+                    moved, outputs, label, tau_0=0.7, gamma=0.3, tau_1=1.5
+                ).value
+            )
         # central differences at 1e-6 of a smooth function: 3.3e-10 holds
         assert res.dloss_dtimes[k] == pytest.approx((vals[0] - vals[1]) / 2e-6, rel=1e-8)
     assert np.count_nonzero(res.dloss_dtimes) == len(outputs)
@@ -72,7 +76,8 @@ def test_mse_and_its_gradient():
     t = np.array([sim.spikes_of(o)[0] for o in outputs])
     assert res.value == pytest.approx(np.mean((t - targets) ** 2), rel=4e-15)
     fd = fp.finite_difference_loss_gradient(
-        net, inputs, t_max, lambda s: fp.spike_time_mse(s, outputs, targets).value, eps=1e-6)
+        net, inputs, t_max, lambda s: fp.spike_time_mse(s, outputs, targets).value, eps=1e-6
+    )
     g = fp.fp_gradient(net, sim, res.dloss_dtimes)
     np.testing.assert_allclose(g[fd.valid], fd.jacobian[fd.valid], rtol=2e-6, atol=1e-9)
 
@@ -103,22 +108,29 @@ def test_silent_rules_values_and_derivative_against_differences():
     silent label makes the sample a constant; ``"t_max"``: silent outputs count at t_max.
     Derivatives in every finite time against central differences, for both rules."""
     from fpsnn_core.losses import cross_entropy_of_first_spikes as ce
+
     inf, t_max, kw = np.inf, 3.0, dict(tau_0=0.3, gamma=0.05, tau_1=0.8)
-    T = np.array([[0.9, 1.3, 1.1, inf],       # a silent wrong output
-                  [1.2, 0.7, inf, inf],       # two silent wrong outputs
-                  [inf, 0.8, 1.0, 1.5],       # silent label
-                  [1.4, 1.0, 0.6, 2.0]])      # all fired
+    T = np.array(
+        [
+            [0.9, 1.3, 1.1, inf],  # a silent wrong output
+            [1.2, 0.7, inf, inf],  # two silent wrong outputs
+            [inf, 0.8, 1.0, 1.5],  # silent label
+            [1.4, 1.0, 0.6, 2.0],
+        ]
+    )  # all fired
     y = np.array([0, 1, 0, 2])
     v_ex, d_ex, _, quiet = ce(T, y, t_max, silent="exclude", **kw)
     v_tm, d_tm, t_used, _ = ce(T, y, t_max, silent="t_max", **kw)
-    z = -T[0, :3] / 0.3                               # by hand: softmax over the fired three
-    assert v_ex[0] == pytest.approx(np.log(np.exp(z).sum()) - z[0]
-                                    + 0.05 * np.expm1(0.9 / 0.8), rel=4e-15)
-    z = -np.where(np.isinf(T[0]), t_max, T[0]) / 0.3   # t_max rule: the silent one at t_max
-    assert v_tm[0] == pytest.approx(np.log(np.exp(z).sum()) - z[0]
-                                    + 0.05 * np.expm1(0.9 / 0.8), rel=4e-15)
+    z = -T[0, :3] / 0.3  # by hand: softmax over the fired three
+    assert v_ex[0] == pytest.approx(
+        np.log(np.exp(z).sum()) - z[0] + 0.05 * np.expm1(0.9 / 0.8), rel=4e-15
+    )
+    z = -np.where(np.isinf(T[0]), t_max, T[0]) / 0.3  # t_max rule: the silent one at t_max
+    assert v_tm[0] == pytest.approx(
+        np.log(np.exp(z).sum()) - z[0] + 0.05 * np.expm1(0.9 / 0.8), rel=4e-15
+    )
     assert v_ex[2] == pytest.approx(np.log(4) + 0.05 * np.expm1(t_max / 0.8), rel=4e-15)
-    assert np.all(d_ex[2] == 0) and np.any(d_tm[2] != 0)     # silent label: no gradient
+    assert np.all(d_ex[2] == 0) and np.any(d_tm[2] != 0)  # silent label: no gradient
     assert np.array_equal(v_ex[3], v_tm[3]) and np.array_equal(d_ex[3], d_tm[3])
     assert np.all(d_ex[quiet] == 0) and np.all(d_tm[quiet] == 0)
     assert np.all(t_used[quiet] == t_max)
@@ -145,47 +157,61 @@ def test_defaults_are_the_documented_ones():
     """tau_0 = 1, gamma = 0, tau_1 = 1 when not given (first-spike, batch and per-sample
     forms); the batch form checked with more samples than outputs."""
     from fpsnn_core.losses import cross_entropy, cross_entropy_of_first_spikes
+
     net, inputs, t_max, sim = layered_sim()
     outputs = list(net.layers[-1])
     t = np.array([sim.spikes_of(o)[0] for o in outputs])
     assert fp.first_spike_cross_entropy(sim, outputs, 0).value == pytest.approx(
-        _ce_by_hand(t, 0, 1.0, 0.0, 1.0), rel=4e-15)
-    T = np.array([[0.3, 0.9], [1.2, 0.4], [0.5, 0.5]])          # B = 3 samples, C = 2
+        _ce_by_hand(t, 0, 1.0, 0.0, 1.0), rel=4e-15
+    )
+    T = np.array([[0.3, 0.9], [1.2, 0.4], [0.5, 0.5]])  # B = 3 samples, C = 2
     y = [0, 1, 1]
     values, _ = cross_entropy(T, y)
     want = [_ce_by_hand(T[b], y[b], 1.0, 0.0, 1.0) for b in range(3)]
     np.testing.assert_allclose(values, want, rtol=4e-15, atol=0)
     # gamma = 1 with tau_1 = 1 by default only where gamma is given
     values, _ = cross_entropy(T, y, gamma=1.0)
-    np.testing.assert_allclose(values, [_ce_by_hand(T[b], y[b], 1.0, 1.0, 1.0)
-                                        for b in range(3)], rtol=4e-15, atol=0)
+    np.testing.assert_allclose(
+        values, [_ce_by_hand(T[b], y[b], 1.0, 1.0, 1.0) for b in range(3)], rtol=4e-15, atol=0
+    )
     for rule in ("t_max", "exclude"):
         v, _, _, _ = cross_entropy_of_first_spikes(T, y, 2.0, silent=rule)
         np.testing.assert_allclose(v, want, rtol=4e-15, atol=0)
         v, _, _, _ = cross_entropy_of_first_spikes(T, y, 2.0, silent=rule, gamma=0.5)
-        np.testing.assert_allclose(v, [_ce_by_hand(T[b], y[b], 1.0, 0.5, 1.0)
-                                       for b in range(3)], rtol=4e-15, atol=0)
+        np.testing.assert_allclose(
+            v, [_ce_by_hand(T[b], y[b], 1.0, 0.5, 1.0) for b in range(3)], rtol=4e-15, atol=0
+        )
 
 
 def test_exclude_rule_with_more_samples_than_outputs():
     """Four samples, two outputs: the label of the last sample is silent (constant loss,
     no gradient), the others keep every output (none silent)."""
     from fpsnn_core.losses import cross_entropy_of_first_spikes
+
     T = np.array([[0.3, 0.9], [1.2, 0.4], [0.5, 0.6], [np.inf, 0.2]])
     y = [0, 1, 1, 0]
     v, d, t_used, quiet = cross_entropy_of_first_spikes(T, y, 2.0, tau_0=0.5, silent="exclude")
-    np.testing.assert_allclose(v[:3], [_ce_by_hand(T[b], y[b], 0.5, 0.0, 1.0)
-                                       for b in range(3)], rtol=4e-15, atol=0)
+    np.testing.assert_allclose(
+        v[:3], [_ce_by_hand(T[b], y[b], 0.5, 0.0, 1.0) for b in range(3)], rtol=4e-15, atol=0
+    )
     assert v[3] == pytest.approx(np.log(2), rel=4e-15) and np.all(d[3] == 0)
     assert np.all(d[:3] != 0) and t_used[3].tolist() == [2.0, 2.0]
     assert quiet.tolist() == [[False, False]] * 3 + [[True, False]]
 
 
-@pytest.mark.parametrize("kw,match", [(dict(tau_0=0.0), "tau_0"), (dict(tau_0=-1.0), "tau_0"),
-                                      (dict(tau_1=0.0), "tau_1"), (dict(tau_1=-2.0), "tau_1"),
-                                      (dict(gamma=float("nan")), "gamma")])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        (dict(tau_0=0.0), "tau_0"),
+        (dict(tau_0=-1.0), "tau_0"),
+        (dict(tau_1=0.0), "tau_1"),
+        (dict(tau_1=-2.0), "tau_1"),
+        (dict(gamma=float("nan")), "gamma"),
+    ],
+)
 def test_batch_cross_entropy_refuses_bad_constants_by_name(kw, match):
     from fpsnn_core.losses import cross_entropy
+
     with pytest.raises(ValueError, match=match):
         cross_entropy(np.array([[0.3, 0.9]]), [0], **kw)
 
@@ -201,7 +227,7 @@ def test_mse_allows_a_neuron_twice_and_reports_its_times():
     k = sim.first_spikes([o[0]])[0]
     assert res.dloss_dtimes[k] == pytest.approx((t0 - 0.5) + (t0 - 1.5), rel=4e-15)
     assert res.times.tolist() == [t0, t0] and len(res.silent) == 0
-    quiet = fp.Network(np.zeros((2, 1)), 1)                   # never fires
+    quiet = fp.Network(np.zeros((2, 1)), 1)  # never fires
     qsim = fp.simulate(quiet, [[0.1]], 3.0)
     res = fp.spike_time_mse(qsim, [0], [1.0], silent_time=3.0)
     assert res.value == 4.0 and res.times.tolist() == [3.0] and list(res.silent) == [0]

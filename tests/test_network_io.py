@@ -27,28 +27,32 @@ def test_network_is_immutable_and_copies_its_inputs():
         net.n_inputs = 3
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(weights=[[1.0], [np.nan]], n_inputs=1), "finite"),
-    (dict(weights=[[1.0, 0.0]], n_inputs=1), r"shape \(K\+N, N\)"),
-    (dict(weights=[1.0, 2.0], n_inputs=1), "2-D"),
-    (dict(weights=[[1.0], [0.5]], n_inputs=1), "self-loops"),
-    (dict(weights=[[1.0], [0.0]], n_inputs=1, tau_s=0.0), "tau_s"),
-    (dict(weights=[[1.0], [0.0]], n_inputs=1, tau_n=-1.0), "tau_n"),
-    (dict(weights=[[1.0], [0.0]], n_inputs=1, theta=0.0), "theta"),
-    (dict(weights=[[1.0], [0.0]], n_inputs=1, theta=[1.0, 2.0]), "theta"),
-    (dict(weights=[[1.0], [0.0]], n_inputs=1.5), "n_inputs"),
-    (dict(weights=[[1.0], [0.0]], n_inputs=1, mask=[[False], [False]]), "outside the mask"),
-    (dict(weights=[[1.0], [0.0]], n_inputs=1, mask=[[True], [True]]), "self-loops"),
-    (dict(weights=[["x"], [0.0]], n_inputs=1), "numeric"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(weights=[[1.0], [np.nan]], n_inputs=1), "finite"),
+        (dict(weights=[[1.0, 0.0]], n_inputs=1), r"shape \(K\+N, N\)"),
+        (dict(weights=[1.0, 2.0], n_inputs=1), "2-D"),
+        (dict(weights=[[1.0], [0.5]], n_inputs=1), "self-loops"),
+        (dict(weights=[[1.0], [0.0]], n_inputs=1, tau_s=0.0), "tau_s"),
+        (dict(weights=[[1.0], [0.0]], n_inputs=1, tau_n=-1.0), "tau_n"),
+        (dict(weights=[[1.0], [0.0]], n_inputs=1, theta=0.0), "theta"),
+        (dict(weights=[[1.0], [0.0]], n_inputs=1, theta=[1.0, 2.0]), "theta"),
+        (dict(weights=[[1.0], [0.0]], n_inputs=1.5), "n_inputs"),
+        (dict(weights=[[1.0], [0.0]], n_inputs=1, mask=[[False], [False]]), "outside the mask"),
+        (dict(weights=[[1.0], [0.0]], n_inputs=1, mask=[[True], [True]]), "self-loops"),
+        (dict(weights=[["x"], [0.0]], n_inputs=1), "numeric"),
+    ],
+)
 def test_bad_networks_raise_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         fp.Network(**kwargs)
 
 
 def test_feedforward_constructor():
-    net = fp.Network.feedforward([5, 120, 3], np.random.default_rng(0), [1.5, 2.0], [0.8, 0.1],
-                                 tau_s=1 / 0.99)
+    net = fp.Network.feedforward(
+        [5, 120, 3], np.random.default_rng(0), [1.5, 2.0], [0.8, 0.1], tau_s=1 / 0.99
+    )
     assert net.weights.shape == (128, 123) and net.layers == (tuple(range(120)), (120, 121, 122))
     assert net.n_params == 5 * 120 + 120 * 3
     assert net.weights[:5, :120].mean() == pytest.approx(1.5, abs=0.1)
@@ -58,7 +62,9 @@ def test_feedforward_constructor():
 
 
 def test_json_round_trip(tmp_path):
-    net = fp.Network.feedforward([2, 3, 1], np.random.default_rng(1), 2.0, 0.3, tau_s=[0.5, 0.6, 0.7, 1.0])
+    net = fp.Network.feedforward(
+        [2, 3, 1], np.random.default_rng(1), 2.0, 0.3, tau_s=[0.5, 0.6, 0.7, 1.0]
+    )
     path = tmp_path / "net.json"
     fp.save(path, net, inputs=[[0.1, 0.4], []], t_max=3.0, meta={"encoding": "latency"})
     loaded = fp.load(path)
@@ -77,23 +83,26 @@ def _doc():
     return json.loads(fp.to_json(fp.Network([[1.0], [0.0]], 1), inputs=[[0.2]], t_max=1.0))
 
 
-@pytest.mark.parametrize("edit,match", [
-    (lambda d: "not json", "not valid JSON"),
-    (lambda d: [], "JSON object"),
-    (lambda d: {**d, "format": "other"}, "not an fpsnn network file"),
-    (lambda d: {**d, "version": 9}, "unsupported version"),
-    (lambda d: {k: v for k, v in d.items() if k != "weights"}, "no 'weights'"),
-    (lambda d: {**d, "weights": [[1.0], ["a"]]}, "only numbers"),
-    (lambda d: {**d, "weights": [[1.0, 2.0], [0.0]]}, "same length"),
-    (lambda d: {**d, "weights": [[1.0], [3.0]]}, "self-loops"),
-    (lambda d: {**d, "tau_s": -1}, "tau_s"),
-    (lambda d: {**d, "tau_s": "fast"}, "tau_s"),
-    (lambda d: {**d, "mask": [[1], [0]]}, "true/false"),
-    (lambda d: {**d, "inputs": [[-1.0]]}, ">= 0"),
-    (lambda d: {**d, "inputs": [[0.1], [0.2]]}, "one spike train per input channel"),
-    (lambda d: {**d, "t_max": 0}, "t_max"),
-    (lambda d: {**d, "layers": [[5]]}, "does not exist"),
-])
+@pytest.mark.parametrize(
+    "edit,match",
+    [
+        (lambda d: "not json", "not valid JSON"),
+        (lambda d: [], "JSON object"),
+        (lambda d: {**d, "format": "other"}, "not an fpsnn network file"),
+        (lambda d: {**d, "version": 9}, "unsupported version"),
+        (lambda d: {k: v for k, v in d.items() if k != "weights"}, "no 'weights'"),
+        (lambda d: {**d, "weights": [[1.0], ["a"]]}, "only numbers"),
+        (lambda d: {**d, "weights": [[1.0, 2.0], [0.0]]}, "same length"),
+        (lambda d: {**d, "weights": [[1.0], [3.0]]}, "self-loops"),
+        (lambda d: {**d, "tau_s": -1}, "tau_s"),
+        (lambda d: {**d, "tau_s": "fast"}, "tau_s"),
+        (lambda d: {**d, "mask": [[1], [0]]}, "true/false"),
+        (lambda d: {**d, "inputs": [[-1.0]]}, ">= 0"),
+        (lambda d: {**d, "inputs": [[0.1], [0.2]]}, "one spike train per input channel"),
+        (lambda d: {**d, "t_max": 0}, "t_max"),
+        (lambda d: {**d, "layers": [[5]]}, "does not exist"),
+    ],
+)
 def test_malformed_files_raise_clear_errors(edit, match):
     doc = edit(_doc())
     text = doc if isinstance(doc, str) else json.dumps(doc)

@@ -14,15 +14,19 @@ def test_readme_wrt_example():
     sim = fp.simulate(net, [[0.1, 0.8], [0.3]], t_max=3.0)
     k = sim.first_spikes([2])[0]
     assert round(float(sim.spike_times[k]), 4) == 0.5327
-    shown = {"inputs": [0.3855, 0.0, 0.6145], "theta": [0.0, -0.0961, 0.5296],
-             "tau_s": [0.0, 0.0117, -0.1048]}
+    shown = {
+        "inputs": [0.3855, 0.0, 0.6145],
+        "theta": [0.0, -0.0961, 0.5296],
+        "tau_s": [0.0, 0.0117, -0.1048],
+    }
     for wrt, row in shown.items():
         got = fp.spike_time_jacobian(net, sim, [k], wrt=wrt)
         np.testing.assert_allclose(got, [row], rtol=0, atol=5e-5, err_msg=wrt)
     J = fp.spike_time_jacobian(net, sim, [k], wrt="inputs")
-    assert abs(J.sum() - 1.0) < 1e-12                      # the entries sum to 1
+    assert abs(J.sum() - 1.0) < 1e-12  # the entries sum to 1
     loss = fp.first_spike_cross_entropy(sim, outputs=[1, 2], label=1)
     g = fp.adjoint_gradient(net, sim, loss.dloss_dtimes, wrt="tau_n")
     np.testing.assert_allclose(g, [0.0, 0.0272, -0.0541], rtol=0, atol=5e-5)
-    np.testing.assert_allclose(fp.fp_gradient(net, sim, loss.dloss_dtimes, wrt="tau_n"), g,
-                               rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(
+        fp.fp_gradient(net, sim, loss.dloss_dtimes, wrt="tau_n"), g, rtol=1e-13, atol=1e-16
+    )

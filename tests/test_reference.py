@@ -47,6 +47,7 @@ def root(f, lo, hi):
 
 # --- 1 and 2: sub-threshold potential of one neuron after one input spike ---------
 
+
 @pytest.mark.parametrize("tau_s, tau_n", [(0.5, 1.0), (2.0, 0.7), (0.8, 0.8)])
 def test_single_psp_below_threshold(tau_s, tau_n):
     w, theta = 0.9, 1.0
@@ -62,8 +63,7 @@ def test_single_psp_below_threshold(tau_s, tau_n):
     np.testing.assert_allclose(I[:, 0], I_hand, rtol=0, atol=TRACE_TOL)
     # grid time equal to the input time: left limit, the jump is not yet applied
     assert I[2, 0] == 0.0
-    times, neurons = reference_spikes(single(w), 1, tau_s, tau_n, theta,
-                                      [np.array([G])], 6.0)
+    times, neurons = reference_spikes(single(w), 1, tau_s, tau_n, theta, [np.array([G])], 6.0)
     assert times.size == 0 and neurons.size == 0
 
 
@@ -73,11 +73,11 @@ def test_equal_time_constants_explicit():
     b = 1.0 / tau
     t = np.linspace(G, 4.0, 9)
     V, _ = reference_potential(single(w), 1, tau, tau, 1.0, [np.array([G])], t)
-    np.testing.assert_allclose(V[:, 0], w * (t - G) * np.exp(-b * (t - G)),
-                               rtol=0, atol=TRACE_TOL)
+    np.testing.assert_allclose(V[:, 0], w * (t - G) * np.exp(-b * (t - G)), rtol=0, atol=TRACE_TOL)
 
 
 # --- 3: supra-threshold, spike times by hand --------------------------------------
+
 
 @pytest.mark.parametrize("w", [5.0, 12.0])
 @pytest.mark.parametrize("tau_s, tau_n", [(0.5, 1.0), (0.7, 0.7)])
@@ -97,8 +97,10 @@ def test_strong_input_spike_times(tau_s, tau_n, w):
     hand = [f1]
     while True:
         fk = np.array(hand)
-        Vk = lambda t: (w * h(t - G, a, b)  # noqa: E731
-                        - theta * np.exp(-b * (t - fk[:, None])).sum(axis=0))
+        Vk = lambda t: (
+            w * h(t - G, a, b)  # noqa: E731
+            - theta * np.exp(-b * (t - fk[:, None])).sum(axis=0)
+        )
         ts = np.linspace(hand[-1] + 1e-9, t_max, 60001)
         k = np.nonzero(Vk(ts) >= theta)[0]
         if not k.size:
@@ -108,16 +110,14 @@ def test_strong_input_spike_times(tau_s, tau_n, w):
     if w == 12.0:
         assert hand.size >= 4
 
-    times, neurons = reference_spikes(single(w), 1, tau_s, tau_n, theta,
-                                      [np.array([G])], t_max)
+    times, neurons = reference_spikes(single(w), 1, tau_s, tau_n, theta, [np.array([G])], t_max)
     assert np.all(neurons == 0)
     assert times.size == hand.size
     assert abs(times[0] - f1) < TIME_TOL
     np.testing.assert_allclose(times, hand, rtol=0, atol=TIME_TOL)
     # the potential reaches theta at the spike times (sampled 1e-12 before them:
     # a grid time within the reference's accuracy of a spike may land on either side)
-    V, _ = reference_potential(single(w), 1, tau_s, tau_n, theta, [np.array([G])],
-                               hand - 1e-12)
+    V, _ = reference_potential(single(w), 1, tau_s, tau_n, theta, [np.array([G])], hand - 1e-12)
     np.testing.assert_allclose(V[:, 0], theta, rtol=0, atol=1e-10)
 
 
@@ -125,12 +125,12 @@ def test_first_spike_only_until_t_max():
     tau_s, tau_n, w, theta = 0.5, 1.0, 5.0, 1.0
     a, b = 1.0 / tau_s, 1.0 / tau_n
     f1 = G + root(lambda s: w * h(s, a, b) - theta, 0.0, np.log(a / b) / (a - b))
-    times, _ = reference_spikes(single(w), 1, tau_s, tau_n, theta, [np.array([G])],
-                                f1 + 1e-3)
+    times, _ = reference_spikes(single(w), 1, tau_s, tau_n, theta, [np.array([G])], f1 + 1e-3)
     assert times.size == 1 and abs(times[0] - f1) < TIME_TOL
 
 
 # --- 4: two-neuron chain ----------------------------------------------------------
+
 
 def test_two_neuron_chain():
     # input -> neuron 0 (strong) -> neuron 1 (weak, stays below threshold)
@@ -157,8 +157,7 @@ def test_two_neuron_chain():
     grid = np.sort(np.concatenate([f - eps, f - d, f + eps]))
     V, I = reference_potential(W, K, tau_s, tau_n, theta, inputs, grid)
     before, at, after = I[0::3, 1], I[1::3, 1], I[2::3, 1]
-    np.testing.assert_allclose(at, before * np.exp(-(eps - d) / tau_s[1]),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(at, before * np.exp(-(eps - d) / tau_s[1]), rtol=0, atol=1e-12)
     np.testing.assert_allclose(after - before, w01, rtol=0, atol=1e-6)
     np.testing.assert_allclose(V[2::3, 1] - V[0::3, 1], 0.0, rtol=0, atol=1e-6)
     # neuron 0's potential is theta just before, ~0 just after each of its spikes
@@ -170,14 +169,16 @@ def test_two_neuron_chain():
     t = np.linspace(0.0, t_max, 41)
     V, I = reference_potential(W, K, tau_s, tau_n, theta, inputs, t)
     V1 = w01 * h(t[:, None] - f[None, :], a1, b1).sum(axis=1)
-    I1 = w01 * np.where(t[:, None] > f[None, :],
-                        np.exp(-a1 * np.clip(t[:, None] - f[None, :], 0, None)), 0).sum(axis=1)
+    I1 = w01 * np.where(
+        t[:, None] > f[None, :], np.exp(-a1 * np.clip(t[:, None] - f[None, :], 0, None)), 0
+    ).sum(axis=1)
     np.testing.assert_allclose(V[:, 1], V1, rtol=0, atol=TRACE_TOL)
     np.testing.assert_allclose(I[:, 1], I1, rtol=0, atol=TRACE_TOL)
     assert V[:, 1].max() < theta
 
 
 # --- conventions and guards -------------------------------------------------------
+
 
 def test_simultaneous_crossings_both_recorded():
     # two identical neurons fed by the same input cross at the same instant; the
@@ -200,14 +201,15 @@ def test_inputs_and_parameter_shapes():
     W[1, 1] = 0.8
     inputs = [np.array([0.1, 0.4]), np.array([], dtype=float)]
     t = np.array([0.0, 1.0, 2.0])
-    V, I = reference_potential(W, K, np.array([0.5, 0.6]), np.array([1.0, 1.2]),
-                               np.array([1.0, 2.0]), inputs, t)
+    V, I = reference_potential(
+        W, K, np.array([0.5, 0.6]), np.array([1.0, 1.2]), np.array([1.0, 2.0]), inputs, t
+    )
     a, b = 2.0, 1.0
-    np.testing.assert_allclose(V[:, 0], 0.5 * (h(t - 0.1, a, b) + h(t - 0.4, a, b)),
-                               rtol=0, atol=TRACE_TOL)
+    np.testing.assert_allclose(
+        V[:, 0], 0.5 * (h(t - 0.1, a, b) + h(t - 0.4, a, b)), rtol=0, atol=TRACE_TOL
+    )
     assert np.all(V[:, 1] == 0) and np.all(I[:, 1] == 0)
-    times, neurons = reference_spikes(W, K, 0.5, 1.0, 1.0,
-                                      [np.array([5.0]), np.array([])], 2.0)
+    times, neurons = reference_spikes(W, K, 0.5, 1.0, 1.0, [np.array([5.0]), np.array([])], 2.0)
     assert times.size == 0 and times.dtype == float and neurons.dtype.kind == "i"
 
 

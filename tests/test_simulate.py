@@ -4,20 +4,22 @@ import math
 
 import numpy as np
 import pytest
+from networks import case
+from reference import reference_spikes
 from scipy.optimize import brentq
 
 import fpsnn_core as fp
-from networks import case
-from reference import reference_spikes
 
 # The ODE reference (tests/reference.py, DOP853 at rtol 1e-13) agrees with the event loop
 # to 7.4e-14 in the spike times over these cases; checked at 1e-12.
 ODE_TOL = 1e-12
 
-CASES = [(kind, seed, tau_s)
-         for kind in ("recurrent", "layered")
-         for seed in (0, 2, 3)
-         for tau_s in (0.5, 1.0)]
+CASES = [
+    (kind, seed, tau_s)
+    for kind in ("recurrent", "layered")
+    for seed in (0, 2, 3)
+    for tau_s in (0.5, 1.0)
+]
 
 
 @pytest.mark.parametrize("kind,seed,tau_s", CASES)
@@ -25,8 +27,9 @@ def test_spike_times_match_ode_integration(kind, seed, tau_s):
     t_max = 4.0 if tau_s != 1.0 else 2.0
     net, inputs, t_max = case(kind, seed, tau_s=tau_s, t_max=t_max)
     sim = fp.simulate(net, inputs, t_max)
-    ref_t, ref_n = reference_spikes(np.asarray(net.weights), net.n_inputs, net.tau_s, net.tau_n,
-                                    net.theta, inputs, t_max)
+    ref_t, ref_n = reference_spikes(
+        np.asarray(net.weights), net.n_inputs, net.tau_s, net.tau_n, net.theta, inputs, t_max
+    )
     counts = sim.spike_counts(net.n_neurons)
     assert counts.min() >= 1 and counts.max() >= 3, "the case must make neurons fire several times"
     assert sim.n_spikes == ref_t.size
@@ -37,11 +40,17 @@ def test_spike_times_match_ode_integration(kind, seed, tau_s):
 def test_per_neuron_constants_match_ode_integration():
     rng = np.random.default_rng(11)
     net, inputs, t_max = case("recurrent", 11)
-    net = fp.Network(net.weights, net.n_inputs, tau_s=rng.uniform(0.3, 1.5, 4),
-                     tau_n=rng.uniform(0.5, 1.5, 4), theta=rng.uniform(0.7, 1.3, 4))
+    net = fp.Network(
+        net.weights,
+        net.n_inputs,
+        tau_s=rng.uniform(0.3, 1.5, 4),
+        tau_n=rng.uniform(0.5, 1.5, 4),
+        theta=rng.uniform(0.7, 1.3, 4),
+    )
     sim = fp.simulate(net, inputs, t_max)
-    ref_t, ref_n = reference_spikes(np.asarray(net.weights), 2, net.tau_s, net.tau_n, net.theta,
-                                    inputs, t_max)
+    ref_t, ref_n = reference_spikes(
+        np.asarray(net.weights), 2, net.tau_s, net.tau_n, net.theta, inputs, t_max
+    )
     assert sim.n_spikes == ref_t.size > 8
     np.testing.assert_array_equal(sim.spike_neurons, ref_n)
     np.testing.assert_allclose(sim.spike_times, ref_t, rtol=0, atol=ODE_TOL)
@@ -69,7 +78,7 @@ def test_hand_worked_single_neuron_two_inputs_one_spike():
     assert sim.spike_times[0] == pytest.approx(f, rel=4e-16, abs=4e-16)
     # the slope at threshold: V'(f) = I(f) - b theta
     I_f = 2 * math.exp(-2 * f) + 3 * math.exp(-2 * (f - 0.5))
-    assert sim.slopes[0] == pytest.approx(I_f - 1.0, rel=1e-14)          # holds: 6.7e-16
+    assert sim.slopes[0] == pytest.approx(I_f - 1.0, rel=1e-14)  # holds: 6.7e-16
 
 
 def test_equal_time_constants_hand_worked():
@@ -80,10 +89,15 @@ def test_equal_time_constants_hand_worked():
     net = fp.Network([[5.0], [0.0]], 1, tau_s=1.0, tau_n=1.0, theta=1.0)
     sim = fp.simulate(net, [[0.0]], 1.0)
     f1 = brentq(lambda t: 5 * t * math.exp(-t) - 1, 1e-9, 1.0, xtol=1e-16, rtol=8.9e-16)
-    f2 = brentq(lambda t: 5 * t * math.exp(-t) - math.exp(-(t - f1)) - 1, f1 + 1e-9, 1.0,
-                xtol=1e-16, rtol=8.9e-16)
+    f2 = brentq(
+        lambda t: 5 * t * math.exp(-t) - math.exp(-(t - f1)) - 1,
+        f1 + 1e-9,
+        1.0,
+        xtol=1e-16,
+        rtol=8.9e-16,
+    )
     assert sim.n_spikes == 2
-    np.testing.assert_allclose(sim.spike_times, [f1, f2], rtol=2e-15)          # 1.7e-16
+    np.testing.assert_allclose(sim.spike_times, [f1, f2], rtol=2e-15)  # 1.7e-16
 
 
 def test_continuous_as_time_constants_meet():
@@ -110,7 +124,7 @@ def test_threshold_reached_at_the_crossing():
     sim = fp.simulate(net, inputs, t_max)
     tr = fp.potentials(net, sim, sim.spike_times)
     V_at_spike = tr.V[np.arange(sim.n_spikes), sim.spike_neurons]
-    np.testing.assert_allclose(V_at_spike, 1.0, rtol=0, atol=1e-14)            # 1.3e-15
+    np.testing.assert_allclose(V_at_spike, 1.0, rtol=0, atol=1e-14)  # 1.3e-15
 
 
 def test_silent_network_has_no_spikes():
@@ -146,25 +160,32 @@ def test_inputs_at_equal_times_and_spike_at_an_input_time():
     # channels firing together are delivered together; a neuron firing exactly when an
     # input arrives fires from its state before that input (strictly earlier events only)
     net = fp.Network([[5.0], [1.0], [0.0]], 2, tau_s=0.5, tau_n=1.0)
-    first = fp.simulate(fp.Network([[5.0], [0.0], [0.0]], 2, tau_s=0.5, tau_n=1.0),
-                        [[0.0], []], 3.0).spike_times[0]
+    first = fp.simulate(
+        fp.Network([[5.0], [0.0], [0.0]], 2, tau_s=0.5, tau_n=1.0), [[0.0], []], 3.0
+    ).spike_times[0]
     sim = fp.simulate(net, [[0.0], [first]], 3.0)
     assert sim.spike_times[0] == first
     assert sim.ties == 1
     assert sim.slopes[0] == pytest.approx(
-        fp.simulate(fp.Network([[5.0], [0.0], [0.0]], 2, tau_s=0.5, tau_n=1.0),
-                    [[0.0], []], 3.0).slopes[0], rel=1e-15)
+        fp.simulate(
+            fp.Network([[5.0], [0.0], [0.0]], 2, tau_s=0.5, tau_n=1.0), [[0.0], []], 3.0
+        ).slopes[0],
+        rel=1e-15,
+    )
 
 
-@pytest.mark.parametrize("inputs,t_max,match", [
-    ([[0.1]], 0.0, "t_max"),
-    ([[0.1]], float("nan"), "t_max"),
-    ([[-0.1]], 1.0, ">= 0"),
-    ([[-float("inf")]], 1.0, ">= 0"),
-    ([[float("nan")]], 1.0, "not nan"),
-    ([[0.1], [0.2]], 1.0, "one spike train per input channel"),
-    ([["a"]], 1.0, "numbers"),
-])
+@pytest.mark.parametrize(
+    "inputs,t_max,match",
+    [
+        ([[0.1]], 0.0, "t_max"),
+        ([[0.1]], float("nan"), "t_max"),
+        ([[-0.1]], 1.0, ">= 0"),
+        ([[-float("inf")]], 1.0, ">= 0"),
+        ([[float("nan")]], 1.0, "not nan"),
+        ([[0.1], [0.2]], 1.0, "one spike train per input channel"),
+        ([["a"]], 1.0, "numbers"),
+    ],
+)
 def test_bad_inputs_raise_clear_errors(inputs, t_max, match):
     net = fp.Network([[1.0], [0.0]], 1)
     with pytest.raises(ValueError, match=match):
@@ -173,7 +194,7 @@ def test_bad_inputs_raise_clear_errors(inputs, t_max, match):
 
 def test_inputs_after_t_max_are_ignored_and_order_does_not_matter():
     net = fp.Network([[3.0], [0.0]], 1, tau_s=0.5)
-    a = fp.simulate(net, [[0.5, 0.1, 9.0, float("inf")]], 2.0)   # inf: no spike
+    a = fp.simulate(net, [[0.5, 0.1, 9.0, float("inf")]], 2.0)  # inf: no spike
     b = fp.simulate(net, [[0.1, 0.5]], 2.0)
     np.testing.assert_array_equal(a.spike_times, b.spike_times)
     assert a.inputs[0].tolist() == [0.1, 0.5]
@@ -200,6 +221,7 @@ def test_event_loop_crossing_equals_the_array_crossing():
     ``simulate.crossing`` of the batched path: the same crossing (or none) on random states,
     with a < b, a > b and a == b, rising and falling potentials, short and long horizons."""
     from fpsnn_core.simulate import _Neuron, crossing
+
     rng = np.random.default_rng(5)
     n = 3000
     V0 = rng.uniform(-1.0, 0.999, n)
@@ -221,6 +243,7 @@ def _peak_by_root(V0, I0, a, b):
     """Where ``V'(s) = -b V0 exp(-b s) + I0 h'(s)`` vanishes for ``s > 0`` (the plain
     two-exponential ``h``, or ``s exp(-b s)`` when ``a == b``), by Brent's method; ``inf``
     when ``V`` does not rise first (``V'(0) <= 0``) or never turns."""
+
     def dV(s):
         if a == b:
             dh = (1 - b * s) * math.exp(-b * s)
@@ -239,17 +262,18 @@ def test_peak_time_is_where_the_potential_turns():
     a < b, a > b, b - a == 1 exactly, and a == b as an array entry and as shared floats;
     and ``arg = -V0 (b - a) / I0`` of exactly -1, where ``V`` never turns (inf)."""
     from fpsnn_core.simulate import peak_time
+
     rng = np.random.default_rng(8)
     n = 60
     V0, I0 = rng.uniform(-1.0, 0.95, n), rng.uniform(0.05, 5.0, n)
     checked = 0
     for a, b in [(2.0, 1.0), (0.5, 3.0), (1.0, 2.0), (2.5, 2.5)]:
-        rising = I0 - b * V0 > 0                          # the crossing search's case
+        rising = I0 - b * V0 > 0  # the crossing search's case
         got = peak_time(V0[rising], I0[rising], a, b)
         want = np.array([_peak_by_root(v, i, a, b) for v, i in zip(V0[rising], I0[rising])])
         fin = np.isfinite(want)
         np.testing.assert_array_equal(np.isfinite(got), fin)
-        np.testing.assert_allclose(got[fin], want[fin], rtol=1e-14, atol=0)   # 8.5e-16 holds
+        np.testing.assert_allclose(got[fin], want[fin], rtol=1e-14, atol=0)  # 8.5e-16 holds
         checked += fin.sum()
     # per-entry constants, one entry with a == b (the limit branch of the array form)
     a = np.array([2.0, 2.5, 0.5, 1.5])
@@ -272,7 +296,9 @@ def test_crossing_search_converges_like_newtons_method():
     deterministic for the seeded states."""
     import sys
     import types
+
     from fpsnn_core.simulate import _Neuron, crossing
+
     mod = sys.modules["fpsnn_core.simulate"]
     rng = np.random.default_rng(5)
     n = 2000
@@ -289,17 +315,22 @@ def test_crossing_search_converges_like_newtons_method():
         exps[0] += 1
         return math.exp(x)
 
-    fake_math = types.SimpleNamespace(**{k: getattr(math, k) for k in dir(math)
-                                         if not k.startswith("_")})
+    fake_math = types.SimpleNamespace(
+        **{k: getattr(math, k) for k in dir(math) if not k.startswith("_")}
+    )
     fake_math.exp = counted_exp
     try:
         mod.kernel_pair, mod.math = counted_pair, fake_math
-        for a, b, theta in [(1 / 0.99, 1.0, 1.0), (0.5, 2.0, 1.0), (3.0, 1.0, 0.8),
-                            (1.0, 1.0, 1.0)]:
+        for a, b, theta in [
+            (1 / 0.99, 1.0, 1.0),
+            (0.5, 2.0, 1.0),
+            (3.0, 1.0, 0.8),
+            (1.0, 1.0, 1.0),
+        ]:
             V0 = rng.uniform(-1.0, 0.999 * theta, n)
             work.clear()
             found = np.isfinite(crossing(V0, I0, hz, a, b, theta)).sum()
-            per_crossing = sum(work[1:]) / found            # work[0]: the reach test
+            per_crossing = sum(work[1:]) / found  # work[0]: the reach test
             nrn = _Neuron(a, b, theta)
             calls = []
             for v, i, h in zip(V0, I0, hz):

@@ -4,15 +4,21 @@ differences."""
 
 import numpy as np
 import pytest
+from networks import case
 from scipy.integrate import quad
 
 import fpsnn_core as fp
-from fpsnn_core.bptt import (backward, bptt_gradient, bptt_gradients, discrete_feeding_kernel,
-                             fp_credit, surrogate_credit)
+from fpsnn_core.bptt import (
+    backward,
+    bptt_gradient,
+    bptt_gradients,
+    discrete_feeding_kernel,
+    fp_credit,
+    surrogate_credit,
+)
 from fpsnn_core.discrete import simulate_discrete, spike_time_error
 from fpsnn_core.simulate import SpikeRecord
 from fpsnn_core.surrogate import SURROGATES, surrogate
-from networks import case
 
 EPS = np.finfo(float).eps
 
@@ -26,6 +32,7 @@ def _fitted_order(dts, errors):
 
 
 # --- the exact per-step update ------------------------------------------------------
+
 
 @pytest.mark.parametrize("tau_s, tau_n", [(0.5, 1.0), (1.0, 1.0), (3.0, 0.7)])
 def test_subthreshold_steps_match_closed_form_potentials(tau_s, tau_n):
@@ -41,8 +48,9 @@ def test_subthreshold_steps_match_closed_form_potentials(tau_s, tau_n):
     tr = fp.potentials(net, sim, d.t)
     np.testing.assert_allclose(d.V, tr.V, rtol=0, atol=64 * EPS * np.abs(tr.V).max())
     # I+[n-1] decayed over one step is the left limit I(t_n-) of the closed form
-    np.testing.assert_allclose(d.I[:-1] * np.exp(-net.a * d.dt), tr.I[1:], rtol=0,
-                               atol=64 * EPS * np.abs(tr.I).max())
+    np.testing.assert_allclose(
+        d.I[:-1] * np.exp(-net.a * d.dt), tr.I[1:], rtol=0, atol=64 * EPS * np.abs(tr.I).max()
+    )
 
 
 def test_equal_time_constants_against_hand_formula():
@@ -91,8 +99,9 @@ def test_first_spikes_converge_at_second_order_with_inputs_on_the_grid(seed):
     assert errors[-1] < 1e-6
 
 
-@pytest.mark.parametrize("kind, seed, grid", [("layered", 0, True), ("layered", 1, False),
-                                              ("recurrent", 5, False)])
+@pytest.mark.parametrize(
+    "kind, seed, grid", [("layered", 0, True), ("layered", 1, False), ("recurrent", 5, False)]
+)
 def test_all_spike_times_converge_at_first_order(kind, seed, grid):
     net, inputs, t_max = case(kind, seed)
     if grid:
@@ -100,10 +109,11 @@ def test_all_spike_times_converge_at_first_order(kind, seed, grid):
     errors = _errors(net, inputs, t_max)
     order = _fitted_order(DTS, errors)
     assert 0.75 < order < 1.35, (order, errors)
-    assert errors[-1] < 10 * DTS[-1]         # spikes pass on delays of up to dt per layer
+    assert errors[-1] < 10 * DTS[-1]  # spikes pass on delays of up to dt per layer
 
 
 # --- surrogate functions -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", list(SURROGATES))
 @pytest.mark.parametrize("slope", [0.7, 3.3])
@@ -116,21 +126,27 @@ def test_surrogate_derivative_is_the_derivative_of_its_function(name, slope):
     h = 1e-6 / slope
     numeric = (sg.fn(x + h) - sg.fn(x - h)) / (2 * h)
     np.testing.assert_allclose(sg.grad(x), numeric, rtol=1e-6, atol=1e-8 * slope)
-    assert (np.ptp(sg.grad(x)) > 0) == (name != "straight_through")     # constant: only it
+    assert (np.ptp(sg.grad(x)) > 0) == (name != "straight_through")  # constant: only it
 
 
-@pytest.mark.parametrize("name, at_zero", [("fast_sigmoid", lambda b: 1.0),
-                                           ("sigmoid", lambda b: b / 4),
-                                           ("arctan", lambda b: b / 2),
-                                           ("triangle", lambda b: b),
-                                           ("straight_through", lambda b: b)])
+@pytest.mark.parametrize(
+    "name, at_zero",
+    [
+        ("fast_sigmoid", lambda b: 1.0),
+        ("sigmoid", lambda b: b / 4),
+        ("arctan", lambda b: b / 2),
+        ("triangle", lambda b: b),
+        ("straight_through", lambda b: b),
+    ],
+)
 def test_surrogate_peak_and_integral(name, at_zero):
     slope = 2.7
     sg = surrogate(name, slope)
     assert sg.grad(np.array([0.0]))[0] == pytest.approx(at_zero(slope), rel=1e-14)
     if np.isfinite(sg.integral):
-        total, _ = quad(lambda v: float(sg.grad(np.array(v))), -np.inf, np.inf,
-                        points=None, limit=200)
+        total, _ = quad(
+            lambda v: float(sg.grad(np.array(v))), -np.inf, np.inf, points=None, limit=200
+        )
         assert total == pytest.approx(sg.integral, rel=1e-7)
 
 
@@ -145,23 +161,26 @@ def test_surrogate_bad_arguments():
 
 # --- BPTT against finite differences ---------------------------------------------------
 
+
 def _relaxed_loss_and_grad(net, inputs, t_max, dt, sg, C, time_normalized):
     """A loss smooth in the voltages and the relaxed spikes of a relaxed forward pass."""
     scale = dt * net.b if time_normalized else 1.0
 
     def run(W):
-        return simulate_discrete(net.with_weights(W), inputs, t_max, dt,
-                                 spike_fn=lambda x: sg.fn(x) * scale)
+        return simulate_discrete(
+            net.with_weights(W), inputs, t_max, dt, spike_fn=lambda x: sg.fn(x) * scale
+        )
 
     def loss(W):
         d = run(W)
-        return float((C * d.V).sum() + 0.5 * (d.V ** 2).sum() + (d.s ** 2).sum())
+        return float((C * d.V).sum() + 0.5 * (d.V**2).sum() + (d.s**2).sum())
 
     d = run(net.weights)
     # d/dV of sum s^2 is 2 s sigma' (scaled), fed in as a direct term on V
     c_V = C + d.V + 2 * d.s * sg.grad(d.V - net.theta) * scale
-    res = backward(net, d, c_V, np.zeros_like(c_V), sg, detach_reset=False,
-                   time_normalized=time_normalized)
+    res = backward(
+        net, d, c_V, np.zeros_like(c_V), sg, detach_reset=False, time_normalized=time_normalized
+    )
     return loss, res.weights
 
 
@@ -175,8 +194,9 @@ def _central(loss, W, eps, entries):
     return out
 
 
-@pytest.mark.parametrize("name, time_normalized", [(n, False) for n in SURROGATES]
-                         + [("sigmoid", True)])
+@pytest.mark.parametrize(
+    "name, time_normalized", [(n, False) for n in SURROGATES] + [("sigmoid", True)]
+)
 def test_bptt_is_the_exact_gradient_of_the_relaxed_network(name, time_normalized):
     """With sigma itself in the forward pass, BPTT with sigma' is an exact gradient."""
     net, inputs, t_max = case("recurrent", 3, t_max=2.0)
@@ -212,11 +232,15 @@ def test_bptt_without_surrogate_matches_finite_differences_of_the_discrete_loss(
         Wp[j, i] += eps
         Wm[j, i] -= eps
         dp, dm = run(Wp), run(Wm)
-        if not (np.array_equal(dp.spike_steps, d.spike_steps)
-                and np.array_equal(dm.spike_steps, d.spike_steps)):
-            continue                     # a spike changes step: the loss jumps there
-        fd = (fp.first_spike_cross_entropy(dp, outputs, 1).value
-              - fp.first_spike_cross_entropy(dm, outputs, 1).value) / (2 * eps)
+        if not (
+            np.array_equal(dp.spike_steps, d.spike_steps)
+            and np.array_equal(dm.spike_steps, d.spike_steps)
+        ):
+            continue  # a spike changes step: the loss jumps there
+        fd = (
+            fp.first_spike_cross_entropy(dp, outputs, 1).value
+            - fp.first_spike_cross_entropy(dm, outputs, 1).value
+        ) / (2 * eps)
         assert grad[j, i] == pytest.approx(fd, rel=1e-5, abs=1e-7)
         checked += 1
     assert checked >= 0.8 * net.n_params
@@ -248,13 +272,15 @@ def test_output_weights_agree_with_fp_as_dt_shrinks():
     errs = []
     for dt in (1 / 64, 1 / 512):
         d = simulate_discrete(net, inputs, t_max, dt)
-        g = bptt_gradient(net, d, fp.first_spike_cross_entropy(d, outputs, 0).dloss_dtimes,
-                          surrogate("arctan"))
+        g = bptt_gradient(
+            net, d, fp.first_spike_cross_entropy(d, outputs, 0).dloss_dtimes, surrogate("arctan")
+        )
         errs.append(np.abs(g - exact)[into_out].max() / np.abs(exact[into_out]).max())
     assert errs[1] < 0.02 and errs[1] < errs[0] / 4
 
 
 # --- credit over time ---------------------------------------------------------------
+
 
 def test_fp_credit_is_the_first_spike_derivative_of_a_first_layer_neuron():
     """A first spike driven only by inputs: df/dW[j, i] = -y_ji(f) / V_i'(f) exactly."""
@@ -303,10 +329,10 @@ class _Record(SpikeRecord):
 
 def test_spike_time_error_matches_the_kth_spike_of_each_neuron():
     exact = _Record([0.1, 0.2, 0.5, 0.7], [1, 0, 1, 0])
-    approx = _Record([0.12, 0.21, 0.56, 0.69], [1, 0, 0, 1])   # neuron 1's 2nd spike: 0.69
+    approx = _Record([0.12, 0.21, 0.56, 0.69], [1, 0, 0, 1])  # neuron 1's 2nd spike: 0.69
     assert spike_time_error(exact, approx, 2) == pytest.approx(0.19)
     assert spike_time_error(exact, approx, 2, neurons=[0]) == pytest.approx(0.01)
-    assert spike_time_error(exact, approx, 3, neurons=[2]) == 0.0   # silent in both
+    assert spike_time_error(exact, approx, 3, neurons=[2]) == 0.0  # silent in both
     with pytest.raises(ValueError, match="spike counts"):
         spike_time_error(exact, _Record([0.1, 0.2], [1, 0]), 2)
     with pytest.raises(ValueError, match="silent"):

@@ -14,7 +14,7 @@ from fpsnn_core import training as tr
 
 def _yinyang(n_train=300, n_val=200, hidden=(20,), config="yinyang", **kw):
     cfg = tr.named_config(config, hidden=hidden, **kw)
-    enc = ds.load_task("xor", **cfg.encoding_kwargs()).encoding      # [0, 1] ranges
+    enc = ds.load_task("xor", **cfg.encoding_kwargs()).encoding  # [0, 1] ranges
     enc = ds.Encoding([0] * 4, [1] * 4, enc.t_early, enc.t_late, enc.t_bias)
     split = lambda d: tr.Split(enc.encode(d.values), d.labels)
     return split(ds.yinyang(n_train, 1)), split(ds.yinyang(n_val, 2)), cfg
@@ -29,10 +29,10 @@ def test_adam_step_by_hand():
     assert np.allclose(W1, W - 0.1 * g1 / (np.abs(g1) + 1e-8), rtol=0, atol=1e-15)
     W2, s2 = tr.adam_step(W1, g2, s1, lr=0.1)
     m = 0.9 * 0.1 * g1 + 0.1 * g2
-    v = 0.999 * 0.001 * g1 ** 2 + 0.001 * g2 ** 2
-    expected = W1 - 0.1 * (m / (1 - 0.81)) / (np.sqrt(v / (1 - 0.999 ** 2)) + 1e-8)
+    v = 0.999 * 0.001 * g1**2 + 0.001 * g2**2
+    expected = W1 - 0.1 * (m / (1 - 0.81)) / (np.sqrt(v / (1 - 0.999**2)) + 1e-8)
     assert np.allclose(W2, expected, rtol=0, atol=1e-15) and s2.t == 2
-    assert np.array_equal(state.m, np.zeros(W.shape))            # inputs unchanged
+    assert np.array_equal(state.m, np.zeros(W.shape))  # inputs unchanged
 
 
 def test_bump_weights_revives_silent_neurons():
@@ -44,11 +44,11 @@ def test_bump_weights_revives_silent_neurons():
     W = tr.bump_weights(net, times, labels, counts, bump=0.1)
     dW = W - net.weights
     expected = np.zeros_like(dW)
-    expected[0:3, 1] = 0.1                 # hidden neuron 1 fired in no sample
-    expected[3:7, 4] = 0.1                 # output 0 silent on a sample of its class (3)
-    expected[3:7, 5] = 0.1                 # output 1 silent on the samples of its class
+    expected[0:3, 1] = 0.1  # hidden neuron 1 fired in no sample
+    expected[3:7, 4] = 0.1  # output 0 silent on a sample of its class (3)
+    expected[3:7, 5] = 0.1  # output 1 silent on the samples of its class
     assert np.allclose(dW, expected, rtol=0, atol=1e-15)
-    labels = np.array([0, 0, 1, 1, 0])     # now each output is silent only where it is wrong
+    labels = np.array([0, 0, 1, 1, 0])  # now each output is silent only where it is wrong
     dW = tr.bump_weights(net, times, labels, counts, bump=0.1) - net.weights
     assert np.all(dW[3:7, 4:6] == 0) and np.allclose(dW[0:3, 1], 0.1, rtol=0, atol=1e-15)
     assert np.array_equal(tr.bump_weights(net, times, labels, counts, 0.0), net.weights)
@@ -63,16 +63,26 @@ def _evaluate_by_hand(net, split, cfg):
     first, losses = [], []
     for x, y in zip(split.inputs, split.labels.tolist()):
         sim = fp.simulate(net, [[v] for v in x], cfg.t_max)
-        t = [min((f for f, n in zip(sim.spike_times, sim.spike_neurons) if n == o),
-                 default=np.inf) for o in outputs]
+        t = [
+            min((f for f, n in zip(sim.spike_times, sim.spike_neurons) if n == o), default=np.inf)
+            for o in outputs
+        ]
         earliest = min(t)
         winners = [c for c in range(C) if t[c] == earliest]
         pred = winners[0] if earliest < np.inf and len(winners) == 1 else C
         confusion[y, pred] += 1
         first.append(t)
-        losses.append(fp.first_spike_cross_entropy(sim, outputs, y, tau_0=cfg.tau_0,
-                                                   gamma=cfg.gamma, tau_1=cfg.tau_1,
-                                                   silent_time=cfg.t_max).value)
+        losses.append(
+            fp.first_spike_cross_entropy(
+                sim,
+                outputs,
+                y,
+                tau_0=cfg.tau_0,
+                gamma=cfg.gamma,
+                tau_1=cfg.tau_1,
+                silent_time=cfg.t_max,
+            ).value
+        )
     return np.trace(confusion[:, :C]) / len(split), confusion, np.array(first), np.mean(losses)
 
 
@@ -92,7 +102,7 @@ def test_evaluate_against_the_general_simulator_by_hand():
         assert np.array_equal(ev.confusion, confusion)
         assert ev.accuracy == accuracy
         assert ev.loss == pytest.approx(loss, rel=1e-13)
-    assert confusion[:, 0].sum() == confusion[:, 1].sum() == 0    # the tied network
+    assert confusion[:, 0].sum() == confusion[:, 1].sum() == 0  # the tied network
     assert confusion[:, 3].sum() > 0
 
 
@@ -139,16 +149,26 @@ def test_worker_pool_gives_the_same_gradient():
         two = tr.batch_gradient(net, x, y, cfg, pool)
     # holds: 2e-16 in the loss, 0 in the gradient (sums over the split in another order)
     assert np.isclose(one.loss, two.loss, rtol=2e-15, atol=0)
-    assert np.allclose(one.gradient, two.gradient, rtol=0,
-                       atol=2e-15 * max(1.0, np.abs(one.gradient).max()))
+    assert np.allclose(
+        one.gradient, two.gradient, rtol=0, atol=2e-15 * max(1.0, np.abs(one.gradient).max())
+    )
     assert np.array_equal(one.first_times, two.first_times)
     assert np.array_equal(one.spike_counts[0], two.spike_counts[0])
     assert np.array_equal(one.losses, two.losses)
 
 
 def test_early_stopping_keeps_the_best_network():
-    train, val, cfg = _yinyang(n_train=40, n_val=30, epochs=10, batch_size=40, hidden=(6,),
-                               lr=1e-12, bump=0.0, revive=0.0, patience=2)
+    train, val, cfg = _yinyang(
+        n_train=40,
+        n_val=30,
+        epochs=10,
+        batch_size=40,
+        hidden=(6,),
+        lr=1e-12,
+        bump=0.0,
+        revive=0.0,
+        patience=2,
+    )
     state = tr.train(train, val, 3, cfg)
     # nothing changes, so validation never improves after epoch 1: stop after 1 + patience
     assert state.stopped and len(state.history) == 3 and state.best_epoch == 1
@@ -158,22 +178,32 @@ def test_plateau_goes_back_to_the_best_network_with_a_smaller_step():
     """(R3): after ``plateau`` epochs without a better validation result the run continues
     from its best network, Adam's first moment dropped and the step size times
     ``plateau_factor``; the counter starts again there, and not before ``plateau_start``."""
-    train, val, cfg = _yinyang(n_train=40, n_val=30, epochs=7, batch_size=20, hidden=(20,),
-                               lr=1e-9, bump=0.0, revive=0.0, patience=100, plateau=2,
-                               plateau_factor=0.25)
+    train, val, cfg = _yinyang(
+        n_train=40,
+        n_val=30,
+        epochs=7,
+        batch_size=20,
+        hidden=(20,),
+        lr=1e-9,
+        bump=0.0,
+        revive=0.0,
+        patience=100,
+        plateau=2,
+        plateau_factor=0.25,
+    )
     assert cfg.epochs == 7 and -(-len(train) // cfg.batch_size) == 2
     state = tr.train(train, val, 3, cfg)
     # a step of 1e-9 leaves the validation result unchanged: epoch 1 stays the best one
     assert state.best_epoch == 1
-    assert [m.restored for m in state.history] == [False, False, True, False, True, False,
-                                                    True]
-    assert state.lr_scale == 0.25 ** 3 and state.plateau_from == 7
-    before = tr.advance(tr.start(5, 3, cfg), train, val, 5)        # epoch 3, first batch
-    assert (before.epoch, before.batch) == (2, 1) and not np.array_equal(before.network.weights,
-                                                    before.best.weights)
+    assert [m.restored for m in state.history] == [False, False, True, False, True, False, True]
+    assert state.lr_scale == 0.25**3 and state.plateau_from == 7
+    before = tr.advance(tr.start(5, 3, cfg), train, val, 5)  # epoch 3, first batch
+    assert (before.epoch, before.batch) == (2, 1) and not np.array_equal(
+        before.network.weights, before.best.weights
+    )
     mid = tr.step(before, train)
     assert mid.adam.m.any()
-    after = tr.end_epoch(mid, val)                                  # closes epoch 3
+    after = tr.end_epoch(mid, val)  # closes epoch 3
     assert after.network is after.best is before.best
     assert not after.adam.m.any() and np.array_equal(after.adam.v, mid.adam.v)
     assert after.adam.t == mid.adam.t and after.lr_scale == 0.25
@@ -183,8 +213,9 @@ def test_plateau_goes_back_to_the_best_network_with_a_smaller_step():
     quarter = tr.step(big, train)
     W = after.network.weights
     # holds: 2.2e-16, one ulp of the weights (the steps are taken from W and rounded)
-    assert np.allclose(quarter.network.weights - W, 0.25 * (one.network.weights - W),
-                       rtol=0, atol=1e-15)
+    assert np.allclose(
+        quarter.network.weights - W, 0.25 * (one.network.weights - W), rtol=0, atol=1e-15
+    )
     assert np.abs(one.network.weights - W).max() > 0
     # counted from plateau_start on: nothing before it
     late = tr.train(train, val, 3, replace(cfg, plateau_start=4))
@@ -193,10 +224,22 @@ def test_plateau_goes_back_to_the_best_network_with_a_smaller_step():
     assert off.lr_scale == 1.0 and not any(m.restored for m in off.history)
 
 
-@pytest.mark.parametrize("bad", [{"lr": 0}, {"batch_size": 0}, {"method": "bptt"},
-                                 {"weight_mean": (1.0,)}, {"hidden": (0,)}, {"bump": -1},
-                                 {"plateau": -1}, {"plateau": 2.5}, {"plateau_factor": 0},
-                                 {"plateau_factor": 1.5}, {"plateau_start": -1}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"lr": 0},
+        {"batch_size": 0},
+        {"method": "bptt"},
+        {"weight_mean": (1.0,)},
+        {"hidden": (0,)},
+        {"bump": -1},
+        {"plateau": -1},
+        {"plateau": 2.5},
+        {"plateau_factor": 0},
+        {"plateau_factor": 1.5},
+        {"plateau_start": -1},
+    ],
+)
 def test_bad_config(bad):
     with pytest.raises(ValueError):
         tr.default_config("yinyang", **bad)
@@ -216,11 +259,16 @@ def test_bump_guard_stops_adam_pushing_a_silent_output_further_down():
     however hard the gradient from the samples where it fires wrongly pushes it down; its
     Adam momentum (which kept pushing it down) is dropped. Without the guard the same step
     lowers its weights (the Iris collapse)."""
-    net = fp.Network.feedforward([2, 3, 2], np.random.default_rng(0), weight_mean=[3.0, 0.4],
-                                 weight_std=[0.3, 0.05], theta=1.0)
+    net = fp.Network.feedforward(
+        [2, 3, 2],
+        np.random.default_rng(0),
+        weight_mean=[3.0, 0.4],
+        weight_std=[0.3, 0.05],
+        theta=1.0,
+    )
     inputs = np.array([[0.1, 0.2], [0.3, 0.1], [0.2, 0.2]])
     run = bt.simulate_batch(net, inputs, 3.0)
-    assert np.all(np.isfinite(run.layers[0].times[:, :, 0]))          # hidden layer fires
+    assert np.all(np.isfinite(run.layers[0].times[:, :, 0]))  # hidden layer fires
     # label 1 for every sample: make output 1 silent by pushing its weights far down
     W = net.weights.copy()
     W[2:5, 4] = -2.0
@@ -229,18 +277,19 @@ def test_bump_guard_stops_adam_pushing_a_silent_output_further_down():
     assert not np.isfinite(bt.simulate_batch(net, inputs, 3.0).first_times[:, 1]).any()
     split = tr.Split(inputs, labels)
     m = np.zeros_like(W)
-    m[2:5, 4] = 0.5                          # momentum from earlier steps pushing it down
+    m[2:5, 4] = 0.5  # momentum from earlier steps pushing it down
     for guard, goes_up in ((True, True), (False, False)):
-        cfg = tr.TrainConfig(hidden=(3,), batch_size=3, lr=0.1, bump=0.01, bump_guard=guard,
-                             t_max=3.0)
+        cfg = tr.TrainConfig(
+            hidden=(3,), batch_size=3, lr=0.1, bump=0.01, bump_guard=guard, t_max=3.0
+        )
         state = tr.TrainState(net, tr.AdamState(m, np.full_like(W, 1e-4), 5), cfg)
         after = tr.step(state, split)
         dW = after.network.weights[2:5, 4] - W[2:5, 4]
         if goes_up:
-            assert np.allclose(dW, 0.01, rtol=0, atol=1e-12)          # the bump only
+            assert np.allclose(dW, 0.01, rtol=0, atol=1e-12)  # the bump only
             assert np.all(after.adam.m[2:5, 4] == 0)
         else:
-            assert np.all(dW < 0)                                     # Adam's step wins
+            assert np.all(dW < 0)  # Adam's step wins
 
 
 def test_runaway_batches_are_skipped_and_the_run_kept(monkeypatch):
@@ -248,7 +297,7 @@ def test_runaway_batches_are_skipped_and_the_run_kept(monkeypatch):
     train, val, cfg = _yinyang(n_train=60, n_val=20, epochs=2, batch_size=20, hidden=(8,))
     calls, real = [], tr.batch_gradient
 
-    def flaky(net, x, y, config, pool=None):            # the second mini-batch runs away
+    def flaky(net, x, y, config, pool=None):  # the second mini-batch runs away
         calls.append(1)
         if len(calls) == 2:
             raise fp.RunawayFiringError("neuron 3 fired more than 200 times")
@@ -266,8 +315,9 @@ def test_real_runaway_in_training_and_evaluation(monkeypatch):
     """With a spike budget of one spike per neuron (the simulation's own check), every
     mini-batch in which a hidden neuron fires twice is skipped, and evaluation counts such
     samples as silent, hence wrong, instead of raising."""
-    train, val, cfg = _yinyang(n_train=60, n_val=20, epochs=1, batch_size=20, hidden=(8,),
-                               config="yinyang-2021")        # hidden neurons fire often
+    train, val, cfg = _yinyang(
+        n_train=60, n_val=20, epochs=1, batch_size=20, hidden=(8,), config="yinyang-2021"
+    )  # hidden neurons fire often
     net = tr.init_network(5, 3, cfg)
     counts = np.isfinite(bt.simulate_batch(net, val.inputs, cfg.t_max).layers[0].times).sum(2)
     multi = counts.max(axis=1) > 1

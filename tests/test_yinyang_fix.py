@@ -13,11 +13,18 @@ from fpsnn_core import training as tr
 def _silent_case(tau_s=0.25, tau_n=1.0):
     """A 2-3-2 network (Yin-Yang's time constants) whose hidden neuron 2 fires in no sample
     and whose output 1 is silent on the samples of its class (label 1)."""
-    net = fp.Network.feedforward([2, 3, 2], np.random.default_rng(0), weight_mean=[8.0, 2.0],
-                                 weight_std=[0.3, 0.05], tau_s=tau_s, tau_n=tau_n, theta=1.0)
+    net = fp.Network.feedforward(
+        [2, 3, 2],
+        np.random.default_rng(0),
+        weight_mean=[8.0, 2.0],
+        weight_std=[0.3, 0.05],
+        tau_s=tau_s,
+        tau_n=tau_n,
+        theta=1.0,
+    )
     W = net.weights.copy()
-    W[0:2, 2] = -1.0                     # hidden neuron 2 (column 2): dead
-    W[2:5, 4] = 0.3                      # output 1 (column 4): silent, peak 0.27
+    W[0:2, 2] = -1.0  # hidden neuron 2 (column 2): dead
+    W[2:5, 4] = 0.3  # output 1 (column 4): silent, peak 0.27
     net = net.with_weights(W)
     inputs = np.array([[0.1, 0.2], [0.3, 0.1], [0.2, 0.2]])
     run = bt.simulate_batch(net, inputs, 3.0)
@@ -33,8 +40,8 @@ def test_bump_output_sets_the_output_layers_bump(bump_output, expected_out):
     counts = [np.isfinite(run.layers[0].times).sum(axis=2)]
     dW = tr.bump_weights(net, run.first_times, labels, counts, 0.1, bump_output) - net.weights
     expected = np.zeros_like(dW)
-    expected[0:2, 2] = 0.1                      # the dead hidden neuron: bump
-    expected[2:5, 4] = expected_out             # the silent label output: bump_output
+    expected[0:2, 2] = 0.1  # the dead hidden neuron: bump
+    expected[2:5, 4] = expected_out  # the silent label output: bump_output
     assert np.allclose(dW, expected, rtol=0, atol=1e-15)
 
 
@@ -43,24 +50,35 @@ def test_yinyang_default_step_bumps_dead_hidden_neurons_and_revives_silent_outpu
     incoming weights rise by ``bump`` (no gradient reaches them), and the silent output's
     change is Adam's step (computed here from the batch gradient) plus (R4), not the
     uniform bump: the weight from the hidden neuron that never fired does not move."""
-    cfg = tr.default_config("yinyang", hidden=(3,), weight_mean=(8.0, 2.0),
-                            weight_std=(0.3, 0.05), batch_size=3)
+    cfg = tr.default_config(
+        "yinyang", hidden=(3,), weight_mean=(8.0, 2.0), weight_std=(0.3, 0.05), batch_size=3
+    )
     net, inputs, labels, _ = _silent_case(cfg.tau_s, cfg.tau_n)
     state = tr.TrainState(net, tr.AdamState.zeros(net.weights.shape), cfg)
     after = tr.step(state, tr.Split(inputs, labels))
-    g = bt.loss_and_gradient(net, inputs, labels, cfg.t_max, tau_0=cfg.tau_0, gamma=cfg.gamma,
-                             tau_1=cfg.tau_1, silent=cfg.silent, on_grazing="skip").gradient
-    assert np.all(g[0:2, 2] == 0)                           # no gradient for a dead neuron
+    g = bt.loss_and_gradient(
+        net,
+        inputs,
+        labels,
+        cfg.t_max,
+        tau_0=cfg.tau_0,
+        gamma=cfg.gamma,
+        tau_1=cfg.tau_1,
+        silent=cfg.silent,
+        on_grazing="skip",
+    ).gradient
+    assert np.all(g[0:2, 2] == 0)  # no gradient for a dead neuron
     # Adam's first step is lr * sign(g) where g != 0 (A1 with m = g, v = g^2)
     adam = -cfg.lr * g / (np.abs(g) + cfg.adam_eps)
     dW = after.network.weights - net.weights
     assert cfg.bump > 0
     assert np.allclose(dW[0:2, 2], cfg.bump, rtol=0, atol=1e-12)
     assert cfg.revive > 0 and cfg.bump_output == 0
-    revival = tr.revival_step(net, inputs, labels, bt.simulate_batch(net, inputs, 3.0).first_times,
-                              cfg.t_max, cfg.revive)
+    revival = tr.revival_step(
+        net, inputs, labels, bt.simulate_batch(net, inputs, 3.0).first_times, cfg.t_max, cfg.revive
+    )
     assert np.allclose(dW[2:5, 4], adam[2:5, 4] + revival[2:5, 4], rtol=0, atol=1e-12)
-    assert dW[4, 4] == 0 and np.all(dW[2:4, 4] > 0)          # hidden neuron 2 is silent
+    assert dW[4, 4] == 0 and np.all(dW[2:4, 4] > 0)  # hidden neuron 2 is silent
 
 
 def _output_potential(net, x, c, grid):
@@ -112,10 +130,18 @@ def test_bump_guard_leaves_an_output_alone_when_outputs_are_not_bumped():
     net, inputs, labels, _ = _silent_case()
     W = net.weights
     m = np.zeros_like(W)
-    m[2:5, 4] = 0.5                                   # earlier steps pushing output 1 down
+    m[2:5, 4] = 0.5  # earlier steps pushing output 1 down
     for bump_output, goes_down in ((0.0, True), (None, False)):
-        cfg = tr.TrainConfig(hidden=(3,), batch_size=3, lr=0.1, bump=0.01, bump_guard=True,
-                             bump_output=bump_output, tau_s=0.25, t_max=3.0)
+        cfg = tr.TrainConfig(
+            hidden=(3,),
+            batch_size=3,
+            lr=0.1,
+            bump=0.01,
+            bump_guard=True,
+            bump_output=bump_output,
+            tau_s=0.25,
+            t_max=3.0,
+        )
         state = tr.TrainState(net, tr.AdamState(m, np.full_like(W, 1e-4), 5), cfg)
         dW = tr.step(state, tr.Split(inputs, labels)).network.weights[2:5, 4] - W[2:5, 4]
         assert np.all(dW < 0) if goes_down else np.allclose(dW, 0.01, rtol=0, atol=1e-12)

@@ -83,7 +83,7 @@ def sendable(spec: dict):
         from plotly.basedatatypes import BaseFigure
 
         class _Sendable(BaseFigure):
-            def __init__(self, spec: dict):         # no Plotly objects are built
+            def __init__(self, spec: dict):  # no Plotly objects are built
                 self._spec = spec
 
             def to_dict(self) -> dict:
@@ -106,29 +106,54 @@ def plain_figure(data: list, layout: dict):
 
 
 @lru_cache(maxsize=32)
-def _subplot_layout(rows: int, cols: int, titles: tuple, shared_xaxes: bool,
-                    horizontal_spacing: float, vertical_spacing: float,
-                    row_heights: tuple | None) -> dict:
+def _subplot_layout(
+    rows: int,
+    cols: int,
+    titles: tuple,
+    shared_xaxes: bool,
+    horizontal_spacing: float,
+    vertical_spacing: float,
+    row_heights: tuple | None,
+) -> dict:
     from plotly.subplots import make_subplots
-    layout = make_subplots(rows=rows, cols=cols, subplot_titles=titles or None,
-                           shared_xaxes=shared_xaxes, horizontal_spacing=horizontal_spacing,
-                           vertical_spacing=vertical_spacing,
-                           row_heights=list(row_heights) if row_heights else None
-                           ).to_dict()["layout"]
+
+    layout = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=titles or None,
+        shared_xaxes=shared_xaxes,
+        horizontal_spacing=horizontal_spacing,
+        vertical_spacing=vertical_spacing,
+        row_heights=list(row_heights) if row_heights else None,
+    ).to_dict()["layout"]
     layout.pop("template", None)
     return layout
 
 
-def subplot_layout(rows: int, cols: int, titles=(), shared_xaxes: bool = False,
-                   horizontal_spacing: float = 0.2, vertical_spacing: float = 0.3,
-                   row_heights=None) -> dict:
+def subplot_layout(
+    rows: int,
+    cols: int,
+    titles=(),
+    shared_xaxes: bool = False,
+    horizontal_spacing: float = 0.2,
+    vertical_spacing: float = 0.3,
+    row_heights=None,
+) -> dict:
     """The axes (``xaxis``, ``xaxis2``, ...; domains and anchors) and title annotations of
     Plotly's ``make_subplots`` grid as a fresh plain dict (computed once per grid). Subplot
     ``k`` (row-major, from 1) draws on axes ``x{k}``/``y{k}`` (``x``/``y`` for ``k = 1``):
     see :func:`on`."""
-    return copy.deepcopy(_subplot_layout(rows, cols, tuple(titles), shared_xaxes,
-                                         horizontal_spacing, vertical_spacing,
-                                         tuple(row_heights) if row_heights else None))
+    return copy.deepcopy(
+        _subplot_layout(
+            rows,
+            cols,
+            tuple(titles),
+            shared_xaxes,
+            horizontal_spacing,
+            vertical_spacing,
+            tuple(row_heights) if row_heights else None,
+        )
+    )
 
 
 def on(k: int, trace: dict) -> dict:

@@ -12,21 +12,40 @@ JUMP = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=di
 ROOM = 140
 
 
-def slider(names: list[str], labels: list[str], active: int, prefix: str,
-           tick_labels: bool = True) -> dict:
+def slider(
+    names: list[str], labels: list[str], active: int, prefix: str, tick_labels: bool = True
+) -> dict:
     """A slider above the plot with one step per frame ``names[k]``, labelled
     ``labels[k]``, starting at step ``active``. Without ``tick_labels`` (hundreds of
     steps) only the chosen step's label is shown, after ``prefix``."""
-    steps = [dict(method="animate", label=label, args=[[name], JUMP])
-             for name, label in zip(names, labels)]
-    ticks = dict(color=style.GREY, size=style.TICK_SIZE) if tick_labels \
+    steps = [
+        dict(method="animate", label=label, args=[[name], JUMP])
+        for name, label in zip(names, labels)
+    ]
+    ticks = (
+        dict(color=style.GREY, size=style.TICK_SIZE)
+        if tick_labels
         else dict(color="rgba(0,0,0,0)", size=4)
-    return dict(active=active, steps=steps, x=0, len=1, y=1.0, yanchor="bottom",
-                pad=dict(t=0, b=58), font=ticks, ticklen=3, minorticklen=0,
-                bgcolor=style.GREY, activebgcolor=style.HIGHLIGHT, bordercolor=style.GREY,
-                tickcolor=style.GREY,
-                currentvalue=dict(prefix=prefix, xanchor="left",
-                                  font=dict(size=style.FONT_SIZE, color=style.GREY)))
+    )
+    return dict(
+        active=active,
+        steps=steps,
+        x=0,
+        len=1,
+        y=1.0,
+        yanchor="bottom",
+        pad=dict(t=0, b=58),
+        font=ticks,
+        ticklen=3,
+        minorticklen=0,
+        bgcolor=style.GREY,
+        activebgcolor=style.HIGHLIGHT,
+        bordercolor=style.GREY,
+        tickcolor=style.GREY,
+        currentvalue=dict(
+            prefix=prefix, xanchor="left", font=dict(size=style.FONT_SIZE, color=style.GREY)
+        ),
+    )
 
 
 def with_slider(doc: dict, frames: list[dict], bar: dict):
@@ -36,5 +55,6 @@ def with_slider(doc: dict, frames: list[dict], bar: dict):
     margin = dict(layout.get("margin", {}))
     margin["t"] = margin.get("t", 30) + ROOM
     layout.update(margin=margin, height=layout.get("height", 450) + ROOM)
-    return quick_figure_class()(dict(data=doc["data"], layout=layout, frames=frames),
-                                _validate=False)
+    return quick_figure_class()(
+        dict(data=doc["data"], layout=layout, frames=frames), _validate=False
+    )

@@ -45,7 +45,7 @@ MAX_CLIENT_SPIKES = 400
 MAX_CLIENT_NUMBERS = 50_000
 #: Opacity of what lies outside the selection's causal past (edges, nodes, raster marks).
 FADED = {"edges": 0.12, "nodes": 0.35, "raster": 0.25}
-_EDGE_BINS = np.array([0.1, 0.3, 0.6])      # |influence| / max: four widths
+_EDGE_BINS = np.array([0.1, 0.3, 0.6])  # |influence| / max: four widths
 _ARC = np.linspace(0.0, 1.0, 13)
 _NODE_COLOR = "rgba(190,190,190,0.95)"
 
@@ -56,8 +56,11 @@ def drawn_edges(graph: fp.CausalGraph, active=()) -> np.ndarray:
     past (``active``) first, then the strongest by ``|influence|``."""
     if graph.src.size <= MAX_EDGES_DRAWN:
         return np.arange(graph.src.size)
-    active = np.zeros(0, bool) if not len(active) else np.isin(graph.src, list(active)) & \
-        np.isin(graph.dst, list(active))
+    active = (
+        np.zeros(0, bool)
+        if not len(active)
+        else np.isin(graph.src, list(active)) & np.isin(graph.dst, list(active))
+    )
     keep = np.flatnonzero(active) if active.size else ()
     return strongest(graph.influence, MAX_EDGES_DRAWN, keep=keep)
 
@@ -73,7 +76,7 @@ def causal_pasts(graph: fp.CausalGraph, n_spikes: int) -> list[np.ndarray]:
     src = graph.src[order]
     starts = np.searchsorted(graph.dst[order], np.arange(n_spikes + 1))
     for k in range(n_spikes):
-        s = src[starts[k]:starts[k + 1]]
+        s = src[starts[k] : starts[k + 1]]
         if s.size:
             past[k] = past[s].any(axis=0)
             past[k, s] = True
@@ -86,8 +89,7 @@ def client_side_numbers(graph: fp.CausalGraph, sim: fp.Simulation, pasts) -> int
     n = sim.spike_neurons
     points = np.where(n[graph.src] == n[graph.dst], _ARC.size + 1, 3)
     into = np.bincount(graph.dst, weights=points, minlength=sim.n_spikes)
-    return int(sum(5 * (p.size + 1) + 2 * into[p].sum() + 2 * into[k]
-                   for k, p in enumerate(pasts)))
+    return int(sum(5 * (p.size + 1) + 2 * into[p].sum() + 2 * into[k] for k, p in enumerate(pasts)))
 
 
 def _rows_height(rows: int, px: int, full: int = 12) -> int:
@@ -98,9 +100,15 @@ def _rows_height(rows: int, px: int, full: int = 12) -> int:
 @lru_cache(maxsize=16)
 def _grid(heights: tuple, spacing: float) -> dict:
     from plotly.subplots import make_subplots
+
     total = sum(heights)
-    layout = make_subplots(rows=len(heights), cols=1, shared_xaxes=True, vertical_spacing=spacing,
-                           row_heights=[h / total for h in heights]).to_dict()["layout"]
+    layout = make_subplots(
+        rows=len(heights),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=spacing,
+        row_heights=[h / total for h in heights],
+    ).to_dict()["layout"]
     layout.pop("template", None)
     return layout
 
@@ -120,13 +128,16 @@ class _Edges:
         self.span = float(t.max() - t.min()) if t.size > 1 else 1.0
         infl = np.asarray(graph.influence)
         scale = float(np.max(np.abs(infl))) if infl.size else 1.0
-        self.group = 2 * np.minimum(np.searchsorted(_EDGE_BINS * scale, np.abs(infl)), 3) + (infl < 0)
+        self.group = 2 * np.minimum(np.searchsorted(_EDGE_BINS * scale, np.abs(infl)), 3) + (
+            infl < 0
+        )
 
     def lift(self, src, dst) -> np.ndarray:
         """How far above its row an edge within one neuron arcs (0 between neurons)."""
         t, n = self.t, self.n
-        return np.where(n[src] == n[dst], 0.12 + 0.3 * np.minimum(1.0, (t[dst] - t[src]) / self.span),
-                        0.0)
+        return np.where(
+            n[src] == n[dst], 0.12 + 0.3 * np.minimum(1.0, (t[dst] - t[src]) / self.span), 0.0
+        )
 
     def paths(self, which) -> tuple[list, list]:
         xs, ys = [], []
@@ -147,10 +158,21 @@ class _Edges:
         for grp in range(8):
             b, negative = divmod(grp, 2)
             xs, ys = self.paths(which & (self.group == grp))
-            out.append(dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip",
-                            showlegend=False, line=dict(
-                                color=style.ORANGE if negative else style.BLUE,
-                                width=0.8 + 1.2 * b, dash="dash" if negative else "solid")))
+            out.append(
+                dict(
+                    type="scatter",
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    hoverinfo="skip",
+                    showlegend=False,
+                    line=dict(
+                        color=style.ORANGE if negative else style.BLUE,
+                        width=0.8 + 1.2 * b,
+                        dash="dash" if negative else "solid",
+                    ),
+                )
+            )
         return out
 
 
@@ -169,9 +191,16 @@ _OVERHEAD = 150
 _TRIM = 30
 
 
-def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
-                   selected: int | None = None, ancestors=(), pasts=None,
-                   max_traces: int = MAX_TRACES, height: int | None = None):
+def network_figure(
+    net: fp.Network,
+    sim: fp.Simulation,
+    graph: fp.CausalGraph,
+    selected: int | None = None,
+    ancestors=(),
+    pasts=None,
+    max_traces: int = MAX_TRACES,
+    height: int | None = None,
+):
     """Causal graph (top), raster and membrane potentials ``V(t)`` of the first
     ``max_traces`` neurons, sharing the time axis; ``height`` (pixels) fits the whole
     figure into that height (presentation mode), else each panel takes what its rows need.
@@ -190,21 +219,25 @@ def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
     shown = list(range(min(N, max_traces)))
     fitted = height is not None
     if height is not None and pasts is not None and sim.n_spikes:
-        height -= ROOM                       # the slider's room is added above the plot
+        height -= ROOM  # the slider's room is added above the plot
     if height is None:
-        heights = ((120 + _rows_height(N, 80), max(60, _rows_height(K + N, 26) + 20))
-                   + (105,) * len(shown))
-    else:                                    # fitted: the raster keeps more of its share
-        heights = _fit((40 + _rows_height(N, 40), max(60, _rows_height(K + N, 26) + 20))
-                       + (105,) * len(shown), height + _TRIM)
+        heights = (120 + _rows_height(N, 80), max(60, _rows_height(K + N, 26) + 20)) + (105,) * len(
+            shown
+        )
+    else:  # fitted: the raster keeps more of its share
+        heights = _fit(
+            (40 + _rows_height(N, 40), max(60, _rows_height(K + N, 26) + 20)) + (105,) * len(shown),
+            height + _TRIM,
+        )
     height = sum(heights) + _OVERHEAD
     layout = style.merged(_grid(heights, round(36 / sum(heights), 4)), {})
     sel = selected if selected is not None and 0 <= selected < sim.n_spikes else None
     active = set(int(a) for a in ancestors) | ({sel} if sel is not None else set())
     keep = drawn_edges(graph, active)
-    if keep.size < graph.src.size:      # too many to read: the strongest (and the selection's)
-        graph = fp.CausalGraph(graph.src[keep], graph.dst[keep], graph.partial[keep],
-                               graph.influence[keep])
+    if keep.size < graph.src.size:  # too many to read: the strongest (and the selection's)
+        graph = fp.CausalGraph(
+            graph.src[keep], graph.dst[keep], graph.partial[keep], graph.influence[keep]
+        )
     edges = _Edges(sim, graph)
     labels = spike_short_labels(sim)
     rows = [f"in{j}" for j in range(K)] + [f"n{i}" for i in range(N)]
@@ -224,14 +257,24 @@ def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
     if sim.n_spikes <= MAX_NODE_LABELS:
         # annotations lie above every trace, so edges and the selection ring never cover them;
         # a half-transparent grey box keeps them legible on either theme
-        layout["annotations"] = [dict(
-            x=float(sim.spike_times[s]), y=int(sim.spike_neurons[s]), xref="x", yref="y",
-            text=labels[s], showarrow=False, yshift=-(RING_RADIUS + 9),
-            font=dict(size=style.TICK_SIZE), bgcolor=LABEL_BOX, borderpad=1)
-            for s in range(sim.n_spikes)]
+        layout["annotations"] = [
+            dict(
+                x=float(sim.spike_times[s]),
+                y=int(sim.spike_neurons[s]),
+                xref="x",
+                yref="y",
+                text=labels[s],
+                showarrow=False,
+                yshift=-(RING_RADIUS + 9),
+                font=dict(size=style.TICK_SIZE),
+                bgcolor=LABEL_BOX,
+                borderpad=1,
+            )
+            for s in range(sim.n_spikes)
+        ]
     _axes_layout(layout, net, sim, rows, shown)
     layout = style.finish_plain(layout, height)
-    if fitted:                               # no blank band above the slider
+    if fitted:  # no blank band above the slider
         layout["margin"] = dict(layout["margin"], t=layout["margin"]["t"] - _TRIM)
         layout["height"] -= _TRIM
     doc = dict(data=data, layout=layout)
@@ -243,9 +286,14 @@ def network_figure(net: fp.Network, sim: fp.Simulation, graph: fp.CausalGraph,
 def _axes_layout(layout: dict, net, sim, rows, shown) -> None:
     N = net.n_neurons
     t = sim.spike_times
-    layout["yaxis"].update(title=dict(text="neuron"), tickmode="array", tickvals=list(range(N)),
-                           ticktext=[f"n{i}" for i in range(N)], range=[N - 0.5, -0.8],
-                           zeroline=False)
+    layout["yaxis"].update(
+        title=dict(text="neuron"),
+        tickmode="array",
+        tickvals=list(range(N)),
+        ticktext=[f"n{i}" for i in range(N)],
+        range=[N - 0.5, -0.8],
+        zeroline=False,
+    )
     layout["yaxis2"].update(type="category", categoryorder="array", categoryarray=rows[::-1])
     for r, i in enumerate(shown, start=3):
         layout[f"yaxis{r}"].update(title=dict(text=f"V n{i}", font=dict(size=style.TICK_SIZE)))
@@ -260,56 +308,96 @@ def _edge_hover(sim: fp.Simulation, graph: fp.CausalGraph, edges: _Edges, labels
     """Faint markers at edge midpoints carrying the partial derivative and influence."""
     t, n = sim.spike_times, sim.spike_neurons
     s, d = graph.src, graph.dst
-    return dict(type="scatter", x=(t[s] + t[d]) / 2, y=(n[s] + n[d]) / 2 - edges.lift(s, d),
-                mode="markers", showlegend=False, marker=dict(size=6, color="rgba(128,128,128,0.35)"),
-                text=[f"{labels[a]} → {labels[c]}" for a, c in zip(s, d)],
-                customdata=np.stack([graph.partial, graph.influence], axis=-1),
-                hovertemplate="%{text}<br>∂Φ_k/∂f_s = %{customdata[0]:.4g}<br>"
-                              "direct influence ∂f_k/∂f_s = %{customdata[1]:.4g}<extra></extra>")
+    return dict(
+        type="scatter",
+        x=(t[s] + t[d]) / 2,
+        y=(n[s] + n[d]) / 2 - edges.lift(s, d),
+        mode="markers",
+        showlegend=False,
+        marker=dict(size=6, color="rgba(128,128,128,0.35)"),
+        text=[f"{labels[a]} → {labels[c]}" for a, c in zip(s, d)],
+        customdata=np.stack([graph.partial, graph.influence], axis=-1),
+        hovertemplate="%{text}<br>∂Φ_k/∂f_s = %{customdata[0]:.4g}<br>"
+        "direct influence ∂f_k/∂f_s = %{customdata[1]:.4g}<extra></extra>",
+    )
 
 
 def _nodes(sim: fp.Simulation, labels) -> dict:
-    return dict(type="scatter", x=sim.spike_times, y=sim.spike_neurons, mode="markers",
-                showlegend=False, name="spikes", customdata=np.arange(sim.n_spikes), text=labels,
-                marker=dict(size=17, color=_NODE_COLOR, line=dict(width=1.5, color="#555555")),
-                hovertemplate="spike #%{customdata} (%{text})<br>t=%{x:.4f}"
-                              "<extra>click to select</extra>")
+    return dict(
+        type="scatter",
+        x=sim.spike_times,
+        y=sim.spike_neurons,
+        mode="markers",
+        showlegend=False,
+        name="spikes",
+        customdata=np.arange(sim.n_spikes),
+        text=labels,
+        marker=dict(size=17, color=_NODE_COLOR, line=dict(width=1.5, color="#555555")),
+        hovertemplate="spike #%{customdata} (%{text})<br>t=%{x:.4f}<extra>click to select</extra>",
+    )
 
 
 def _legend_entries() -> list[dict]:
-    return [dict(type="scatter", x=[None], y=[None], mode="lines", name=name,
-                 line=dict(color=color, width=3, dash=dash))
-            for name, color, dash in (("∂f_k/∂f_s > 0: f_k moves with f_s", style.BLUE, "solid"),
-                                      ("∂f_k/∂f_s < 0: f_k moves against f_s", style.ORANGE,
-                                       "dash"))]
+    return [
+        dict(
+            type="scatter",
+            x=[None],
+            y=[None],
+            mode="lines",
+            name=name,
+            line=dict(color=color, width=3, dash=dash),
+        )
+        for name, color, dash in (
+            ("∂f_k/∂f_s > 0: f_k moves with f_s", style.BLUE, "solid"),
+            ("∂f_k/∂f_s < 0: f_k moves against f_s", style.ORANGE, "dash"),
+        )
+    ]
 
 
 def _raster(net: fp.Network, sim: fp.Simulation, labels, rows) -> list[dict]:
     """Input spikes, then the neurons' spikes (one trace per neuron, or one for all)."""
-    out = [dict(type="scatter", x=np.asarray(train), y=[f"in{j}"] * len(train), mode="markers",
-                showlegend=False, marker=dict(symbol="line-ns", size=16,
-                                              line=dict(width=3, color=style.GREY)),
-                hovertemplate=f"input {j}" + " at t=%{x:.3f}<extra></extra>")
-           for j, train in enumerate(sim.inputs)]
+    out = [
+        dict(
+            type="scatter",
+            x=np.asarray(train),
+            y=[f"in{j}"] * len(train),
+            mode="markers",
+            showlegend=False,
+            marker=dict(symbol="line-ns", size=16, line=dict(width=3, color=style.GREY)),
+            hovertemplate=f"input {j}" + " at t=%{x:.3f}<extra></extra>",
+        )
+        for j, train in enumerate(sim.inputs)
+    ]
     k = np.arange(sim.n_spikes)
     N = net.n_neurons
     groups = [k[sim.spike_neurons == i] for i in range(N)] if N <= ONE_TRACE_PER_NEURON else [k]
     for idx in groups:
         neurons = sim.spike_neurons[idx]
-        color = [style.neuron_color(int(i)) for i in neurons] if len(groups) == 1 and N > 1 \
+        color = (
+            [style.neuron_color(int(i)) for i in neurons]
+            if len(groups) == 1 and N > 1
             else style.neuron_color(int(neurons[0]) if idx.size else 0)
-        out.append(dict(type="scatter", x=sim.spike_times[idx],
-                        y=np.array(rows, dtype=object)[net.n_inputs + neurons], mode="markers",
-                        showlegend=False, customdata=idx, text=[labels[s] for s in idx],
-                        name="spikes", marker=dict(symbol="line-ns", size=18,
-                                                   line=dict(width=4, color=color)),
-                        hovertemplate="spike #%{customdata} (%{text}) at t=%{x:.4f}"
-                                      "<extra></extra>"))
+        )
+        out.append(
+            dict(
+                type="scatter",
+                x=sim.spike_times[idx],
+                y=np.array(rows, dtype=object)[net.n_inputs + neurons],
+                mode="markers",
+                showlegend=False,
+                customdata=idx,
+                text=[labels[s] for s in idx],
+                name="spikes",
+                marker=dict(symbol="line-ns", size=18, line=dict(width=4, color=color)),
+                hovertemplate="spike #%{customdata} (%{text}) at t=%{x:.4f}<extra></extra>",
+            )
+        )
     return out
 
 
-def potentials_figure(net: fp.Network, sim: fp.Simulation, max_traces: int = MAX_TRACES,
-                      height: int | None = None):
+def potentials_figure(
+    net: fp.Network, sim: fp.Simulation, max_traces: int = MAX_TRACES, height: int | None = None
+):
     """The membrane potentials ``V(t)`` of the first ``max_traces`` neurons with their
     thresholds, one row each on a shared time axis: the lower panels of
     :func:`network_figure`, drawn apart when that figure leaves them out (presentation
@@ -319,12 +407,14 @@ def potentials_figure(net: fp.Network, sim: fp.Simulation, max_traces: int = MAX
     layout = style.merged(_grid(heights, round(36 / sum(heights), 4)), {})
     for r, i in enumerate(shown, start=1):
         layout["yaxis" + ("" if r == 1 else str(r))].update(
-            title=dict(text=f"V n{i}", font=dict(size=style.TICK_SIZE)))
+            title=dict(text=f"V n{i}", font=dict(size=style.TICK_SIZE))
+        )
     last = "xaxis" + ("" if len(shown) == 1 else str(len(shown)))
     layout[last].update(title=dict(text="time t"), range=[0, sim.t_max], zeroline=False)
     data = _potentials(net, sim, shown, first_row=1)
-    return quick_figure_class()(dict(data=data, layout=style.finish_plain(
-        layout, sum(heights) + 90)), _validate=False)
+    return quick_figure_class()(
+        dict(data=data, layout=style.finish_plain(layout, sum(heights) + 90)), _validate=False
+    )
 
 
 def _potentials(net: fp.Network, sim: fp.Simulation, shown, first_row: int = 3) -> list[dict]:
@@ -333,13 +423,30 @@ def _potentials(net: fp.Network, sim: fp.Simulation, shown, first_row: int = 3) 
     out = []
     for r, i in enumerate(shown, start=first_row):
         th = float(net.theta[i])
-        out.append(dict(type="scatter", x=t, y=V[:, r - first_row], name=f"V n{i}", showlegend=False,
-                        line=dict(color=style.neuron_color(i), width=2),
-                        hovertemplate=f"n{i}" + ": V=%{y:.3f} at t=%{x:.3f}<extra></extra>",
-                        **_axes(r)))
-        out.append(dict(type="scatter", x=[0, sim.t_max], y=[th, th], mode="lines",
-                        showlegend=False, line=dict(color=style.GREY, dash="dash", width=1.5),
-                        hoverinfo="skip", **_axes(r)))
+        out.append(
+            dict(
+                type="scatter",
+                x=t,
+                y=V[:, r - first_row],
+                name=f"V n{i}",
+                showlegend=False,
+                line=dict(color=style.neuron_color(i), width=2),
+                hovertemplate=f"n{i}" + ": V=%{y:.3f} at t=%{x:.3f}<extra></extra>",
+                **_axes(r),
+            )
+        )
+        out.append(
+            dict(
+                type="scatter",
+                x=[0, sim.t_max],
+                y=[th, th],
+                mode="lines",
+                showlegend=False,
+                line=dict(color=style.GREY, dash="dash", width=1.5),
+                hoverinfo="skip",
+                **_axes(r),
+            )
+        )
     return out
 
 
@@ -367,10 +474,19 @@ class _Highlight:
         ring = [] if sel is None else [sel]
         out.append(dict(x=t.tolist(), y=n.tolist()))
         out.append(dict(x=sim.spike_times[ring].tolist(), y=sim.spike_neurons[ring].tolist()))
-        out.append(dict(x=t.tolist(), y=[self.rows[self.n_inputs + int(i)] for i in n],
-                        marker=dict(line=dict(color=[style.neuron_color(int(i)) for i in n]))))
-        out.append(dict(x=sim.spike_times[ring].tolist(),
-                        y=[self.rows[self.n_inputs + int(i)] for i in sim.spike_neurons[ring]]))
+        out.append(
+            dict(
+                x=t.tolist(),
+                y=[self.rows[self.n_inputs + int(i)] for i in n],
+                marker=dict(line=dict(color=[style.neuron_color(int(i)) for i in n])),
+            )
+        )
+        out.append(
+            dict(
+                x=sim.spike_times[ring].tolist(),
+                y=[self.rows[self.n_inputs + int(i)] for i in sim.spike_neurons[ring]],
+            )
+        )
         return out
 
     def traces(self, sel, past) -> list[dict]:
@@ -381,22 +497,59 @@ class _Highlight:
         for e, ce in zip(edges, c[:8]):
             e.update(ce, opacity=0.9)
         return edges + [
-            dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip", **c[8],
-                 marker=dict(size=17, color=style.HIGHLIGHT, line=dict(width=1.5, color="#555555"))),
-            dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip", **c[9],
-                 marker=dict(ring, size=2 * RING_RADIUS, line=dict(width=4))),
-            dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip", **_axes(2),
-                 **{k: v for k, v in c[10].items() if k != "marker"},
-                 marker=dict(symbol="line-ns", size=18, line=dict(width=4, **c[10]["marker"]["line"]))),
-            dict(type="scatter", mode="markers", showlegend=False, hoverinfo="skip", **_axes(2),
-                 **c[11], marker=dict(ring, size=24, line=dict(width=3)))]
+            dict(
+                type="scatter",
+                mode="markers",
+                showlegend=False,
+                hoverinfo="skip",
+                **c[8],
+                marker=dict(size=17, color=style.HIGHLIGHT, line=dict(width=1.5, color="#555555")),
+            ),
+            dict(
+                type="scatter",
+                mode="markers",
+                showlegend=False,
+                hoverinfo="skip",
+                **c[9],
+                marker=dict(ring, size=2 * RING_RADIUS, line=dict(width=4)),
+            ),
+            dict(
+                type="scatter",
+                mode="markers",
+                showlegend=False,
+                hoverinfo="skip",
+                **_axes(2),
+                **{k: v for k, v in c[10].items() if k != "marker"},
+                marker=dict(
+                    symbol="line-ns", size=18, line=dict(width=4, **c[10]["marker"]["line"])
+                ),
+            ),
+            dict(
+                type="scatter",
+                mode="markers",
+                showlegend=False,
+                hoverinfo="skip",
+                **_axes(2),
+                **c[11],
+                marker=dict(ring, size=24, line=dict(width=3)),
+            ),
+        ]
 
     def vline(self, sel, top: float) -> dict:
         """The selected spike's time across the raster and the membrane potentials (up to
         ``top``, in paper units)."""
         x = float(self.sim.spike_times[sel]) if sel is not None else 0.0
-        return dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=top,
-                    visible=sel is not None, line=dict(color=style.HIGHLIGHT, width=2))
+        return dict(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=x,
+            x1=x,
+            y0=0,
+            y1=top,
+            visible=sel is not None,
+            line=dict(color=style.HIGHLIGHT, width=2),
+        )
 
     def frames(self, pasts, top: float) -> list[dict]:
         """One frame per choice: ``"none"``, then spike ``k`` for each ``k``; each holds
@@ -406,9 +559,14 @@ class _Highlight:
         for k in [None, *range(self.sim.n_spikes)]:
             content = self._content(k, pasts[k] if k is not None else ())
             fade = [dict(opacity=o if k is not None else 1.0) for o in self.faded.values()]
-            out.append(dict(name=_frame_name(k), data=fade + content,
-                            traces=list(self.faded) + list(range(self.first, self.first + 12)),
-                            layout=dict(shapes=[self.vline(k, top)])))
+            out.append(
+                dict(
+                    name=_frame_name(k),
+                    data=fade + content,
+                    traces=list(self.faded) + list(range(self.first, self.first + 12)),
+                    layout=dict(shapes=[self.vline(k, top)]),
+                )
+            )
         return out
 
 
@@ -422,7 +580,10 @@ def _slider(sim: fp.Simulation, labels, pasts, sel: int | None) -> dict:
     for k, past in enumerate(pasts):
         m = len(past)
         names.append(_frame_name(k))
-        texts.append(f"{labels[k]} (#{k}, t = {sim.spike_times[k]:.4f}): depends on {m} "
-                     f"earlier spike{'' if m == 1 else 's'}")
-    return slider(names, texts, 0 if sel is None else sel + 1, "Selected spike: ",
-                  tick_labels=False)
+        texts.append(
+            f"{labels[k]} (#{k}, t = {sim.spike_times[k]:.4f}): depends on {m} "
+            f"earlier spike{'' if m == 1 else 's'}"
+        )
+    return slider(
+        names, texts, 0 if sel is None else sel + 1, "Selected spike: ", tick_labels=False
+    )

@@ -42,8 +42,9 @@ class Chart:
     def fig(self) -> go.Figure:
         """The Plotly figure (rebuilt from the JSON once, if the chart came from a cache)."""
         if self._fig is None:
-            object.__setattr__(self, "_fig", quick_figure_class()(_json_loads(self._json),
-                                                                  _validate=False))
+            object.__setattr__(
+                self, "_fig", quick_figure_class()(_json_loads(self._json), _validate=False)
+            )
         return self._fig
 
     @property
@@ -69,7 +70,7 @@ class Chart:
 def _json_loads(text: str) -> dict:
     try:
         import orjson
-    except ImportError:                     # orjson is pinned for the app; json does the same
+    except ImportError:  # orjson is pinned for the app; json does the same
         import json
 
         return json.loads(text)
@@ -93,8 +94,9 @@ def spikes_csv(sim: fp.Simulation) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["k", "neuron", "time", "slope"])
-    for k, (i, t, s) in enumerate(zip(sim.spike_neurons.tolist(), sim.spike_times.tolist(),
-                                      sim.slopes.tolist())):
+    for k, (i, t, s) in enumerate(
+        zip(sim.spike_neurons.tolist(), sim.spike_times.tolist(), sim.slopes.tolist())
+    ):
         w.writerow([k, i, repr(t), repr(s)])
     return out.getvalue()
 
@@ -104,7 +106,11 @@ def grazing_notice(sim: fp.Simulation) -> tuple[Notice, ...]:
     if sim.grazing.size == 0:
         return ()
     k = int(sim.grazing[0])
-    return (Notice("warning",
-                   f"Spike #{k} (neuron {sim.spike_neurons[k]}, t = {sim.spike_times[k]:.4g}) only "
-                   f"grazes the threshold (slope {sim.slopes[k]:.2g}): its time is exact, but its "
-                   "derivative is singular there. Nudge a weight to move off the tangency."),)
+    return (
+        Notice(
+            "warning",
+            f"Spike #{k} (neuron {sim.spike_neurons[k]}, t = {sim.spike_times[k]:.4g}) only "
+            f"grazes the threshold (slope {sim.slopes[k]:.2g}): its time is exact, but its "
+            "derivative is singular there. Nudge a weight to move off the tangency.",
+        ),
+    )

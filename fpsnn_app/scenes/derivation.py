@@ -42,20 +42,29 @@ def derivation_scene(tau_s: float, tau_n: float, theta: float, w: float) -> Deri
     notices: tuple = ()
     f = sympy_df = fp_df = fd_df = None
     if sim.n_spikes == 0:
-        notices = (Notice("warning", f"With w = {w:g} the potential peaks at w·h(t*) = "
-                          f"{w * h.max():.3f} < θ = {theta:g}: no spike, so no f and no df/dw. "
-                          "Raise w or lower θ."),)
+        notices = (
+            Notice(
+                "warning",
+                f"With w = {w:g} the potential peaks at w·h(t*) = "
+                f"{w * h.max():.3f} < θ = {theta:g}: no spike, so no f and no df/dw. "
+                "Raise w or lower θ.",
+            ),
+        )
     else:
         f = float(sim.spike_times[0])
-        sympy_df = float(-d.h.subs(t, f) / (w * d.dh.subs(t, f)))       # IFT, SymPy's formula
+        sympy_df = float(-d.h.subs(t, f) / (w * d.dh.subs(t, f)))  # IFT, SymPy's formula
         fp_df = float(fp.spike_time_jacobian(net, sim, [0])[0, 0, 0])
         fd = fp.finite_difference_jacobian(net, [[0.0]], t_max, eps=1e-6, entries=[(0, 0)])
         fd_df = float(fd.jacobian[0, 0, 0]) if fd.valid[0, 0] else None
-    summary = (f"One input spike of weight {w:g}: V = w h(t) peaks at t* ≈ {peak:.3f}; "
-               + (f"it crosses θ = {theta:g} at f = {f:.4f} with slope {w * np.interp(f, grid, dh):.3f}."
-                  if f is not None else f"it stays below θ = {theta:g}."))
-    chart = Chart(kernel_figure(grid, h, dh, w, theta, f, peak),
-                  alt="The potential w h(t) after one input spike with the threshold and the "
-                      "spike time, above the kernel derivative h'(t).",
-                  summary=summary)
+    summary = f"One input spike of weight {w:g}: V = w h(t) peaks at t* ≈ {peak:.3f}; " + (
+        f"it crosses θ = {theta:g} at f = {f:.4f} with slope {w * np.interp(f, grid, dh):.3f}."
+        if f is not None
+        else f"it stays below θ = {theta:g}."
+    )
+    chart = Chart(
+        kernel_figure(grid, h, dh, w, theta, f, peak),
+        alt="The potential w h(t) after one input spike with the threshold and the "
+        "spike time, above the kernel derivative h'(t).",
+        summary=summary,
+    )
     return DerivationScene(d.steps, chart, f, sympy_df, fp_df, fd_df, notices)

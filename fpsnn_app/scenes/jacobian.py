@@ -70,14 +70,30 @@ def jacobian_scene(net_json: str, step: int = 0) -> JacobianScene:
     if base.dF is not None:
         step_chart = Chart(
             fp_step_figure(L, base.dF_shown, labels, base.shown_plabels, base.step_texts, k),
-            alt=("Forward substitution with a step slider: row k of L and the rows of dF/dW "
-                 "computed up to step k, with the earlier rows that step k reads outlined."),
-            summary=("Move the slider above the matrices: each step k divides by L_kk after "
-                     "subtracting the earlier rows of dF/dW weighted by L_kl; rows after k "
-                     "are not needed yet. The slider runs in the browser; the link keeps "
-                     "only the step the page opens on."))
-    return JacobianScene(base.matrices, base.perm, base.dpw, step_chart, len(labels),
-                         int(L.nnz), base.above_nm, base.above_t, k, base.notices, base.csv)
+            alt=(
+                "Forward substitution with a step slider: row k of L and the rows of dF/dW "
+                "computed up to step k, with the earlier rows that step k reads outlined."
+            ),
+            summary=(
+                "Move the slider above the matrices: each step k divides by L_kk after "
+                "subtracting the earlier rows of dF/dW weighted by L_kl; rows after k "
+                "are not needed yet. The slider runs in the browser; the link keeps "
+                "only the step the page opens on."
+            ),
+        )
+    return JacobianScene(
+        base.matrices,
+        base.perm,
+        base.dpw,
+        step_chart,
+        len(labels),
+        int(L.nnz),
+        base.above_nm,
+        base.above_t,
+        k,
+        base.notices,
+        base.csv,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,8 +120,10 @@ def _step_independent(net_json: str) -> _Base:
     net, sim = simulate_file(net_json)
     notices = grazing_notice(sim)
     if sim.n_spikes == 0:
-        raise fp.NoSpikeError("no neuron fires before t_max, so there are no spike times and no "
-                              "Jacobian. Raise weights, add input spikes or lower θ.")
+        raise fp.NoSpikeError(
+            "no neuron fires before t_max, so there are no spike times and no "
+            "Jacobian. Raise weights, add input spikes or lower θ."
+        )
     rows = np.arange(min(sim.n_spikes, MAX_SPIKES_SHOWN))
     if rows.size < sim.n_spikes:
         notices += (Notice("info", f"Showing the first {rows.size} of {sim.n_spikes} spikes."),)
@@ -129,31 +147,63 @@ def _step_independent(net_json: str) -> _Base:
         if dF is not None:
             score = score + np.abs(dF).sum(axis=0)
         cols = strongest(score, MAX_WEIGHTS_DRAWN)
-        notices += (Notice("info", f"dΦ/dW and dF/dW show {cols.size} of {P} weights (those with "
-                           "the largest entries over the shown spikes)."),)
+        notices += (
+            Notice(
+                "info",
+                f"dΦ/dW and dF/dW show {cols.size} of {P} weights (those with "
+                "the largest entries over the shown spikes).",
+            ),
+        )
     shown_plabels = [plabels[c] for c in cols]
     dF_shown = dF[:, cols] if dF is not None else None
-    matrices = Chart(matrices_figure(L, nm, labels),
-                     alt=(f"Two heatmaps of the {rows.size} by {rows.size} Jacobian of the spike "
-                          "equations: grouped by neuron it has entries on both sides of the "
-                          "diagonal; sorted by time it is lower triangular."),
-                     summary=(f"Grouped by neuron, {above_nm} non-zero entries lie above the "
-                              f"diagonal; sorted by time, {above_t}: L is lower triangular with "
-                              f"diagonal L_kk = V'(f_k-) from {L.diagonal().min():.3g} to "
-                              f"{L.diagonal().max():.3g}. Blank cells are structural zeros."))
-    perm = Chart(permutation_figure(nm, labels),
-                 alt="The permutation matrix P as one square per spike.",
-                 summary=("P sorts spikes from neuron-major order (columns) into time order "
-                          "(rows); L = P dΦ/dF Pᵀ."))
-    dpw = Chart(dphi_dw_figure(system.dphi_dw[:, cols], labels, shown_plabels),
-                alt=(f"Heatmap of dPhi/dW, {rows.size} spikes by {len(plabels)} weights."),
-                summary=(f"dΦ_k/dW[j,i] = y_ji(f_k) ≥ 0, non-zero only for weights into the "
-                         f"spike's own neuron: {system.dphi_dw.nnz} of "
-                         f"{rows.size * len(plabels)} entries."))
+    matrices = Chart(
+        matrices_figure(L, nm, labels),
+        alt=(
+            f"Two heatmaps of the {rows.size} by {rows.size} Jacobian of the spike "
+            "equations: grouped by neuron it has entries on both sides of the "
+            "diagonal; sorted by time it is lower triangular."
+        ),
+        summary=(
+            f"Grouped by neuron, {above_nm} non-zero entries lie above the "
+            f"diagonal; sorted by time, {above_t}: L is lower triangular with "
+            f"diagonal L_kk = V'(f_k-) from {L.diagonal().min():.3g} to "
+            f"{L.diagonal().max():.3g}. Blank cells are structural zeros."
+        ),
+    )
+    perm = Chart(
+        permutation_figure(nm, labels),
+        alt="The permutation matrix P as one square per spike.",
+        summary=(
+            "P sorts spikes from neuron-major order (columns) into time order "
+            "(rows); L = P dΦ/dF Pᵀ."
+        ),
+    )
+    dpw = Chart(
+        dphi_dw_figure(system.dphi_dw[:, cols], labels, shown_plabels),
+        alt=(f"Heatmap of dPhi/dW, {rows.size} spikes by {len(plabels)} weights."),
+        summary=(
+            f"dΦ_k/dW[j,i] = y_ji(f_k) ≥ 0, non-zero only for weights into the "
+            f"spike's own neuron: {system.dphi_dw.nnz} of "
+            f"{rows.size * len(plabels)} entries."
+        ),
+    )
     csv = _jacobian_csv(dF_shown, labels, shown_plabels) if dF is not None else ""
     texts = [step_text(L, k, labels[k]) for k in range(rows.size)] if dF is not None else []
-    return _Base(L, labels, dF, dF_shown, shown_plabels, matrices, perm, dpw, above_nm, above_t,
-                 notices, csv, texts)
+    return _Base(
+        L,
+        labels,
+        dF,
+        dF_shown,
+        shown_plabels,
+        matrices,
+        perm,
+        dpw,
+        above_nm,
+        above_t,
+        notices,
+        csv,
+        texts,
+    )
 
 
 def _forward_substitution(net, sim, system, rows):
@@ -173,15 +223,25 @@ def step_text(L, k: int, label: str) -> str:
     terms = " ".join(f"{v:+.3g} df<sub>{l}</sub>/dW" for l, v in past[:5])
     if len(past) > 5:
         terms += f" + … ({len(past) - 5} more)"
-    return (f"<b>Step {k}</b> ({label}): df<sub>{k}</sub>/dW = −(∂Φ<sub>{k}</sub>/∂W + "
-            f"Σ<sub>l &lt; {k}</sub> L<sub>{k},l</sub> df<sub>l</sub>/dW) / L<sub>{k},{k}</sub>"
-            f"<br>= −(∂Φ<sub>{k}</sub>/∂W {terms}) / {L[k, k]:.4g}"
-            f"<br>divides by L<sub>{k},{k}</sub> = {L[k, k]:.4g} after subtracting "
-            f"{len(past)} earlier row(s) of dF/dW weighted by L<sub>{k},l</sub>; rows after "
-            f"{k} are not needed yet.")
+    return (
+        f"<b>Step {k}</b> ({label}): df<sub>{k}</sub>/dW = −(∂Φ<sub>{k}</sub>/∂W + "
+        f"Σ<sub>l &lt; {k}</sub> L<sub>{k},l</sub> df<sub>l</sub>/dW) / L<sub>{k},{k}</sub>"
+        f"<br>= −(∂Φ<sub>{k}</sub>/∂W {terms}) / {L[k, k]:.4g}"
+        f"<br>divides by L<sub>{k},{k}</sub> = {L[k, k]:.4g} after subtracting "
+        f"{len(past)} earlier row(s) of dF/dW weighted by L<sub>{k},l</sub>; rows after "
+        f"{k} are not needed yet."
+    )
 
 
 def _jacobian_csv(dF: np.ndarray, labels, plabels) -> str:
     head = "spike," + ",".join(plabels)
-    return "\n".join([head] + [f"{labels[k]}," + ",".join(repr(float(x)) for x in dF[k])
-                               for k in range(dF.shape[0])]) + "\n"
+    return (
+        "\n".join(
+            [head]
+            + [
+                f"{labels[k]}," + ",".join(repr(float(x)) for x in dF[k])
+                for k in range(dF.shape[0])
+            ]
+        )
+        + "\n"
+    )

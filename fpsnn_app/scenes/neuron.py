@@ -46,8 +46,9 @@ def single_neuron(weights, tau_s: float, tau_n: float, theta: float) -> fp.Netwo
     return fp.Network(W, len(weights), tau_s, tau_n, theta)
 
 
-def neuron_scene(inputs: tuple, weights: tuple, tau_s: float, tau_n: float, theta: float,
-                 t_max: float) -> NeuronScene:
+def neuron_scene(
+    inputs: tuple, weights: tuple, tau_s: float, tau_n: float, theta: float, t_max: float
+) -> NeuronScene:
     """Simulate one neuron and build its figure, spike table and equations.
 
     Parameters
@@ -62,33 +63,51 @@ def neuron_scene(inputs: tuple, weights: tuple, tau_s: float, tau_n: float, thet
     f = sim.spike_times
     V_left = fp.potentials(net, sim, f).V[:, 0] if f.size else np.zeros(0)
     y = fp.feeding_kernels(net, sim, f)[:, :, 0] if f.size else np.zeros((0, net.n_sources))
-    rows = [{"spike": f"f{k + 1}", "time f": float(t), "V(f)": float(v), "slope V'(f-)": float(s)}
-            for k, (t, v, s) in enumerate(zip(f, V_left, sim.slopes))]
+    rows = [
+        {"spike": f"f{k + 1}", "time f": float(t), "V(f)": float(v), "slope V'(f-)": float(s)}
+        for k, (t, v, s) in enumerate(zip(f, V_left, sim.slopes))
+    ]
     equations = tuple(_equation(net, sim, k, y[k]) for k in range(f.size))
     notices = grazing_notice(sim)
     if f.size == 0:
-        notices += (Notice("warning", "The neuron stays below threshold θ: no output spike, so "
-                           "there is no spike time to differentiate. Raise a weight, add input "
-                           "spikes or lower θ."),)
+        notices += (
+            Notice(
+                "warning",
+                "The neuron stays below threshold θ: no output spike, so "
+                "there is no spike time to differentiate. Raise a weight, add input "
+                "spikes or lower θ.",
+            ),
+        )
     chart = Chart(neuron_figure(net, sim), alt=_alt(sim, theta), summary=_summary(sim, theta))
-    return NeuronScene(chart, rows, equations, notices,
-                       fp.to_json(net, sim.inputs, t_max, meta={"page": "neuron"}), spikes_csv(sim))
+    return NeuronScene(
+        chart,
+        rows,
+        equations,
+        notices,
+        fp.to_json(net, sim.inputs, t_max, meta={"page": "neuron"}),
+        spikes_csv(sim),
+    )
 
 
 def _equation(net: fp.Network, sim: fp.Simulation, k: int, y_k: np.ndarray) -> str:
     """``V(f_k) = sum_j W_j y_j(f_k) - theta sum_m exp(-b (f_k - m)) = theta`` in numbers."""
     K, theta, b, f = net.n_inputs, float(net.theta[0]), float(net.b[0]), float(sim.spike_times[k])
-    terms = [f"{net.weights[j, 0]:+.3g}\\cdot {y_k[j]:.4f}" for j in range(K)
-             if net.weights[j, 0] != 0 and y_k[j] != 0]
+    terms = [
+        f"{net.weights[j, 0]:+.3g}\\cdot {y_k[j]:.4f}"
+        for j in range(K)
+        if net.weights[j, 0] != 0 and y_k[j] != 0
+    ]
     earlier = sim.spike_times[:k]
     reset = theta * float(np.exp(-b * (f - earlier)).sum())
     body = " ".join(terms) if terms else "0"
     n = f"f_{{{k + 1}}}"
-    return ("\\begin{aligned}"
-            f"V({n}) &= \\sum_j W_j\\,y_j({n}) - \\theta\\sum_{{m<{n}}} e^{{-({n}-m)/\\tau_n}}\\\\"
-            f"&= {body} - {reset:.4f} = {theta:g} = \\theta\\\\"
-            f"{n} &= {f:.5f},\\qquad V'({n}^-) = {sim.slopes[k]:.4f} = L_{{{k + 1}{k + 1}}}"
-            "\\end{aligned}")
+    return (
+        "\\begin{aligned}"
+        f"V({n}) &= \\sum_j W_j\\,y_j({n}) - \\theta\\sum_{{m<{n}}} e^{{-({n}-m)/\\tau_n}}\\\\"
+        f"&= {body} - {reset:.4f} = {theta:g} = \\theta\\\\"
+        f"{n} &= {f:.5f},\\qquad V'({n}^-) = {sim.slopes[k]:.4f} = L_{{{k + 1}{k + 1}}}"
+        "\\end{aligned}"
+    )
 
 
 def _summary(sim: fp.Simulation, theta: float) -> str:
@@ -96,14 +115,18 @@ def _summary(sim: fp.Simulation, theta: float) -> str:
         return f"No output spike before t_max = {sim.t_max:g}: V stays below θ = {theta:g}."
     times = ", ".join(f"{t:.3f}" for t in sim.spike_times[:6])
     more = " …" if sim.n_spikes > 6 else ""
-    return (f"{sim.n_spikes} output spike(s) at t = {times}{more}; at each, V(f) = θ = {theta:g} and "
-            f"the slope V'(f-) ranges from {sim.slopes.min():.3g} to {sim.slopes.max():.3g}.")
+    return (
+        f"{sim.n_spikes} output spike(s) at t = {times}{more}; at each, V(f) = θ = {theta:g} and "
+        f"the slope V'(f-) ranges from {sim.slopes.min():.3g} to {sim.slopes.max():.3g}."
+    )
 
 
 def _alt(sim: fp.Simulation, theta: float) -> str:
-    return ("Four stacked plots over time for one neuron: input and output spikes, synaptic "
-            "current, each input's contribution, and the membrane potential with threshold "
-            f"{theta:g}; the neuron fires {sim.n_spikes} times.")
+    return (
+        "Four stacked plots over time for one neuron: input and output spikes, synaptic "
+        "current, each input's contribution, and the membrane potential with threshold "
+        f"{theta:g}; the neuron fires {sim.n_spikes} times."
+    )
 
 
 # --- one parameter moved: FP's prediction beside the simulation ---------------------------
@@ -170,8 +193,9 @@ def _range(sim: fp.Simulation, wrt: str) -> tuple[float, float]:
 
 
 @lru_cache(maxsize=16)
-def shift_grid(inputs: tuple, weights: tuple, tau_s: float, tau_n: float, theta: float,
-               t_max: float, name: str) -> tuple[np.ndarray, tuple]:
+def shift_grid(
+    inputs: tuple, weights: tuple, tau_s: float, tau_n: float, theta: float, t_max: float, name: str
+) -> tuple[np.ndarray, tuple]:
     """Values ``x`` of parameter ``name`` across ``p ± SHIFT_SPAN`` (within its range) and
     the output spike times simulated at each. Read-only."""
     net = single_neuron(weights, tau_s, tau_n, theta)
@@ -189,8 +213,16 @@ def shift_grid(inputs: tuple, weights: tuple, tau_s: float, tau_n: float, theta:
     return x, tuple(times)
 
 
-def shift_scene(inputs: tuple, weights: tuple, tau_s: float, tau_n: float, theta: float,
-                t_max: float, name: str, delta: float) -> ShiftScene:
+def shift_scene(
+    inputs: tuple,
+    weights: tuple,
+    tau_s: float,
+    tau_n: float,
+    theta: float,
+    t_max: float,
+    name: str,
+    delta: float,
+) -> ShiftScene:
     """Move parameter ``name`` (:func:`parameter_names`) by ``delta``: FP predicts every
     output spike at ``f_k + delta df_k/dp`` (the tangent, ``df_k/dp`` from
     :func:`fpsnn_core.spike_time_jacobian`), beside the simulation at ``p + delta``."""
@@ -202,11 +234,18 @@ def shift_scene(inputs: tuple, weights: tuple, tau_s: float, tau_n: float, theta
     x1 = float(np.clip(x0 + delta, lo, hi))
     notices = ()
     if x1 != x0 + delta:
-        notices += (Notice("info", f"{name} stays in [{lo:g}, {hi:g}]: the step is cut to "
-                           f"{x1 - x0:+.4g}."),)
+        notices += (
+            Notice("info", f"{name} stays in [{lo:g}, {hi:g}]: the step is cut to {x1 - x0:+.4g}."),
+        )
     if sim.n_spikes == 0:
-        return ShiftScene(None, [], x0, x1, notices + (Notice(
-            "info", "No output spike: there is no spike time for a parameter to move."),))
+        return ShiftScene(
+            None,
+            [],
+            x0,
+            x1,
+            notices
+            + (Notice("info", "No output spike: there is no spike time for a parameter to move."),),
+        )
     slope = params.flat(net, fp.spike_time_jacobian(net, sim, wrt=wrt), wrt)[:, p]
     predicted = sim.spike_times + (x1 - x0) * slope
     try:
@@ -214,24 +253,41 @@ def shift_scene(inputs: tuple, weights: tuple, tau_s: float, tau_n: float, theta
     except fp.RunawayFiringError:
         after = np.zeros(0)
     if after.size != sim.n_spikes:
-        notices += (Notice("warning", f"At {name} = {x1:.4g} the neuron fires {after.size} "
-                           f"times instead of {sim.n_spikes}: a spike appears or vanishes within "
-                           "the step, where no derivative can predict it (FP's tangent holds "
-                           "on the smooth piece around the current value)."),)
-    same = after.size == sim.n_spikes          # else spike k at p + delta may be another one
-    rows = [{"spike": f"f{k + 1}", "time f": float(f), "df/dp (FP)": float(d),
-             "FP: f + δ·df/dp": float(q),
-             "simulated at p + δ": float(after[k]) if same else None,
-             "FP − simulated": float(q - after[k]) if same else None}
-            for k, (f, d, q) in enumerate(zip(sim.spike_times, slope, predicted))]
+        notices += (
+            Notice(
+                "warning",
+                f"At {name} = {x1:.4g} the neuron fires {after.size} "
+                f"times instead of {sim.n_spikes}: a spike appears or vanishes within "
+                "the step, where no derivative can predict it (FP's tangent holds "
+                "on the smooth piece around the current value).",
+            ),
+        )
+    same = after.size == sim.n_spikes  # else spike k at p + delta may be another one
+    rows = [
+        {
+            "spike": f"f{k + 1}",
+            "time f": float(f),
+            "df/dp (FP)": float(d),
+            "FP: f + δ·df/dp": float(q),
+            "simulated at p + δ": float(after[k]) if same else None,
+            "FP − simulated": float(q - after[k]) if same else None,
+        }
+        for k, (f, d, q) in enumerate(zip(sim.spike_times, slope, predicted))
+    ]
     x, grid = shift_grid(inputs, weights, tau_s, tau_n, theta, t_max, name)
     fig = shift_figure(x, grid, x0, sim.spike_times, slope, x1, predicted, after, name, t_max)
     moved = ", ".join(f"f{k + 1} {d:+.3g}" for k, d in enumerate(slope[:6]))
-    chart = Chart(fig,
-                  alt=(f"Output spike times against {name} from {x[0]:.3g} to {x[-1]:.3g}, "
-                       f"simulated, with FP's tangent at {name} = {x0:.4g} and its prediction "
-                       f"at {x1:.4g} beside the simulated spikes."),
-                  summary=(f"df/d{name} per spike: {moved}{' …' if slope.size > 6 else ''}. "
-                           f"Moving {name} from {x0:.4g} to {x1:.4g}, FP's tangent predicts the "
-                           "open circles; the filled diamonds are the simulation."))
+    chart = Chart(
+        fig,
+        alt=(
+            f"Output spike times against {name} from {x[0]:.3g} to {x[-1]:.3g}, "
+            f"simulated, with FP's tangent at {name} = {x0:.4g} and its prediction "
+            f"at {x1:.4g} beside the simulated spikes."
+        ),
+        summary=(
+            f"df/d{name} per spike: {moved}{' …' if slope.size > 6 else ''}. "
+            f"Moving {name} from {x0:.4g} to {x1:.4g}, FP's tangent predicts the "
+            "open circles; the filled diamonds are the simulation."
+        ),
+    )
     return ShiftScene(chart, rows, x0, x1, notices)

@@ -46,13 +46,14 @@ class SensitivityScene:
     csv: str
 
 
-def derivatives(net: fp.Network, sim: fp.Simulation, target: str, outputs: tuple, label: int,
-                kinds: tuple) -> tuple[list, list, np.ndarray]:
+def derivatives(
+    net: fp.Network, sim: fp.Simulation, target: str, outputs: tuple, label: int, kinds: tuple
+) -> tuple[list, list, np.ndarray]:
     """``(kinds, names, values)`` of every parameter of the kinds asked for: ``df_k/dp`` for
     the spike named ``target`` (``"n<i>.<m>"``), ``dLoss/dp`` for :data:`LOSS`."""
     if target == LOSS:
         c = loss_function("cross_entropy", outputs, label, (), sim.t_max)(sim).dloss_dtimes
-        grad = lambda wrt: fp.adjoint_gradient(net, sim, c, wrt=wrt)         # noqa: E731
+        grad = lambda wrt: fp.adjoint_gradient(net, sim, c, wrt=wrt)  # noqa: E731
     else:
         k = spike_short_labels(sim).index(target)
         grad = lambda wrt: fp.spike_time_jacobian(net, sim, [k], wrt=wrt)[0]  # noqa: E731
@@ -67,8 +68,9 @@ def derivatives(net: fp.Network, sim: fp.Simulation, target: str, outputs: tuple
     return which, names, np.concatenate(values + [np.zeros(0)])
 
 
-def sensitivity_scene(net_json: str, outputs: tuple, target: str, label: int,
-                      kinds: tuple) -> SensitivityScene:
+def sensitivity_scene(
+    net_json: str, outputs: tuple, target: str, label: int, kinds: tuple
+) -> SensitivityScene:
     """Rank the derivatives of spike ``target`` (or of the loss) over the parameters of
     ``kinds`` (a tuple of :data:`fpsnn_app.params.KINDS` keys)."""
     net, sim = simulate_file(net_json)
@@ -82,27 +84,49 @@ def sensitivity_scene(net_json: str, outputs: tuple, target: str, label: int,
     if target == LOSS:
         silent = [int(o) for o in outputs if sim.spikes_of(int(o)).size == 0]
         if silent:
-            notices += (Notice("warning", f"Output neuron(s) {silent} never fire: the loss uses "
-                               "t = t_max for them, and no gradient flows through a spike that "
-                               "does not exist."),)
+            notices += (
+                Notice(
+                    "warning",
+                    f"Output neuron(s) {silent} never fire: the loss uses "
+                    "t = t_max for them, and no gradient flows through a spike that "
+                    "does not exist.",
+                ),
+            )
     nonzero = int(np.count_nonzero(values))
     if values.size and nonzero == 0:
-        notices += (Notice("info", f"Every derivative of {of} is zero: no parameter of these "
-                           "kinds reaches it (it has no causal past among them)."),)
+        notices += (
+            Notice(
+                "info",
+                f"Every derivative of {of} is zero: no parameter of these "
+                "kinds reaches it (it has no causal past among them).",
+            ),
+        )
     top = order[:TOP]
-    table = [{"rank": r + 1, "parameter": names[n], "kind": params.KINDS[which[n]],
-              f"d {of}/dp": float(values[n])} for r, n in enumerate(order)]
+    table = [
+        {
+            "rank": r + 1,
+            "parameter": names[n],
+            "kind": params.KINDS[which[n]],
+            f"d {of}/dp": float(values[n]),
+        }
+        for r, n in enumerate(order)
+    ]
     largest = f"{names[order[0]]}: {values[order[0]]:+.4g}" if nonzero else "none"
     kinds_text = ", ".join(params.PLURAL[w] for w in kinds)
-    chart = Chart(sensitivity_figure([names[n] for n in top], values[top], of),
-                  alt=(f"Horizontal bar chart of the {top.size} largest exact derivatives of "
-                       f"{of} among {values.size} parameters ({kinds_text}), largest on top."),
-                  summary=(f"Largest: {largest}; {nonzero} of {values.size} derivatives are "
-                           "non-zero" + (" (the others have no path to it)"
-                                         if nonzero < values.size else "")
-                           + ". Units differ: each bar is the change per unit of its parameter."))
-    return SensitivityScene(chart, table, largest, int(values.size), nonzero, notices,
-                            _csv(table))
+    chart = Chart(
+        sensitivity_figure([names[n] for n in top], values[top], of),
+        alt=(
+            f"Horizontal bar chart of the {top.size} largest exact derivatives of "
+            f"{of} among {values.size} parameters ({kinds_text}), largest on top."
+        ),
+        summary=(
+            f"Largest: {largest}; {nonzero} of {values.size} derivatives are "
+            "non-zero"
+            + (" (the others have no path to it)" if nonzero < values.size else "")
+            + ". Units differ: each bar is the change per unit of its parameter."
+        ),
+    )
+    return SensitivityScene(chart, table, largest, int(values.size), nonzero, notices, _csv(table))
 
 
 def _csv(table: list) -> str:

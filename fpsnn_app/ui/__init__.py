@@ -17,7 +17,8 @@ that imports Streamlit).
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
@@ -32,9 +33,11 @@ from .present import intro, presenting  # noqa: F401  (re-exported for the pages
 T = TypeVar("T")
 
 #: Plotly's own toolbar: PNG export at twice the size (client-side, offline), no logo.
-PLOTLY_CONFIG = {"displaylogo": False,
-                 "toImageButtonOptions": {"format": "png", "scale": 2},
-                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
 
 
 def compute(fn: Callable[..., T], *args) -> T | None:
@@ -44,7 +47,7 @@ def compute(fn: Callable[..., T], *args) -> T | None:
     """
     try:
         return cached_call(fn, *args)
-    except Exception as exc:          # noqa: BLE001 - every error becomes a message
+    except Exception as exc:  # noqa: BLE001 - every error becomes a message
         report(exc)
         return None
 
@@ -79,11 +82,15 @@ def require(value: T | None) -> T:
 def report(exc: BaseException) -> None:
     """Show an exception as a clear message (never a traceback)."""
     if isinstance(exc, fp.RunawayFiringError):
-        st.error(f"**Runaway firing.** {runaway_text(exc)}",
-                 icon=":material/local_fire_department:")
+        st.error(
+            f"**Runaway firing.** {runaway_text(exc)}", icon=":material/local_fire_department:"
+        )
     elif isinstance(exc, fp.GrazingSpikeError):
-        st.warning(f"**Grazing spike: the gradient is singular here.** {exc}. "
-                   "Nudge a weight or an input time.", icon=":material/warning:")
+        st.warning(
+            f"**Grazing spike: the gradient is singular here.** {exc}. "
+            "Nudge a weight or an input time.",
+            icon=":material/warning:",
+        )
     elif isinstance(exc, fp.NoSpikeError):
         st.warning(f"**A needed neuron is silent.** {exc}", icon=":material/visibility_off:")
     elif isinstance(exc, fp.FiniteDifferenceError):
@@ -91,8 +98,9 @@ def report(exc: BaseException) -> None:
     elif isinstance(exc, ValueError):
         st.error(f"**Invalid input.** {exc}", icon=":material/error:")
     else:
-        st.error(f"**Unexpected error** ({type(exc).__name__}): {exc}",
-                 icon=":material/bug_report:")
+        st.error(
+            f"**Unexpected error** ({type(exc).__name__}): {exc}", icon=":material/bug_report:"
+        )
 
 
 def runaway_text(exc: fp.RunawayFiringError) -> str:
@@ -101,13 +109,21 @@ def runaway_text(exc: fp.RunawayFiringError) -> str:
     import re
 
     what = str(exc).split(" Lower the weights")[0].rstrip(".").removeprefix("runaway firing: ")
-    what = re.sub(r"the spike budget max_spikes=(\d+) \(spikes of all neurons together\) was "
-                  r"reached", r"the app's limit of \1 spikes (all neurons together) was reached",
-                  what)
-    what = re.sub(r"the work budget max_work=(\d+) spike deliveries was reached",
-                  r"the app's work limit of \1 spike deliveries (each spike counts once per "
-                  r"neuron it reaches) was reached", what)
-    return f"{what[:1].upper()}{what[1:]}. Lower the weights, raise the threshold θ or shorten t_max."
+    what = re.sub(
+        r"the spike budget max_spikes=(\d+) \(spikes of all neurons together\) was "
+        r"reached",
+        r"the app's limit of \1 spikes (all neurons together) was reached",
+        what,
+    )
+    what = re.sub(
+        r"the work budget max_work=(\d+) spike deliveries was reached",
+        r"the app's work limit of \1 spike deliveries (each spike counts once per "
+        r"neuron it reaches) was reached",
+        what,
+    )
+    return (
+        f"{what[:1].upper()}{what[1:]}. Lower the weights, raise the threshold θ or shorten t_max."
+    )
 
 
 def notices(items: tuple[Notice, ...]) -> None:
@@ -121,8 +137,9 @@ def chart(c: Chart, key: str, **kwargs):
 
     Extra keyword arguments go to ``st.plotly_chart`` (e.g. ``on_select``).
     """
-    event = st.plotly_chart(sendable(c.spec()), key=key, alt=c.alt, width="stretch",
-                            config=PLOTLY_CONFIG, **kwargs)
+    event = st.plotly_chart(
+        sendable(c.spec()), key=key, alt=c.alt, width="stretch", config=PLOTLY_CONFIG, **kwargs
+    )
     st.caption(c.summary)
     return event
 
@@ -131,6 +148,7 @@ def figure_html(fig) -> Callable[[], str]:
     """A callable giving the standalone HTML of ``fig``, a figure or a
     :class:`~fpsnn_app.scenes.common.Chart` (plotly.js inlined, works offline; a chart's
     figure is rebuilt only then)."""
+
     def html() -> str:
         figure = fig.fig if isinstance(fig, Chart) else fig
         return style.standalone(figure).to_html(include_plotlyjs=True, full_html=True)
@@ -138,13 +156,20 @@ def figure_html(fig) -> Callable[[], str]:
     return html
 
 
-def downloads(stem: str, *, network_json: str | None = None, spikes_csv: str | None = None,
-              csv: dict[str, str] | None = None, figures: dict | None = None) -> None:
+def downloads(
+    stem: str,
+    *,
+    network_json: str | None = None,
+    spikes_csv: str | None = None,
+    csv: dict[str, str] | None = None,
+    figures: dict | None = None,
+) -> None:
     """A row of download buttons; files are named ``fpsnn-<stem>-<what>.<ext>``."""
     items = []
     if network_json is not None:
-        items.append(("Network (JSON)", network_json, f"fpsnn-{stem}-network.json",
-                      "application/json"))
+        items.append(
+            ("Network (JSON)", network_json, f"fpsnn-{stem}-network.json", "application/json")
+        )
         if (build := nir_builder(network_json)) is not None:
             items.append(("Network (NIR)", build, f"fpsnn-{stem}-network.nir", NIR_MIME))
     if spikes_csv is not None:
@@ -153,13 +178,21 @@ def downloads(stem: str, *, network_json: str | None = None, spikes_csv: str | N
         slug = "".join(c if c.isalnum() else "-" for c in name.lower())
         items.append((f"{name} (CSV)", text, f"fpsnn-{stem}-{slug}.csv", "text/csv"))
     for name, fig in (figures or {}).items():
-        items.append((f"Figure: {name} (HTML)", figure_html(fig), f"fpsnn-{stem}-{name}.html",
-                      "text/html"))
+        items.append(
+            (f"Figure: {name} (HTML)", figure_html(fig), f"fpsnn-{stem}-{name}.html", "text/html")
+        )
     # one wrapping row: each button as wide as its label (equal columns clipped the labels)
     row = st.container(horizontal=True, wrap=True, gap="small")
     for label, data, file_name, mime in items:
-        row.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore",
-                            icon=":material/download:", key=f"dl-{file_name}")
+        row.download_button(
+            label,
+            data,
+            file_name=file_name,
+            mime=mime,
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"dl-{file_name}",
+        )
 
 
 NIR_MIME = "application/x-hdf5"
@@ -176,18 +209,26 @@ def nir_builder(network_json: str) -> Callable[[], bytes] | None:
     return lambda: netfiles.nir_file(network_json)
 
 
-def nir_button(network_json: str, file_name: str, label: str = "Network (NIR)",
-               key: str | None = None) -> None:
+def nir_button(
+    network_json: str, file_name: str, label: str = "Network (NIR)", key: str | None = None
+) -> None:
     """One "download as NIR" button (NIR: the exchange format of snnTorch, Norse, Lava, ...)."""
     build = nir_builder(network_json)
     if build is None:
         return
-    st.download_button(label, build, file_name=file_name, mime=NIR_MIME, on_click="ignore",
-                       icon=":material/download:", key=key or f"dl-{file_name}",
-                       help="The network as an NIR graph (HDF5): Input -> Linear -> CubaLIF "
-                            "-> Output, times in the unit it states (ms by default), for "
-                            "snnTorch, Norse, Lava, Rockpool, ...; the input spike times, when "
-                            "set, ride along as NIR event data (the upload reads them back)")
+    st.download_button(
+        label,
+        build,
+        file_name=file_name,
+        mime=NIR_MIME,
+        on_click="ignore",
+        icon=":material/download:",
+        key=key or f"dl-{file_name}",
+        help="The network as an NIR graph (HDF5): Input -> Linear -> CubaLIF "
+        "-> Output, times in the unit it states (ms by default), for "
+        "snnTorch, Norse, Lava, Rockpool, ...; the input spike times, when "
+        "set, ride along as NIR event data (the upload reads them back)",
+    )
 
 
 def times_input(label: str, default, key: str, t_max: float | None = None, **kwargs):
@@ -200,14 +241,22 @@ def times_input(label: str, default, key: str, t_max: float | None = None, **kwa
     """
     from ..urlstate import format_times, parse_times
 
-    text = st.text_input(label, format_times(default), key=key, bind="query-params",
-                         help="Spike times separated by commas, e.g. 0.2, 1.0", **kwargs)
+    text = st.text_input(
+        label,
+        format_times(default),
+        key=key,
+        bind="query-params",
+        help="Spike times separated by commas, e.g. 0.2, 1.0",
+        **kwargs,
+    )
     try:
         times = parse_times(text)
     except ValueError as exc:
         times = tuple(sorted(default))
-        st.error(f"{label}: {exc}. Using the default ({format_times(times) or 'none'}) "
-                 "until it is fixed.")
+        st.error(
+            f"{label}: {exc}. Using the default ({format_times(times) or 'none'}) "
+            "until it is fixed."
+        )
     if t_max is not None and any(t > t_max for t in times):
         times = tuple(t for t in times if t <= t_max)
         st.caption(f"{label}: spikes after t_max = {t_max:g} are left out.")

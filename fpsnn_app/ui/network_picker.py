@@ -26,8 +26,14 @@ import fpsnn_core as fp
 from .. import netfiles, presets
 from ..figures.common import source_label
 from ..limits import check_size
-from ..urlstate import (NETWORK_LINK_LIMIT, apply_edits, decode_edits, decode_network,
-                        encode_edits, encode_network)
+from ..urlstate import (
+    NETWORK_LINK_LIMIT,
+    apply_edits,
+    decode_edits,
+    decode_network,
+    encode_edits,
+    encode_network,
+)
 from . import nir_button, times_input
 
 UPLOADED = "uploaded"
@@ -35,9 +41,9 @@ UPLOADED = "uploaded"
 EDITS_PARAM = "edits"
 #: Query parameter holding a small uploaded network (:func:`fpsnn_app.urlstate.encode_network`).
 NET_PARAM = "net"
-_STATE = "fpsnn.network"        # the NetworkChoice of this run
-_EDITS = "fpsnn.edits"          # {source key: {(j, i): value}}
-_UPLOAD = "fpsnn.upload"        # (file name, JSON text) of the last valid upload
+_STATE = "fpsnn.network"  # the NetworkChoice of this run
+_EDITS = "fpsnn.edits"  # {source key: {(j, i): value}}
+_UPLOAD = "fpsnn.upload"  # (file name, JSON text) of the last valid upload
 _UPLOAD_ERROR = "fpsnn.upload_error"
 
 
@@ -81,7 +87,7 @@ def open_network(name: str, text: str) -> None:
     """Make the network file ``text`` the picker's choice, as if uploaded under ``name``
     (its inputs and ``t_max`` too): the Training page's microscope opens a trained network
     and one sample's input on the network pages this way."""
-    fp.from_json(text)                       # ValueError for a bad file, before any change
+    fp.from_json(text)  # ValueError for a bad file, before any change
     _install(name, text)
 
 
@@ -94,11 +100,12 @@ def _install(name: str, text: str) -> None:
     """
     st.session_state[_UPLOAD] = (name, text)
     st.session_state.pop(_UPLOAD_ERROR, None)
-    st.session_state[_EDITS] = {k: v for k, v in st.session_state.get(_EDITS, {}).items()
-                                if k != UPLOADED}
+    st.session_state[_EDITS] = {
+        k: v for k, v in st.session_state.get(_EDITS, {}).items() if k != UPLOADED
+    }
     for key in [k for k in st.session_state if str(k).startswith(f"{UPLOADED}.")]:
         del st.session_state[key]
-    st.session_state.pop(f"net.weights.{UPLOADED}", None)     # the weight table's edits
+    st.session_state.pop(f"net.weights.{UPLOADED}", None)  # the weight table's edits
     for key in [k for k in st.query_params if k.startswith(f"{UPLOADED}.")] + [EDITS_PARAM]:
         if key in st.query_params:
             del st.query_params[key]
@@ -136,10 +143,12 @@ def _valid_edits(source: str, base: fp.Network, edits: dict) -> dict:
         except ValueError as exc:
             refused.append(str(exc))
     if refused:
-        st.warning(f"Ignoring the weight edits that make no valid network: {'; '.join(refused)}.",
-                   icon=":material/warning:")
+        st.warning(
+            f"Ignoring the weight edits that make no valid network: {'; '.join(refused)}.",
+            icon=":material/warning:",
+        )
         set_edits(source, kept)
-        st.session_state.pop(f"net.weights.{source}", None)    # the table shows what is kept
+        st.session_state.pop(f"net.weights.{source}", None)  # the table shows what is kept
     return kept
 
 
@@ -197,12 +206,17 @@ def _share_hint(source: str, upload) -> None:
             st.query_params[NET_PARAM] = param
     elif NET_PARAM in st.query_params:
         del st.query_params[NET_PARAM]
-    st.caption(":material/link: The page's link (address bar) holds everything you set here "
-               "and on the page: copy it to share what you see.")
+    st.caption(
+        ":material/link: The page's link (address bar) holds everything you set here "
+        "and on the page: copy it to share what you see."
+    )
     if param is not None and len(param) > NETWORK_LINK_LIMIT:
-        st.warning(f"This uploaded network is too large for a link ({len(param)} characters, "
-                   f"limit {NETWORK_LINK_LIMIT}): the link opens the default motif. Share its "
-                   "JSON file (Load / save) instead.", icon=":material/link_off:")
+        st.warning(
+            f"This uploaded network is too large for a link ({len(param)} characters, "
+            f"limit {NETWORK_LINK_LIMIT}): the link opens the default motif. Share its "
+            "JSON file (Load / save) instead.",
+            icon=":material/link_off:",
+        )
 
 
 def _picker() -> NetworkChoice | None:
@@ -210,14 +224,23 @@ def _picker() -> NetworkChoice | None:
     upload = st.session_state.get(_UPLOAD)
     linked = st.query_params.get("motif", "")
     if upload is None and linked.startswith("Uploaded"):
-        st.info("The link names an uploaded network that is not in it (too large for a "
-                "link): showing the default motif. Upload its JSON file to see it.")
+        st.info(
+            "The link names an uploaded network that is not in it (too large for a "
+            "link): showing the default motif. Upload its JSON file to see it."
+        )
     options = list(presets.MOTIFS) + ([UPLOADED] if upload else [])
     titles = {k: m.title for k, m in presets.MOTIFS.items()}
     titles[UPLOADED] = f"Uploaded: {upload[0]}" if upload else "Uploaded"
-    source = st.selectbox("Motif", options, index=options.index(presets.DEFAULT_MOTIF),
-                          format_func=titles.get, key="motif",
-                          bind="query-params", persist_state="session", on_change=_motif_changed)
+    source = st.selectbox(
+        "Motif",
+        options,
+        index=options.index(presets.DEFAULT_MOTIF),
+        format_func=titles.get,
+        key="motif",
+        bind="query-params",
+        persist_state="session",
+        on_change=_motif_changed,
+    )
     if source == UPLOADED:
         loaded = fp.from_json(upload[1])
         base = loaded.network
@@ -225,26 +248,64 @@ def _picker() -> NetworkChoice | None:
         t_max_default = float(np.clip(loaded.t_max or presets.T_MAX, 0.5, 20.0))
         outputs = presets.output_neurons(base, loaded.meta)
         unit = netfiles.time_unit(loaded.meta)
-        st.caption(f"From the file: {netfiles.file_parts(loaded)}"
-                   + (f"; times in {unit}." if unit else "."))
+        st.caption(
+            f"From the file: {netfiles.file_parts(loaded)}"
+            + (f"; times in {unit}." if unit else ".")
+        )
     else:
         motif = presets.MOTIFS[source]
         st.caption(motif.description)
-        seed = st.number_input("Seed", 0, 9999, 0, key="net.seed", bind="query-params",
-                               persist_state="session", disabled=not motif.random,
-                               help="Draws the random weights of the feed-forward motif.")
-        c = [st.slider(label, 0.1, 3.0, default, 0.05, key=key, bind="query-params",
-                       persist_state="session")
-             for label, default, key in (("τ_s, synapse", presets.TAU_S, "net.tau_s"),
-                                         ("τ_n, membrane", presets.TAU_N, "net.tau_n"),
-                                         ("θ, threshold", presets.THETA, "net.theta"))]
+        seed = st.number_input(
+            "Seed",
+            0,
+            9999,
+            0,
+            key="net.seed",
+            bind="query-params",
+            persist_state="session",
+            disabled=not motif.random,
+            help="Draws the random weights of the feed-forward motif.",
+        )
+        c = [
+            st.slider(
+                label,
+                0.1,
+                3.0,
+                default,
+                0.05,
+                key=key,
+                bind="query-params",
+                persist_state="session",
+            )
+            for label, default, key in (
+                ("τ_s, synapse", presets.TAU_S, "net.tau_s"),
+                ("τ_n, membrane", presets.TAU_N, "net.tau_n"),
+                ("θ, threshold", presets.THETA, "net.theta"),
+            )
+        ]
         base, wiring = presets.motif_network(source, seed, *c)
         inputs0, t_max_default, outputs = wiring.inputs, presets.T_MAX, wiring.outputs
         unit = None
-    t_max = st.slider("t_max", 0.5, 20.0, t_max_default, 0.5, key=f"{source}.t_max",
-                      bind="query-params", persist_state="session")
-    inputs = [times_input(f"Input {j} spike times", inputs0[j], key=f"{source}.in{j}",
-                          t_max=t_max, persist_state="session") for j in range(base.n_inputs)]
+    t_max = st.slider(
+        "t_max",
+        0.5,
+        20.0,
+        t_max_default,
+        0.5,
+        key=f"{source}.t_max",
+        bind="query-params",
+        persist_state="session",
+    )
+    inputs = [
+        times_input(
+            f"Input {j} spike times",
+            inputs0[j],
+            key=f"{source}.in{j}",
+            t_max=t_max,
+            persist_state="session",
+        )
+        for j in range(base.n_inputs)
+    ]
     edits = _valid_edits(source, base, _edits(source, base.weights.shape))
     _sync_url(edits)
     net = _edited(base, edits)
@@ -257,17 +318,26 @@ def _picker() -> NetworkChoice | None:
 
 def _load_save(net: fp.Network, inputs, t_max: float, source: str, meta: dict) -> None:
     with st.expander("Load / save network", icon=":material/folder_open:"):
-        st.file_uploader("Upload a network (JSON or NIR)", type=list(netfiles.UPLOAD_TYPES),
-                         key="net.upload", on_change=_on_upload,
-                         help="A JSON file saved by this app or by fpsnn_core.save(), or an "
-                              "NIR graph (.nir) exported from snnTorch, Norse, Lava, Rockpool, "
-                              "...: Input, Linear/Affine, CubaLIF and Output nodes.")
+        st.file_uploader(
+            "Upload a network (JSON or NIR)",
+            type=list(netfiles.UPLOAD_TYPES),
+            key="net.upload",
+            on_change=_on_upload,
+            help="A JSON file saved by this app or by fpsnn_core.save(), or an "
+            "NIR graph (.nir) exported from snnTorch, Norse, Lava, Rockpool, "
+            "...: Input, Linear/Affine, CubaLIF and Output nodes.",
+        )
         if st.session_state.get(_UPLOAD_ERROR):
             st.error(st.session_state[_UPLOAD_ERROR])
         network_json = fp.to_json(net, inputs, t_max, meta=meta)
-        st.download_button("Download this network (JSON)", network_json,
-                           file_name=f"fpsnn-{source}.json", mime="application/json",
-                           on_click="ignore", icon=":material/download:")
+        st.download_button(
+            "Download this network (JSON)",
+            network_json,
+            file_name=f"fpsnn-{source}.json",
+            mime="application/json",
+            on_click="ignore",
+            icon=":material/download:",
+        )
         nir_button(network_json, f"fpsnn-{source}.nir", "Download as NIR")
 
 
@@ -286,15 +356,21 @@ def weight_editor(choice: NetworkChoice) -> None:
     rows = [source_label(j, K) for j in range(net.n_sources)]
     cols = [f"→ n{i}" for i in range(N)]
     table = pd.DataFrame(np.where(net.mask, net.weights, np.nan), index=rows, columns=cols)
-    edited = st.data_editor(table, key=f"net.weights.{source}", width="stretch",
-                            column_config={"_index": st.column_config.TextColumn(
-                                               "source", disabled=True),
-                                           **{c: st.column_config.NumberColumn(c, format="%.3f")
-                                              for c in cols}})
+    edited = st.data_editor(
+        table,
+        key=f"net.weights.{source}",
+        width="stretch",
+        column_config={
+            "_index": st.column_config.TextColumn("source", disabled=True),
+            **{c: st.column_config.NumberColumn(c, format="%.3f") for c in cols},
+        },
+    )
     new = np.nan_to_num(edited.to_numpy(dtype=float), nan=0.0)
     old = np.where(net.mask, net.weights, 0.0)
-    changed = np.argwhere(~np.isclose(new, old, rtol=0, atol=1e-12)
-                          | (np.isnan(edited.to_numpy(dtype=float)) != ~net.mask))
+    changed = np.argwhere(
+        ~np.isclose(new, old, rtol=0, atol=1e-12)
+        | (np.isnan(edited.to_numpy(dtype=float)) != ~net.mask)
+    )
     if changed.size:
         self_loops = [(j, i) for j, i in changed if j - K == i]
         if self_loops:
@@ -307,13 +383,18 @@ def weight_editor(choice: NetworkChoice) -> None:
             set_edits(source, edits)
             st.rerun()
     c1, c2 = st.columns([1, 3])
-    if c1.button("Reset weights", icon=":material/restart_alt:",
-                 disabled=not st.session_state.get(_EDITS, {}).get(source)):
+    if c1.button(
+        "Reset weights",
+        icon=":material/restart_alt:",
+        disabled=not st.session_state.get(_EDITS, {}).get(source),
+    ):
         set_edits(source, {})
         st.session_state.pop(f"net.weights.{source}", None)
         if EDITS_PARAM in st.query_params:
             del st.query_params[EDITS_PARAM]
         st.rerun()
-    c2.caption("Rows: sources (inputs, then neurons); columns: target neurons. None: no "
-               "connection; type a number there to add one (recurrent links too). Clearing a "
-               "cell sets the weight to 0. Edits go into the link (?edits=...).")
+    c2.caption(
+        "Rows: sources (inputs, then neurons); columns: target neurons. None: no "
+        "connection; type a number there to add one (recurrent links too). Clearing a "
+        "cell sets the weight to 0. Edits go into the link (?edits=...)."
+    )

@@ -164,9 +164,13 @@ def presentation_switch() -> bool:
     """
     _accept_alias()
     on = st.sidebar.toggle(
-        "Presentation mode", False, key=KEY, bind="query-params",
+        "Presentation mode",
+        False,
+        key=KEY,
+        bind="query-params",
         help="For a projector: sidebar folded away, introductions folded, larger type, "
-             "each page's main figure on the first screen. In the link as present=true.")
+        "each page's main figure on the first screen. In the link as present=true.",
+    )
     st.set_page_config(initial_sidebar_state="collapsed" if on else "auto")
     st.html(style.CHART_TEXT_CSS)
     theme_choice()
@@ -188,7 +192,9 @@ def theme_choice() -> None:
     the link (a training run starts again)."""
     links = "".join(
         f'<a href="#" data-fpsnn-theme="{opt or ""}" title="{name} theme (reloads the page; '
-        f'kept in the link)">{name}</a>' for name, opt in THEME_OPTIONS.items())
+        f'kept in the link)">{name}</a>'
+        for name, opt in THEME_OPTIONS.items()
+    )
     st.sidebar.html(THEME_HTML.replace("{links}", links), unsafe_allow_javascript=True)
 
 

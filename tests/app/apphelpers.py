@@ -21,7 +21,7 @@ def open_page(name: str, query: dict | None = None, timeout: float = 60) -> AppT
     """Run the app on page ``name`` (file stem in the registry), with URL ``query``."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     entry = page(name)
-    if entry.url_path:              # AppTest starts on the default page
+    if entry.url_path:  # AppTest starts on the default page
         at.run()
         at.switch_page(entry.path)
     for key, value in (query or {}).items():
@@ -49,7 +49,7 @@ def values(v) -> np.ndarray:
         return arr
     arr = np.array(v, dtype=object)
     try:
-        return np.where(arr == None, np.nan, arr).astype(float)      # noqa: E711
+        return np.where(arr == None, np.nan, arr).astype(float)  # noqa: E711
     except (TypeError, ValueError):
         return arr
 
@@ -68,8 +68,6 @@ def assert_clean(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-
-
 # --- the link a browser would show -----------------------------------------------------
 def _elements(node):
     for child in getattr(node, "children", {}).values():
@@ -84,8 +82,11 @@ def walk_elements(at: AppTest) -> list:
 
 def bound_widgets(at: AppTest) -> list:
     """The widgets of the last run that are bound to a query parameter."""
-    return [el for el in _elements(at._tree)
-            if getattr(getattr(el, "proto", None), "query_param_key", "")]
+    return [
+        el
+        for el in _elements(at._tree)
+        if getattr(getattr(el, "proto", None), "query_param_key", "")
+    ]
 
 
 def link(at: AppTest) -> dict:
@@ -106,8 +107,9 @@ def link(at: AppTest) -> dict:
             query.pop(el.proto.query_param_key, None)
         else:
             text = _coerce_value_for_query_url(value, meta.value_type)
-            query[el.proto.query_param_key] = text[0] if isinstance(text, list) and len(text) == 1 \
-                else text
+            query[el.proto.query_param_key] = (
+                text[0] if isinstance(text, list) and len(text) == 1 else text
+            )
     return query
 
 
@@ -115,7 +117,7 @@ def reopen(at: AppTest, timeout: float = 60) -> AppTest:
     """A fresh session opened on ``at``'s page with ``at``'s link."""
     fresh = AppTest.from_file(APP, default_timeout=timeout)
     url_path = at._registered_pages.get(at._finished_page_script_hash, {}).get("url_pathname", "")
-    if url_path:            # as open_page: a run of the default page first, without the query
+    if url_path:  # as open_page: a run of the default page first, without the query
         fresh.run()
         fresh.switch_page(next(p.path for p in PAGES if p.url_path == url_path))
     for key, value in link(at).items():

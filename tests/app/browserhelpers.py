@@ -7,27 +7,35 @@ from playwright.sync_api import Page
 
 def wait_ready(page: Page, n_charts: int = 1, timeout: float = 45_000) -> None:
     """Until the script has finished and ``n_charts`` Plotly charts are drawn."""
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
-                           timeout=timeout)
+    page.wait_for_selector(
+        "[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout
+    )
     # charts drawn, counted once each (Plotly draws two .main-svg layers per chart)
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
         ".filter(c => c.querySelector('.js-plotly-plot .main-svg'))"
-        f".length >= {max(n_charts, 1)}", timeout=timeout)
-    page.wait_for_timeout(400)            # let Plotly finish its transitions
+        f".length >= {max(n_charts, 1)}",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(400)  # let Plotly finish its transitions
 
 
 def rerun_done(page: Page, timeout: float = 45_000) -> None:
     """After an interaction: wait for the rerun to start (if it does) and to finish."""
     page.wait_for_timeout(300)
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
-                           timeout=timeout)
+    page.wait_for_selector(
+        "[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout
+    )
     page.wait_for_timeout(400)
 
 
 def metric_value(page: Page, label: str) -> str:
-    return (page.get_by_test_id("stMetric").filter(has_text=label)
-            .get_by_test_id("stMetricValue").inner_text())
+    return (
+        page.get_by_test_id("stMetric")
+        .filter(has_text=label)
+        .get_by_test_id("stMetricValue")
+        .inner_text()
+    )
 
 
 def nudge_slider(page: Page, label: str, presses: int) -> None:

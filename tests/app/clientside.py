@@ -59,7 +59,7 @@ def _back_msg_kind(payload) -> str:
     msg = BackMsg()
     try:
         msg.ParseFromString(data)
-    except Exception:                           # noqa: BLE001 - describe, never raise here
+    except Exception:  # noqa: BLE001 - describe, never raise here
         return f"<{len(data)} bytes, not a BackMsg>"
     return msg.WhichOneof("type") or f"<{len(data)} bytes>"
 
@@ -88,11 +88,20 @@ def wait_chart_change(chart: Locator, before: str, timeout_ms: float = 10_000) -
     """Until :func:`chart_signature` of ``chart`` differs from ``before``."""
     chart.page.wait_for_function(
         f"([el, before]) => ({_SIGNATURE_JS})(el) !== before",
-        arg=[chart.element_handle(), before], polling="raf", timeout=timeout_ms)
+        arg=[chart.element_handle(), before],
+        polling="raf",
+        timeout=timeout_ms,
+    )
 
 
-def assert_client_side(page: Page, sent: SentFrames, chart: Locator, act,
-                       quiet_ms: float = 600.0, timeout_ms: float = 10_000) -> float:
+def assert_client_side(
+    page: Page,
+    sent: SentFrames,
+    chart: Locator,
+    act,
+    quiet_ms: float = 600.0,
+    timeout_ms: float = 10_000,
+) -> float:
     """Run ``act()``, wait until ``chart`` draws something else, and assert that the page
     sent no frame to the server from before ``act`` until ``quiet_ms`` after the change
     (and that no script run started). Returns the seconds from ``act`` to the change.
@@ -121,7 +130,7 @@ def click_slider_step(chart: Locator, index: int) -> None:
     ticks = slider_steps(chart)
     n = ticks.count()
     assert n, "the chart has no Plotly slider"
-    ticks.nth(index % n).scroll_into_view_if_needed()      # a mouse click needs it on screen
+    ticks.nth(index % n).scroll_into_view_if_needed()  # a mouse click needs it on screen
     box = ticks.nth(index % n).bounding_box()
     rail = chart.locator(".slider-container .slider-rail-touch-rect").first.bounding_box()
     chart.page.mouse.click(box["x"] + box["width"] / 2, rail["y"] + rail["height"] / 2)

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from apphelpers import ROOT, SCREENSHOTS
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -33,8 +32,7 @@ def browser_type_launch_args(browser_type_launch_args):
     """Debian's chromium, headless, no network chatter."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM,
-            "args": CHROMIUM_ARGS}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")

@@ -27,14 +27,25 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+from apphelpers import bound_widgets, link, open_page, reopen, walk_elements
 from streamlit.runtime.state.common import TESTING_KEY
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import (Button, Checkbox, FileUploader, Multiselect,
-                                               NumberInput, Radio, Selectbox, SelectSlider,
-                                               Slider, TextInput, Toggle, Widget)
+from streamlit.testing.v1.element_tree import (
+    Button,
+    Checkbox,
+    FileUploader,
+    Multiselect,
+    NumberInput,
+    Radio,
+    Selectbox,
+    SelectSlider,
+    Slider,
+    TextInput,
+    Toggle,
+    Widget,
+)
 
 import fpsnn_core as fp
-from apphelpers import bound_widgets, link, open_page, reopen, walk_elements
 from fpsnn_app.registry import PAGES, page
 from fpsnn_app.urlstate import format_times
 
@@ -44,7 +55,7 @@ from fpsnn_app.urlstate import format_times
 OWN_ERRORS = (
     re.compile(r"^.+: .+\. Using the default \(.*\) until it is fixed\.$", re.S),
     re.compile(r"^.+ is not a valid fpsnn network: ", re.S),
-    re.compile(r"^(\*\*)?Runaway firing\.(\*\*)? ", re.S),   # markdown, or as a browser shows it
+    re.compile(r"^(\*\*)?Runaway firing\.(\*\*)? ", re.S),  # markdown, or as a browser shows it
 )
 #: A note of the state model under a control whose value it had to change.
 SYNC_NOTE = ":material/sync:"
@@ -52,8 +63,24 @@ SYNC_NOTE = ":material/sync:"
 #: Text that is no list of spike or target times.
 BAD_TEXT = ("abc", "1, two", "nan", "inf", "1e999", "0.3x", "1;;--2")
 #: Values a URL edit puts into a parameter: out of every range, or no value at all.
-BAD_URL = ("zzz", "-1", "-0.5", "999999", "1e308", "nan", "", "n99", "f99", "Uploaded: gone.json",
-           "0_0_abc", "0_0_1e308", "2_0_-1e300", "3_1_5", "eJwDAAAAAAE", "0.123456789123")
+BAD_URL = (
+    "zzz",
+    "-1",
+    "-0.5",
+    "999999",
+    "1e308",
+    "nan",
+    "",
+    "n99",
+    "f99",
+    "Uploaded: gone.json",
+    "0_0_abc",
+    "0_0_1e308",
+    "2_0_-1e300",
+    "3_1_5",
+    "eJwDAAAAAAE",
+    "0.123456789123",
+)
 #: Parameters a URL edit may touch besides the page's own bound widgets.
 URL_EXTRA = ("motif", "edits", "net")
 #: Actions never taken: Play trains for as long as it runs (too slow for the suite);
@@ -86,19 +113,24 @@ class Walk:
     start: str = ""
     seed: int | None = None
     actions: list = field(default_factory=list)
-    trained: bool = False         # the Training page trained (its progress is not in a link)
+    trained: bool = False  # the Training page trained (its progress is not in a link)
 
     def describe(self) -> str:
         lines = "".join(f"\n    {a!r}," for a in self.actions)
-        return (f"walk of seed {self.seed} from {self.start!r}; replay with "
-                f"fuzzwalk.replay({self.start!r}, [{lines}\n])")
+        return (
+            f"walk of seed {self.seed} from {self.start!r}; replay with "
+            f"fuzzwalk.replay({self.start!r}, [{lines}\n])"
+        )
 
 
 # --- reading the page ---------------------------------------------------------------
 def widgets(at: AppTest) -> list[Widget]:
     """The widgets a user can change on the page (enabled, with a key)."""
-    return [el for el in walk_elements(at) if isinstance(el, Widget) and el.key
-            and not getattr(el.proto, "disabled", False)]
+    return [
+        el
+        for el in walk_elements(at)
+        if isinstance(el, Widget) and el.key and not getattr(el.proto, "disabled", False)
+    ]
 
 
 def shown(w: Widget):
@@ -114,15 +146,21 @@ def shown(w: Widget):
 
 def numbers(at: AppTest) -> dict:
     """What a link must reproduce: every metric, table and data frame of the page."""
-    return {"metrics": [(m.label, m.value) for m in at.metric],
-            "tables": [t.value.to_json() for t in at.table],
-            "frames": [d.value.to_json() for d in at.dataframe]}
+    return {
+        "metrics": [(m.label, m.value) for m in at.metric],
+        "tables": [t.value.to_json() for t in at.table],
+        "frames": [d.value.to_json() for d in at.dataframe],
+    }
 
 
 def state_of(at: AppTest) -> dict:
     """Everything a rerun must leave alone: the numbers and every widget's shown value."""
-    return {**numbers(at), "widgets": {w.key: shown(w) for w in widgets(at)
-                                       if not isinstance(w, (Button, FileUploader))}}
+    return {
+        **numbers(at),
+        "widgets": {
+            w.key: shown(w) for w in widgets(at) if not isinstance(w, (Button, FileUploader))
+        },
+    }
 
 
 def notes(at: AppTest) -> str:
@@ -144,14 +182,15 @@ def check_rerun(walk: Walk) -> None:
     walk.at.run()
     check(walk, "rerun")
     after = state_of(walk.at)
-    assert after == before, (f"a plain rerun changed the page:\n{_diff(before, after)}\n"
-                             f"{walk.describe()}")
+    assert after == before, (
+        f"a plain rerun changed the page:\n{_diff(before, after)}\n{walk.describe()}"
+    )
 
 
 def check_link(walk: Walk) -> None:
     """The page's link, opened in a fresh session, shows the same numbers."""
     if walk.page == "training" and walk.trained:
-        return                    # training progress is not in a link (the page says so)
+        return  # training progress is not in a link (the page says so)
     fresh = reopen(walk.at)
     assert not fresh.exception, [e.message for e in fresh.exception]
     if any("too large for a link" in w.value for w in walk.at.warning):
@@ -159,13 +198,15 @@ def check_link(walk: Walk) -> None:
         assert any("not in it" in i.value for i in fresh.info), walk.describe()
         return
     a, b = numbers(walk.at), numbers(fresh)
-    assert a == b, (f"the link {link(walk.at)} reopens with other numbers:\n{_diff(a, b)}\n"
-                    f"{walk.describe()}")
+    assert a == b, (
+        f"the link {link(walk.at)} reopens with other numbers:\n{_diff(a, b)}\n{walk.describe()}"
+    )
 
 
 def _diff(a: dict, b: dict) -> str:
-    return "\n".join(f"  {k}: {a.get(k)!r}\n   -> {b.get(k)!r}" for k in sorted(a)
-                     if a.get(k) != b.get(k))
+    return "\n".join(
+        f"  {k}: {a.get(k)!r}\n   -> {b.get(k)!r}" for k in sorted(a) if a.get(k) != b.get(k)
+    )
 
 
 # --- drawing an action -----------------------------------------------------------------
@@ -192,11 +233,12 @@ def _widget_action(w: Widget, rng, walk: Walk) -> Action | None:
     if isinstance(w, (Checkbox, Toggle)):
         return Action("widget", w.key, not w.value)
     if isinstance(w, TextInput):
-        return Action("text", w.key, (BAD_TEXT[int(rng.integers(len(BAD_TEXT)))],
-                                      _good_text(w, rng)))
+        return Action(
+            "text", w.key, (BAD_TEXT[int(rng.integers(len(BAD_TEXT)))], _good_text(w, rng))
+        )
     if isinstance(w, Button) and w.key not in SKIP_BUTTONS:
         if w.key == "training.step" and (walk.trained or _value(walk.at, "training.task") != "XOR"):
-            return None           # Step trains a whole epoch: once, on the small task
+            return None  # Step trains a whole epoch: once, on the small task
         return Action("click", w.key)
     return None
 
@@ -223,14 +265,21 @@ def draw(walk: Walk, rng) -> Action:
         others = [p.name for p in PAGES if p.name != walk.page]
         return Action("page", others[int(rng.integers(len(others)))])
     if roll < 0.22:
-        keys = sorted({*link(at), *(w.proto.query_param_key for w in bound_widgets(at)),
-                       *(URL_EXTRA if page(walk.page).uses_network else ())})
-        return Action("url", keys[int(rng.integers(len(keys)))],
-                      BAD_URL[int(rng.integers(len(BAD_URL)))])
+        keys = sorted(
+            {
+                *link(at),
+                *(w.proto.query_param_key for w in bound_widgets(at)),
+                *(URL_EXTRA if page(walk.page).uses_network else ()),
+            }
+        )
+        return Action(
+            "url", keys[int(rng.integers(len(keys)))], BAD_URL[int(rng.integers(len(BAD_URL)))]
+        )
     uploaders = [w for w in widgets(at) if isinstance(w, FileUploader)]
     if uploaders and roll < 0.28:
-        return Action("upload", str(int(rng.integers(1000))),
-                      "valid" if rng.random() < 0.6 else "bad")
+        return Action(
+            "upload", str(int(rng.integers(1000))), "valid" if rng.random() < 0.6 else "bad"
+        )
     candidates = [w for w in widgets(at) if not isinstance(w, FileUploader)]
     # the network is what most controls depend on: pick it more often
     weights = np.array([4.0 if w.key == "motif" else 1.0 for w in candidates])
@@ -272,15 +321,18 @@ def apply(walk: Walk, action: Action) -> None:
         at.run()
         check(walk)
         if not notes(at) and _value(at, key) is not None:
-            assert _value(at, key) == value, (f"{key} shows {_value(at, key)!r} after being "
-                                              f"set to {value!r} (no note)\n{walk.describe()}")
+            assert _value(at, key) == value, (
+                f"{key} shows {_value(at, key)!r} after being "
+                f"set to {value!r} (no note)\n{walk.describe()}"
+            )
     elif kind == "text":
         bad, good = value
         _find(at, key).input(bad)
         at.run()
         check(walk, f"typing {bad!r}")
-        assert any(e.value.startswith(_find(at, key).label) for e in at.error), \
+        assert any(e.value.startswith(_find(at, key).label) for e in at.error), (
             f"{key}: {bad!r} is not flagged\n{walk.describe()}"
+        )
         _find(at, key).input(good)
         at.run()
         check(walk, f"typing {good!r}")
@@ -324,8 +376,9 @@ def _check_upload_shown(walk: Walk, data: bytes) -> None:
     """The model of an upload: the picker shows the file's own inputs and t_max."""
     nf = fp.from_json(data)
     shown_inputs = [_value(walk.at, f"uploaded.in{j}") for j in range(nf.network.n_inputs)]
-    assert shown_inputs == [format_times(sorted(t)) for t in nf.inputs], \
+    assert shown_inputs == [format_times(sorted(t)) for t in nf.inputs], (
         f"the upload shows inputs {shown_inputs}, its file {nf.inputs}\n{walk.describe()}"
+    )
     assert _value(walk.at, "uploaded.t_max") == nf.t_max, walk.describe()
 
 
@@ -335,23 +388,33 @@ def upload_file(seed: int, valid: bool) -> tuple[str, bytes]:
     k, n = int(rng.integers(1, 3)), int(rng.integers(2, 5))
     W = rng.normal(2.0, 2.0, (k + n, n)) * (rng.random((k + n, n)) < 0.7)
     W[k + np.arange(n), np.arange(n)] = 0.0
-    inputs = [sorted(np.round(rng.uniform(0, 2, int(rng.integers(1, 3))), 3).tolist())
-              for _ in range(k)]
+    inputs = [
+        sorted(np.round(rng.uniform(0, 2, int(rng.integers(1, 3))), 3).tolist()) for _ in range(k)
+    ]
     outputs = sorted(rng.choice(n, size=int(rng.integers(1, 3)), replace=False).tolist())
     text = fp.to_json(fp.Network(W, k, 0.5, 1.0, 1.0), inputs, 3.0, meta={"outputs": outputs})
     if valid:
         return f"net-{seed}.json", text.encode()
     doc = json.loads(text)
-    broken = (text[: len(text) // 2], "{not json", json.dumps({**doc, "weights": "x"}),
-              json.dumps({**doc, "n_inputs": 99}))
+    broken = (
+        text[: len(text) // 2],
+        "{not json",
+        json.dumps({**doc, "weights": "x"}),
+        json.dumps({**doc, "n_inputs": 99}),
+    )
     return f"bad-{seed}.json", broken[seed % len(broken)].encode()
 
 
 def _changes_network(action: Action) -> bool:
     """Whether ``action`` may change the network, which most other controls follow."""
     key = action.key
-    return action.kind in ("upload", "url") or key == "motif" or key.startswith("net.") or \
-        bool(re.search(r"\.(t_max|in\d+)$", key)) or key == "training.sample"
+    return (
+        action.kind in ("upload", "url")
+        or key == "motif"
+        or key.startswith("net.")
+        or bool(re.search(r"\.(t_max|in\d+)$", key))
+        or key == "training.sample"
+    )
 
 
 def run_walk(seed: int, start: str, steps: int, link_every: int = 5) -> Walk:

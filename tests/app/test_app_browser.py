@@ -39,9 +39,13 @@ def _open(page: Page, server_url: str, entry: PageEntry) -> None:
 def test_page_in_browser(browser, browser_context_args, server_url, screenshots, entry, scheme):
     context = browser.new_context(**browser_context_args, color_scheme=scheme)
     page = context.new_page()
-    outside = []                       # the app must work offline: nothing leaves localhost
-    page.on("request", lambda r: outside.append(r.url)
-            if not r.url.startswith((server_url, "data:", "blob:", "about:")) else None)
+    outside = []  # the app must work offline: nothing leaves localhost
+    page.on(
+        "request",
+        lambda r: outside.append(r.url)
+        if not r.url.startswith((server_url, "data:", "blob:", "about:"))
+        else None,
+    )
     try:
         _open(page, server_url, entry)
         assert page.get_by_test_id("stAlertContentError").count() == 0

@@ -11,14 +11,19 @@ import re
 
 import pytest
 from browserhelpers import rerun_done, wait_ready
-from clientside import (SentFrames, assert_client_side, chart_signature, click_slider_step,
-                        slider_active, slider_steps)
+from clientside import (
+    SentFrames,
+    assert_client_side,
+    chart_signature,
+    click_slider_step,
+    slider_active,
+    slider_steps,
+)
 from playwright.sync_api import Page, expect
 
 #: page -> (query, number of charts, the replay chart's alt text, its slider's prefix)
 REPLAYS = {
-    "jacobian": ("?jacobian.step=3", 4, "Forward substitution with a step slider",
-                 "FP step k = "),
+    "jacobian": ("?jacobian.step=3", 4, "Forward substitution with a step slider", "FP step k = "),
     "eventprop": ("?eventprop.replay=2", 2, "Stacked plots over time", "Replay step = "),
 }
 
@@ -40,8 +45,12 @@ def _open(browser, browser_context_args, server_url, name, **context):
 
 def _texts(chart) -> str:
     """The chart's texts: the slider's current value, then the annotations."""
-    return " ".join([chart.locator(".slider-container text").first.text_content(),
-                     *chart.locator(".annotation-text").all_text_contents()])
+    return " ".join(
+        [
+            chart.locator(".slider-container text").first.text_content(),
+            *chart.locator(".annotation-text").all_text_contents(),
+        ]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(REPLAYS))
@@ -51,14 +60,15 @@ def test_replay_slider_runs_in_the_browser(browser, browser_context_args, server
         start = int(re.search(r"=(\d+)", REPLAYS[name][0]).group(1))
         prefix = REPLAYS[name][3]
         assert len(sent) >= 1, "the recorder sees the page's own messages (its first run)"
-        assert slider_active(chart) == start            # the link's step is the first view
+        assert slider_active(chart) == start  # the link's step is the first view
         assert f"{prefix}{start}" in _texts(chart)
         n = slider_steps(chart).count()
         assert n >= 6
         for target in (start + 3, 0, n - 1):
             before = _texts(chart)
-            elapsed = assert_client_side(page, sent, chart,
-                                         lambda t=target: click_slider_step(chart, t))
+            elapsed = assert_client_side(
+                page, sent, chart, lambda t=target: click_slider_step(chart, t)
+            )
             assert slider_active(chart) == target
             assert _texts(chart) != before and f"{prefix}" in _texts(chart)
             assert elapsed < 5.0
@@ -76,7 +86,7 @@ def test_a_rerun_is_seen_by_the_recorder(browser, browser_context_args, server_u
         page.get_by_test_id("stSelectbox").filter(has_text="Loss").click()
         page.get_by_role("option", name="Sum of all spike times").click()
         rerun_done(page)
-        expect(chart).to_have_count(1, timeout=30_000)      # the stale chart is gone
+        expect(chart).to_have_count(1, timeout=30_000)  # the stale chart is gone
         assert "rerun_script" in sent.describe(start)
         assert chart_signature(chart) != before
 
@@ -85,8 +95,9 @@ def test_a_rerun_is_seen_by_the_recorder(browser, browser_context_args, server_u
             page.get_by_role("option", name="First-spike cross entropy").click()
 
         with pytest.raises(AssertionError, match="rerun_script"):
-            assert_client_side(page, sent, page.get_by_test_id("stPlotlyChart").first,
-                               back_to_cross_entropy)
+            assert_client_side(
+                page, sent, page.get_by_test_id("stPlotlyChart").first, back_to_cross_entropy
+            )
     finally:
         ctx.close()
 
@@ -94,8 +105,14 @@ def test_a_rerun_is_seen_by_the_recorder(browser, browser_context_args, server_u
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", sorted(REPLAYS))
 def test_replay_screenshot(browser, browser_context_args, server_url, screenshots, name, scheme):
-    ctx, page, _, chart = _open(browser, browser_context_args, server_url, name,
-                                viewport={"width": 1280, "height": 720}, color_scheme=scheme)
+    ctx, page, _, chart = _open(
+        browser,
+        browser_context_args,
+        server_url,
+        name,
+        viewport={"width": 1280, "height": 720},
+        color_scheme=scheme,
+    )
     try:
         chart.scroll_into_view_if_needed()
         page.wait_for_timeout(300)

@@ -6,10 +6,10 @@ carried by the link."""
 from __future__ import annotations
 
 import pytest
-
 from browserhelpers import rerun_done, wait_ready
-from fpsnn_app.registry import page as page_entry
 from test_app_readable import contrast_on
+
+from fpsnn_app.registry import page as page_entry
 
 #: WCAG 2 level AA for normal text.
 AA = 4.5
@@ -25,23 +25,32 @@ TEXTS_JS = r"""() => [...document.querySelectorAll('[data-testid=stPlotlyChart] 
               getComputedStyle(t).fillOpacity])
   .filter(([, fill, opacity]) => Number(opacity) > 0 && !/rgba\(.*, 0\)$/.test(fill))
   .map(([text, fill]) => [text, fill])"""
-BACKGROUND_JS = ("() => getComputedStyle(document.querySelector('[data-testid=stApp]'))"
-                 ".backgroundColor")
+BACKGROUND_JS = (
+    "() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+)
 
 
 def _low_contrast(page) -> tuple[list, str]:
     bg = page.evaluate(BACKGROUND_JS)
     texts = page.evaluate(TEXTS_JS)
     assert len(texts) > 10, "expected chart text"
-    return [(t, fill, round(contrast_on(fill, bg), 2)) for t, fill in texts
-            if contrast_on(fill, bg) < AA], bg
+    return [
+        (t, fill, round(contrast_on(fill, bg), 2))
+        for t, fill in texts
+        if contrast_on(fill, bg) < AA
+    ], bg
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", ["training", "network", "neuron"])
 def test_chart_text_contrast(browser, browser_context_args, server_url, scheme, name):
-    context = browser.new_context(**{**browser_context_args, "color_scheme": scheme,
-                                     "viewport": {"width": 1280, "height": 720}})
+    context = browser.new_context(
+        **{
+            **browser_context_args,
+            "color_scheme": scheme,
+            "viewport": {"width": 1280, "height": 720},
+        }
+    )
     page = context.new_page()
     try:
         entry = page_entry(name)
@@ -58,8 +67,13 @@ def test_chart_text_contrast(browser, browser_context_args, server_url, scheme, 
 def test_theme_choice_is_in_the_link(browser, browser_context_args, server_url):
     """The sidebar's "Dark" reloads the page in the dark theme with the choice in the link
     (and the page's settings kept); that link opens dark in a light-preferring browser."""
-    context = browser.new_context(**{**browser_context_args, "color_scheme": "light",
-                                     "viewport": {"width": 1280, "height": 720}})
+    context = browser.new_context(
+        **{
+            **browser_context_args,
+            "color_scheme": "light",
+            "viewport": {"width": 1280, "height": 720},
+        }
+    )
     page = context.new_page()
     try:
         page.goto(f"{server_url}/training?training.task=XOR")

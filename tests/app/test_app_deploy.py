@@ -21,14 +21,23 @@ import time
 from pathlib import Path
 
 import pytest
-
-import fpsnn_core as fp
 from apphelpers import ROOT
 from browserhelpers import metric_value, rerun_done, wait_ready
 
+import fpsnn_core as fp
+
 sys.path.insert(0, str(ROOT / "deploy"))
-from serve_class import (COOKIE, Backend, Deployment, free_ports, healthy,  # noqa: E402
-                         main, parse_backends, render_config, streamlit_command)
+from serve_class import (  # noqa: E402
+    COOKIE,
+    Backend,
+    Deployment,
+    free_ports,
+    healthy,
+    main,
+    parse_backends,
+    render_config,
+    streamlit_command,
+)
 
 DEPLOY = ROOT / "deploy"
 HAPROXY = "/usr/sbin/haproxy"
@@ -54,13 +63,16 @@ def test_rendered_configuration_is_valid_and_sticky(tmp_path):
     assert "Configuration file is valid" in check.stdout
     assert re.search(r"^\s*bind 127\.0\.0\.1:8500$", text, re.M)
     servers = re.findall(r"^\s*server (\S+) (\S+) cookie (\S+)$", text, re.M)
-    assert servers == [("app1", "127.0.0.1:9001", "app1"), ("app2", "127.0.0.1:9002", "app2"),
-                       ("app3", "127.0.0.1:9003", "app3")]
+    assert servers == [
+        ("app1", "127.0.0.1:9001", "app1"),
+        ("app2", "127.0.0.1:9002", "app2"),
+        ("app3", "127.0.0.1:9003", "app3"),
+    ]
     assert re.search(rf"^\s*cookie {COOKIE} insert indirect", text, re.M)
     assert re.search(r"^\s*option httpchk GET /_stcore/health$", text, re.M)
     tunnel = re.search(r"^\s*timeout tunnel (\d+)h$", text, re.M)
-    assert tunnel and int(tunnel.group(1)) >= 2          # a lecture's websocket stays open
-    assert "$" not in text                               # every placeholder filled
+    assert tunnel and int(tunnel.group(1)) >= 2  # a lecture's websocket stays open
+    assert "$" not in text  # every placeholder filled
     assert re.search(r"^\s*bind \[::1\]:8500$", render_config(backends, "::1", 8500), re.M)
 
 
@@ -98,10 +110,10 @@ def test_container_files_match_the_script(tmp_path):
     assert cmd[:5] == ["python", "-m", "streamlit", "run", "app.py"]
     assert script[1:4] == cmd[1:4] and script[4] == str(ROOT / "app.py")
     assert cmd[5:] == script[5:]
-    assert 'ARG BACKENDS=app1:8501,app2:8501' in dockerfile
+    assert "ARG BACKENDS=app1:8501,app2:8501" in dockerfile
     assert "--render --backends \"$BACKENDS\" --address '*'" in dockerfile
     text = render_config(parse_backends(backends), "*", 8501)
-    check = _haproxy_check(text, tmp_path)       # app1, app2 resolve only inside compose
+    check = _haproxy_check(text, tmp_path)  # app1, app2 resolve only inside compose
     assert check.returncode == 0, check.stderr
     assert "could not resolve address 'app1'" in check.stderr
 
@@ -110,10 +122,24 @@ def _serve(first: int, log) -> subprocess.Popen:
     """The documented command, two processes, on ``first`` (HAProxy) and the next ports."""
     with log.open("w") as out:
         return subprocess.Popen(
-            [sys.executable, str(DEPLOY / "serve_class.py"), "--processes", "2", "--port",
-             str(first), "--backend-port", str(first + 1), "--address", "127.0.0.1",
-             "--log-dir", str(log.parent / "logs")],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                str(DEPLOY / "serve_class.py"),
+                "--processes",
+                "2",
+                "--port",
+                str(first),
+                "--backend-port",
+                str(first + 1),
+                "--address",
+                "127.0.0.1",
+                "--log-dir",
+                str(log.parent / "logs"),
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _wait_serving(proc: subprocess.Popen, log, timeout: float = 120.0) -> dict[str, int]:
@@ -129,8 +155,13 @@ def _wait_serving(proc: subprocess.Popen, log, timeout: float = 120.0) -> dict[s
 def _wait_restarted(log, name: str, timeout: float = 30.0) -> int:
     """The new pid of process ``name`` once the command has started it again."""
     deadline = time.monotonic() + timeout
-    while not (m := re.search(rf"{name} \(port \d+\) exited with -9; started again as "
-                              r"pid (\d+)", log.read_text())):
+    while not (
+        m := re.search(
+            rf"{name} \(port \d+\) exited with -9; started again as "
+            r"pid (\d+)",
+            log.read_text(),
+        )
+    ):
         if time.monotonic() > deadline:
             pytest.fail(f"{name} was not started again: {log.read_text()}")
         time.sleep(0.2)
@@ -168,7 +199,7 @@ def test_class_behind_haproxy_in_the_browser(browser, browser_context_args, tmp_
         pids = _wait_serving(proc, log)
         assert sorted(pids) == ["app1", "app2"]
         pages = []
-        for _ in range(2):          # two browsers without cookies, one after the other
+        for _ in range(2):  # two browsers without cookies, one after the other
             contexts.append(browser.new_context(**browser_context_args))
             pages.append(contexts[-1].new_page())
             pages[-1].goto(f"{url}/network")
@@ -191,8 +222,9 @@ def test_class_behind_haproxy_in_the_browser(browser, browser_context_args, tmp_
         assert int(metric_value(page, "Spikes")) == n_spikes > 0
 
         button = page.get_by_test_id("stDownloadButton").filter(
-            has_text="Download this network (JSON)")
-        if not button.is_visible():                 # the expander folded on the rerun
+            has_text="Download this network (JSON)"
+        )
+        if not button.is_visible():  # the expander folded on the rerun
             page.get_by_text("Load / save network").click()
         with page.expect_download() as info:
             button.click()
@@ -203,13 +235,13 @@ def test_class_behind_haproxy_in_the_browser(browser, browser_context_args, tmp_
         assert pages[0].get_by_test_id("stException").count() == 0
         assert int(metric_value(pages[0], "Spikes")) > 0
 
-        os.kill(pids["app1"], signal.SIGKILL)       # a crashed process is started again
+        os.kill(pids["app1"], signal.SIGKILL)  # a crashed process is started again
         pids["app1"] = _wait_restarted(log, "app1")
         _wait_healthy(f"http://127.0.0.1:{first + 1}")
     finally:
         for c in contexts:
             c.close()
-        proc.send_signal(signal.SIGINT)             # Ctrl-C
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
         try:
             rc = proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -219,7 +251,7 @@ def test_class_behind_haproxy_in_the_browser(browser, browser_context_args, tmp_
     assert rc == 0, log.read_text()
     assert "SIGINT: stopping" in log.read_text()
     assert not [name for name, pid in pids.items() if _alive(pid)]
-    assert not healthy(url)                         # HAProxy is gone too
+    assert not healthy(url)  # HAProxy is gone too
 
 
 def test_server_skips_the_full_collection_after_each_rerun():
@@ -227,10 +259,18 @@ def test_server_skips_the_full_collection_after_each_rerun():
     run (40 % of a loaded server's CPU); a misspelt option would be ignored silently, so the
     option is read back through Streamlit's own configuration loader in a fresh process
     started in the repository, as ``streamlit run`` would be."""
-    code = ("from streamlit import config; config.get_config_options(force_reparse=True); "
-            "print(config.get_option('runner.postScriptGC'), "
-            "config.get_option('client.toolbarMode'))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60, env={**os.environ, "HOME": str(ROOT)})
+    code = (
+        "from streamlit import config; config.get_config_options(force_reparse=True); "
+        "print(config.get_option('runner.postScriptGC'), "
+        "config.get_option('client.toolbarMode'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(ROOT)},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "minimal"]

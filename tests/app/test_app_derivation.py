@@ -1,7 +1,6 @@
 """Derivation: SymPy's IFT formula, FP and finite differences agree; the a == b limit."""
 
 import numpy as np
-
 from apphelpers import assert_clean, open_page
 from browserhelpers import nudge_slider, rerun_done
 from playwright.sync_api import Page, expect
@@ -39,7 +38,7 @@ def test_no_spike_is_explained():
 
 def browser_interaction(page: Page) -> None:
     """One interaction in the browser (run by test_app_browser.py)."""
-    nudge_slider(page, "τ_n", -10)      # 1.00 -> 0.50 = τ_s
+    nudge_slider(page, "τ_n", -10)  # 1.00 -> 0.50 = τ_s
     rerun_done(page)
     expect(page.get_by_text("(equal: the limit form)")).to_be_visible()
     assert "derivation.tau_n=0.5" in page.url

@@ -1,16 +1,16 @@
 """EventProp page: its gradients, jumps and traces against the core's FP and adjoint solve."""
 
 import numpy as np
-
-import fpsnn_core as fp
-from apphelpers import assert_clean, charts, figure, metric, open_page, values
-from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
-from fpsnn_app.scenes.eventprop import eventprop_scene, replay_charts, replay_scene
-from fpsnn_core.gradients import adjoint_solve
 import plotly.graph_objects as go
+from apphelpers import assert_clean, charts, figure, metric, open_page, values
 from browserhelpers import metric_value, rerun_done
 from clientside import chart_signature, click_slider_step, wait_chart_change
 from playwright.sync_api import Page, expect
+
+import fpsnn_core as fp
+from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
+from fpsnn_app.scenes.eventprop import eventprop_scene, replay_charts, replay_scene
+from fpsnn_core.gradients import adjoint_solve
 
 
 def _default():
@@ -45,11 +45,12 @@ def test_replay_reveals_fp_rows_forward_and_jumps_backward():
     at = open_page("eventprop", {"eventprop.replay": str(k)})
     assert_clean(at)
     traces_fig, sweep_fig = figure(at, 0), figure(at, 1)
-    go.Figure(traces_fig), go.Figure(sweep_fig)          # valid Plotly figures
+    go.Figure(traces_fig), go.Figure(sweep_fig)  # valid Plotly figures
     for fig in (traces_fig, sweep_fig):
         slider = fig["layout"]["sliders"][0]
-        assert slider["active"] == k and [s["label"] for s in slider["steps"]] == \
-            [str(s) for s in range(S + 1)]
+        assert slider["active"] == k and [s["label"] for s in slider["steps"]] == [
+            str(s) for s in range(S + 1)
+        ]
     relayout = traces_fig["layout"]["sliders"][0]["steps"][k]["args"][1]
     assert any(f"Step {k} of {S}" in str(v) for v in relayout.values())
     # the sweep: dF/dW whole on yaxis4 showing rows 0..k-1, eps on yaxis5 rows S-k..S-1
@@ -62,7 +63,7 @@ def test_replay_reveals_fp_rows_forward_and_jumps_backward():
     params = np.argwhere(net.mask)
     np.testing.assert_allclose(dF, J[:, params[:, 0], params[:, 1]], rtol=0, atol=1e-12)
     eps = values(sweep[2]["x"])
-    lam = adjoint_solve(fp.implicit_system(net, sim), c)        # L^T lam = c, by the core
+    lam = adjoint_solve(fp.implicit_system(net, sim), c)  # L^T lam = c, by the core
     np.testing.assert_allclose(eps, lam, rtol=0, atol=1e-10 * np.abs(lam).max())
     # the adjoint traces are clipped to t >= EventProp's cursor: their x axis at step k
     back = sim.spike_times[S - k]
@@ -70,7 +71,7 @@ def test_replay_reveals_fp_rows_forward_and_jumps_backward():
     axis = "xaxis" + lam_V["xaxis"][1:]
     step_view = traces_fig["layout"]["sliders"][0]["steps"][k]["args"][1]
     assert step_view[f"{axis}.range"] == [back, sim.t_max]
-    assert traces_fig["layout"][axis]["range"] == [back, sim.t_max]      # the first view
+    assert traces_fig["layout"][axis]["range"] == [back, sim.t_max]  # the first view
     # jump marks of step k: exactly the processed spikes of each drawn neuron
     restyle = traces_fig["layout"]["sliders"][0]["steps"][k]["args"][0]
     marked = sorted(int(cd[0]) for cds in restyle["customdata"] if cds for cd in cds)
@@ -106,7 +107,7 @@ def test_replay_figures_are_cached_by_step_and_neurons():
             assert (g.alt, g.summary) == (w.alt, w.summary)
     at = open_page("eventprop")
     first = figure(at, 0)
-    assert at.run() and figure(at, 0) == first                  # a plain rerun: same figure
+    assert at.run() and figure(at, 0) == first  # a plain rerun: same figure
     at.multiselect(key="eventprop.neurons").set_value([3]).run()
     assert_clean(at)
     names = {tr.get("name") for tr in figure(at, 0)["data"]}
@@ -120,7 +121,7 @@ def test_sum_of_spike_times_loss():
     net, sim, _ = _default()
     assert float(metric(at, "Loss")) == float(f"{sim.spike_times.sum():.4f}")
     sweep = figure(at, 1)["data"]
-    assert np.all(values(sweep[0]["x"]) == 1.0)       # c_k = 1 for every spike
+    assert np.all(values(sweep[0]["x"]) == 1.0)  # c_k = 1 for every spike
     assert len(charts(at)) >= 2
 
 

@@ -12,8 +12,11 @@ from __future__ import annotations
 import pytest
 
 #: The main chart of each page (its Streamlit key).
-MAIN = {"network": "network.chart", "surrogate": "surrogate_credit",
-        "eventprop": "eventprop.traces"}
+MAIN = {
+    "network": "network.chart",
+    "surrogate": "surrogate_credit",
+    "eventprop": "eventprop.traces",
+}
 #: Pixels of the main chart that at least show on a 720 px high first screen in normal mode.
 MIN_VISIBLE = 300
 
@@ -32,14 +35,15 @@ def _main_chart_box(page, server_url, name: str, query: str = "") -> tuple[float
     page.goto(f"{server_url}/{name}{query}")
     wait_ready(page, timeout=90_000)
     page.wait_for_function(f"() => ({_BOX_JS})({MAIN[name]!r}) !== null", timeout=30_000)
-    page.wait_for_timeout(500)                 # Plotly's last resize
+    page.wait_for_timeout(500)  # Plotly's last resize
     assert page.get_by_test_id("stException").count() == 0, name
     return tuple(page.evaluate(_BOX_JS, MAIN[name]))
 
 
 def test_main_chart_starts_on_the_first_screen(browser, browser_context_args, server_url):
-    context = browser.new_context(**{**browser_context_args,
-                                     "viewport": {"width": 1280, "height": 720}})
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": {"width": 1280, "height": 720}}
+    )
     page = context.new_page()
     try:
         tops = {name: round(_main_chart_box(page, server_url, name)[0]) for name in MAIN}
@@ -50,16 +54,20 @@ def test_main_chart_starts_on_the_first_screen(browser, browser_context_args, se
 
 
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
-def test_main_chart_whole_while_presenting(browser, browser_context_args, server_url,
-                                           width, height):
-    context = browser.new_context(**{**browser_context_args,
-                                     "viewport": {"width": width, "height": height}})
+def test_main_chart_whole_while_presenting(
+    browser, browser_context_args, server_url, width, height
+):
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": {"width": width, "height": height}}
+    )
     page = context.new_page()
     try:
-        boxes = {name: _main_chart_box(page, server_url, name, "?present=true")
-                 for name in MAIN}
+        boxes = {name: _main_chart_box(page, server_url, name, "?present=true") for name in MAIN}
     finally:
         context.close()
-    cut = {k: (round(top), round(bottom)) for k, (top, bottom) in boxes.items()
-           if top < 0 or bottom > height}
+    cut = {
+        k: (round(top), round(bottom))
+        for k, (top, bottom) in boxes.items()
+        if top < 0 or bottom > height
+    }
     assert not cut, f"main chart not whole on a {width}x{height} screen (top, bottom): {cut}"

@@ -3,9 +3,8 @@ draw: moving them reruns that part alone on a server (AppTest reruns the whole s
 the test reads the fragment each element was sent from)."""
 
 import pytest
-from streamlit.testing.v1.local_script_runner import LocalScriptRunner
-
 from apphelpers import assert_clean, open_page
+from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 
 @pytest.fixture
@@ -26,8 +25,9 @@ def sent(monkeypatch):
             if msg.HasField("delta") and msg.delta.WhichOneof("type") == "new_element":
                 element = msg.delta.new_element
                 kind = element.WhichOneof("type")
-                out.append((msg.delta.fragment_id, kind, getattr(getattr(element, kind), "label",
-                                                                  "")))
+                out.append(
+                    (msg.delta.fragment_id, kind, getattr(getattr(element, kind), "label", ""))
+                )
         return out
 
     return elements

@@ -14,15 +14,21 @@ Training is walked with its cheap actions only (Step at most once, on XOR; no Pl
 """
 
 import pytest
-
-import fpsnn_core as fp
 from apphelpers import assert_clean, link, open_page, reopen
 from fuzzwalk import run_walk
 
+import fpsnn_core as fp
+
 #: (seed, first page, steps): the network pages and Training are starts; the walks reach
 #: Home, Neuron and Derivation by page switches.
-WALKS = [(1, "network", 12), (2, "jacobian", 12), (3, "gradient_check", 12),
-         (10, "surrogate", 12), (5, "eventprop", 12), (6, "training", 12)]
+WALKS = [
+    (1, "network", 12),
+    (2, "jacobian", 12),
+    (3, "gradient_check", 12),
+    (10, "surrogate", 12),
+    (5, "eventprop", 12),
+    (6, "training", 12),
+]
 
 
 @pytest.mark.parametrize("seed, start, steps", WALKS, ids=[f"seed{s}-{p}" for s, p, _ in WALKS])
@@ -83,4 +89,4 @@ def test_an_invalid_weight_typed_in_the_table_is_dropped():
     at.run()
     assert_clean(at)
     assert any("Ignoring the weight edits" in w.value for w in at.warning)
-    assert at.metric and link(at)["edits"] == "2_1_0.5"             # the valid edit stays
+    assert at.metric and link(at)["edits"] == "2_1_0.5"  # the valid edit stays

@@ -57,24 +57,28 @@ def _open_sidebar(page: Page) -> None:
         page.get_by_test_id("stExpandSidebarButton").click()
         page.wait_for_function(
             "() => document.querySelector('[data-testid=stSidebar]')"
-            ".getAttribute('data-collapsed') === 'false'")
+            ".getAttribute('data-collapsed') === 'false'"
+        )
 
 
 def _act(page: Page, rng, current: str) -> tuple[str, str]:
     """Do one action drawn from what the page shows; return its description and the page."""
     roll = rng.random()
-    kinds = {"slider": _visible(page.get_by_role("slider")),
-             "select": _visible(page.get_by_test_id("stSelectbox")),
-             "radio": _visible(page.get_by_test_id("stRadio").locator("label")),
-             "toggle": _visible(page.get_by_test_id("stCheckbox")),
-             "text": _visible(page.get_by_test_id("stTextInput").locator("input"))}
+    kinds = {
+        "slider": _visible(page.get_by_role("slider")),
+        "select": _visible(page.get_by_test_id("stSelectbox")),
+        "radio": _visible(page.get_by_test_id("stRadio").locator("label")),
+        "toggle": _visible(page.get_by_test_id("stCheckbox")),
+        "text": _visible(page.get_by_test_id("stTextInput").locator("input")),
+    }
     kinds = {k: v for k, v in kinds.items() if v}
-    if roll < 0.25 or not kinds:            # a page with nothing to move (a message): go on
+    if roll < 0.25 or not kinds:  # a page with nothing to move (a message): go on
         others = [p for p in PAGES if p != current]
         target = others[int(rng.integers(len(others)))]
         _open_sidebar(page)
         page.get_by_test_id("stSidebarNav").get_by_role(
-            "link", name=page_entry(target).title).click()
+            "link", name=page_entry(target).title
+        ).click()
         return f"nav {target}", target
     kind = sorted(kinds)[int(rng.integers(len(kinds)))]
     els = kinds[kind]
@@ -122,4 +126,4 @@ def test_random_walk_in_browser(page: Page, server_url):
         rerun_done(page)
         _assert_settled(page, actions)
     assert page.get_by_test_id("stPlotlyChart").count() >= 1, "\n  ".join(actions)
-    print("browser walk:\n  " + "\n  ".join(actions))        # shown with pytest -s
+    print("browser walk:\n  " + "\n  ".join(actions))  # shown with pytest -s

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-
-import fpsnn_core as fp
 from apphelpers import assert_clean, figure, link, metric, open_page, reopen, values
-from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
 from browserhelpers import metric_value, rerun_done
 from playwright.sync_api import Page
+
+import fpsnn_core as fp
+from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
 
 
 def test_default_gradients_agree_with_the_core():
@@ -51,7 +51,7 @@ def test_loss_slice_has_tangent_at_current_weight():
     curve = [tr for tr in fig["data"] if tr.get("legendgroup") == "loss"]
     xs = np.concatenate([values(c["x"]) for c in curve])
     ys = np.concatenate([values(c["y"]) for c in curve])
-    xs, ys = xs[np.isfinite(xs)], ys[np.isfinite(xs)]           # NaN x: gaps between pieces
+    xs, ys = xs[np.isfinite(xs)], ys[np.isfinite(xs)]  # NaN x: gaps between pieces
     order = np.argsort(xs)
     i = int(np.searchsorted(xs[order], x0))
     slope_fd = (ys[order][i + 1] - ys[order][i - 1]) / (xs[order][i + 1] - xs[order][i - 1])
@@ -69,16 +69,22 @@ def browser_interaction(page: Page) -> None:
 
 
 def test_bad_targets_are_reported():
-    at = open_page("gradient_check", {"gradient_check.loss": "Spike-time squared error",
-                                      "gradient_check.targets": "1.0, later"})
+    at = open_page(
+        "gradient_check",
+        {"gradient_check.loss": "Spike-time squared error", "gradient_check.targets": "1.0, later"},
+    )
     assert not at.exception
     assert "'later' is not a number" in at.error[0].value
     assert at.metric and len(at.error) == 1, "the field is flagged, the page stays"
 
 
 # --- parameters beyond the weights ---------------------------------------------------------
-KIND_LABELS = {"inputs": "input spike time", "theta": "threshold θ", "tau_s": "synaptic τ_s",
-               "tau_n": "membrane τ_n"}
+KIND_LABELS = {
+    "inputs": "input spike time",
+    "theta": "threshold θ",
+    "tau_s": "synaptic τ_s",
+    "tau_n": "membrane τ_n",
+}
 
 
 def _default():
@@ -114,18 +120,27 @@ def test_every_parameter_kind_agrees_with_the_core_and_central_differences(wrt):
     table = at.dataframe[0].value
     fp_core = fp.fp_gradient(net, sim, c, wrt=wrt)
     assert np.allclose(table["FP"].to_numpy(float), fp_core, rtol=1e-12, atol=1e-15)
-    assert np.allclose(table["adjoint"].to_numpy(float), fp.adjoint_gradient(net, sim, c, wrt=wrt),
-                       rtol=1e-12, atol=1e-15)
+    assert np.allclose(
+        table["adjoint"].to_numpy(float),
+        fp.adjoint_gradient(net, sim, c, wrt=wrt),
+        rtol=1e-12,
+        atol=1e-15,
+    )
     assert float(metric(at, "Max rel. error FP vs adjoint")) < 1e-12
     # every checked parameter against a central difference computed here
     h = 1e-6
     fd = table["finite diff."].to_numpy(float)
-    x0 = np.concatenate([np.asarray(tr, float) for tr in sim.inputs]) if wrt == "inputs" \
+    x0 = (
+        np.concatenate([np.asarray(tr, float) for tr in sim.inputs])
+        if wrt == "inputs"
         else getattr(net, wrt)
+    )
     assert np.isfinite(fd).sum() >= 1
     for p in np.flatnonzero(np.isfinite(fd)):
-        central = (_loss(*_with(net, sim, wrt, p, x0[p] + h), wiring.outputs)
-                   - _loss(*_with(net, sim, wrt, p, x0[p] - h), wiring.outputs)) / (2 * h)
+        central = (
+            _loss(*_with(net, sim, wrt, p, x0[p] + h), wiring.outputs)
+            - _loss(*_with(net, sim, wrt, p, x0[p] - h), wiring.outputs)
+        ) / (2 * h)
         assert np.isclose(fd[p], central, rtol=1e-6, atol=1e-9)
         assert np.isclose(fp_core[p], central, rtol=1e-4, atol=1e-8)
     # the slice along the chosen parameter: FP's tangent at its current value
@@ -150,8 +165,10 @@ def test_parameter_choice_is_in_the_link_and_follows_the_network():
     assert again.dataframe[0].value.equals(at.dataframe[0].value)
     assert figure(again, 1) == figure(at, 1)
     # an input spike that the network does not have: reset to the first, with a note
-    at = open_page("gradient_check", {"gradient_check.wrt": "input spike time",
-                                      "gradient_check.input": "t_in[7][3]"})
+    at = open_page(
+        "gradient_check",
+        {"gradient_check.wrt": "input spike time", "gradient_check.input": "t_in[7][3]"},
+    )
     assert_clean(at)
     assert at.selectbox(key="gradient_check.input").value == "t_in[0][0]"
     assert any("t_in[7][3] is not available" in c.value for c in at.caption)

@@ -3,15 +3,16 @@ threshold. With tau_s = tau_n = 1 one input spike at 0 of weight w gives V(t) = 
 whose maximum w/e lies at t = 1; w = e (1 + 1e-13) lifts it a hair above theta = 1, so the
 neuron fires just before t = 1 with a slope of ~4e-7 of b theta: a grazing spike."""
 
-import json
 import math
 
-import fpsnn_core as fp
 from apphelpers import open_page
+
+import fpsnn_core as fp
 from fpsnn_app.registry import page
 
-NET = fp.Network([[math.e * (1 + 1e-13), 0.0], [0.0, 3.0], [0.0, 0.0]], 1, tau_s=1.0,
-                 tau_n=1.0, theta=1.0)
+NET = fp.Network(
+    [[math.e * (1 + 1e-13), 0.0], [0.0, 3.0], [0.0, 0.0]], 1, tau_s=1.0, tau_n=1.0, theta=1.0
+)
 INPUTS, T_MAX = [[0.0]], 3.0
 
 

@@ -1,12 +1,12 @@
 """Home: the live picture follows the weight slider; FP's prediction is first-order exact."""
 
 import numpy as np
-
-import fpsnn_core as fp
 from apphelpers import assert_clean, figure, metric, open_page, values
-from fpsnn_app.scenes.home import INPUTS, OTHER_WEIGHT, T_MAX
 from browserhelpers import metric_value, nudge_slider, rerun_done
 from playwright.sync_api import Page
+
+import fpsnn_core as fp
+from fpsnn_app.scenes.home import INPUTS, OTHER_WEIGHT, T_MAX
 
 
 def _first_spike(w):
@@ -28,7 +28,7 @@ def test_weight_slider_moves_the_spike_and_fp_predicts_it():
     actual = _first_spike(6.05)
     assert abs(predicted - actual) < 5e-3 * abs(actual - f) + 1e-4
     blue = [tr for tr in figure(at, 0)["data"] if tr.get("name", "").startswith("V(t) with w =")]
-    assert blue and np.nanmax(values(blue[0]["y"])) <= 1.0 + 1e-9   # reset at the threshold
+    assert blue and np.nanmax(values(blue[0]["y"])) <= 1.0 + 1e-9  # reset at the threshold
 
 
 def test_silent_neuron_is_explained():

@@ -12,8 +12,10 @@ from fpsnn_app import limits, netfiles
 
 
 def spike_flood(n_spikes: int) -> bytes:
-    head = (b'{"format": "fpsnn-network", "version": 1, "n_inputs": 1, '
-            b'"weights": [[1.0], [0.0]], "inputs": [[')
+    head = (
+        b'{"format": "fpsnn-network", "version": 1, "n_inputs": 1, '
+        b'"weights": [[1.0], [0.0]], "inputs": [['
+    )
     return head + b"0.5, " * (n_spikes - 1) + b"0.5]]}"
 
 
@@ -28,8 +30,9 @@ def test_oversized_uploads_are_refused_by_size():
         at.run()
         assert not at.exception, [e.message for e in at.exception]
         errors = [e.value for e in at.error]
-        assert any(name in e and f"at most {limits.MAX_UPLOAD_BYTES:,} bytes" in e
-                   for e in errors), errors
+        assert any(
+            name in e and f"at most {limits.MAX_UPLOAD_BYTES:,} bytes" in e for e in errors
+        ), errors
         assert time.perf_counter() - t0 < 10.0
         assert at.selectbox(key="motif").value != "uploaded"
 

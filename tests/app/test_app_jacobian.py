@@ -1,13 +1,13 @@
 """Jacobian: L is lower triangular in time order, not by neuron; FP replay follows the slider."""
 
 import numpy as np
-
-import fpsnn_core as fp
-from apphelpers import assert_clean, figure, metric, open_page, values
-from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
 import plotly.graph_objects as go
+from apphelpers import assert_clean, figure, metric, open_page, values
 from clientside import chart_signature, click_slider_step, slider_active, wait_chart_change
 from playwright.sync_api import Page, expect
+
+import fpsnn_core as fp
+from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
 
 
 def _default():
@@ -45,8 +45,8 @@ def test_fp_step_slider_fills_rows_up_to_k():
     assert_clean(at)
     net, sim = _default()
     fig = figure(at, 1)
-    go.Figure(fig)                                   # a valid Plotly figure
-    assert fig["layout"]["sliders"][0]["active"] == k          # opens on the link's step
+    go.Figure(fig)  # a valid Plotly figure
+    assert fig["layout"]["sliders"][0]["active"] == k  # opens on the link's step
     R = sim.n_spikes
     assert len(fig["layout"]["sliders"][0]["steps"]) == R
     view = _step_view(fig, k)
@@ -64,8 +64,9 @@ def test_fp_step_slider_fills_rows_up_to_k():
     assert np.allclose(dF, J[:, params[:, 0], params[:, 1]], atol=1e-12)
     # the rows step k reads are outlined: the non-zeros of row k of L before k
     L = fp.implicit_system(net, sim).L.toarray()
-    outlined = sorted(int(sh["y0"] + 0.5) for sh in view["shapes"]
-                      if sh["line"].get("dash") == "dot")
+    outlined = sorted(
+        int(sh["y0"] + 0.5) for sh in view["shapes"] if sh["line"].get("dash") == "dot"
+    )
     assert outlined == [l for l in range(k) if L[k, l] != 0]
 
 

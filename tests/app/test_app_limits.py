@@ -1,19 +1,18 @@
 """Big networks never freeze a page: the app's budgets and figure caps, checked
 structurally (sizes, counts, errors), never by timing; ``bench/bench_limits.py`` times them."""
 
-import json
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from apphelpers import open_page
 
 import fpsnn_core as fp
 import fpsnn_core.finite_diff as fdmod
-from apphelpers import open_page
 from fpsnn_app import limits, presets
 from fpsnn_app.scenes import gradient_check, network, surrogate
 
-FIGURE_CAP = 1_500_000          # bytes of Plotly JSON per figure
+FIGURE_CAP = 1_500_000  # bytes of Plotly JSON per figure
 EDITS = "0_0_100~0_1_100~0_2_100~1_0_100~1_1_100~1_2_100"
 
 
@@ -26,8 +25,7 @@ def _unconnected():
     K, N = 2, 100
     W = np.zeros((K + N, N))
     W[:K] = np.linspace(2.5, 4.0, N)
-    return _json(fp.Network(W, K, presets.TAU_S, presets.TAU_N, presets.THETA),
-                 [[0.2, 1.0], [0.5]])
+    return _json(fp.Network(W, K, presets.TAU_S, presets.TAU_N, presets.THETA), [[0.2, 1.0], [0.5]])
 
 
 def _edits_case():
@@ -55,6 +53,7 @@ class _Work:
             self.total += sim.work
             self.calls += 1
             return sim
+
         monkeypatch.setattr(fp, "simulate", counted)
         monkeypatch.setattr(fdmod, "simulate", counted)
 
@@ -62,9 +61,12 @@ class _Work:
 def test_causal_graph_draws_at_most_the_edge_cap():
     text, net = _edits_case()
     scene = network.network_scene(text, -1)
-    assert scene.n_edges > 10 * limits.MAX_EDGES_DRAWN          # the case of the issue
-    hover = [t for t in scene.chart.fig.data if t.mode == "markers" and t.hovertemplate
-             and "direct influence" in t.hovertemplate][0]
+    assert scene.n_edges > 10 * limits.MAX_EDGES_DRAWN  # the case of the issue
+    hover = [
+        t
+        for t in scene.chart.fig.data
+        if t.mode == "markers" and t.hovertemplate and "direct influence" in t.hovertemplate
+    ][0]
     assert len(hover.x) == limits.MAX_EDGES_DRAWN
     assert _fig_bytes(scene.chart) < FIGURE_CAP
     assert any("strongest" in n.text for n in scene.notices)
@@ -81,8 +83,9 @@ def test_causal_graph_draws_at_most_the_edge_cap():
 def test_gradient_check_bounds_finite_differences_slice_and_figure(monkeypatch):
     text = _unconnected()
     work = _Work(monkeypatch)
-    scene = gradient_check.gradient_scene(text, tuple(range(100)), "cross_entropy", 0, (), 1e-6,
-                                          0, 1.0)
+    scene = gradient_check.gradient_scene(
+        text, tuple(range(100)), "cross_entropy", 0, (), 1e-6, 0, 1.0
+    )
     assert scene.n_params == 10_100
     checked = [r for r in scene.table if r["FD status"] != "not checked (limit)"]
     assert 1 <= len(checked) <= limits.MAX_FD_WEIGHTS
@@ -97,9 +100,19 @@ def test_gradient_check_bounds_finite_differences_slice_and_figure(monkeypatch):
 def test_surrogate_gradients_bound_finite_differences_and_points(monkeypatch):
     text = _unconnected()
     work = _Work(monkeypatch)
-    scene = surrogate.gradients_scene(text, tuple(range(100)), "cross_entropy", 0, (), 0.01,
-                                      ("fast_sigmoid", "sigmoid", "arctan"), 5.0, False, False,
-                                      True)
+    scene = surrogate.gradients_scene(
+        text,
+        tuple(range(100)),
+        "cross_entropy",
+        0,
+        (),
+        0.01,
+        ("fast_sigmoid", "sigmoid", "arctan"),
+        5.0,
+        False,
+        False,
+        True,
+    )
     for trace in scene.chart.fig.data:
         if trace.x is not None and len(trace.x) > 2:
             assert len(trace.x) <= limits.MAX_WEIGHTS_DRAWN
@@ -114,9 +127,12 @@ def test_dense_networks_stop_at_the_work_budget():
     W = np.vstack([rng.uniform(2.0, 4.0, (K, N)), rng.uniform(0.2, 0.6, (N, N))])
     W[K + np.arange(N), np.arange(N)] = 0.0
     text = fp.to_json(fp.Network(W, K, 0.5, 1.0, 1.0), [[0.2], [0.5]], 4.0)
-    with pytest.raises(fp.RunawayFiringError, match=f"work budget max_work={limits.MAX_WORK}") as exc:
+    with pytest.raises(
+        fp.RunawayFiringError, match=f"work budget max_work={limits.MAX_WORK}"
+    ) as exc:
         network.simulate_file(text)
     from fpsnn_app.ui import runaway_text
+
     text = runaway_text(exc.value)
     assert f"work limit of {limits.MAX_WORK} spike deliveries" in text
     assert "max_work" not in text
@@ -139,7 +155,7 @@ def test_strongest_keeps_the_required_entries_first():
     assert limits.strongest(score, 2).tolist() == [1, 4]
     assert limits.strongest(score, 2, keep=[2]).tolist() == [1, 2]
     silent = fp.simulate(fp.Network([[0.0], [0.0]], 1), [[0.1]], 1.0)
-    assert silent.work == 0 and limits.cost(silent) == 0     # a zero weight delivers nothing
+    assert silent.work == 0 and limits.cost(silent) == 0  # a zero weight delivers nothing
     assert limits.repeats(silent, 1, 60) == 60
     costly = SimpleNamespace(work=limits.MAX_WORK, n_spikes=limits.MAX_SPIKES)
     assert limits.repeats(costly, 5, 161) == 5

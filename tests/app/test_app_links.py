@@ -3,11 +3,10 @@ page's link in a fresh session shows the same numbers."""
 
 import numpy as np
 import pytest
+from apphelpers import assert_clean, figure, link, metric, open_page, reopen, values, walk_elements
 from streamlit.testing.v1.element_tree import Button, DownloadButton, FileUploader, Widget
 
 import fpsnn_core as fp
-from apphelpers import (assert_clean, figure, link, metric, open_page, reopen, values,
-                        walk_elements)
 from fpsnn_app.presets import T_MAX, motif_network
 from fpsnn_app.registry import PAGES
 from fpsnn_app.urlstate import NETWORK_LINK_LIMIT, decode_edits
@@ -19,11 +18,13 @@ UNBOUND = (Button, DownloadButton, FileUploader)
 @pytest.mark.parametrize("entry", PAGES, ids=[p.name for p in PAGES])
 def test_every_widget_is_bound_to_the_url(entry):
     at = open_page(entry.name)
-    widgets = [el for el in walk_elements(at) if isinstance(el, Widget)
-               and not isinstance(el, UNBOUND)]
+    widgets = [
+        el for el in walk_elements(at) if isinstance(el, Widget) and not isinstance(el, UNBOUND)
+    ]
     assert widgets
-    unbound = [(type(w).__name__, w.key) for w in widgets
-               if not w.key or w.proto.query_param_key != w.key]
+    unbound = [
+        (type(w).__name__, w.key) for w in widgets if not w.key or w.proto.query_param_key != w.key
+    ]
     assert not unbound, f"{entry.name}: widgets not in the link: {unbound}"
     if entry.name == "training":
         assert any("not the training progress" in c.value for c in at.caption)
@@ -37,7 +38,7 @@ def test_eventprop_replay_and_neurons_are_in_the_link():
     assert q["eventprop.replay"] == "4" and q["eventprop.neurons"] == "n3"
     again = reopen(at)
     assert_clean(again)
-    assert figure(again, 0)["layout"]["sliders"][0]["active"] == 4     # opens on step 4
+    assert figure(again, 0)["layout"]["sliders"][0]["active"] == 4  # opens on step 4
     assert figure(again, 0) == figure(at, 0) and figure(again, 1) == figure(at, 1)
 
 
@@ -53,15 +54,16 @@ def test_neuron_equation_choice_is_in_the_link():
 
 
 def test_weight_edits_are_exact_in_the_link():
-    w = 2.2000000000000313                        # differs from 2.2 in the 14th digit
+    w = 2.2000000000000313  # differs from 2.2 in the 14th digit
     at = open_page("network", {"motif": "Recurrent pair", "edits": f"2_0_{w!r}"})
     assert_clean(at)
     assert decode_edits(link(at)["edits"], (3, 2)) == {(2, 0): w}
     net, wiring = motif_network("recurrent_pair", 0)
     W = np.array(net.weights)
     W[2, 0] = w
-    exact = fp.simulate(fp.Network(W, 1, net.tau_s, net.tau_n, net.theta, net.mask),
-                        wiring.inputs, T_MAX)
+    exact = fp.simulate(
+        fp.Network(W, 1, net.tau_s, net.tau_n, net.theta, net.mask), wiring.inputs, T_MAX
+    )
     spikes = next(tr for tr in figure(at, 0)["data"] if tr.get("name") == "spikes")
     assert np.array_equal(values(spikes["x"]), exact.spike_times)
     again = reopen(at)

@@ -1,12 +1,12 @@
 """Network: motifs, weight edits in the URL, uploads, spike selection and the causal graph."""
 
 import numpy as np
-
-import fpsnn_core as fp
 from apphelpers import assert_clean, figure, metric, open_page, values
-from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
 from browserhelpers import rerun_done
 from playwright.sync_api import Page
+
+import fpsnn_core as fp
+from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
 
 
 def _core(key, edits=()):
@@ -32,7 +32,7 @@ def test_default_network_matches_the_core():
 def _lit(fig: dict, frame: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Times of the lit nodes of the causal graph and of the lit raster marks: in the
     figure as drawn, or in one of its frames."""
-    first = len(fig["data"]) - 12              # the twelve highlight traces come last
+    first = len(fig["data"]) - 12  # the twelve highlight traces come last
     if frame is None:
         nodes, marks = fig["data"][first + 8], fig["data"][first + 10]
     else:
@@ -55,7 +55,7 @@ def test_selecting_a_spike_lights_up_its_causal_past():
     nodes, marks = _lit(fig)
     assert np.array_equal(np.sort(nodes), sim.spike_times[past])
     assert np.array_equal(np.sort(marks), sim.spike_times[past])
-    assert fig["layout"]["sliders"][0]["active"] == k + 1      # the slider starts there
+    assert fig["layout"]["sliders"][0]["active"] == k + 1  # the slider starts there
 
 
 def test_every_frame_lights_up_that_spikes_causal_past():

@@ -1,12 +1,12 @@
 """Neuron: widgets drive the simulation; the figure and metrics match the core."""
 
 import numpy as np
-
-import fpsnn_core as fp
 from apphelpers import assert_clean, charts, figure, metric, open_page, values
-from fpsnn_app.presets import NEURON
 from browserhelpers import metric_value, rerun_done
 from playwright.sync_api import Page
+
+import fpsnn_core as fp
+from fpsnn_app.presets import NEURON
 
 
 def _sim(weights, tau_s=NEURON.tau_s, tau_n=NEURON.tau_n, theta=NEURON.theta, inputs=NEURON.inputs):
@@ -63,7 +63,7 @@ def test_one_malformed_field_is_flagged_and_the_rest_stays():
 
 
 def test_input_after_t_max_is_left_out_with_a_note():
-    at = open_page("neuron", {"neuron.t_max": "2.0"})       # input 0's default has 2.2
+    at = open_page("neuron", {"neuron.t_max": "2.0"})  # input 0's default has 2.2
     assert not at.exception and not at.error
     assert any("after t_max" in c.value for c in at.caption)
     assert charts(at)
@@ -138,12 +138,14 @@ def test_moved_parameter_shows_the_cores_derivative_and_its_prediction():
         h, p = 1e-6, _now(name)
         central = (_moved(name, p + h).spike_times - _moved(name, p - h).spike_times) / (2 * h)
         assert np.allclose(shown, central, rtol=1e-5, atol=1e-7), name
-        assert np.allclose(table["FP: f + δ·df/dp"].to_numpy(float),
-                           base.spike_times + delta * core, rtol=1e-12)
+        assert np.allclose(
+            table["FP: f + δ·df/dp"].to_numpy(float), base.spike_times + delta * core, rtol=1e-12
+        )
         after = _moved(name, p + delta)
         if after.n_spikes == base.n_spikes:
-            assert np.allclose(table["simulated at p + δ"].to_numpy(float), after.spike_times,
-                               rtol=1e-12)
+            assert np.allclose(
+                table["simulated at p + δ"].to_numpy(float), after.spike_times, rtol=1e-12
+            )
             # a small step: the tangent's error is second order, far below the shift itself
             err = np.abs(table["FP − simulated"].to_numpy(float))
             assert err.max() < 0.2 * np.abs(delta * core).max() + 1e-9, name
@@ -157,7 +159,7 @@ def test_moved_parameter_count_change_is_explained_and_not_matched():
     at = open_page("neuron", {"neuron.param": "θ", "neuron.delta": "-0.3"})
     assert_clean(at)
     after = _moved("θ", NEURON.theta - 0.3)
-    assert after.n_spikes != _sim(NEURON.weights).n_spikes          # the case under test
+    assert after.n_spikes != _sim(NEURON.weights).n_spikes  # the case under test
     assert any(f"fires {after.n_spikes} times instead of" in w.value for w in at.warning)
     assert at.dataframe[1].value["simulated at p + δ"].isna().all()
 
@@ -166,11 +168,11 @@ def test_moved_input_spike_that_no_longer_exists_is_reset_with_a_note():
     at = open_page("neuron", {"neuron.param": "t_in[2][0]"})
     assert_clean(at)
     assert at.selectbox(key="neuron.param").value == "t_in[2][0]"
-    at.text_input(key="neuron.in2").set_value("").run()            # input 2 loses its spike
+    at.text_input(key="neuron.in2").set_value("").run()  # input 2 loses its spike
     assert_clean(at)
     assert at.selectbox(key="neuron.param").value == "t_in[0][0]"
     assert any("t_in[2][0] is not available" in c.value for c in at.caption)
-    at = open_page("neuron", {"neuron.param": "t_in[9][9]"})      # an edited link
+    at = open_page("neuron", {"neuron.param": "t_in[9][9]"})  # an edited link
     assert_clean(at)
     assert at.selectbox(key="neuron.param").value == "t_in[0][0]"
 

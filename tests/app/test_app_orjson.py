@@ -5,8 +5,8 @@ import json
 
 import orjson
 import plotly.io as pio
-
 from apphelpers import assert_clean, charts, open_page
+
 from fpsnn_app.presets import NEURON
 from fpsnn_app.scenes.neuron import neuron_scene
 
@@ -26,8 +26,9 @@ def test_charts_are_serialized_by_orjson(monkeypatch):
 
 
 def test_orjson_gives_the_same_figure():
-    fig = neuron_scene(NEURON.inputs, NEURON.weights, NEURON.tau_s, NEURON.tau_n, NEURON.theta,
-                       NEURON.t_max).chart.fig
+    fig = neuron_scene(
+        NEURON.inputs, NEURON.weights, NEURON.tau_s, NEURON.tau_n, NEURON.theta, NEURON.t_max
+    ).chart.fig
     assert pio.json.config.default_engine in ("auto", "orjson")
     fast = json.loads(pio.to_json(fig, validate=False, engine="orjson"))
     plain = json.loads(pio.to_json(fig, validate=False, engine="json"))

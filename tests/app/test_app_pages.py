@@ -5,9 +5,9 @@ covered as soon as it is registered."""
 from pathlib import Path
 
 import pytest
+from apphelpers import ROOT, assert_clean, charts, open_page
 
 from fpsnn_app.registry import PAGES
-from apphelpers import ROOT, assert_clean, charts, open_page
 
 
 @pytest.mark.parametrize("entry", PAGES, ids=[p.name for p in PAGES])

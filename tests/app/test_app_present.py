@@ -9,11 +9,12 @@ from unittest import mock
 
 import pytest
 import streamlit as st
+from apphelpers import APP, assert_clean, link, open_page
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Markdown
 
-from apphelpers import APP, assert_clean, link, open_page
-from fpsnn_app.registry import PAGES, page as page_entry
+from fpsnn_app.registry import PAGES
+from fpsnn_app.registry import page as page_entry
 from fpsnn_app.ui import present
 
 KEY = present.KEY
@@ -31,8 +32,13 @@ def _folded(at: AppTest) -> list[str]:
 
 
 def _style(at: AppTest) -> list[str]:
-    return [h.proto.body for h in at.get("html") if "<style>" in h.proto.body
-            and "stMainBlockContainer" in h.proto.body and "stVerticalBlock" in h.proto.body]
+    return [
+        h.proto.body
+        for h in at.get("html")
+        if "<style>" in h.proto.body
+        and "stMainBlockContainer" in h.proto.body
+        and "stVerticalBlock" in h.proto.body
+    ]
 
 
 def test_switch_is_in_the_link_and_round_trips():
@@ -62,7 +68,7 @@ def test_hand_written_present_1_is_accepted_and_rewritten():
     assert_clean(at)
     assert at.toggle(key=KEY).value is True
     assert link(at)[KEY] == "true"
-    at.run()                                   # a later rerun keeps it on (and off stays off)
+    at.run()  # a later rerun keeps it on (and off stays off)
     assert at.toggle(key=KEY).value is True
     at.toggle(key=KEY).set_value(False).run()
     assert at.toggle(key=KEY).value is False and not _folded(at)
@@ -87,13 +93,17 @@ def test_intro_is_folded_and_style_applied(name):
 
         at.toggle(key=KEY).set_value(True).run()
         assert_clean(at)
-        assert intro[0] not in _intro_markdown(at)        # no longer in the page's flow ...
-        assert _folded(at) == intro                        # ... but one click away
+        assert intro[0] not in _intro_markdown(at)  # no longer in the page's flow ...
+        assert _folded(at) == intro  # ... but one click away
         assert not [e for e in at.expander if e.label == "About this page"][0].proto.expanded
         css = _style(at)
-        assert len(css) == 1 and "font-size" in css[0] and "@import" not in css[0] \
-            and "url(" not in css[0]                       # system fonts: nothing fetched
-        assert configs[-1] == "collapsed"                  # the sidebar folds away
+        assert (
+            len(css) == 1
+            and "font-size" in css[0]
+            and "@import" not in css[0]
+            and "url(" not in css[0]
+        )  # system fonts: nothing fetched
+        assert configs[-1] == "collapsed"  # the sidebar folds away
 
 
 # --- real browser -------------------------------------------------------------------------
@@ -112,18 +122,23 @@ def test_present_in_browser(browser, browser_context_args, server_url):
     main_only = _CLIPPED_JS.replace(", [data-testid=stSidebar] *", "")
     assert main_only != _CLIPPED_JS
 
-    context = browser.new_context(**{**browser_context_args,
-                                     "viewport": {"width": 1280, "height": 720}})
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": {"width": 1280, "height": 720}}
+    )
     page = context.new_page()
     outside = []
-    page.on("request", lambda r: outside.append(r.url)
-            if not r.url.startswith((server_url, "data:", "blob:", "about:")) else None)
+    page.on(
+        "request",
+        lambda r: outside.append(r.url)
+        if not r.url.startswith((server_url, "data:", "blob:", "about:"))
+        else None,
+    )
     try:
         tops = {}
 
         def measure(name: str) -> None:
-            wait_ready(page, timeout=60_000)     # the whole run: what is above the chart
-            chart = page.get_by_test_id("stPlotlyChart").first   # is drawn, no later shift
+            wait_ready(page, timeout=60_000)  # the whole run: what is above the chart
+            chart = page.get_by_test_id("stPlotlyChart").first  # is drawn, no later shift
             page.wait_for_function(f"{_SIDEBAR} === 'true'", timeout=10_000)
             tops[name] = chart.bounding_box()["y"]
             assert page.evaluate(_SIDEBAR) == "true", name
@@ -154,8 +169,9 @@ def test_sidebar_folds_again_after_a_page_switch(browser, browser_context_args, 
     folded away again (opening it on the same page is left alone)."""
     from browserhelpers import wait_ready
 
-    context = browser.new_context(**{**browser_context_args,
-                                     "viewport": {"width": 1280, "height": 720}})
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": {"width": 1280, "height": 720}}
+    )
     page = context.new_page()
     try:
         page.goto(f"{server_url}/neuron?{KEY}=true")
@@ -183,6 +199,9 @@ def test_presenter_remote_key_steps_the_training(page, server_url):
     assert metric_value(page, "Epoch") == "0"
     page.keyboard.press(present.STEP_KEY)
     rerun_done(page)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
-                           ".some(e => e.innerText === '1')", timeout=30_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+        ".some(e => e.innerText === '1')",
+        timeout=30_000,
+    )
     assert metric_value(page, "Epoch") == "1"

@@ -12,19 +12,19 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
 from apphelpers import assert_clean, figure, open_page, values
+
 from fpsnn_app import style
-from fpsnn_app.figures.neuron import MAX_MARKED
 from fpsnn_app.figures.network import RING_RADIUS
+from fpsnn_app.figures.neuron import MAX_MARKED
 
 
 def _rgba(color: str) -> tuple[float, float, float, float]:
     color = color.strip()
     if color.startswith("#"):
         h = color[1:]
-        return (*(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)), 1.0)
-    inner = color[color.index("(") + 1:color.rindex(")")].split(",")
+        return (*(int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)), 1.0)
+    inner = color[color.index("(") + 1 : color.rindex(")")].split(",")
     r, g, b = (float(x) / 255 for x in inner[:3])
     return r, g, b, float(inner[3]) if len(inner) > 3 else 1.0
 
@@ -64,12 +64,12 @@ def test_diverging_heatmaps_show_zero_on_both_themes():
     assert_clean(at)
     figs = [figure(at, i) for i in range(len(at.get("plotly_chart")))]
     with_maps = [f for f in figs if _diverging_heatmaps(f)]
-    assert len(with_maps) >= 2                     # L and the FP replay
+    assert len(with_maps) >= 2  # L and the FP replay
     for fig in with_maps:
         _assert_zero_visible(fig)
     at = open_page("eventprop")
     assert_clean(at)
-    sweeps = figure(at, 1)                         # FP replay: dF/dW beside EventProp's eps
+    sweeps = figure(at, 1)  # FP replay: dF/dW beside EventProp's eps
     _assert_zero_visible(sweeps)
 
 
@@ -93,10 +93,10 @@ def test_causal_graph_labels_are_large_and_above_edges_and_ring():
     assert any(tr.get("marker", {}).get("symbol") == "circle-open" for tr in graph["data"])
     nodes = [tr for tr in graph["data"] if tr.get("name") == "spikes"][0]
     labels = [a for a in graph["layout"].get("annotations", ()) if a["text"] in nodes["text"]]
-    assert len(labels) == len(nodes["text"])       # every spike labelled, as an annotation
+    assert len(labels) == len(nodes["text"])  # every spike labelled, as an annotation
     for a in labels:
         assert a["font"]["size"] >= 14
-        assert abs(a["yshift"]) > RING_RADIUS      # below the selection ring, not under it
+        assert abs(a["yshift"]) > RING_RADIUS  # below the selection ring, not under it
         assert a.get("bgcolor")
     assert not any("text" in (tr.get("mode") or "") for tr in graph["data"])
 
@@ -107,7 +107,7 @@ def test_many_spikes_get_thinned_labels_and_tangents():
     fig = figure(at, 0)
     marks = [tr for tr in fig["data"] if tr.get("name") == "V(f)=θ"][0]
     n = len(values(marks["x"]))
-    assert n > 150                                 # 181 spikes, as the issue saw
+    assert n > 150  # 181 spikes, as the issue saw
     labelled = [t for t in marks["text"] if t]
     assert 5 <= len(labelled) <= MAX_MARKED
     tangent = [tr for tr in fig["data"] if tr.get("name") == "slope V'(f-)"][0]
@@ -121,8 +121,10 @@ def test_many_spikes_get_thinned_labels_and_tangents():
 
 def test_runaway_message_names_the_apps_own_controls():
     # two neurons exciting each other with weight 10: runaway firing
-    at = open_page("network", {"motif": "Recurrent pair", "edits": "1_1_10~2_0_10",
-                               "recurrent_pair.t_max": "20"})
+    at = open_page(
+        "network",
+        {"motif": "Recurrent pair", "edits": "1_1_10~2_0_10", "recurrent_pair.t_max": "20"},
+    )
     assert not at.exception
     text = " ".join(e.value for e in at.error)
     assert "Runaway firing" in text and "(most: neuron 0, 1000 spikes)" in text

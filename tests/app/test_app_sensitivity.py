@@ -3,12 +3,12 @@ the loss) with respect to every parameter, named as the page names them; the cho
 the link."""
 
 import numpy as np
-
-import fpsnn_core as fp
 from apphelpers import assert_clean, figure, link, metric, open_page, reopen, values
 from browserhelpers import metric_value, rerun_done
-from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
 from playwright.sync_api import Page
+
+import fpsnn_core as fp
+from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
 
 KINDS = ("W", "inputs", "theta", "tau_s", "tau_n")
 
@@ -35,7 +35,7 @@ def _all(net, sim, grad):
     for wrt in KINDS:
         g = grad(wrt)
         if wrt == "W":
-            g = g[net.mask]                          # argwhere(mask) order, row-major
+            g = g[net.mask]  # argwhere(mask) order, row-major
         names += _names(net, sim, wrt)
         vals.append(np.ravel(g))
     return names, np.concatenate(vals)
@@ -43,7 +43,7 @@ def _all(net, sim, grad):
 
 def _bars(at):
     bar = figure(at, 0)["data"][0]
-    return list(values(bar["y"]))[::-1], values(bar["x"])[::-1]        # largest first
+    return list(values(bar["y"]))[::-1], values(bar["x"])[::-1]  # largest first
 
 
 def test_loss_sensitivity_is_the_cores_gradient_ranked():
@@ -64,7 +64,7 @@ def test_spike_sensitivity_matches_the_core_and_central_differences():
     net, wiring, sim = _default()
     k = sim.n_spikes - 1
     i = sim.spike_neurons[k]
-    label = f"n{i}.{int((sim.spike_neurons[:k + 1] == i).sum())}"      # neuron i's m-th spike
+    label = f"n{i}.{int((sim.spike_neurons[: k + 1] == i).sum())}"  # neuron i's m-th spike
     at = open_page("sensitivity")
     at.selectbox(key="sensitivity.target").set_value(label).run()
     assert_clean(at)
@@ -76,8 +76,10 @@ def test_spike_sensitivity_matches_the_core_and_central_differences():
     assert np.allclose(shown, vals[top], rtol=1e-12, atol=1e-15)
     # the top bar against a central difference of the simulation
     name, h = shown_names[0], 1e-6
-    wrt, i = {"θ": "theta", "τ_s": "tau_s", "τ_n": "tau_n"}[name[:name.index("[")]], \
-        int(name.split("[n")[1][:-1])
+    wrt, i = (
+        {"θ": "theta", "τ_s": "tau_s", "τ_n": "tau_n"}[name[: name.index("[")]],
+        int(name.split("[n")[1][:-1]),
+    )
     runs = []
     for d in (h, -h):
         consts = {key: np.array(getattr(net, key)) for key in ("tau_s", "tau_n", "theta")}

@@ -9,13 +9,16 @@ bounded, or a server that serves a class for an hour grows without limit.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-import fpsnn_core as fp
 from apphelpers import ROOT, assert_clean, figure, link, metric, open_page
 
-SOURCES = sorted((ROOT / "fpsnn_app").rglob("*.py")) + sorted((ROOT / "app_pages").glob("*.py")) \
+import fpsnn_core as fp
+
+SOURCES = (
+    sorted((ROOT / "fpsnn_app").rglob("*.py"))
+    + sorted((ROOT / "app_pages").glob("*.py"))
     + [ROOT / "app.py"]
+)
 STREAMLIT_CACHES = {"cache_data", "cache_resource"}
 LRU_CACHES = {"lru_cache", "cache"}
 
@@ -66,39 +69,51 @@ def _is_decorator(tree, node) -> bool:
 
 
 def test_the_scan_finds_unbounded_caches():
-    bad = ("import functools, streamlit as st\n"
-           "@st.cache_data\ndef a(x): return x\n"
-           "@st.cache_resource(ttl=60)\ndef b(x): return x\n"
-           "c = st.cache_data(len, max_entries=None)\n"
-           "@functools.lru_cache(maxsize=None)\ndef d(x): return x\n"
-           "@functools.cache\ndef e(x): return x\n")
+    bad = (
+        "import functools, streamlit as st\n"
+        "@st.cache_data\ndef a(x): return x\n"
+        "@st.cache_resource(ttl=60)\ndef b(x): return x\n"
+        "c = st.cache_data(len, max_entries=None)\n"
+        "@functools.lru_cache(maxsize=None)\ndef d(x): return x\n"
+        "@functools.cache\ndef e(x): return x\n"
+    )
     found = unbounded_caches(bad)
     assert len(found) == 5, found
-    good = ("import functools, streamlit as st\n"
-            "@st.cache_data(max_entries=8, ttl=600)\ndef a(x): return x\n"
-            "c = st.cache_data(len, max_entries=64)\n"
-            "@functools.lru_cache(maxsize=4)\ndef d(x): return x\n")
+    good = (
+        "import functools, streamlit as st\n"
+        "@st.cache_data(max_entries=8, ttl=600)\ndef a(x): return x\n"
+        "c = st.cache_data(len, max_entries=64)\n"
+        "@functools.lru_cache(maxsize=4)\ndef d(x): return x\n"
+    )
     assert unbounded_caches(good) == []
 
 
 def test_every_cache_of_the_app_is_bounded():
     assert len(SOURCES) > 20
-    found = [hit for path in SOURCES
-             for hit in unbounded_caches(path.read_text(), str(path.relative_to(ROOT)))]
+    found = [
+        hit
+        for path in SOURCES
+        for hit in unbounded_caches(path.read_text(), str(path.relative_to(ROOT)))
+    ]
     assert found == []
 
 
 def _upload(at, name="class-demo.json"):
     net = fp.Network([[6.0, 0.0], [0.0, 3.0], [0.0, 0.0]], 1, 0.5, 1.0, 1.0)
     at.file_uploader(key="net.upload").set_value(
-        (name, fp.to_json(net, [[0.2, 0.9]], 3.0).encode(), "application/json"))
+        (name, fp.to_json(net, [[0.2, 0.9]], 3.0).encode(), "application/json")
+    )
     return at.run()
 
 
 def _seen(at) -> dict:
-    return {"motif": at.selectbox(key="motif").value,
-            "options": tuple(at.selectbox(key="motif").options),
-            "spikes": metric(at, "Spikes"), "link": link(at), "figure": figure(at, 0)}
+    return {
+        "motif": at.selectbox(key="motif").value,
+        "options": tuple(at.selectbox(key="motif").options),
+        "spikes": metric(at, "Spikes"),
+        "link": link(at),
+        "figure": figure(at, 0),
+    }
 
 
 def test_one_sessions_motif_edits_and_upload_stay_in_that_session():

@@ -5,9 +5,9 @@ exception, never a stale value that changes later, and the link carries the reco
 
 import numpy as np
 import pytest
+from apphelpers import assert_clean, metric, open_page, reopen
 
 import fpsnn_core as fp
-from apphelpers import assert_clean, link, metric, open_page, reopen
 from fpsnn_app.presets import T_MAX, motif_network
 from fpsnn_app.state import clamp_number, reconcile_choice, reconcile_subset
 
@@ -18,7 +18,7 @@ def _notes(at) -> str:
 
 # --- defect 1: FP step at its end, then two motif switches ---------------------------
 def test_jacobian_step_survives_motif_switches():
-    at = open_page("jacobian", {"jacobian.step": "13"})          # the default network's last
+    at = open_page("jacobian", {"jacobian.step": "13"})  # the default network's last
     assert_clean(at)
     for motif in ("recurrent_pair", "competition"):
         at.selectbox(key="motif").set_value(motif).run()
@@ -35,13 +35,16 @@ def test_jacobian_step_survives_motif_switches():
 def _fp_slider(at) -> dict:
     """The FP-step slider inside the Jacobian page's replay chart."""
     from apphelpers import figure
+
     return figure(at, 1)["layout"]["sliders"][0]
 
 
 # --- defect 2: the class label after a motif switch ----------------------------------
-LOSS = {"eventprop": ("eventprop.label", "Loss", 4, True),
-        "gradient_check": ("gradient_check.label", "Loss", 5, True),
-        "surrogate": ("surrogate.label", "Loss, exact", 5, False)}
+LOSS = {
+    "eventprop": ("eventprop.label", "Loss", 4, True),
+    "gradient_check": ("gradient_check.label", "Loss", 5, True),
+    "surrogate": ("surrogate.label", "Loss, exact", 5, False),
+}
 
 
 def _shown(at, key) -> str:
@@ -62,14 +65,14 @@ def test_class_label_follows_the_network(name):
     key, label, digits, silent = LOSS[name]
     at = open_page(name)
     at.selectbox(key=key).set_value(4).run()
-    assert _shown(at, key) == "n4"                                # the default motif's 2nd class
-    at.selectbox(key="motif").set_value("recurrent_pair").run()     # outputs n0, n1
+    assert _shown(at, key) == "n4"  # the default motif's 2nd class
+    at.selectbox(key="motif").set_value("recurrent_pair").run()  # outputs n0, n1
     assert_clean(at)
     shown = _shown(at, key)
     assert shown in ("n0", "n1"), f"the box shows {shown}, no output of the recurrent pair"
     assert "n4" in _notes(at), "the reset is announced"
     loss = float(metric(at, label))
-    assert loss == pytest.approx(_loss("recurrent_pair", int(shown[1:]), silent), abs=10.0 ** -digits)
+    assert loss == pytest.approx(_loss("recurrent_pair", int(shown[1:]), silent), abs=10.0**-digits)
     # an unrelated interaction does not move the loss, and the link reproduces it
     at.run()
     assert float(metric(at, label)) == loss
@@ -84,7 +87,7 @@ def test_target_times_follow_the_number_of_outputs(name):
     at.radio(key=f"{name}.loss").set_value("mse").run()
     at.text_input(key=f"{name}.targets").input("1.25, 2").run()
     assert_clean(at)
-    at.selectbox(key="motif").set_value("inhibition").run()        # one output
+    at.selectbox(key="motif").set_value("inhibition").run()  # one output
     assert_clean(at)
     assert "Target times: 1.25, 2" in _notes(at)
     assert at.metric, "the page stays"

@@ -1,18 +1,18 @@
 """Surrogate gradients page: its numbers against the core computed independently here."""
 
 import numpy as np
+from apphelpers import assert_clean, charts, figure, metric, open_page, values
+from browserhelpers import metric_value, nudge_slider, rerun_done
 from playwright.sync_api import Page
 
 import fpsnn_core as fp
-from apphelpers import assert_clean, charts, figure, metric, open_page, values
-from browserhelpers import metric_value, nudge_slider, rerun_done
 from fpsnn_app.presets import DEFAULT_MOTIF, T_MAX, motif_network
 from fpsnn_app.scenes.surrogate import DTS, SLOPES
 from fpsnn_core.bptt import bptt_gradient, discrete_feeding_kernel, fp_credit
 from fpsnn_core.discrete import simulate_discrete
 from fpsnn_core.surrogate import surrogate
 
-GRADIENTS, CREDIT = 1, 0          # chart order on the page
+GRADIENTS, CREDIT = 1, 0  # chart order on the page
 
 
 def _default():
@@ -38,8 +38,11 @@ def test_default_page_matches_fp_and_bptt():
     loss = fp.first_spike_cross_entropy(sim, outputs, 0)
     assert np.isclose(float(metric(at, "Loss, exact")), loss.value, atol=1e-5)
     d = simulate_discrete(net, inputs, T_MAX, 0.01)
-    assert np.isclose(float(metric(at, "Loss, discrete")),
-                      fp.first_spike_cross_entropy(d, outputs, 0).value, atol=1e-5)
+    assert np.isclose(
+        float(metric(at, "Loss, discrete")),
+        fp.first_spike_cross_entropy(d, outputs, 0).value,
+        atol=1e-5,
+    )
     assert float(metric(at, "FP vs finite differences")) < 1e-5
     exact = fp.fp_gradient(net, sim, loss.dloss_dtimes)
     traces = {t["name"]: t for t in figure(at, GRADIENTS)["data"]}
@@ -51,8 +54,9 @@ def test_default_page_matches_fp_and_bptt():
     at.toggle(key="surrogate.rescale").set_value(False).run()
     assert_clean(at)
     traces = {t["name"]: t for t in figure(at, GRADIENTS)["data"]}
-    g = bptt_gradient(net, d, fp.first_spike_cross_entropy(d, outputs, 0).dloss_dtimes,
-                      surrogate("sigmoid", 5.0))
+    g = bptt_gradient(
+        net, d, fp.first_spike_cross_entropy(d, outputs, 0).dloss_dtimes, surrogate("sigmoid", 5.0)
+    )
     shown = _by_weight(traces["sigmoid β=5"])
     for j, i in np.argwhere(net.mask):
         assert np.isclose(shown[_label(net, j, i)], g[j, i], rtol=1e-9, atol=1e-12)
@@ -71,7 +75,9 @@ def test_per_time_scaling_divides_hidden_norms_by_tau_over_dt():
     at.toggle(key="surrogate.per_time").set_value(True).run()
     assert_clean(at)
     after = _similarity_table(at)
-    ratio = after["rel. norm (hidden)"].to_numpy(float) / before["rel. norm (hidden)"].to_numpy(float)
+    ratio = after["rel. norm (hidden)"].to_numpy(float) / before["rel. norm (hidden)"].to_numpy(
+        float
+    )
     assert np.allclose(ratio, 0.01 / 1.0, rtol=1e-9)
     assert np.allclose(after["cosine (hidden)"], before["cosine (hidden)"], atol=1e-12)
 
@@ -129,16 +135,20 @@ def test_every_dt_step_of_the_gradients_slider_is_bptt_at_that_step():
     frames = _frames(fig)
     steps = fig["layout"]["sliders"][0]["steps"]
     assert [s["label"] for s in steps] == [f"{dt:g}" for dt in DTS]
-    assert steps[fig["layout"]["sliders"][0]["active"]]["label"] == "0.01"   # the page's dt
+    assert steps[fig["layout"]["sliders"][0]["active"]]["label"] == "0.01"  # the page's dt
     sigmoid = [k for k, t in enumerate(fig["data"]) if t["name"] == "sigmoid β=5"][0]
     labels = fig["data"][sigmoid]["text"]
     for dt in (0.1, 0.01, 0.002):
         d = simulate_discrete(net, inputs, T_MAX, dt)
-        g = bptt_gradient(net, d, fp.first_spike_cross_entropy(d, outputs, 0).dloss_dtimes,
-                          surrogate("sigmoid", 5.0))
+        g = bptt_gradient(
+            net,
+            d,
+            fp.first_spike_cross_entropy(d, outputs, 0).dloss_dtimes,
+            surrogate("sigmoid", 5.0),
+        )
         shown = dict(zip(labels, values(frames[f"{dt:g}"][sigmoid]["y"])))
         for j, i in np.argwhere(net.mask):
-            assert shown[_label(net, j, i)] == g[j, i]           # the same numbers, exactly
+            assert shown[_label(net, j, i)] == g[j, i]  # the same numbers, exactly
     # the page's step: its frame is what the chart draws first
     assert np.array_equal(values(frames["0.01"][sigmoid]["y"]), values(fig["data"][sigmoid]["y"]))
 
@@ -150,8 +160,11 @@ def test_every_slope_step_of_the_credit_slider_is_the_surrogate_at_that_slope():
     fig = figure(at, CREDIT)
     frames = _frames(fig)
     assert [s["label"] for s in fig["layout"]["sliders"][0]["steps"]] == [f"{b:g}" for b in SLOPES]
-    j, i = [(j, i) for j, i in np.argwhere(net.mask)
-            if _label(net, j, i) == at.selectbox(key="surrogate.synapse").value][0]
+    j, i = [
+        (j, i)
+        for j, i in np.argwhere(net.mask)
+        if _label(net, j, i) == at.selectbox(key="surrogate.synapse").value
+    ][0]
     d = simulate_discrete(net, inputs, T_MAX, 0.01)
     y = discrete_feeding_kernel(net, d, j, i)
     density = [k for k, t in enumerate(fig["data"]) if t["name"] == "sigmoid β=5"][0]

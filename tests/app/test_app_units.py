@@ -11,8 +11,15 @@ from hypothesis import strategies as st
 import fpsnn_core as fp
 from fpsnn_app.derivation import derive, t
 from fpsnn_app.presets import MOTIFS, T_MAX, motif_network
-from fpsnn_app.urlstate import (apply_edits, decode_edits, decode_network, encode_edits,
-                                encode_network, format_times, parse_times)
+from fpsnn_app.urlstate import (
+    apply_edits,
+    decode_edits,
+    decode_network,
+    encode_edits,
+    encode_network,
+    format_times,
+    parse_times,
+)
 
 
 def test_parse_times_accepts_separators_and_sorts():
@@ -21,9 +28,10 @@ def test_parse_times_accepts_separators_and_sorts():
     assert parse_times(format_times((0.25, 1.0))) == (0.25, 1.0)
 
 
-@pytest.mark.parametrize("text, message", [("0.1, x", "'x' is not a number"),
-                                           ("-1", ">= 0"), ("inf", "finite"),
-                                           ("5", "after t_max")])
+@pytest.mark.parametrize(
+    "text, message",
+    [("0.1, x", "'x' is not a number"), ("-1", ">= 0"), ("inf", "finite"), ("5", "after t_max")],
+)
 def test_parse_times_rejects_with_a_message(text, message):
     with pytest.raises(ValueError, match=message):
         parse_times(text, t_max=4.0)
@@ -35,7 +43,9 @@ FINITE = st.floats(allow_nan=False, allow_infinity=False)
 @given(st.dictionaries(st.tuples(st.integers(0, 6), st.integers(0, 4)), FINITE, max_size=8))
 def test_edits_round_trip_exactly(edits):
     text = encode_edits(edits)
-    back = decode_edits(parse_qs(urlencode({"edits": text}), keep_blank_values=True)["edits"][0], (7, 5))
+    back = decode_edits(
+        parse_qs(urlencode({"edits": text}), keep_blank_values=True)["edits"][0], (7, 5)
+    )
     assert {k: v.hex() for k, v in back.items()} == {k: v.hex() for k, v in edits.items()}
 
 
@@ -47,7 +57,7 @@ def test_times_round_trip_exactly(times):
 @given(st.text(max_size=30), st.text(max_size=300))
 def test_network_link_round_trip(name, text):
     param = encode_network(name, text)
-    assert parse_qs(urlencode({"net": param}))["net"][0] == param     # URL-safe as it is
+    assert parse_qs(urlencode({"net": param}))["net"][0] == param  # URL-safe as it is
     assert decode_network(param) == (name, text)
 
 

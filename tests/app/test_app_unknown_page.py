@@ -4,6 +4,7 @@ the default page without a word)."""
 from __future__ import annotations
 
 from browserhelpers import wait_ready
+
 from fpsnn_app.registry import PAGES, requested_path, unknown_page_message
 
 
@@ -17,7 +18,8 @@ def test_message_names_the_path_and_every_page():
     # under a base path (server.baseUrlPath) the base is not a page
     assert unknown_page_message(requested_path("http://host/fpsnn/", "/fpsnn")) is None
     assert "/gradient_check" in unknown_page_message(
-        requested_path("http://host/fpsnn/gradient_check", "fpsnn"))
+        requested_path("http://host/fpsnn/gradient_check", "fpsnn")
+    )
 
 
 def test_mistyped_page_in_a_link_says_so(page, server_url):

@@ -5,19 +5,24 @@ import threading
 
 import numpy as np
 import pytest
+from apphelpers import assert_clean, metric, open_page
 
 import fpsnn_core as fp
-from apphelpers import assert_clean, metric, open_page
-from fpsnn_app.scene_cache import SCENES
 from fpsnn_app import derivation, presets, ui, warm
+from fpsnn_app.scene_cache import SCENES
 from fpsnn_app.scenes import derivation as derivation_scene
 from fpsnn_app.scenes import gradient_check, home, network, neuron
 
 
 def _forget_everything() -> None:
     SCENES.clear()
-    for fn in (derivation.symbolic_kernel, derivation.derive, derivation.kernel_functions,
-               gradient_check.slice_runs, network.simulate_file):
+    for fn in (
+        derivation.symbolic_kernel,
+        derivation.derive,
+        derivation.kernel_functions,
+        gradient_check.slice_runs,
+        network.simulate_file,
+    ):
         fn.cache_clear()
 
 
@@ -58,24 +63,25 @@ def test_derivation_after_warm_start_pays_no_sympy(warmed, monkeypatch):
     assert derivation.symbolic_kernel.cache_info().misses == kernel_misses
     # the numbers are those of a fresh derivation
     monkeypatch.undo()
-    fresh = derivation_scene.derivation_scene(presets.TAU_S, presets.TAU_N, presets.THETA,
-                                              derivation_scene.DEFAULT_W)
+    fresh = derivation_scene.derivation_scene(
+        presets.TAU_S, presets.TAU_N, presets.THETA, derivation_scene.DEFAULT_W
+    )
     shown = at.table[0].value["df/dw"].tolist()
     assert shown[0] == f"{fresh.df_dw_sympy:.8f}" and shown[1] == f"{fresh.df_dw_fp:.8f}"
 
 
-@pytest.mark.parametrize("page, module", [("home", home), ("neuron", neuron),
-                                          ("gradient_check", gradient_check)])
+@pytest.mark.parametrize(
+    "page, module", [("home", home), ("neuron", neuron), ("gradient_check", gradient_check)]
+)
 def test_default_pages_after_warm_start_simulate_nothing(warmed, monkeypatch, page, module):
     monkeypatch.setattr(module, "simulate", _refuse)
     if page == "gradient_check":
         monkeypatch.setattr(module, "simulate_file", _refuse)
     at = open_page(page)
     assert_clean(at)
-    if page == "gradient_check":          # the same loss as the core's
+    if page == "gradient_check":  # the same loss as the core's
         net, wiring = presets.motif_network(presets.DEFAULT_MOTIF, 0)
         sim = fp.simulate(net, wiring.inputs, presets.T_MAX)
-        loss = fp.first_spike_cross_entropy(sim, list(wiring.outputs), 0,
-                                            silent_time=presets.T_MAX)
+        loss = fp.first_spike_cross_entropy(sim, list(wiring.outputs), 0, silent_time=presets.T_MAX)
         assert np.isclose(float(metric(at, "Loss")), loss.value, atol=1e-5)
         assert len(at.get("plotly_chart")) == 2

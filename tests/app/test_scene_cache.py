@@ -24,7 +24,7 @@ def test_hits_are_fresh_copies_and_keys_are_every_argument():
     CALLS.clear()
     cache = SceneCache(10 * 2**20)
     a = cache.call(array_of, 100, 2.0)
-    a[:] = -1.0                                          # the caller's copy only
+    a[:] = -1.0  # the caller's copy only
     b = cache.call(array_of, 100, 2.0)
     assert CALLS == [(100, 2.0)] and np.all(b == 2.0)
     b[:] = -1.0
@@ -38,17 +38,17 @@ def test_hits_are_fresh_copies_and_keys_are_every_argument():
 def test_bytes_stay_within_the_budget_least_recently_used_first():
     CALLS.clear()
     one = len(pickle.dumps(np.full(10_000, 1.0), protocol=pickle.HIGHEST_PROTOCOL))
-    cache = SceneCache(4 * one + one // 2)               # room for four results
+    cache = SceneCache(4 * one + one // 2)  # room for four results
     for k in range(4):
         cache.call(array_of, 10_000, float(k))
-    cache.call(array_of, 10_000, 0.0)                    # 0 is now the most recent
-    cache.call(array_of, 10_000, 4.0)                    # evicts 1, the least recent
+    cache.call(array_of, 10_000, 0.0)  # 0 is now the most recent
+    cache.call(array_of, 10_000, 4.0)  # evicts 1, the least recent
     assert len(cache) == 4 and cache.nbytes == 4 * one <= cache.max_bytes
     CALLS.clear()
     cache.call(array_of, 10_000, 0.0)
     cache.call(array_of, 10_000, 1.0)
     assert CALLS == [(10_000, 1.0)]
-    for k in range(50):                                  # many more: the bound holds
+    for k in range(50):  # many more: the bound holds
         cache.call(array_of, 10_000, 10.0 + k)
         assert cache.nbytes <= cache.max_bytes
 
@@ -56,7 +56,7 @@ def test_bytes_stay_within_the_budget_least_recently_used_first():
 def test_a_result_larger_than_a_quarter_of_the_budget_is_not_kept():
     CALLS.clear()
     cache = SceneCache(100_000)
-    assert cache.call(array_of, 5_000).size == 5_000     # 40 kB > 25 kB
+    assert cache.call(array_of, 5_000).size == 5_000  # 40 kB > 25 kB
     assert cache.call(array_of, 5_000).size == 5_000
     assert len(cache) == 0 and len(CALLS) == 2
 
@@ -87,8 +87,7 @@ def test_sessions_asking_for_one_key_at_once_share_one_computation():
         return x * 2
 
     out = []
-    threads = [threading.Thread(target=lambda: out.append(cache.call(slow, 21)))
-               for _ in range(8)]
+    threads = [threading.Thread(target=lambda: out.append(cache.call(slow, 21))) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:

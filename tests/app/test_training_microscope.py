@@ -11,24 +11,28 @@ from fpsnn_core import training as tr
 
 def test_microscope_loss_and_prediction_are_the_trainings():
     cfg = tr.default_config("yinyang", seed=0)
-    assert cfg.silent == "exclude"                     # the rule the old microscope ignored
+    assert cfg.silent == "exclude"  # the rule the old microscope ignored
     data = task_data("yinyang", **cfg.encoding_kwargs())
     state = tr.start(data.validation.inputs.shape[1], 3, cfg)
     net = state.network
     theta = net.theta.copy()
-    theta[net.layers[-1][2]] = 1e6                     # output 2 never fires
-    net = fp.Network(net.weights, net.n_inputs, net.tau_s, net.tau_n, theta, net.mask,
-                     net.layers)
+    theta[net.layers[-1][2]] = 1e6  # output 2 never fires
+    net = fp.Network(net.weights, net.n_inputs, net.tau_s, net.tau_n, theta, net.mask, net.layers)
     net_json = fp.to_json(net)
     ev = tr.evaluate(net, data.validation, cfg)
     assert not np.isfinite(ev.first_times[:, 2]).any()
     # samples of class 2 (their own output silent: where the rules differ) and of class 0
-    picked = np.concatenate([np.flatnonzero(data.validation.labels == 2)[:3],
-                             np.flatnonzero(data.validation.labels == 0)[:1]])
+    picked = np.concatenate(
+        [
+            np.flatnonzero(data.validation.labels == 2)[:3],
+            np.flatnonzero(data.validation.labels == 0)[:1],
+        ]
+    )
     for index in picked.tolist():
         scene = sample_scene(net_json, "yinyang", evaluation_settings(cfg), index)
-        one = tr.Split(data.validation.inputs[index:index + 1],
-                       data.validation.labels[index:index + 1])
+        one = tr.Split(
+            data.validation.inputs[index : index + 1], data.validation.labels[index : index + 1]
+        )
         want = tr.evaluate(net, one, cfg)
         np.testing.assert_allclose(scene.loss, want.loss, rtol=1e-12)
         assert scene.predicted == int(want.predictions[0])
