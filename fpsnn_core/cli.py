@@ -21,12 +21,16 @@ the test part of the split the network was trained on (``meta["split_seed"]``); 
 ``--seed`` is refused, since that split's test set would overlap the training data.
 
 ``convert`` goes from an NIR graph (``.nir``, HDF5) to the core's JSON and back
-(:mod:`fpsnn_core.nir_io`: mapping, units, what is refused). NIR to JSON: ``--inputs``
-reads input spike trains from NIR event data into the JSON; ``--file-unit`` states the
-file's time unit when it does not, ``--time-unit`` converts the network to that unit.
-JSON to NIR: ``--time-unit`` is the unit of the JSON's times (default: its ``meta``'s
-``time_unit``, else ms), ``--file-unit`` the unit written; input spike trains in the
-JSON go to ``--inputs`` (default ``<out>.inputs.nir``) as NIR event data. Bad input
+(:mod:`fpsnn_core.nir_io`: mapping, units, what is refused). Input spike trains travel
+with the network both ways. NIR to JSON: the spike trains the graph's file holds beside the
+graph (its ``data`` group, as the app's NIR download writes them) go into the JSON;
+``--inputs`` reads them from NIR event data instead (a file of its own, or another graph
+file that holds some); ``--file-unit`` states the file's time unit when it does not,
+``--time-unit`` converts the network and its input times to that unit. JSON to NIR:
+``--time-unit`` is the unit of the JSON's times (default: its ``meta``'s ``time_unit``,
+else ms), ``--file-unit`` the unit written; input spike trains in the JSON go into the
+graph's file (group ``data``) and, as NIR event data that ``nir.read_data`` reads, to
+``--inputs`` (default ``<out>.inputs.nir``) too. Bad input
 (an option out of :data:`LIMITS`, a file over :data:`fpsnn_core.io.MAX_BYTES`) prints one
 line ``error: ...`` naming it and exits with status 2. A trained network that cannot be
 written where asked is saved to a file in the temporary directory, named in an ``error:``
@@ -401,7 +405,7 @@ def cmd_convert(args) -> int:
         raise ValueError(f"both files are {src}: convert goes from .nir to .json or back")
     if src == "nir":
         nf = nir_io.from_nir(args.source, file_unit=args.file_unit, time_unit=args.time_unit)
-        inputs = t_max = None
+        inputs, t_max = nf.inputs, nf.t_max  # the spike trains the graph's file holds
         if args.inputs:
             unit = nf.meta.get("time_unit")
             scale = 1.0
@@ -410,10 +414,11 @@ def cmd_convert(args) -> int:
             inputs, t_max = nir_io.inputs_from_nir(args.inputs, nf.network.n_inputs, scale=scale)
         save(args.dest, nf.network, inputs, t_max, meta=nf.meta)
         net = nf.network
+        spikes_from = args.inputs or (args.source if inputs is not None else None)
         print(
             f"{args.source} -> {args.dest}: {net.n_inputs} inputs, {net.n_neurons} neurons "
             f"in {len(net.layers)} layer(s), time unit {nf.meta.get('time_unit') or 'as in the file (not stated)'}"
-            + (f", input spikes from {args.inputs}" if args.inputs else "")
+            + (f", input spikes from {spikes_from}" if spikes_from else "")
         )
         return 0
     nf = load(args.source)
@@ -423,19 +428,28 @@ def cmd_convert(args) -> int:
             f"units do not match: --time-unit {args.time_unit} but {args.source} states {stated!r}"
         )
     unit = args.time_unit or stated or nir_io.DEFAULT_TIME_UNIT
-    nir_io.save_nir(args.dest, nf.network, time_unit=unit, file_unit=args.file_unit)
-    msg = f"{args.source} -> {args.dest}: time unit {args.file_unit or unit}"
+    t_max = None
     if nf.inputs is not None:
-        out = args.inputs or str(Path(args.dest).with_suffix(".inputs.nir"))
         t_max = (
             nf.t_max
             if nf.t_max is not None
             else max([float(tr.max()) for tr in nf.inputs if tr.size] + [1.0])
         )
+    nir_io.save_nir(
+        args.dest,
+        nf.network,
+        time_unit=unit,
+        file_unit=args.file_unit,
+        inputs=nf.inputs,
+        t_max=t_max,
+    )
+    msg = f"{args.source} -> {args.dest}: time unit {args.file_unit or unit}"
+    if nf.inputs is not None:
+        out = args.inputs or str(Path(args.dest).with_suffix(".inputs.nir"))
         nir_io.save_nir_inputs(
             out, nf.inputs, nf.network.n_inputs, t_max, time_unit=unit, file_unit=args.file_unit
         )
-        msg += f"; input spike trains -> {out}"
+        msg += f"; input spike trains -> {args.dest} (beside the graph) and {out}"
     print(msg)
     return 0
 
@@ -504,16 +518,20 @@ def build_parser() -> argparse.ArgumentParser:
     units = ("s", "ms", "us")
     c = sub.add_parser(
         "convert",
-        help="convert an NIR graph (.nir) to the core's JSON or back",
+        help="convert an NIR graph (.nir) to the core's JSON or back, input spike trains included",
         description="Convert an NIR graph (.nir, HDF5) to the core's JSON or "
-        "back; the direction follows the file extensions.",
+        "back; the direction follows the file extensions. Input spike trains go along "
+        "both ways: those a .nir file holds beside its graph (group 'data', NIR event "
+        "data as the app's NIR download writes it) go into the JSON; a JSON's go into "
+        "the .nir file's 'data' group and to --inputs.",
     )
     c.add_argument("source", help="a .nir or .json file")
     c.add_argument("dest", help="the .json or .nir file to write")
     c.add_argument(
         "--inputs",
-        help="NIR event data (.nir) of the input spike trains: read "
-        "(nir -> json) or written (json -> nir)",
+        help="NIR event data (.nir) of the input spike trains: read (nir -> json; "
+        "instead of those the graph's file holds) or written as well (json -> nir; "
+        "default <dest>.inputs.nir)",
     )
     c.add_argument(
         "--time-unit",

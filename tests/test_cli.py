@@ -218,3 +218,29 @@ def test_evaluate_iris_keeps_the_training_split(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "would split Iris anew" in err and "split seed 2" in err
     assert fp.load(out).meta.get("split_seed") == 2
+
+
+def test_convert_carries_the_input_spike_trains_a_nir_file_holds(tmp_path, capsys):
+    """A .nir file with input spike trains beside its graph (group ``data``, as the app's
+    NIR download writes them) converts to a JSON with those inputs, and back to a .nir
+    file that holds them again (read by ``fp.from_nir`` as the app reads an upload)."""
+    pytest.importorskip("nir")
+    net = fp.Network.feedforward([3, 4, 2], np.random.default_rng(1))
+    inputs = (np.array([0.25, 1.5]), np.array([]), np.array([0.75]))
+    t_max = 3.0
+    fp.save_nir(tmp_path / "app.nir", net, inputs=inputs, t_max=t_max)
+
+    assert main(["convert", str(tmp_path / "app.nir"), str(tmp_path / "a.json")]) == 0
+    assert "input spikes from" in capsys.readouterr().out
+    got = fp.load(tmp_path / "a.json")
+    assert got.t_max == t_max and got.inputs is not None
+    for a, b in zip(got.inputs, inputs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+    assert main(["convert", str(tmp_path / "a.json"), str(tmp_path / "b.nir")]) == 0
+    back = fp.from_nir(tmp_path / "b.nir")
+    assert back.t_max == t_max and back.inputs is not None
+    for a, b in zip(back.inputs, inputs, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # the separate event-data file is still written, as before
+    assert (tmp_path / "b.inputs.nir").exists()
