@@ -89,10 +89,30 @@ SERVER_FLAGS = ("--client.showErrorDetails=full",)
 _HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _proc_cpu(pids) -> float:
-    """User + system CPU seconds of the processes ``pids`` together (gone ones count 0)."""
+def with_workers(pids) -> list[int]:
+    """``pids`` and their descendants (the scene cache's worker processes): a server's CPU
+    and memory are those of all its processes."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(d.name))
+    out, todo = set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid not in out:
+            out.add(pid)
+            todo.extend(children.get(pid, ()))
+    return sorted(out)
+
+
+def _proc_cpu(pids, workers: bool = True) -> float:
+    """User + system CPU seconds of the processes ``pids`` and (``workers``) their
+    descendants together (gone ones count 0: read before and after, so count live workers
+    only)."""
     total = 0.0
-    for pid in pids:
+    for pid in with_workers(pids) if workers else pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -100,9 +120,9 @@ def _proc_cpu(pids) -> float:
 
 
 def _proc_rss_mib(pids) -> float:
-    """Resident memory of the processes ``pids`` together, MiB."""
+    """Resident memory of the processes ``pids`` and their descendants together, MiB."""
     total = 0.0
-    for pid in pids:
+    for pid in with_workers(pids):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -434,11 +454,13 @@ def main(argv=None) -> int:
         )
         for n in levels:
             rss_start, cpu0, t0 = _proc_rss_mib(pids), _proc_cpu(pids), time.perf_counter()
+            main0 = _proc_cpu(pids, workers=False)
             bal0 = _proc_cpu([balancer]) if balancer else 0.0
             res = asyncio.run(
                 level(url, pids, n, seconds, args.per_page, args.think, args.seed, args.heavy)
             )
             wall, cpu = time.perf_counter() - t0, _proc_cpu(pids) - cpu0
+            main = _proc_cpu(pids, workers=False) - main0
             rss_end = _proc_rss_mib(pids)
             done = len(res["interactions"]) + len(res["opens"]) + len(res["heavy"])
             rows.append((n, wall, res, cpu, done, rss_start, rss_end))
@@ -450,6 +472,11 @@ def main(argv=None) -> int:
                 f"{_ms(res['opens'], 95)} ms; server CPU {cpu:.1f} s ({cpu / wall:.2f} "
                 f"cores), {cpu / max(done, 1):.3f} s per rerun; RSS {rss_start:.0f} -> "
                 f"{rss_end:.0f} MiB; exceptions {res['errors']}",
+                flush=True,
+            )
+            print(
+                f"    of that CPU, Streamlit process(es) {main:.1f} s ({main / wall:.2f} cores: "
+                f"the GIL's share), scene workers {cpu - main:.1f} s",
                 flush=True,
             )
             if args.heavy:

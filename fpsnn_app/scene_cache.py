@@ -13,6 +13,15 @@ While one session computes a key, another asking for the same key waits for that
 instead of computing it again (30 students moving to the lecturer's value at once cost one
 computation). Errors are not cached: the next call tries again.
 
+A server computes its misses in worker processes
+(:class:`~fpsnn_app.scene_worker.Workers`, ``FPSNN_SCENE_WORKERS``, default 2): a scene computed in the server process holds the GIL that every session's
+rerun needs, so one student on a large network (a second of simulation per view) would
+stall the class's reruns; in a worker it runs on another core and the server process only
+receives the pickle it keeps anyway. A worker that dies (killed, out of memory) takes only
+its computation with it: the caller gets :class:`~fpsnn_app.scene_worker.WorkerLost` and
+the next call starts a new worker. Without workers (``0``, or under ``AppTest``) misses are computed in the
+calling thread.
+
 No Streamlit here; :func:`fpsnn_app.ui.cached_call` is the pages' entry.
 """
 
@@ -26,19 +35,25 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
+from .scene_worker import WorkerLost, Workers  # noqa: F401  (WorkerLost: for callers)
+
 T = TypeVar("T")
 
 #: Default budget, MiB: ``FPSNN_SCENE_CACHE_MB`` in the server's environment overrides it.
 DEFAULT_MB = 256
+#: Default number of worker processes: ``FPSNN_SCENE_WORKERS`` overrides it (0: none).
+DEFAULT_WORKERS = 2
 
 
 class SceneCache:
     """A least-recently-used cache of pickled results within ``max_bytes``.
 
     A result whose pickle alone exceeds a quarter of the budget is returned but not kept.
+    Misses are computed by ``workers`` when given (:meth:`use_workers`), else in the
+    calling thread.
     """
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, workers: Workers | None = None):
         if max_bytes < 0:
             raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
         self.max_bytes = int(max_bytes)
@@ -47,6 +62,11 @@ class SceneCache:
         self._lock = threading.Lock()
         self._computing: dict[bytes, threading.Lock] = {}
         self.hits = self.misses = 0
+        self.workers = workers
+
+    def use_workers(self, workers: Workers | None) -> None:
+        """Compute later misses with ``workers`` (``None``: in the calling thread)."""
+        self.workers = workers
 
     @property
     def nbytes(self) -> int:
@@ -91,9 +111,14 @@ class SceneCache:
             try:
                 with self._lock:
                     self.misses += 1
-                value = fn(*args)
-                self._put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-                return value
+                workers = self.workers
+                if workers is None:
+                    value = fn(*args)
+                    self._put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+                    return value
+                blob = workers.pickled(fn, args)
+                self._put(key, blob)
+                return pickle.loads(blob)
             finally:
                 with self._lock:
                     if self._computing.get(key) is gate:
@@ -128,6 +153,19 @@ def budget_from_env(environ=os.environ) -> int:
     if not mb >= 0:
         raise ValueError(f"FPSNN_SCENE_CACHE_MB must be a number of MiB >= 0, got {text!r}")
     return int(mb * 2**20)
+
+
+def workers_from_env(environ=os.environ) -> int:
+    """Worker processes: ``FPSNN_SCENE_WORKERS`` (an integer >= 0) or
+    :data:`DEFAULT_WORKERS`."""
+    text = environ.get("FPSNN_SCENE_WORKERS", "").strip()
+    try:
+        n = int(text) if text else DEFAULT_WORKERS
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise ValueError(f"FPSNN_SCENE_WORKERS must be an integer >= 0, got {text!r}")
+    return n
 
 
 #: The server process's cache (one per process: each Streamlit process behind the balancer

@@ -1,5 +1,6 @@
 """Warm start: what the first visitors would otherwise wait for, computed once per server
-process in a background thread (no Streamlit here; ``app.py`` starts it).
+process in a background thread (no Streamlit here but :func:`prepare_worker`'s import;
+``app.py`` starts it).
 
 - heavy imports (every page's scene module, hence SciPy, SymPy and Plotly's subplots; the
   table libraries of ``st.dataframe``), done by :func:`start` in the calling thread: two
@@ -103,12 +104,16 @@ def _step(failed: list, name: str, fn: Callable, *args) -> None:
         failed.append(f"{name}: {type(exc).__name__}: {exc}")
 
 
-def import_heavy() -> list[str]:
-    """Import :data:`HEAVY_IMPORTS` and every scene module; returns the failures, as text."""
+#: What a scene worker imports before its first scene (no table libraries: it draws none).
+WORKER_IMPORTS = HEAVY_IMPORTS[:5]
+
+
+def import_heavy(modules: tuple = HEAVY_IMPORTS) -> list[str]:
+    """Import ``modules`` and every scene module; returns the failures, as text."""
     from .registry import PAGES
 
     failed: list[str] = []
-    for module in (*HEAVY_IMPORTS, *(f"fpsnn_app.scenes.{p.name}" for p in PAGES)):
+    for module in (*modules, *(f"fpsnn_app.scenes.{p.name}" for p in PAGES)):
         _step(failed, module, importlib.import_module, module)
     return failed
 
@@ -131,6 +136,19 @@ def warm(call: Callable) -> list[str]:
     for fn, args in scenes:
         step(fn.__name__, call, fn, *args)
     return failed
+
+
+def prepare_worker() -> None:
+    """A scene worker's start (:class:`fpsnn_app.scene_worker.Workers`): the heavy imports and
+    SymPy's derivation, before its first scene, so the first view it computes does not wait
+    for them; and Streamlit, whose import makes its theme Plotly's default template, as in
+    the server process (a figure carries the default template it was built under)."""
+    import streamlit  # noqa: F401
+
+    import_heavy(WORKER_IMPORTS)
+    from .derivation import symbolic_kernel
+
+    _step([], "symbolic_kernel", symbolic_kernel)
 
 
 def start(call: Callable) -> threading.Thread:

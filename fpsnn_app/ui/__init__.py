@@ -61,15 +61,22 @@ def cached_call(fn: Callable[..., T], *args) -> T:
 
 @st.cache_resource(show_spinner=False, max_entries=1)
 def warm_start():
-    """Start :func:`fpsnn_app.warm.start` once per server process (the first session's run
-    calls it; later calls return the same thread). Not under ``AppTest`` (a server never
-    imports ``streamlit.testing``): a test warms explicitly, and a background thread would
-    compete with the tests' own runs."""
+    """Once per server process (the first session's run calls it; later calls return the
+    same thread): the scene cache's worker processes (``FPSNN_SCENE_WORKERS``, started on
+    first use) and :func:`fpsnn_app.warm.start`. Not under ``AppTest`` (a server never
+    imports ``streamlit.testing``): a test warms explicitly, a background thread would
+    compete with the tests' own runs, and scenes stay in the test's process (where it can
+    patch them)."""
     import sys
 
     from .. import warm
+    from ..scene_cache import Workers, workers_from_env
 
-    return None if "streamlit.testing.v1" in sys.modules else warm.start(cached_call)
+    if "streamlit.testing.v1" in sys.modules:
+        return None
+    n = workers_from_env()
+    SCENES.use_workers(Workers(n, init="fpsnn_app.warm:prepare_worker") if n else None)
+    return warm.start(cached_call)
 
 
 def require(value: T | None) -> T:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -102,3 +104,95 @@ def test_budget_from_the_environment():
     for bad in ("-1", "lots", "nan"):
         with pytest.raises(ValueError, match="FPSNN_SCENE_CACHE_MB"):
             budget_from_env({"FPSNN_SCENE_CACHE_MB": bad})
+
+
+def test_workers_from_the_environment():
+    assert scene_cache.workers_from_env({}) == scene_cache.DEFAULT_WORKERS
+    assert scene_cache.workers_from_env({"FPSNN_SCENE_WORKERS": "0"}) == 0
+    assert scene_cache.workers_from_env({"FPSNN_SCENE_WORKERS": " 3 "}) == 3
+    for bad in ("-1", "two", "1.5"):
+        with pytest.raises(ValueError, match="FPSNN_SCENE_WORKERS"):
+            scene_cache.workers_from_env({"FPSNN_SCENE_WORKERS": bad})
+    with pytest.raises(ValueError, match="n >= 1"):
+        scene_cache.Workers(0)
+
+
+@pytest.fixture(scope="module")
+def workers():
+    w = scene_cache.Workers(1, init="fpsnn_app.warm:prepare_worker")  # as a server does
+    yield w
+    w.shutdown()
+
+
+def test_a_worker_computes_misses_in_another_process_and_the_result_is_kept(workers):
+    import os
+
+    import fpsnn_core as fp
+    from fpsnn_app.scenes.home import DEFAULT_DW, DEFAULT_W, home_scene
+
+    cache = SceneCache(64 * 2**20, workers=workers)
+    pid = cache.call(os.getpid)
+    assert pid != os.getpid() and workers.pids() == [pid]
+    assert cache.call(os.getpid) == pid and (cache.hits, cache.misses) == (1, 1)
+    # a scene from a worker is the scene computed here, number for number
+    there = cache.call(home_scene, DEFAULT_W, DEFAULT_DW)
+    here = home_scene(DEFAULT_W, DEFAULT_DW)
+    assert type(there) is type(here)
+    for name in dataclasses.fields(here):
+        a, b = getattr(here, name.name), getattr(there, name.name)
+        assert pickle.dumps(a) == pickle.dumps(b), name.name
+    # a function that is not at a module's top level runs here
+    CALLS.clear()
+
+    def local(n):
+        CALLS.append(n)
+        return os.getpid()
+
+    assert cache.call(local, 1) == os.getpid() and CALLS == [1]
+    # the core's errors arrive as themselves, with their message, and are not cached
+    net = fp.Network(np.array([[3.0], [0.0]]), n_inputs=1, tau_s=1.0, tau_n=2.0)
+    for _ in range(2):
+        with pytest.raises(fp.ArgumentTypeError, match="t_max must be a number, got 'x'"):
+            cache.call(fp.simulate, net, [np.array([1.0])], "x")
+    assert cache.misses == 5
+
+
+def test_a_worker_that_dies_takes_only_its_call_and_the_next_call_gets_a_new_one(workers):
+    import os
+
+    before = SceneCache(2**20, workers=workers).call(os.getpid)
+    cache = SceneCache(2**20, workers=workers)
+    with pytest.raises(scene_cache.WorkerLost, match="stopped"):
+        cache.call(os._exit, 3)  # the worker exits without an answer
+    after = cache.call(os.getpid)
+    assert after not in (before, os.getpid()) and workers.pids() == [after]
+    assert cache.call(os.getpid) == after and len(cache) == 1  # kept; the failure was not
+
+
+def test_a_worker_exits_when_its_server_dies_without_cleaning_up(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import os\n"
+        "from fpsnn_app.scene_worker import Workers\n"
+        "w = Workers(1)\n"
+        "print(w.pickled(os.getpid, ()) and w.pids()[0], flush=True)\n"
+        "os._exit(0)\n"  # no shutdown, no atexit: as a killed server
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    pid = int(out.stdout.strip())
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return  # gone
+        if state == "Z":
+            return  # exited (a zombie until init reaps it)
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    pytest.fail(f"worker {pid} outlived its server by 20 s")
