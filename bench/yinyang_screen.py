@@ -9,6 +9,8 @@ The test sets are not loaded. ``docs/yinyang_screening.md`` is written from thes
 Run:  python bench/yinyang_screen.py --name base --epochs 30 --seed 0 \
           [--config eventprop] [--set tau_0=0.05 lr=0.005 ...] --log docs/yinyang_screening.jsonl
       python bench/yinyang_screen.py --report docs/yinyang_screening.jsonl   (Markdown table)
+      python bench/yinyang_screen.py --summary docs/yinyang_screen_ema.jsonl [--within 30]
+          (per run name over its seeds: best and last-five-epoch validation accuracy)
 """
 
 from __future__ import annotations
@@ -47,9 +49,55 @@ def report(path: str, at=(5, 10, 12)) -> str:
     return "\n".join(lines)
 
 
+def summary(paths, hi: int | None = None) -> str:
+    """A Markdown table per run name over its seeds: the mean, lowest and highest of each
+    seed's best validation accuracy within epochs ``1..hi`` (all epochs when ``None``), and
+    of the mean over its last five of those epochs (how much the kept network owes to a
+    lucky epoch)."""
+    rows = [
+        json.loads(line)
+        for path in paths
+        for line in Path(path).read_text().splitlines()
+        if line.strip()
+    ]
+    runs: dict = {}
+    for r in rows:
+        curves = [(r["name"], r["val_accuracy"])]
+        if "val_accuracy_raw" in r:  # the same run judged without the average (R5)
+            curves.append((f"{r['name']} (raw)", r["val_accuracy_raw"]))
+        for name, acc in curves:
+            acc = acc[:hi] if hi else acc
+            runs.setdefault(name, {})[r["seed"]] = (max(acc), sum(acc[-5:]) / len(acc[-5:]))
+    lines = [
+        "| run | changes | epochs | seeds | best val: mean | lowest | highest | "
+        "mean of the last 5 epochs: mean | lowest |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, by_seed in runs.items():
+        r0 = next(r for r in rows if r["name"] == name.removesuffix(" (raw)"))
+        best = [b for b, _ in by_seed.values()]
+        last = [v for _, v in by_seed.values()]
+        over = {
+            k: v for k, v in r0["overrides"].items() if not name.endswith("(raw)") or k != "ema"
+        }
+        changes = ", ".join(f"{k}={v}" for k, v in over.items()) or "-"
+        epochs = min(hi or r0["epochs"], r0["epochs"])
+        lines.append(
+            f"| {name} | {changes} | {epochs} | {len(best)} ({', '.join(map(str, by_seed))}) | "
+            f"{100 * sum(best) / len(best):.2f} % | {100 * min(best):.1f} % | "
+            f"{100 * max(best):.1f} % | {100 * sum(last) / len(last):.2f} % | "
+            f"{100 * min(last):.2f} % |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report", metavar="LOG", help="print the table of a log and stop")
+    parser.add_argument(
+        "--summary", metavar="LOG", nargs="+", help="print the per-run table over seeds and stop"
+    )
+    parser.add_argument("--within", type=int, help="--summary: only epochs 1..WITHIN")
     parser.add_argument("--name")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
@@ -66,6 +114,9 @@ def main(argv=None) -> None:
     if args.report:
         print(report(args.report))
         return
+    if args.summary:
+        print(summary(args.summary, args.within))
+        return
     if not args.name:
         parser.error("--name is required to run a screen")
     over = {}
@@ -80,9 +131,12 @@ def main(argv=None) -> None:
     split = lambda d: tr.Split(task.encoding.encode(d.values), d.labels)
     train, val = split(task.train), split(task.validation)  # no test set here
     t0 = time.perf_counter()
+    raw = []  # with (R5): the validation accuracy of the network itself, without averaging
 
     def on_epoch(state):
         m = state.history[-1]
+        if cfg.ema > 0:
+            raw.append(tr.evaluate(state.network, val, cfg).accuracy)
         print(
             f"{args.name} epoch {m.epoch:3d} train {m.train_accuracy:.4f} val {m.val_accuracy:.4f}"
             f" loss {m.val_loss:.4f} {m.seconds:.1f}s skipped {m.skipped}",
@@ -98,6 +152,7 @@ def main(argv=None) -> None:
         "epochs": args.epochs,
         "val_accuracy": [m.val_accuracy for m in state.history],
         "train_accuracy": [m.train_accuracy for m in state.history],
+        **({"val_accuracy_raw": raw} if raw else {}),
         "skipped": [m.skipped for m in state.history],
         "skipped_batches": getattr(state, "skipped_batches", 0),
         "seconds": time.perf_counter() - t0,

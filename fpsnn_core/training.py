@@ -93,6 +93,26 @@ output weights (its share of their L1 change, epochs 3-15: 0.49-0.76 on the stal
 0.09-0.25 on the others); without any output bump the silent label outputs accumulate
 (up to 5 % of the samples) and the runs stall for the opposite reason.
 
+8. optionally (``ema > 0``), **the average of the weights is validated and kept**: after
+   step ``k`` (all of the above) with weights ``W_k``, and with ``d = ema``::
+
+       S_k = d S_(k-1) + (1 - d) W_k,  S_0 = 0,    W_avg = S_k / (1 - d^k)           (R5)
+
+   ``W_avg`` is the mean of the weights after each step so far, weighted by ``d^(k-i)`` (an
+   exponential moving average, Polyak averaging, with Adam's bias correction so the first
+   steps are not pulled towards 0). Training goes on from ``W_k``; the validation at each
+   epoch's end, the best network and so early stopping use ``W_avg``
+   (:attr:`TrainState.averaged`). After (R3) goes back to the best network the average
+   starts again from it.
+
+Why (R5): with (R4) no Yin-Yang seed stays stuck, but the validation accuracy still moves
+by about a point from one epoch to the next late in a run, so the kept network is the best
+of a noisy sequence. The average over the last ``1 / (1 - d)`` steps smooths the noise of
+the single mini-batch steps out of the weights (docs/yinyang_diagnosis.md).
+
+The step size may also follow a half cosine over the run (``lr_cosine``,
+:func:`learning_rate`), ending near 0.
+
 The initial weights come from ``default_rng([seed, 0])`` and each epoch visits the training
 set in the order of ``default_rng([seed, 1, epoch])``, so a run is reproducible from its
 seed and can be stopped and resumed between any two steps (the state is a value,
@@ -172,6 +192,11 @@ class TrainConfig:
                                    0 switches it off
     plateau_factor : float         see ``plateau``, in (0, 1]
     plateau_start : int            (R3) counts epochs from this one on (before it, none)
+    ema : float                    (R5) of the module docstring: decay per mini-batch of the
+                                   average of the weights that is validated and kept;
+                                   0 switches it off, in [0, 1)
+    lr_cosine : bool               the step size also follows a half cosine from 1 at
+                                   epoch 0 to 0 after the last epoch (:func:`learning_rate`)
     method : {"fp", "adjoint"}
     seed : int                     initial weights and sample order
     """
@@ -205,6 +230,8 @@ class TrainConfig:
     plateau: int = 0
     plateau_factor: float = 0.5
     plateau_start: int = 0
+    ema: float = 0.0
+    lr_cosine: bool = False
     method: str = "fp"
     seed: int = 0
 
@@ -240,6 +267,10 @@ class TrainConfig:
         real("margin", self.margin, nonnegative=True)
         integer("plateau", self.plateau, minimum=0)
         integer("plateau_start", self.plateau_start, minimum=0)
+        if not 0 <= real("ema", self.ema) < 1:
+            raise ValueError(f"ema must be in [0, 1), got {self.ema}")
+        if not isinstance(self.lr_cosine, bool):
+            raise ValueError(f"lr_cosine must be true or false, got {self.lr_cosine!r}")
         if not 0 < real("plateau_factor", self.plateau_factor, positive=True) <= 1:
             raise ValueError(f"plateau_factor must be in (0, 1], got {self.plateau_factor}")
         if self.silent not in SILENT_RULES:
@@ -698,6 +729,8 @@ class TrainState:
     the whole run skipped for runaway firing. Early stopping counts the epochs since the
     best one, or since ``patience_from`` if later (:func:`resume`). ``lr_scale`` is the
     factor ``s`` of (R3) and ``plateau_from`` the epoch it last went back to the best network.
+    ``ema_sum`` and ``ema_steps`` are the sum ``S`` and the step count ``k`` of (R5)
+    (``None`` and 0 without ``config.ema`` or before the first step).
     """
 
     network: Network
@@ -715,6 +748,18 @@ class TrainState:
     patience_from: int = 0
     lr_scale: float = 1.0
     plateau_from: int = 0
+    ema_sum: np.ndarray | None = None
+    ema_steps: int = 0
+
+    @property
+    def averaged(self) -> Network:
+        """The network that is validated: with ``config.ema`` the average (R5) of the weights
+        after each step so far (the current network before the first step), else the
+        current network."""
+        if self.ema_sum is None or self.ema_steps == 0:
+            return self.network
+        W = self.ema_sum / (1 - self.config.ema**self.ema_steps)
+        return self.network.with_weights(W * self.network.mask)
 
     @property
     def done(self) -> bool:
@@ -789,9 +834,14 @@ def batch_gradient(
 
 
 def learning_rate(config: TrainConfig, epoch: int) -> float:
-    """The scheduled step size of ``epoch``: ``lr * lr_decay ** max(0, epoch - lr_decay_start)``
-    (:func:`step` multiplies it by ``TrainState.lr_scale``, (R3))."""
-    return config.lr * config.lr_decay ** max(0, epoch - config.lr_decay_start)
+    """The scheduled step size of ``epoch``: ``lr * lr_decay ** max(0, epoch - lr_decay_start)``,
+    with ``lr_cosine`` times ``(1 + cos(pi * epoch / epochs))/ 2`` (``epochs`` of the config,
+    so :func:`resume` stretches the cosine; 0 from ``epochs`` on) (:func:`step` multiplies it
+    by ``TrainState.lr_scale``, (R3))."""
+    lr = config.lr * config.lr_decay ** max(0, epoch - config.lr_decay_start)
+    if config.lr_cosine:
+        lr *= 0.5 * (1 + np.cos(np.pi * min(epoch / max(config.epochs, 1), 1.0)))
+    return float(lr)
 
 
 def _order(config: TrainConfig, epoch: int, n: int) -> np.ndarray:
@@ -841,15 +891,28 @@ def step(state: TrainState, train: Split, pool: Executor | None = None) -> Train
         skipped + g.skipped,
         runaway,
     )
+    new_net = net.with_weights(W)
+    ema_sum, ema_steps = state.ema_sum, state.ema_steps
+    if cfg.ema > 0:  # (R5)
+        prev = 0.0 if ema_sum is None or ema_steps == 0 else ema_sum
+        ema_sum = cfg.ema * prev + (1 - cfg.ema) * new_net.weights
+        ema_steps += 1
     return replace(
-        state, network=net.with_weights(W), adam=adam, batch=state.batch + 1, running=running
+        state,
+        network=new_net,
+        adam=adam,
+        batch=state.batch + 1,
+        running=running,
+        ema_sum=ema_sum,
+        ema_steps=ema_steps,
     )
 
 
 def end_epoch(state: TrainState, validation: Split) -> TrainState:
     """Close an epoch: evaluate on ``validation``, keep the best network, early stopping."""
     t0 = time.perf_counter()
-    ev = evaluate(state.network, validation, state.config)
+    judged = state.averaged  # the network itself without (R5)
+    ev = evaluate(judged, validation, state.config)
     ls, nc, ns, sec, skipped, runaway = state.running
     epoch = state.epoch + 1
     metrics = EpochMetrics(
@@ -867,7 +930,7 @@ def end_epoch(state: TrainState, validation: Split) -> TrainState:
     better = ev.accuracy > best_acc or (
         ev.accuracy == best_acc and -ev.loss > best_neg_loss + MIN_DELTA
     )
-    best, best_epoch = (state.network, epoch) if better else (state.best, state.best_epoch)
+    best, best_epoch = (judged, epoch) if better else (state.best, state.best_epoch)
     stopped = epoch - max(best_epoch, state.patience_from) >= state.config.patience
     new = replace(
         state,
@@ -888,6 +951,8 @@ def end_epoch(state: TrainState, validation: Split) -> TrainState:
             adam=replace(state.adam, m=np.zeros_like(state.adam.m)),
             lr_scale=state.lr_scale * state.config.plateau_factor,
             plateau_from=epoch,
+            ema_sum=None,  # (R5) starts again from the best network
+            ema_steps=0,
         )
         metrics = replace(metrics, restored=True)
     return replace(new, history=state.history + (metrics,))
