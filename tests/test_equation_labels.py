@@ -28,7 +28,7 @@ HOME = {
     "X1": "fpsnn_core/datasets.py",
     "Y1": "fpsnn_core/datasets.py",
     "A1": "fpsnn_core/training.py",
-    **{f"R{k}": "fpsnn_core/training.py" for k in (1, 2, 3, 4)},
+    **{f"R{k}": "fpsnn_core/training.py" for k in (1, 2, 3, 4, 5)},
 }
 
 LABEL = re.compile(r"\(([A-Z][0-9]+[a-z]?)\)")
