@@ -4,7 +4,7 @@ import streamlit as st
 
 from fpsnn_app import ui
 from fpsnn_app.presets import TAU_N, TAU_S, THETA
-from fpsnn_app.scenes.derivation import DEFAULT_W, derivation_scene
+from fpsnn_app.scenes.derivation import DEFAULT_W, FIGURE_HEIGHT, PRESENT_HEIGHT, derivation_scene
 
 st.title("Derivation, live with SymPy")
 ui.intro(
@@ -31,7 +31,8 @@ w = c[3].slider(
     "w, weight of the input", 0.1, 10.0, DEFAULT_W, 0.1, key="derivation.w", bind="query-params"
 )
 
-scene = ui.require(ui.compute(derivation_scene, tau_s, tau_n, theta, w))
+height = PRESENT_HEIGHT if ui.presenting() else FIGURE_HEIGHT
+scene = ui.require(ui.compute(derivation_scene, tau_s, tau_n, theta, w, height))
 left, right = st.columns([3, 2])
 with left:
     for title, latex in scene.steps:

@@ -8,7 +8,9 @@ from fpsnn_app import netfiles, params, ui
 from fpsnn_app.scenes.gradient_check import (
     DEFAULT_EPS,
     DEFAULT_SPAN,
+    FIGURE_HEIGHT,
     LOSSES,
+    PRESENT_HEIGHT,
     check_scene,
     default_weight,
     parameter_options,
@@ -34,7 +36,9 @@ outputs = choice.outputs
 network = netfiles.parse(choice.json).network
 Q = dict(bind="query-params")
 
-c = st.columns([3, 2, 2, 3])
+# One row of controls (the parameter and the one sliced side by side), the charts below it
+# and the metrics under them: the agreement plot starts on the first screen.
+c = st.columns([4, 2, 3, 3, 3])
 kind = c[0].radio("Loss", list(LOSSES), format_func=LOSSES.get, key="gradient_check.loss", **Q)
 label, targets = 0, ()
 if kind == "cross_entropy":
@@ -70,7 +74,7 @@ if wrt == "W":
     labels = param_labels(network, None)
     weight = labels.index(
         controls.choice(
-            c[3],
+            c[4],
             "Weight to slice",
             labels,
             labels[default_weight(choice.json, outputs)],
@@ -87,7 +91,7 @@ elif wrt == "inputs":
         st.stop()
     weight = names.index(
         controls.choice(
-            c[3],
+            c[4],
             "Input spike to slice",
             names,
             names[0],
@@ -97,7 +101,7 @@ elif wrt == "inputs":
     )
 else:
     weight = controls.choice(
-        c[3],
+        c[4],
         f"Neuron whose {params.KINDS[wrt]} to slice",
         range(network.n_neurons),
         outputs[0],
@@ -106,29 +110,22 @@ else:
         what="Neuron",
     )
 
+height = PRESENT_HEIGHT if ui.presenting() else FIGURE_HEIGHT
 scene = ui.require(
-    ui.compute(check_scene, choice.json, outputs, kind, label, targets, eps, weight, wrt)
+    ui.compute(check_scene, choice.json, outputs, kind, label, targets, eps, weight, wrt, height)
 )
-m = st.columns(4)
-m[0].metric("Loss", f"{scene.loss:.5f}")
-m[1].metric("Max rel. error FP vs adjoint", f"{scene.max_rel_adjoint:.1e}")
-m[2].metric(
-    "Max rel. error FP vs FD", "n/a" if np.isnan(scene.max_rel_fd) else f"{scene.max_rel_fd:.1e}"
-)
-m[3].metric("FD refused", f"{scene.n_refused} of {scene.n_params}")
 ui.notices(scene.notices)
 
 left, right = st.columns([2, 3])
-with left:
-    st.subheader("Agreement")
+with left:  # its legend names it: no heading, so that it starts higher
     ui.chart(scene.agreement, key="gradient_check.agreement")
 with right:
-    st.subheader("Per weight" if wrt == "W" else f"Per {params.KINDS[wrt]}")
+    st.markdown("**Per weight**" if wrt == "W" else f"**Per {params.KINDS[wrt]}**")
     st.dataframe(
         scene.table,
         hide_index=True,
         width="stretch",
-        height=460,
+        height=height,
         column_config={
             "FD status": st.column_config.TextColumn(width="medium"),
             **{
@@ -137,6 +134,13 @@ with right:
             },
         },
     )
+m = st.columns(4)
+m[0].metric("Loss", f"{scene.loss:.5f}")
+m[1].metric("Max rel. error FP vs adjoint", f"{scene.max_rel_adjoint:.1e}")
+m[2].metric(
+    "Max rel. error FP vs FD", "n/a" if np.isnan(scene.max_rel_fd) else f"{scene.max_rel_fd:.1e}"
+)
+m[3].metric("FD refused", f"{scene.n_refused} of {scene.n_params}")
 st.subheader(
     "The loss along one weight" if wrt == "W" else f"The loss along one {params.KINDS[wrt]}"
 )

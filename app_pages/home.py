@@ -4,7 +4,8 @@ import streamlit as st
 
 from fpsnn_app import ui
 from fpsnn_app.registry import PAGES
-from fpsnn_app.scenes.home import DEFAULT_DW, DEFAULT_W, home_scene
+from fpsnn_app.scenes.home import DEFAULT_DW, DEFAULT_W, FIGURE_HEIGHT, home_scene
+from fpsnn_app.ui.present import figure_height
 
 st.title("Exact gradients of spiking networks")
 ui.intro(
@@ -28,7 +29,7 @@ with right:
         "Weight w of input 0", 0.0, 8.0, DEFAULT_W, 0.1, key="home.w", bind="query-params"
     )
     dw = st.slider("Step Δw", -1.5, 1.5, DEFAULT_DW, 0.05, key="home.dw", bind="query-params")
-scene = ui.require(ui.compute(home_scene, w, dw))
+scene = ui.require(ui.compute(home_scene, w, dw, figure_height() or FIGURE_HEIGHT))
 with right:
     st.metric("Spike time f", "none" if scene.f is None else f"{scene.f:.4f}")
     moved = scene.predicted is not None and scene.f is not None

@@ -7,12 +7,14 @@ from fpsnn_app.presets import NEURON
 from fpsnn_app.scenes.neuron import (
     DEFAULT_DELTA,
     DEFAULT_PARAM,
+    FIGURE_HEIGHT,
     SHIFT_SPAN,
     neuron_scene,
     parameter_names,
     shift_scene,
 )
 from fpsnn_app.ui import controls
+from fpsnn_app.ui.present import figure_height
 
 st.title("One neuron")
 ui.intro(
@@ -56,10 +58,12 @@ with st.sidebar:
         bind="query-params",
     )
 
-cols = st.columns(len(NEURON.weights))
+# The figure on the left, the inputs and weights beside it: the figure starts on the first
+# screen (whole while presenting, at the presentation height).
+figure_col, inputs_col = st.columns([3, 1])
 inputs, weights = [], []
-for j, col in enumerate(cols):
-    with col:
+for j in range(len(NEURON.weights)):
+    with inputs_col:
         inputs.append(
             ui.times_input(
                 f"Input {j} spike times", NEURON.inputs[j], key=f"neuron.in{j}", t_max=t_max
@@ -93,16 +97,18 @@ def equation(equations: tuple) -> None:
     st.latex(equations[k])
 
 
-scene = ui.require(
-    ui.compute(neuron_scene, tuple(inputs), tuple(weights), tau_s, tau_n, theta, t_max)
-)
+height = figure_height() or FIGURE_HEIGHT
+with figure_col:
+    scene = ui.require(
+        ui.compute(neuron_scene, tuple(inputs), tuple(weights), tau_s, tau_n, theta, t_max, height)
+    )
+    ui.chart(scene.chart, key="neuron.figure")
+ui.notices(scene.notices)
 slopes = [row["slope V'(f-)"] for row in scene.spikes]
 m = st.columns(3)
 m[0].metric("Output spikes", len(scene.spikes))
 m[1].metric("First spike f₁", f"{scene.spikes[0]['time f']:.4f}" if scene.spikes else "none")
 m[2].metric("Smallest slope V'(f-)", f"{min(slopes):.3f}" if slopes else "n/a")
-ui.notices(scene.notices)
-ui.chart(scene.chart, key="neuron.figure")
 
 if scene.spikes:
     left, right = st.columns([2, 3])

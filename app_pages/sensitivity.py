@@ -51,12 +51,12 @@ if not kinds:
 scene = ui.require(
     ui.compute(sensitivity_scene, choice.json, choice.outputs, target, label, tuple(kinds))
 )
-m = st.columns(3)
+ui.notices(scene.notices)
+ui.chart(scene.chart, key="sensitivity.chart")
+m = st.columns(3)  # below the chart: the chart, its axis title too, on the first screen
 m[0].metric("Largest derivative", scene.largest)
 m[1].metric("Parameters", scene.n_params)
 m[2].metric("Non-zero derivatives", scene.n_nonzero)
-ui.notices(scene.notices)
-ui.chart(scene.chart, key="sensitivity.chart")
 with st.expander(f"Every parameter, ranked ({scene.n_params})", icon=":material/table:"):
     st.dataframe(scene.table, hide_index=True, width="stretch", height=320)
 ui.downloads(

@@ -57,7 +57,7 @@ def default_scenes() -> list[tuple[Callable, tuple]]:
     weight = gradient_check.default_weight(net_json, outputs)
     cross_entropy = next(iter(gradient_check.LOSSES))
     return [
-        (home.home_scene, (home.DEFAULT_W, home.DEFAULT_DW)),
+        (home.home_scene, (home.DEFAULT_W, home.DEFAULT_DW, home.FIGURE_HEIGHT)),
         (
             neuron.neuron_scene,
             (
@@ -67,6 +67,7 @@ def default_scenes() -> list[tuple[Callable, tuple]]:
                 n.tau_n,
                 n.theta,
                 n.t_max,
+                neuron.FIGURE_HEIGHT,
             ),
         ),
         (
@@ -84,11 +85,27 @@ def default_scenes() -> list[tuple[Callable, tuple]]:
         ),
         (
             derivation.derivation_scene,
-            (presets.TAU_S, presets.TAU_N, presets.THETA, derivation.DEFAULT_W),
+            (
+                presets.TAU_S,
+                presets.TAU_N,
+                presets.THETA,
+                derivation.DEFAULT_W,
+                derivation.FIGURE_HEIGHT,
+            ),
         ),
         (
             gradient_check.check_scene,
-            (net_json, outputs, cross_entropy, 0, (), gradient_check.DEFAULT_EPS, weight, "W"),
+            (
+                net_json,
+                outputs,
+                cross_entropy,
+                0,
+                (),
+                gradient_check.DEFAULT_EPS,
+                weight,
+                "W",
+                gradient_check.FIGURE_HEIGHT,
+            ),
         ),
         (
             gradient_check.slice_scene,

@@ -12,7 +12,12 @@ from .common import line_shape, on, plain_figure, scatter, subplot_layout
 
 
 def agreement_figure(
-    labels: list[str], fp_grad: np.ndarray, adjoint: np.ndarray, fd: np.ndarray, symbol: str = "W"
+    labels: list[str],
+    fp_grad: np.ndarray,
+    adjoint: np.ndarray,
+    fd: np.ndarray,
+    symbol: str = "W",
+    height: int = 460,
 ) -> go.Figure:
     """Adjoint and finite differences (y) against FP (x), one point per parameter (named
     ``symbol`` on the axis); ``y = x`` is exact agreement. Refused finite differences
@@ -64,7 +69,7 @@ def agreement_figure(
         xaxis=dict(title=dict(text=f"FP gradient dL/d{symbol}"), zeroline=True),
         yaxis=dict(title=dict(text="adjoint / finite differences"), zeroline=True),
     )
-    return plain_figure(data, style.finish_plain(layout, 460))
+    return plain_figure(data, style.finish_plain(layout, height))
 
 
 def loss_slice_figure(

@@ -21,6 +21,7 @@ def kernel_figure(
     theta: float,
     f: float | None,
     peak: float,
+    height: int = 540,
 ) -> go.Figure:
     """``w h(t)`` with ``theta`` and the first crossing ``f`` (top), ``h'(t)`` (bottom).
 
@@ -32,6 +33,8 @@ def kernel_figure(
         First time with ``w h(f) = theta`` (``None``: no spike).
     peak : float
         ``t*``, where ``h'`` vanishes.
+    height : int
+        Of the figure, in pixels.
     """
     layout = subplot_layout(
         2,
@@ -109,7 +112,7 @@ def kernel_figure(
             )
         )
     layout["xaxis2"]["title"] = dict(text="time since the input spike")
-    layout = style.finish_plain(layout, 540)
+    layout = style.finish_plain(layout, height)
     layout["legend"] = style.merged(
         layout["legend"],
         dict(

@@ -57,7 +57,7 @@ def neuron_figure(
         ),
         shared_xaxes=True,
         vertical_spacing=0.035,
-        row_heights=(0.16, 0.18, 0.28, 0.38),
+        row_heights=_row_heights(K, height),
     )
     data = _spike_rows(layout, net, sim, i)
     data.append(
@@ -116,6 +116,20 @@ def neuron_figure(
     return plain_figure(data, style.finish_plain(layout, height))
 
 
+#: Shares of the four rows of :func:`neuron_figure` in a tall figure, and the pixels the top
+#: row (the spikes) wants for each of its lines.
+ROW_HEIGHTS, SPIKE_LINE_PX = (0.16, 0.18, 0.28, 0.38), 22
+
+
+def _row_heights(n_inputs: int, height: int) -> tuple:
+    """Row shares: the spike row gets :data:`SPIKE_LINE_PX` per line (the inputs and the
+    output) also in a short figure, up to 0.3 of the plot; the others share the rest."""
+    plot = max(height - 130, 100)  # margins, legend and the row gaps
+    top = min(max(ROW_HEIGHTS[0], (n_inputs + 1) * SPIKE_LINE_PX / plot), 0.3)
+    rest = (1.0 - top) / (1.0 - ROW_HEIGHTS[0])
+    return (top, *(r * rest for r in ROW_HEIGHTS[1:]))
+
+
 def _spike_rows(layout: dict, net: fp.Network, sim: fp.Simulation, i: int) -> list[dict]:
     K = net.n_inputs
     labels = [f"in{j}" for j in range(K)] + ["out"]
@@ -156,7 +170,10 @@ def _spike_rows(layout: dict, net: fp.Network, sim: fp.Simulation, i: int) -> li
             ),
         )
     )
-    layout["yaxis"].update(categoryorder="array", categoryarray=labels[::-1])
+    # every row named, also in a short figure (Plotly thins crowded category labels)
+    layout["yaxis"].update(
+        categoryorder="array", categoryarray=labels[::-1], tickmode="array", tickvals=labels
+    )
     return data
 
 

@@ -14,6 +14,9 @@ from .common import Chart, Notice
 
 #: The page's default weight of the input.
 DEFAULT_W = 4.5
+#: Height in pixels of the figure in normal mode, and while presenting: whole, its axis
+#: title included, on a 1280x720 screen below the title and the row of sliders.
+FIGURE_HEIGHT, PRESENT_HEIGHT = 540, 480
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,8 +32,11 @@ class DerivationScene:
     notices: tuple
 
 
-def derivation_scene(tau_s: float, tau_n: float, theta: float, w: float) -> DerivationScene:
-    """Derive ``h``, ``h'`` and ``df/dw`` for these parameters; check them with the core."""
+def derivation_scene(
+    tau_s: float, tau_n: float, theta: float, w: float, height: int = FIGURE_HEIGHT
+) -> DerivationScene:
+    """Derive ``h``, ``h'`` and ``df/dw`` for these parameters; check them with the core;
+    the figure ``height`` pixels tall."""
     d = derive(tau_s, tau_n)
     h_fn, dh_fn = kernel_functions(tau_s, tau_n)
     t_max = 5.0 * max(tau_s, tau_n)
@@ -62,7 +68,7 @@ def derivation_scene(tau_s: float, tau_n: float, theta: float, w: float) -> Deri
         else f"it stays below θ = {theta:g}."
     )
     chart = Chart(
-        kernel_figure(grid, h, dh, w, theta, f, peak),
+        kernel_figure(grid, h, dh, w, theta, f, peak, height),
         alt="The potential w h(t) after one input spike with the threshold and the "
         "spike time, above the kernel derivative h'(t).",
         summary=summary,

@@ -39,6 +39,9 @@ LOSSES = {"cross_entropy": "First-spike cross entropy", "mse": "Spike-time squar
 SLICE_POINTS = 161
 #: The page's defaults: finite-difference step and half-width of the slice.
 DEFAULT_EPS, DEFAULT_SPAN = 1e-6, 0.8
+#: Height in pixels of the agreement plot (and the table beside it) in normal mode and while
+#: presenting: whole on a 1280x720 screen below the title and the row of controls.
+FIGURE_HEIGHT, PRESENT_HEIGHT = 460, 450
 
 
 def default_weight(net_json: str, outputs: tuple) -> int:
@@ -148,11 +151,12 @@ def check_scene(
     eps: float,
     weight: int,
     wrt: str = "W",
+    height: int = FIGURE_HEIGHT,
 ) -> GradientScene:
     """The three gradients of the loss with respect to every parameter of kind ``wrt``
-    (:mod:`fpsnn_app.params`), their table and agreement plot, without the slice (the
-    finite differences always include parameter ``weight``, the sliced one: its index
-    among that kind's parameters)."""
+    (:mod:`fpsnn_app.params`), their table and agreement plot (``height`` pixels tall),
+    without the slice (the finite differences always include parameter ``weight``, the
+    sliced one: its index among that kind's parameters)."""
     params.check_kind(wrt)
     net, sim = simulate_file(net_json)
     t_max = sim.t_max
@@ -230,7 +234,9 @@ def check_scene(
         )
     symbol = {"W": "W", "inputs": "t_in", "theta": "θ", "tau_s": "τ_s", "tau_n": "τ_n"}[wrt]
     agreement = Chart(
-        agreement_figure([names[k] for k in drawn], a[drawn], b[drawn], c[drawn], symbol=symbol),
+        agreement_figure(
+            [names[k] for k in drawn], a[drawn], b[drawn], c[drawn], symbol=symbol, height=height
+        ),
         alt=(
             f"Scatter plot of {drawn.size} gradients of the loss with respect to "
             f"{plural}: adjoint and finite differences against FP, on the "

@@ -19,6 +19,9 @@ OTHER_WEIGHT = 3.0
 T_MAX = 3.0
 #: The page's default weight ``w`` and step ``Δw``.
 DEFAULT_W, DEFAULT_DW = 4.0, 0.2
+#: Height in pixels of the picture in normal mode: whole on a 1280x720 first screen below
+#: the page's title and introduction.
+FIGURE_HEIGHT = 370
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,8 +36,9 @@ def _neuron(w: float) -> fp.Network:
     return fp.Network([[w], [OTHER_WEIGHT], [0.0]], 2, 0.5, 1.0, 1.0)
 
 
-def home_scene(w: float, dw: float) -> HomeScene:
-    """Neuron with weight ``w`` on input 0; FP's prediction of the first spike at ``w + dw``."""
+def home_scene(w: float, dw: float, height: int = FIGURE_HEIGHT) -> HomeScene:
+    """Neuron with weight ``w`` on input 0; FP's prediction of the first spike at ``w + dw``;
+    the picture ``height`` pixels tall."""
     net, net2 = _neuron(w), _neuron(w + dw)
     sim = simulate(net, INPUTS, T_MAX)
     sim2 = simulate(net2, INPUTS, T_MAX)
@@ -114,7 +118,7 @@ def home_scene(w: float, dw: float) -> HomeScene:
         )
     layout["xaxis"] = dict(title=dict(text="time t"), range=[0, T_MAX])
     layout["yaxis"] = dict(title=dict(text="membrane potential V"), range=[-0.2, 1.5])
-    fig = plain_figure(data, style.finish_plain(layout, 430))
+    fig = plain_figure(data, style.finish_plain(layout, height))
     if f is None:
         summary = "The neuron stays below threshold: raise w to make it fire."
     elif actual is None:

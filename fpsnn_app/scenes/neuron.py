@@ -14,6 +14,9 @@ from ..figures.neuron import neuron_figure, shift_figure
 from ..limits import simulate
 from .common import Chart, Notice, grazing_notice, spikes_csv
 
+#: Height in pixels of the page's figure in normal mode.
+FIGURE_HEIGHT = 680
+
 
 @dataclass(frozen=True, eq=False)
 class NeuronScene:
@@ -47,7 +50,13 @@ def single_neuron(weights, tau_s: float, tau_n: float, theta: float) -> fp.Netwo
 
 
 def neuron_scene(
-    inputs: tuple, weights: tuple, tau_s: float, tau_n: float, theta: float, t_max: float
+    inputs: tuple,
+    weights: tuple,
+    tau_s: float,
+    tau_n: float,
+    theta: float,
+    t_max: float,
+    height: int = FIGURE_HEIGHT,
 ) -> NeuronScene:
     """Simulate one neuron and build its figure, spike table and equations.
 
@@ -57,6 +66,8 @@ def neuron_scene(
         Input spike times per channel.
     weights : tuple of K floats
         ``W[j, 0]``.
+    height : int
+        Of the figure, in pixels.
     """
     net = single_neuron(weights, tau_s, tau_n, theta)
     sim = simulate(net, inputs, t_max)
@@ -78,7 +89,9 @@ def neuron_scene(
                 "spikes or lower θ.",
             ),
         )
-    chart = Chart(neuron_figure(net, sim), alt=_alt(sim, theta), summary=_summary(sim, theta))
+    chart = Chart(
+        neuron_figure(net, sim, height=height), alt=_alt(sim, theta), summary=_summary(sim, theta)
+    )
     return NeuronScene(
         chart,
         rows,
