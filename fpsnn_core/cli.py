@@ -407,9 +407,10 @@ def cmd_convert(args) -> int:
         nf = nir_io.from_nir(args.source, file_unit=args.file_unit, time_unit=args.time_unit)
         inputs, t_max = nf.inputs, nf.t_max  # the spike trains the graph's file holds
         if args.inputs:
-            unit = nf.meta.get("time_unit")
             scale = 1.0
-            if args.time_unit is not None:  # the network was converted: so are times
+            if args.time_unit is not None:  # the network was converted: so are times,
+                # from the graph file's unit (nf.meta states the converted one)
+                unit = nir_io.from_nir(args.source, file_unit=args.file_unit).meta["time_unit"]
                 scale = nir_io.TIME_UNITS[unit] / nir_io.TIME_UNITS[args.time_unit]
             inputs, t_max = nir_io.inputs_from_nir(args.inputs, nf.network.n_inputs, scale=scale)
         save(args.dest, nf.network, inputs, t_max, meta=nf.meta)

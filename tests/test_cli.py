@@ -244,3 +244,21 @@ def test_convert_carries_the_input_spike_trains_a_nir_file_holds(tmp_path, capsy
         np.testing.assert_array_equal(a, b)
     # the separate event-data file is still written, as before
     assert (tmp_path / "b.inputs.nir").exists()
+
+
+def test_convert_inputs_file_follows_time_unit(tmp_path, capsys):
+    """--inputs with --time-unit: the spike trains of the event-data file are converted
+    like the network (the file's seconds to milliseconds), as those beside the graph are."""
+    pytest.importorskip("nir")
+    net = fp.Network.feedforward([2, 3, 2], np.random.default_rng(1))
+    inputs = (np.array([0.5, 1.5]), np.array([0.75]))
+    kw = dict(time_unit="ms", file_unit="s")
+    fp.save_nir(tmp_path / "g.nir", net, inputs=inputs, t_max=3.0, **kw)
+    fp.save_nir_inputs(tmp_path / "i.nir", inputs, 2, 3.0, **kw)
+    for extra, out in (((), "a.json"), (("--inputs", str(tmp_path / "i.nir")), "b.json")):
+        args = ["convert", str(tmp_path / "g.nir"), str(tmp_path / out), "--time-unit", "ms"]
+        assert main([*args, *extra]) == 0, capsys.readouterr().err
+        got = fp.load(tmp_path / out)
+        assert got.meta["time_unit"] == "ms" and got.t_max == pytest.approx(3.0), out
+        for a, b in zip(got.inputs, inputs, strict=True):
+            np.testing.assert_allclose(a, b, err_msg=out)
