@@ -14,7 +14,7 @@ pickle:
 
 It exits when its input closes, so a server that stops, however it stops, leaves no worker
 behind. A worker that dies mid-request (killed, out of memory) costs only that request: the
-caller gets :class:`WorkerLost` and the next request starts a new worker.
+caller gets :class:`WorkerLost` and a new worker starts in its place.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 _LEN = struct.Struct("<Q")
@@ -115,11 +116,15 @@ class _Worker:
 
 
 class Workers:
-    """``n`` worker processes, started on first use; each computes one request at a time.
+    """``n`` worker processes, each computing one request at a time.
 
-    ``init`` (``"module:function"``) runs once in each worker when it starts (imports,
-    warm-up). Functions that do not pickle by reference (lambdas, local functions) run in
-    the calling thread instead.
+    They start one after the other in a background thread as soon as the pool is made,
+    each running ``init`` (``"module:function"``: imports, warm-up) before it takes
+    requests. A request that finds no worker running yet (the pool is starting, or its
+    workers were lost and their replacements are starting) runs in the calling thread
+    rather than wait for a start, so the first visitors of a fresh server wait for no
+    import; while workers run and are all busy, a request waits for one. Functions that do
+    not pickle by reference (lambdas, local functions) run in the calling thread.
     """
 
     def __init__(self, n: int, init: str = ""):
@@ -127,45 +132,80 @@ class Workers:
             raise ValueError(f"a worker pool needs n >= 1, got {n}")
         self.n = int(n)
         self.init = init
-        self._idle: queue.LifoQueue[_Worker | None] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._all: set[_Worker] = set()
+        self._starting = 0
+        self._closed = False
         self._lock = threading.Lock()
-        for _ in range(self.n):
-            self._idle.put(None)  # a slot; its worker starts when first used
+        self._start(self.n)
+
+    def _start(self, k: int) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._starting += k
+        threading.Thread(target=self._starter, args=(k,), daemon=True).start()
+
+    def _starter(self, k: int) -> None:
+        ping = pickle.dumps((os.getpid, ()), protocol=pickle.HIGHEST_PROTOCOL)
+        for _ in range(k):
+            worker = None
+            try:
+                worker = _Worker(self.init)
+                worker.ask(ping)  # answered once its init is done
+            except Exception:  # noqa: BLE001 - a worker that cannot start is not used
+                worker = None
+            with self._lock:
+                self._starting -= 1
+                if worker is not None and self._closed:
+                    worker.stop()
+                    worker = None
+                if worker is not None:
+                    self._all.add(worker)
+            if worker is not None:
+                self._idle.put(worker)
+
+    def ready(self, timeout: float = 120.0) -> bool:
+        """Wait until no worker is starting (``True``) or ``timeout`` seconds passed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._starting == 0:
+                    return True
+            time.sleep(0.02)
+        return False
+
+    def _take(self) -> _Worker | None:
+        """An idle worker (waiting while every running worker is busy); ``None`` when no
+        worker runs."""
+        while True:
+            try:
+                return self._idle.get(timeout=0.25)
+            except queue.Empty:
+                with self._lock:
+                    if not self._all:
+                        return None
 
     def pickled(self, fn: Callable, args: tuple) -> bytes:
         """``fn(*args)`` pickled, computed in a worker (errors of ``fn`` propagate)."""
         try:
             request = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, AttributeError, TypeError):
+            request = None
+        worker = self._take() if request is not None else None
+        if worker is None:
             return pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
-        worker = self._idle.get()
         try:
-            if worker is None:
-                worker = _Worker(self.init)
-                with self._lock:
-                    self._all.add(worker)
             ok, value = worker.ask(request)
-        except BaseException:
-            if worker is not None:
-                with self._lock:
-                    self._all.discard(worker)
-            self._idle.put(None)
+        except WorkerLost:
+            with self._lock:
+                self._all.discard(worker)
+            self._start(1)  # a replacement
             raise
         self._idle.put(worker)
         if not ok:
             raise value
         return value
-
-    def start(self) -> None:
-        """Start every worker now (each runs ``init``) instead of at its first request."""
-        threads = [
-            threading.Thread(target=self.pickled, args=(os.getpid, ())) for _ in range(self.n)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
 
     def pids(self) -> list[int]:
         """Process ids of the running workers."""
@@ -173,17 +213,13 @@ class Workers:
             return sorted(w.proc.pid for w in self._all)
 
     def shutdown(self) -> None:
-        """Stop the workers (call it when none is busy); later requests start new ones."""
-        slots = []
-        while len(slots) < self.n:
-            slots.append(self._idle.get())
-        for w in slots:
-            if w is not None:
-                w.stop()
+        """Stop the workers (call it when none is busy); the pool is not used again."""
+        self.ready()
         with self._lock:
-            self._all.clear()
-        for _ in slots:
-            self._idle.put(None)
+            self._closed = True
+            workers, self._all = list(self._all), set()
+        for w in workers:
+            w.stop()
 
 
 if __name__ == "__main__":

@@ -155,17 +155,22 @@ def warm(call: Callable) -> list[str]:
     return failed
 
 
-def prepare_worker() -> None:
-    """A scene worker's start (:class:`fpsnn_app.scene_worker.Workers`): the heavy imports and
-    SymPy's derivation, before its first scene, so the first view it computes does not wait
-    for them; and Streamlit, whose import makes its theme Plotly's default template, as in
-    the server process (a figure carries the default template it was built under)."""
+def prepare_worker() -> threading.Thread:
+    """A scene worker's start (:class:`fpsnn_app.scene_worker.Workers`): the heavy imports
+    before its first scene, and SymPy's derivation in a daemon thread (returned) while it
+    serves, so neither the first view it computes nor the first derivation waits for them;
+    and Streamlit, whose import makes its theme Plotly's default template, as in the server
+    process (a figure carries the default template it was built under)."""
     import streamlit  # noqa: F401
 
     import_heavy(WORKER_IMPORTS)
     from .derivation import symbolic_kernel
 
-    _step([], "symbolic_kernel", symbolic_kernel)
+    thread = threading.Thread(
+        target=_step, args=([], "symbolic_kernel", symbolic_kernel), daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def start(call: Callable) -> threading.Thread:

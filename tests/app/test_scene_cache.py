@@ -106,6 +106,18 @@ def test_budget_from_the_environment():
             budget_from_env({"FPSNN_SCENE_CACHE_MB": bad})
 
 
+def test_requests_run_here_until_a_worker_has_started():
+    import os
+
+    w = scene_cache.Workers(1, init="fpsnn_app.warm:prepare_worker")  # seconds of imports
+    try:
+        assert SceneCache(2**20, workers=w).call(os.getpid) == os.getpid()
+        assert w.ready()
+        assert SceneCache(2**20, workers=w).call(os.getpid) == w.pids()[0] != os.getpid()
+    finally:
+        w.shutdown()
+
+
 def test_workers_from_the_environment():
     assert scene_cache.workers_from_env({}) == scene_cache.DEFAULT_WORKERS
     assert scene_cache.workers_from_env({"FPSNN_SCENE_WORKERS": "0"}) == 0
@@ -120,6 +132,7 @@ def test_workers_from_the_environment():
 @pytest.fixture(scope="module")
 def workers():
     w = scene_cache.Workers(1, init="fpsnn_app.warm:prepare_worker")  # as a server does
+    assert w.ready()
     yield w
     w.shutdown()
 
@@ -164,9 +177,12 @@ def test_a_worker_that_dies_takes_only_its_call_and_the_next_call_gets_a_new_one
     cache = SceneCache(2**20, workers=workers)
     with pytest.raises(scene_cache.WorkerLost, match="stopped"):
         cache.call(os._exit, 3)  # the worker exits without an answer
+    assert workers.pids() == []
+    assert cache.call(os.getppid) == os.getppid()  # no worker: computed here meanwhile
+    assert workers.ready()  # its replacement has started
     after = cache.call(os.getpid)
     assert after not in (before, os.getpid()) and workers.pids() == [after]
-    assert cache.call(os.getpid) == after and len(cache) == 1  # kept; the failure was not
+    assert cache.call(os.getpid) == after and len(cache) == 2  # kept; the failure was not
 
 
 def test_a_worker_exits_when_its_server_dies_without_cleaning_up(tmp_path):
@@ -178,6 +194,7 @@ def test_a_worker_exits_when_its_server_dies_without_cleaning_up(tmp_path):
         "import os\n"
         "from fpsnn_app.scene_worker import Workers\n"
         "w = Workers(1)\n"
+        "w.ready()\n"
         "print(w.pickled(os.getpid, ()) and w.pids()[0], flush=True)\n"
         "os._exit(0)\n"  # no shutdown, no atexit: as a killed server
     )
