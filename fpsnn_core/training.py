@@ -111,7 +111,10 @@ of a noisy sequence. The average over the last ``1 / (1 - d)`` steps smooths the
 the single mini-batch steps out of the weights (docs/yinyang_diagnosis.md).
 
 The step size may also follow a half cosine over the run (``lr_cosine``,
-:func:`learning_rate`), ending near 0.
+:func:`learning_rate`), ending near 0. The bump and (R4) are not steps of Adam: they keep
+their size while Adam's step shrinks, so at the end of a cosine schedule they make most of
+the change and the training accuracy falls (Yin-Yang, docs/yinyang_diagnosis.md); with
+``rescue_anneal`` both are multiplied by the step size over ``lr``.
 
 The initial weights come from ``default_rng([seed, 0])`` and each epoch visits the training
 set in the order of ``default_rng([seed, 1, epoch])``, so a run is reproducible from its
@@ -195,6 +198,9 @@ class TrainConfig:
     ema : float                    (R5) of the module docstring: decay per mini-batch of the
                                    average of the weights that is validated and kept;
                                    0 switches it off, in [0, 1)
+    rescue_anneal : bool           the bump and ``revive`` are multiplied by the step size
+                                   over ``lr`` (its schedule and (R3)'s factor), so they
+                                   shrink with Adam's step (a cosine schedule ends near 0)
     lr_cosine : bool               the step size also follows a half cosine from 1 at
                                    epoch 0 to 0 after the last epoch (:func:`learning_rate`)
     method : {"fp", "adjoint"}
@@ -232,6 +238,7 @@ class TrainConfig:
     plateau_start: int = 0
     ema: float = 0.0
     lr_cosine: bool = False
+    rescue_anneal: bool = False
     method: str = "fp"
     seed: int = 0
 
@@ -269,8 +276,9 @@ class TrainConfig:
         integer("plateau_start", self.plateau_start, minimum=0)
         if not 0 <= real("ema", self.ema) < 1:
             raise ValueError(f"ema must be in [0, 1), got {self.ema}")
-        if not isinstance(self.lr_cosine, bool):
-            raise ValueError(f"lr_cosine must be true or false, got {self.lr_cosine!r}")
+        for name in ("lr_cosine", "rescue_anneal"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if not 0 < real("plateau_factor", self.plateau_factor, positive=True) <= 1:
             raise ValueError(f"plateau_factor must be in (0, 1], got {self.plateau_factor}")
         if self.silent not in SILENT_RULES:
@@ -876,11 +884,13 @@ def step(state: TrainState, train: Split, pool: Executor | None = None) -> Train
         )[None, :]
         W = np.where(q, np.maximum(W, W0), W)  # (R1): no step towards more silence
         adam = replace(adam, m=np.where(q, 0.0, adam.m))
+    k = lr / cfg.lr if cfg.rescue_anneal else 1.0  # the bump and (R4) follow the step size
+    bump_out = None if cfg.bump_output is None else k * cfg.bump_output
     W = bump_weights(
-        net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], cfg.bump, cfg.bump_output
+        net.with_weights(W * net.mask), T, y, g.spike_counts[:-1], k * cfg.bump, bump_out
     )
     if cfg.revive > 0:
-        W = W + revival_step(net, train.inputs[idx], y, T, cfg.t_max, cfg.revive)  # (R4)
+        W = W + revival_step(net, train.inputs[idx], y, T, cfg.t_max, k * cfg.revive)  # (R4)
     right = correct_first(T, y)
     ls, nc, ns, sec, skipped, runaway = state.running
     running = (

@@ -65,7 +65,21 @@ def test_cosine_step_size():
     assert tr.learning_rate(replace(cfg, lr_cosine=False), 39) == 0.01
 
 
-@pytest.mark.parametrize("bad", [{"ema": 1.0}, {"ema": -0.1}, {"lr_cosine": 1}])
+@pytest.mark.parametrize(
+    "bad", [{"ema": 1.0}, {"ema": -0.1}, {"lr_cosine": 1}, {"rescue_anneal": 0}]
+)
 def test_bad_values(bad):
     with pytest.raises(ValueError):
         tr.default_config("yinyang", **bad)
+
+
+def test_rescue_anneal_scales_the_bump_and_the_revival_with_the_step_size():
+    """With ``rescue_anneal`` the bump and (R4) are multiplied by the step size over ``lr``:
+    at an epoch where the schedule has halved it, their change of the weights is half."""
+    train, _, cfg = _task(lr=1e-12, lr_decay=0.5, bump=0.02, revive=0.05, bump_output=0.03)
+    state = replace(tr.start(5, 3, cfg), epoch=1)  # step size 0.5 lr: Adam moves ~1e-12
+    W = state.network.weights
+    plain = tr.step(state, train).network.weights - W
+    half = tr.step(replace(state, config=replace(cfg, rescue_anneal=True)), train)
+    assert np.abs(plain).max() > 1e-3  # bumps and revivals happened
+    np.testing.assert_allclose(half.network.weights - W, 0.5 * plain, rtol=0, atol=1e-11)
