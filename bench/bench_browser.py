@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -93,7 +94,8 @@ class ChartSlider:
 
 
 #: The main interaction(s) of each page (by the page's file stem), and the query string
-#: the page is opened with.
+#: the page is opened with. A chart's slider comes after the page's select boxes (clicked
+#: on a chart scrolled into view, a select box's list may not open).
 INTERACTIONS: dict[str, tuple] = {
     "home": (Slider("Weight w of input 0", "weight slider"),),
     "neuron": (Slider("Weight W0", "weight W0 slider"),),
@@ -113,8 +115,8 @@ INTERACTIONS: dict[str, tuple] = {
         Slider("Time step dt", "dt select slider"),
     ),
     "eventprop": (
-        ChartSlider(0, "replay slider in the chart (browser)"),
         Select("Loss", "change loss"),
+        ChartSlider(0, "replay slider in the chart (browser)"),
     ),
     "derivation": (Slider("w, weight of the input", "weight slider"),),
     "training": (Button("Step", "Step (one epoch of XOR)"),),
@@ -191,7 +193,8 @@ def _select_moves(page, s: Select, repeat: int):
 
 def _button_moves(page, b: Button, repeat: int):
     for _ in range(repeat):
-        button = page.get_by_role("button", name=b.label, exact=True)
+        # the accessible name may carry a keyboard shortcut after the label
+        button = page.get_by_role("button", name=re.compile(rf"^{re.escape(b.label)}\b")).first
         if button.is_disabled():
             return
         t0 = time.perf_counter()
