@@ -10,6 +10,8 @@ tags with the chart's key (class ``st-key-<key>``).
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 #: The main chart of each page (its Streamlit key), by the page's URL path ("" is Home).
@@ -58,20 +60,26 @@ def _open(page, server_url, name: str, key: str, query: str = "") -> None:
     assert page.get_by_test_id("stException").count() == 0, name
 
 
+@contextlib.contextmanager
+def _screen(browser, browser_context_args, width: int, height: int):
+    """A page in a new browser context with a ``width`` x ``height`` viewport."""
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": {"width": width, "height": height}}
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def _main_chart_box(page, server_url, name: str, query: str = "") -> tuple[float, float]:
     _open(page, server_url, name, MAIN[name], query)
     return tuple(page.evaluate(_BOX_JS, MAIN[name]))
 
 
 def test_main_chart_starts_on_the_first_screen(browser, browser_context_args, server_url):
-    context = browser.new_context(
-        **{**browser_context_args, "viewport": {"width": 1280, "height": 720}}
-    )
-    page = context.new_page()
-    try:
+    with _screen(browser, browser_context_args, 1280, 720) as page:
         tops = {name or "home": round(_main_chart_box(page, server_url, name)[0]) for name in MAIN}
-    finally:
-        context.close()
     late = {k: v for k, v in tops.items() if not 0 <= v <= 720 - MIN_VISIBLE}
     assert not late, f"main chart starts too low at 1280x720 (top in px): {late}"
 
@@ -80,17 +88,11 @@ def test_main_chart_starts_on_the_first_screen(browser, browser_context_args, se
 def test_main_chart_whole_while_presenting(
     browser, browser_context_args, server_url, width, height
 ):
-    context = browser.new_context(
-        **{**browser_context_args, "viewport": {"width": width, "height": height}}
-    )
-    page = context.new_page()
-    try:
+    with _screen(browser, browser_context_args, width, height) as page:
         boxes = {
             name or "home": _main_chart_box(page, server_url, name, "?present=true")
             for name in MAIN
         }
-    finally:
-        context.close()
     cut = {
         k: (round(top), round(bottom))
         for k, (top, bottom) in boxes.items()
@@ -103,17 +105,11 @@ def test_main_chart_whole_while_presenting(
 def test_axis_titles_shown_while_presenting(
     browser, browser_context_args, server_url, width, height
 ):
-    context = browser.new_context(
-        **{**browser_context_args, "viewport": {"width": width, "height": height}}
-    )
-    page = context.new_page()
-    try:
+    with _screen(browser, browser_context_args, width, height) as page:
         titles = {}
         for name, key in AXIS_TITLES.items():
             _open(page, server_url, name, key, "?present=true")
             titles[name] = page.evaluate(_XTITLES_JS, key)
-    finally:
-        context.close()
     assert all(titles.values()), f"no x-axis title found: {titles}"
     cut = {
         name: [(text, round(top), round(bottom)) for text, top, bottom in found]
