@@ -311,7 +311,9 @@ class TrainConfig:
 #: time scales, encoding, initialization, sharp softmax and Adam schedule (``eventprop``
 #: below) on 5-120-3, with silent outputs left out of the softmax, dead-neuron bumping 0.02
 #: of hidden neurons, silent label outputs revived by (R4) with ``revive = 0.05`` instead
-#: of bumped, and 30 epochs; chosen on the validation set (docs/yinyang_screening.md,
+#: of bumped, 60 epochs with a half-cosine step size (no per-epoch decay), the weights'
+#: average validated and kept (R5, ``ema = 0.99``) and the bump and (R4) shrinking with the
+#: step (``rescue_anneal``); chosen on the validation set (docs/yinyang_screening.md,
 #: docs/yinyang_diagnosis.md). Iris: the bump
 #: guard (R1), a step size decaying by 0.97 per epoch after epoch 50 and, from then on,
 #: going back to the best network with half the step after 20 epochs without improvement
@@ -362,13 +364,16 @@ TASK_DEFAULTS = {
         "tau_1": 0.32,
         "silent": "exclude",
         "lr": 5e-3,
-        "lr_decay": 0.95,
+        "lr_decay": 1.0,
+        "lr_cosine": True,
         "batch_size": 32,
-        "epochs": 30,
-        "patience": 30,
+        "epochs": 60,
+        "patience": 60,
         "bump": 0.02,
         "bump_output": 0.0,
         "revive": 0.05,
+        "rescue_anneal": True,
+        "ema": 0.99,
     },
 }
 

@@ -54,6 +54,20 @@ def test_the_average_is_validated_and_kept_training_goes_on_from_the_raw_weights
     assert np.array_equal(nxt.network.weights, raw.network.weights)
 
 
+def test_yinyang_default_is_the_screened_configuration():
+    """The Yin-Yang default trains 60 epochs on a half cosine, keeps the average (R5) and
+    anneals the bump and (R4) with the step (chosen on validation data, README)."""
+    cfg = tr.default_config("yinyang")
+    assert (cfg.epochs, cfg.lr_decay, cfg.lr_cosine, cfg.ema, cfg.rescue_anneal) == (
+        60,
+        1.0,
+        True,
+        0.99,
+        True,
+    )
+    assert tr.learning_rate(cfg, 30) == pytest.approx(cfg.lr / 2)
+
+
 def test_cosine_step_size():
     cfg = tr.default_config("yinyang", lr=0.01, lr_decay=1.0, lr_cosine=True, epochs=40)
     assert tr.learning_rate(cfg, 0) == pytest.approx(0.01)
@@ -76,7 +90,15 @@ def test_bad_values(bad):
 def test_rescue_anneal_scales_the_bump_and_the_revival_with_the_step_size():
     """With ``rescue_anneal`` the bump and (R4) are multiplied by the step size over ``lr``:
     at an epoch where the schedule has halved it, their change of the weights is half."""
-    train, _, cfg = _task(lr=1e-12, lr_decay=0.5, bump=0.02, revive=0.05, bump_output=0.03)
+    train, _, cfg = _task(
+        lr=1e-12,
+        lr_decay=0.5,
+        lr_cosine=False,
+        bump=0.02,
+        revive=0.05,
+        bump_output=0.03,
+        rescue_anneal=False,
+    )
     state = replace(tr.start(5, 3, cfg), epoch=1)  # step size 0.5 lr: Adam moves ~1e-12
     W = state.network.weights
     plain = tr.step(state, train).network.weights - W
