@@ -19,11 +19,19 @@ the URL as ``present=true`` (``present=1`` is accepted too and rewritten). When 
 Figures keep their own colours (readable on the light and the dark theme, see
 :mod:`fpsnn_app.style`); their text takes the page's text colour on every page
 (:data:`fpsnn_app.style.CHART_TEXT_CSS`). The sidebar also offers the theme
-(:func:`theme_choice`), and a page's main control answers :data:`STEP_KEY`, the "next" key
-of a presenter remote.
+(:func:`theme_choice`), and a page's main control answers a presenter remote, in both modes:
+its "next" key (:data:`STEP_KEY`, PageDown) steps it forward and "previous"
+(:data:`BACK_KEY`, PageUp) back. Training's Step button is bound to the key itself; on the
+other pages a script (:data:`STEP_JS`, installed once per browser window) steps the control
+:data:`MAIN_CONTROLS` names: a chart's own Plotly slider in the browser (no rerun), or a
+Streamlit slider by one step (a rerun). Keys typed into a text or number input, a select
+box or a text area, and keys with a modifier, are left alone.
 """
 
 from __future__ import annotations
+
+import json
+import re
 
 import streamlit as st
 
@@ -106,6 +114,102 @@ COLLAPSE_JS = """<script>
 #: The key that steps a page's main control (Streamlit's ``shortcut=`` of a button): what
 #: the "next" button of most presenter remotes sends.
 STEP_KEY = "PageDown"
+#: The key that steps it back: the remote's "previous" button.
+BACK_KEY = "PageUp"
+
+#: Each page's main control, the one :data:`STEP_KEY` / :data:`BACK_KEY` step, by widget
+#: key (the page's own ``key=``; where a page names two, the first one on the page that can
+#: step is stepped). A chart steps its Plotly slider (``layout.sliders``, data already in
+#: the browser: no rerun); a Streamlit slider moves one step (a rerun). Pages not listed
+#: have no single main control (Sensitivity and Derivation), or bind the key themselves
+#: (Training's Step button, ``shortcut=STEP_KEY``).
+MAIN_CONTROLS = {
+    "home": ("home.w",),  # slider: the weight w of input 0, by 0.1
+    "neuron": ("neuron.w0",),  # slider: the weight W0 beside the figure, by 0.1
+    "network": ("network.chart",),  # chart: the causal graph's selected spike
+    "jacobian": ("jacobian.fp_step",),  # chart: FP step k
+    "gradient_check": ("gradient_check.eps",),  # slider: the finite-difference step, x10
+    # chart: the credit chart's slope beta (the gradients chart's dt if it has no slider)
+    "surrogate": ("surrogate_credit", "surrogate_gradients"),
+    "eventprop": ("eventprop.traces", "eventprop.sweeps"),  # chart: the replay step
+}
+
+
+def _key_class(key: str) -> str:
+    """The CSS class Streamlit gives the element of the widget ``key`` (``st-key-...``)."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+#: Steps the page's main control (:data:`MAIN_CONTROLS`) on :data:`STEP_KEY` (forward) and
+#: :data:`BACK_KEY` (back), installed once per browser window and listening before the
+#: page's own handlers (a focused Streamlit slider would move ten steps the other way on
+#: PageDown). A chart's Plotly slider is stepped as a click on the next step's tick would
+#: (``window.Plotly`` is there, but Plotly 4's slider command runner is not public), so it
+#: stays in the browser; clamped at the ends. A Streamlit slider gets the arrow key it
+#: answers to, on its thumb. A key typed into a text or number input, a select box, a text
+#: area or a data frame, a key with a modifier, and a page without a listed control (so
+#: Training's Step button) are left to the page.
+STEP_JS = (
+    """<script>
+(() => {
+  if (window.__fpsnnStepKeys) return;
+  window.__fpsnnStepKeys = true;
+  const CONTROLS = __CONTROLS__;
+  const TYPING = 'textarea, select, [contenteditable]:not([contenteditable=false]), '
+    + '[role=combobox], [role=textbox], [role=listbox], [data-testid=stDataFrame], '
+    + 'input:not([type=range]):not([type=checkbox]):not([type=radio]):not([type=button])'
+    + ':not([type=submit]):not([type=reset]):not([type=file]):not([type=color])';
+  const mouse = (el, type, x, y) => el.dispatchEvent(new MouseEvent(type, {bubbles: true,
+    cancelable: true, view: window, button: 0, buttons: type === 'mouseup' ? 0 : 1,
+    clientX: x, clientY: y}));
+  const stepChart = (plot, by) => {
+    const slider = plot.layout.sliders[0];
+    const group = plot.querySelector('.slider-container .slider-group');
+    const rail = group && group.querySelector('.slider-rail-touch-rect');
+    const ticks = group ? group.querySelectorAll('.slider-tick-rect') : [];
+    if (!rail || ticks.length !== slider.steps.length) return false;
+    const now = slider.active || 0;
+    const k = Math.min(Math.max(now + by, 0), slider.steps.length - 1);
+    if (k === now) return true;
+    const tick = ticks[k].getBoundingClientRect(), bar = rail.getBoundingClientRect();
+    const x = tick.left + tick.width / 2, y = bar.top + bar.height / 2;
+    mouse(rail, 'mousedown', x, y);
+    mouse(plot, 'mouseup', x, y);
+    return true;
+  };
+  const stepSlider = (thumb, by) => {
+    const key = by > 0 ? 'ArrowRight' : 'ArrowLeft';
+    for (const type of ['keydown', 'keyup'])
+      thumb.dispatchEvent(new KeyboardEvent(type, {key, code: key, bubbles: true, cancelable: true}));
+    return true;
+  };
+  const step = (box, by) => {
+    const plot = box.querySelector('.js-plotly-plot');
+    if (plot && plot.layout && (plot.layout.sliders || []).length) return stepChart(plot, by);
+    const thumb = box.querySelector('input[type=range]');
+    return !plot && !!thumb && stepSlider(thumb, by);
+  };
+  window.addEventListener('keydown', (e) => {
+    if (e.key !== '__STEP__' && e.key !== '__BACK__') return;
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    if (e.target instanceof Element && e.target.closest(TYPING)) return;
+    const by = e.key === '__STEP__' ? 1 : -1;
+    for (const name of CONTROLS) {
+      const box = document.querySelector('.' + name);
+      if (box && step(box, by)) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        return;
+      }
+    }
+  }, true);
+})();
+</script>""".replace(
+        "__CONTROLS__", json.dumps([_key_class(k) for keys in MAIN_CONTROLS.values() for k in keys])
+    )
+    .replace("__STEP__", STEP_KEY)
+    .replace("__BACK__", BACK_KEY)
+)
 
 #: Streamlit reads the theme from the link's ``embed_options`` (``light_theme`` or
 #: ``dark_theme``; without it, the browser's preference or the settings menu decide): the
@@ -195,7 +299,8 @@ def theme_choice() -> None:
         f'kept in the link)">{name}</a>'
         for name, opt in THEME_OPTIONS.items()
     )
-    st.sidebar.html(THEME_HTML.replace("{links}", links), unsafe_allow_javascript=True)
+    # the step keys' script rides along: an element of its own would add a gap to the sidebar
+    st.sidebar.html(THEME_HTML.replace("{links}", links) + STEP_JS, unsafe_allow_javascript=True)
 
 
 def intro(text: str) -> None:
