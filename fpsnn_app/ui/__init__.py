@@ -140,12 +140,14 @@ def notices(items: tuple[Notice, ...]) -> None:
 
 
 def chart(c: Chart, key: str, **kwargs):
-    """Draw a chart (full width, ``alt`` text) with its summary as a caption below.
+    """Draw a chart (full width, ``alt`` text) with its summary as a caption below; while
+    presenting, its text and lines are enlarged (:func:`fpsnn_app.style.for_projector`).
 
     Extra keyword arguments go to ``st.plotly_chart`` (e.g. ``on_select``).
     """
+    spec = style.for_projector(c.spec()) if presenting() else c.spec()
     event = st.plotly_chart(
-        sendable(c.spec()), key=key, alt=c.alt, width="stretch", config=PLOTLY_CONFIG, **kwargs
+        sendable(spec), key=key, alt=c.alt, width="stretch", config=PLOTLY_CONFIG, **kwargs
     )
     st.caption(c.summary)
     return event
