@@ -80,28 +80,29 @@ TICK_SIZE = 14
 LINE_WIDTH = 2.5
 
 
-#: How much presentation mode enlarges chart text, line widths and the margins the text
-#: needs (the page's prose grows by 10-30 %, :data:`fpsnn_app.ui.present.CSS`).
-PROJECTOR_SCALE = 1.25
+#: How much presentation mode enlarges tick labels, axis titles, slider labels, text in
+#: traces and line widths (the page's prose grows by 10-30 %, :data:`fpsnn_app.ui.present.CSS`).
+PROJECTOR_SCALE = 1.2
 
-_FONT_KEYS = ("font", "tickfont", "textfont", "insidetextfont", "outsidetextfont")
+#: Layout parts left at their size while presenting: legends, annotations (subplot titles
+#: among them) and hover labels sit in fixed gaps between stacked panels, and larger ones
+#: would cover the panel above.
+_UNSCALED = ("annotations", "legend", "hoverlabel")
 
 
 def for_projector(spec: dict, scale: float = PROJECTOR_SCALE) -> dict:
-    """A figure's JSON form (``{"data", "layout", "frames"}``) for a projector: every font
-    size in the layout (the figure's, axes', legend's, annotations', sliders') and in the
-    traces (``textfont``), every trace's ``line.width`` and the layout's margins times
-    ``scale``, in the traces of each animation frame too (a slider's step would otherwise
-    redraw them at the normal size). New dicts along the changed paths only; ``spec`` is
-    not modified. A figure without a font size of its own gets :data:`FONT_SIZE` scaled."""
-    layout = _scaled(spec.get("layout", {}), scale)
-    font = dict(layout.get("font", {}))
-    font.setdefault("size", round(FONT_SIZE * scale))
-    layout["font"] = font
+    """A figure's JSON form (``{"data", "layout", "frames"}``) for a projector: the font
+    size of tick labels, axis titles and sliders, of text in traces (``textfont``), every
+    trace's ``line.width`` and the left and bottom margins (where tick labels and axis
+    titles sit) times ``scale``, in the traces of each animation frame too (a slider's step
+    would otherwise redraw them at the normal size). Legends, annotations and hover labels
+    keep their size (:data:`_UNSCALED`). New dicts along the changed paths only; ``spec``
+    is not modified."""
+    layout = _scaled(spec.get("layout", {}), scale, "")
     margin = layout.get("margin")
     if isinstance(margin, dict):
         layout["margin"] = {
-            k: round(v * scale) if k in "lrtb" and isinstance(v, (int, float)) else v
+            k: round(v * scale) if k in ("l", "b") and isinstance(v, (int, float)) else v
             for k, v in margin.items()
         }
     out = dict(spec, layout=layout, data=[_scaled_trace(t, scale) for t in spec.get("data", [])])
@@ -113,34 +114,43 @@ def for_projector(spec: dict, scale: float = PROJECTOR_SCALE) -> dict:
     return out
 
 
-def _scaled(node, scale: float):
-    """``node`` with the ``size`` of every font dict below it times ``scale``."""
+def _scaled(node, scale: float, parent: str):
+    """``node`` (under the key ``parent``) with the ``size`` of its tick, text, title and
+    slider fonts times ``scale``."""
     if isinstance(node, list):
-        return [_scaled(v, scale) for v in node]
+        return [_scaled(v, scale, parent) for v in node]
     if not isinstance(node, dict):
         return node
     out = {}
     for k, v in node.items():
-        if k in _FONT_KEYS and isinstance(v, dict) and isinstance(v.get("size"), (int, float)):
-            out[k] = _scaled(dict(v, size=round(v["size"] * scale, 1)), scale)
+        font = k in ("tickfont", "textfont") or (
+            k == "font" and parent in ("title", "currentvalue", "sliders")
+        )
+        if k in _UNSCALED:
+            out[k] = v
+        elif font and isinstance(v, dict) and isinstance(v.get("size"), (int, float)):
+            out[k] = dict(v, size=round(v["size"] * scale, 1))
         elif isinstance(v, (dict, list)):
-            out[k] = _scaled(v, scale)
+            out[k] = _scaled(v, scale, k)
         else:
             out[k] = v
     return out
 
 
 def _scaled_trace(trace: dict, scale: float) -> dict:
-    """A trace with ``line.width`` and ``textfont.size`` times ``scale`` (its data arrays
-    are shared, not copied)."""
+    """A trace with ``line.width`` and, for a scatter's labels, ``textfont.size`` times
+    ``scale`` (its data arrays are shared, not copied)."""
     out = trace
     line = trace.get("line")
     if isinstance(line, dict) and isinstance(line.get("width"), (int, float)):
         out = dict(out, line=dict(line, width=round(line["width"] * scale, 2)))
-    for key in ("textfont", "insidetextfont", "outsidetextfont"):
-        font = trace.get(key)
-        if isinstance(font, dict) and isinstance(font.get("size"), (int, float)):
-            out = dict(out, **{key: dict(font, size=round(font["size"] * scale, 1))})
+    font = trace.get("textfont")
+    if (
+        trace.get("type", "scatter") == "scatter"  # labels; cell numbers must fit their cells
+        and isinstance(font, dict)
+        and isinstance(font.get("size"), (int, float))
+    ):
+        out = dict(out, textfont=dict(font, size=round(font["size"] * scale, 1)))
     return out
 
 

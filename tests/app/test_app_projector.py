@@ -22,12 +22,13 @@ def _spec():
         "data": [
             {"type": "scatter", "x": x, "y": x, "line": {"width": 2, "color": "red"}},
             {"type": "scatter", "x": x, "y": x, "mode": "text", "textfont": {"size": 12}},
-            {"type": "heatmap", "z": [[1, 2]]},
+            {"type": "heatmap", "z": [[1, 2]], "textfont": {"size": 12}},
         ],
         "layout": {
             "font": {"size": 16},
             "margin": {"l": 70, "r": 20, "t": 30, "b": 50, "pad": 4},
             "xaxis": {"tickfont": {"size": 14}, "title": {"text": "t", "font": {"size": 16}}},
+            "yaxis2": {"tickfont": {"size": 10, "color": "red"}},
             "legend": {"font": {"size": 14}},
             "annotations": [{"text": "a", "font": {"size": 10, "color": "blue"}}, {"text": "b"}],
             "sliders": [{"currentvalue": {"font": {"size": 14}}, "font": {"size": 12}}],
@@ -36,32 +37,33 @@ def _spec():
     }
 
 
-def test_every_font_line_and_margin_is_scaled_and_the_input_kept():
+def test_ticks_titles_sliders_labels_and_lines_are_scaled_and_the_input_kept():
     spec = _spec()
     before = copy.deepcopy(spec)
     out = style.for_projector(spec, 1.5)
     assert spec == before  # not modified
     lay = out["layout"]
-    assert lay["font"]["size"] == 24
     assert lay["xaxis"]["tickfont"]["size"] == 21 and lay["xaxis"]["title"]["font"]["size"] == 24
     assert lay["xaxis"]["title"]["text"] == "t"
-    assert lay["legend"]["font"]["size"] == 21
-    assert lay["annotations"][0]["font"] == {"size": 15, "color": "blue"}
-    assert lay["annotations"][1] == {"text": "b"}
+    assert lay["yaxis2"]["tickfont"] == {"size": 15, "color": "red"}
     assert lay["sliders"][0]["currentvalue"]["font"]["size"] == 21
     assert lay["sliders"][0]["font"]["size"] == 18
-    assert lay["margin"] == {"l": 105, "r": 30, "t": 45, "b": 75, "pad": 4}
+    assert lay["margin"] == {"l": 105, "r": 20, "t": 30, "b": 75, "pad": 4}
     assert out["data"][0]["line"] == {"width": 3, "color": "red"}
     assert out["data"][1]["textfont"]["size"] == 18
-    assert out["data"][2] == spec["data"][2]
     assert out["data"][0]["x"] is spec["data"][0]["x"]  # data arrays shared, not copied
     assert out["frames"][0]["data"][0]["line"]["width"] == 3
     assert out["frames"][1] == {"name": "1"}
 
 
-def test_a_figure_without_a_font_size_gets_the_scaled_default():
-    out = style.for_projector({"data": [], "layout": {}})
-    assert out["layout"]["font"]["size"] == round(style.FONT_SIZE * style.PROJECTOR_SCALE)
+def test_legends_annotations_cells_and_the_default_font_keep_their_size():
+    """They sit in fixed gaps between stacked panels (subplot titles are annotations) or in
+    fixed cells: larger, they would cover what is beside them."""
+    spec = _spec()
+    lay = style.for_projector(spec, 1.5)["layout"]
+    for key in ("font", "legend", "annotations"):
+        assert lay[key] == spec["layout"][key]
+    assert style.for_projector(spec, 1.5)["data"][2] == spec["data"][2]
 
 
 _SIZES_JS = """(sel) => {
