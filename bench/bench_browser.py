@@ -250,11 +250,25 @@ def _loadavg() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
+def page_options(p: argparse.ArgumentParser) -> None:
+    """The options that choose the pages and the window: ``--pages --width --height``."""
+    p.add_argument("--pages", default="", help="comma-separated page names (default all)")
+    p.add_argument("--width", type=int, default=1280)
+    p.add_argument("--height", type=int, default=900)
+
+
+def chosen_pages(args) -> tuple[list, dict]:
+    """The registry's entries ``--pages`` names (all without it) and the viewport."""
+    wanted = set(filter(None, args.pages.split(",")))
+    entries = [e for e in PAGES if not wanted or e.name in wanted]
+    return entries, {"width": args.width, "height": args.height}
+
+
 def main(argv=None) -> int:
     from playwright.sync_api import sync_playwright
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--pages", default="", help="comma-separated page names (default all)")
+    page_options(p)
     p.add_argument(
         "--repeat",
         type=int,
@@ -262,12 +276,8 @@ def main(argv=None) -> int:
         help="new values per interaction (and as many cached revisits)",
     )
     p.add_argument("--loads", type=int, default=3, help="opens per page (first one cold)")
-    p.add_argument("--width", type=int, default=1280)
-    p.add_argument("--height", type=int, default=900)
     args = p.parse_args(argv)
-    wanted = set(filter(None, args.pages.split(",")))
-    entries = [e for e in PAGES if not wanted or e.name in wanted]
-    viewport = {"width": args.width, "height": args.height}
+    entries, viewport = chosen_pages(args)
     print(
         f"before: {_loadavg()} (machine shared with other jobs: figures are upper bounds)",
         flush=True,

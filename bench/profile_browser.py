@@ -42,8 +42,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 import bench_browser as bb  # noqa: E402  (also puts the repo and tests/app on the path)
 from browser import launch, server  # noqa: E402
 
-from fpsnn_app.registry import PAGES  # noqa: E402
-
 #: Chromium's cumulative main-thread counters (seconds) read before and after a move.
 COUNTERS = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration")
 
@@ -93,14 +91,10 @@ def main(argv=None) -> int:
     from playwright.sync_api import sync_playwright
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--pages", default="", help="comma-separated page names (default all)")
+    bb.page_options(p)
     p.add_argument("--repeat", type=int, default=5, help="new values per interaction")
-    p.add_argument("--width", type=int, default=1280)
-    p.add_argument("--height", type=int, default=900)
     args = p.parse_args(argv)
-    wanted = set(filter(None, args.pages.split(",")))
-    entries = [e for e in PAGES if not wanted or e.name in wanted]
-    viewport = {"width": args.width, "height": args.height}
+    entries, viewport = bb.chosen_pages(args)
     table = []
     load_before = os.getloadavg()[0]
     with server() as (url, _proc), sync_playwright() as pw:
