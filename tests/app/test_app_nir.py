@@ -162,8 +162,12 @@ def test_browser_nir_download_then_upload_keeps_the_inputs(page, server_url, tmp
     wait_ready(page)
     assert int(metric_value(page, "Spikes")) == sim.n_spikes > 0
     page.get_by_text("Load / save network").click()
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download as NIR").click()
+    button = page.get_by_role("button", name="Download as NIR")
+    button.wait_for()
+    # the file is built when clicked (the server's first one imports nir and h5py); the
+    # 30 s default ran out once in a full run on a machine loaded by a training run
+    with page.expect_download(timeout=90_000) as info:
+        button.click()
     path = tmp_path / "fpsnn-inhibition.nir"
     info.value.save_as(path)
     fresh = page.context.new_page()
