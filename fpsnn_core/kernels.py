@@ -73,11 +73,20 @@ def _lo_hi(a, b):
     return np.minimum(a, b), np.maximum(a, b)
 
 
+#: ``lo t`` beyond which ``exp(-lo t)`` is 0 in double precision (it underflows at about
+#: 745), so ``h`` and ``h'`` are 0 there too.
+_DECAYED = 800.0
+
+
 def _for_all_t(t, a, b, which: int) -> np.ndarray:
-    """``kernel_pair(t)[which]`` for ``t > 0``, zero for ``t <= 0``; arrays broadcast."""
+    """``kernel_pair(t)[which]`` for ``t > 0``, zero for ``t <= 0``; arrays broadcast.
+
+    ``t`` is capped at ``_DECAYED / lo``, where the kernel is 0 in floating point already:
+    a huge finite ``t`` (``1e307``) would otherwise overflow ``hi t`` into ``0 * inf``."""
     t = np.asarray(t, dtype=float)
     lo, hi = _lo_hi(a, b)
-    return np.where(t > 0, kernel_pair(np.maximum(t, 0.0), lo, hi)[which], 0.0)
+    s = np.minimum(np.maximum(t, 0.0), _DECAYED / lo)
+    return np.where(t > 0, kernel_pair(s, lo, hi)[which], 0.0)
 
 
 def kernel(t, a, b) -> np.ndarray:

@@ -52,10 +52,19 @@ def source_events(net: Network, sim: Simulation) -> tuple[np.ndarray, np.ndarray
     return times, src
 
 
+#: Largest ``|t|`` of a time grid: far beyond any spike, where every trace has long
+#: decayed, and small enough that ``rate * (t - spike)`` cannot overflow.
+MAX_GRID_TIME = 1e12
+
+
 def _grid(t) -> np.ndarray:
     t = np.asarray(t, dtype=float).reshape(-1)
     if not np.all(np.isfinite(t)):
         raise ValueError("the time grid must be finite")
+    if t.size and np.abs(t).max() > MAX_GRID_TIME:
+        raise ValueError(
+            f"time grid values must be within +-{MAX_GRID_TIME:g} (got {np.abs(t).max():.3g})"
+        )
     return t
 
 

@@ -76,3 +76,33 @@ def test_either_time_constant_faster_and_the_float_specialisation(a, b):
             assert float(fp.kernel_derivative(x, a, b)) == pytest.approx(
                 float(dh), rel=2e-14, abs=1e-16
             )
+
+
+def test_kernel_is_zero_without_overflow_at_huge_times():
+    """A huge finite time gives 0, not an overflow into ``0 * inf`` (found by fuzzing the
+    traces with a grid point at 8.99e307); values where the kernel has not decayed are
+    untouched by the cap."""
+    import warnings
+
+    from fpsnn_core import kernels
+
+    t = np.array([8.98846567431158e307, 1e6, 0.5, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = kernels.kernel(t, 1.0, 2.0)
+        dh = kernels.kernel_derivative(t, 1.0, 2.0)
+    assert h[0] == 0.0 and dh[0] == 0.0 and h[1] == 0.0 and dh[1] == 0.0
+    s = t[2:]
+    np.testing.assert_allclose(h[2:], np.exp(-s) - np.exp(-2 * s), rtol=1e-14)
+    np.testing.assert_allclose(dh[2:], -np.exp(-s) + 2 * np.exp(-2 * s), rtol=1e-14)
+
+
+def test_traces_refuse_a_grid_beyond_max_grid_time():
+    from fpsnn_core import traces
+
+    net = fp.Network(weights=np.array([[1.5], [0.0]]), n_inputs=1, tau_s=0.5, tau_n=1.0)
+    sim = fp.simulate(net, [[0.5]], 3.0)
+    with pytest.raises(ValueError, match="within"):
+        fp.potentials(net, sim, [1.0, 8.98846567431158e307])
+    ok = fp.potentials(net, sim, [1.0, traces.MAX_GRID_TIME])
+    assert ok.V[1, 0] == 0.0 and np.isfinite(ok.V).all()
