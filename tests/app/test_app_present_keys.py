@@ -36,7 +36,7 @@ NEXT, BACK = present.STEP_KEY, present.BACK_KEY
 
 def _box(page: Page, key: str):
     """The element of the widget ``key`` (Streamlit's ``st-key-...`` class)."""
-    return page.locator("." + re.sub(r"[^a-zA-Z0-9_-]", "-", f"st-key-{key}"))
+    return page.locator("." + present._key_class(key))
 
 
 def _open(page: Page, url: str, n_charts: int) -> SentFrames:
