@@ -98,17 +98,41 @@ def to_json(net: Network, inputs=None, t_max: float | None = None, meta: dict | 
         raise ValueError(f"meta is nested too deeply (at most {MAX_DEPTH} levels)") from None
 
 
+_NESTED = (list, dict)
+
+
 def _depth(doc) -> int:
     """Nesting depth of lists and dicts, without recursion."""
+    if not isinstance(doc, _NESTED):
+        return 0
     deepest, stack = 0, [(doc, 1)]
     while stack:
         x, d = stack.pop()
-        if isinstance(x, (list, dict)):
-            deepest = max(deepest, d)
-            if deepest > MAX_DEPTH:
-                return deepest
-            stack.extend((v, d + 1) for v in (x.values() if isinstance(x, dict) else x))
+        deepest = max(deepest, d)
+        if deepest > MAX_DEPTH:
+            return deepest
+        values = x.values() if isinstance(x, dict) else x
+        if _SCALAR_TYPES.issuperset(map(type, values)):  # no container inside: no deeper
+            continue
+        stack.extend((v, d + 1) for v in values if isinstance(v, _NESTED))
     return deepest
+
+
+#: The types of JSON's scalars as ``json.loads`` gives them (any other type, subclasses of
+#: ``list`` and ``dict`` included, goes through ``isinstance``).
+_SCALAR_TYPES = frozenset((int, float, str, bool, type(None)))
+#: The types of JSON numbers as ``json.loads`` gives them (not bool).
+_NUMBER_TYPES = frozenset((int, float))
+_BOOL_TYPE = frozenset((bool,))  # bool has no subclasses
+
+
+def _numbers_only(rows) -> bool:
+    """Whether every row holds only numbers (``int`` or ``float``, not ``bool``): the exact
+    types first (one pass in C per row), then ``isinstance`` for subclasses such as
+    NumPy's ``float64``."""
+    return all(_NUMBER_TYPES.issuperset(map(type, r)) for r in rows) or not any(
+        isinstance(x, bool) or not isinstance(x, (int, float)) for r in rows for x in r
+    )
 
 
 def _check_meta(meta: dict, n_neurons: int) -> None:
@@ -140,12 +164,12 @@ def network_from_dict(doc) -> NetworkFile:
         raise ValueError("'weights' must be a list of rows of numbers")
     if not weights or not weights[0]:
         raise ValueError("'weights' is empty: it needs K+N rows of N numbers (N >= 1 neurons)")
-    if any(isinstance(x, bool) or not isinstance(x, (int, float)) for r in weights for x in r):
+    if not _numbers_only(weights):
         raise ValueError("'weights' must contain only numbers")
     mask = doc.get("mask")
     if mask is not None and (
         not isinstance(mask, list)
-        or any(not isinstance(r, list) or any(not isinstance(x, bool) for x in r) for r in mask)
+        or any(not isinstance(r, list) or not _BOOL_TYPE.issuperset(map(type, r)) for r in mask)
     ):
         raise ValueError("'mask' must be a list of rows of true/false")
     layers = doc.get("layers", [])

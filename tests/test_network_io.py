@@ -113,3 +113,35 @@ def test_malformed_files_raise_clear_errors(edit, match):
 def test_binary_garbage_is_rejected():
     with pytest.raises(ValueError, match="not valid JSON"):
         fp.from_json(b"\xff\xfe\x00garbage")
+
+
+def test_documents_built_in_python_are_checked_like_parsed_ones():
+    """``network_from_dict`` takes a document built in Python, not only one from
+    ``json.loads``: NumPy floats are numbers, ``True`` is not, and a subclass of dict or list
+    counts towards the nesting depth (the checks' fast path looks at exact types only)."""
+    from collections import OrderedDict
+
+    from fpsnn_core.io import MAX_DEPTH, network_from_dict
+
+    doc = _doc()
+    loaded = network_from_dict({**doc, "weights": [[np.float64(0.5)], [0.0]]})
+    assert loaded.network.weights[:, 0].tolist() == [0.5, 0.0]
+    for row in ([True], [1]), ([1.0], [None]):
+        with pytest.raises(ValueError, match="only numbers"):
+            network_from_dict({**doc, "weights": list(row)})
+    with pytest.raises(ValueError, match="true/false"):
+        network_from_dict({**doc, "mask": [[np.bool_(True)], [False]]})
+
+    class Box(list):
+        pass
+
+    deep = 0
+    for _ in range(MAX_DEPTH + 1):
+        deep = Box([deep])
+    with pytest.raises(ValueError, match="nested too deeply"):
+        network_from_dict({**doc, "meta": OrderedDict(x=deep)})
+    assert network_from_dict({**doc, "meta": OrderedDict(x=Box([1, "a", None]))}).meta["x"] == [
+        1,
+        "a",
+        None,
+    ]
