@@ -3,13 +3,14 @@
 One epoch = every mini-batch of the training set (default size from the Yin-Yang
 configuration) simulated and differentiated (first-spike cross entropy, FP or adjoint),
 without the optimizer (negligible). Timed at the initial weights of the configuration's
-network (``--config``, default the Yin-Yang default, 5-120-3) and, with
+network (``--config``, default the Yin-Yang default, 5-160-3; ``--hidden 120`` for another
+hidden layer) and, with
 ``--network net.json``, at a trained network. Medians over ``--repeats`` epochs, for one
 process and for the mini-batch split over two worker processes. The machine may be shared:
 the load average is printed with the numbers.
 
-Run:  python bench/bench_training.py [--repeats 5] [--config yinyang] [--network net.json]
-      [--method adjoint] [--no-workers] [--clock cpu]
+Run:  python bench/bench_training.py [--repeats 5] [--config yinyang] [--hidden 120]
+      [--network net.json] [--method adjoint] [--no-workers] [--clock cpu]
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def main() -> None:
     )
     parser.add_argument("--method", choices=("fp", "adjoint"), default="fp")
     parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--hidden", type=int, nargs="+", help="hidden layer sizes")
     parser.add_argument("--config", default="yinyang", choices=tuple(tr.NAMED_CONFIGS))
     parser.add_argument(
         "--no-workers",
@@ -75,6 +77,8 @@ def main() -> None:
     over = {"method": args.method}
     if args.batch_size:
         over["batch_size"] = args.batch_size
+    if args.hidden:
+        over["hidden"] = tuple(args.hidden)
     if tr.config_task(args.config) != "yinyang":
         parser.error("--config must be a Yin-Yang configuration")
     cfg = tr.named_config(args.config, **over)
@@ -86,7 +90,8 @@ def main() -> None:
         cfg = tr.TrainConfig.from_dict({**nf.meta["config"], **over})
         nets["trained " + os.path.basename(args.network)] = nf.network
     print(
-        f"Yin-Yang epoch ({args.config}): {len(split)} samples, mini-batches of {cfg.batch_size}, "
+        f"Yin-Yang epoch ({args.config}, {'-'.join(map(str, (5, *cfg.hidden, 3)))}): "
+        f"{len(split)} samples, mini-batches of {cfg.batch_size}, "
         f"{cfg.method} gradients, t_max {cfg.t_max}; load average before "
         f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
     )

@@ -23,7 +23,7 @@ def test_readme_yinyang_row_is_the_ten_seed_results(key):
     assert len(runs) == 10 and len({r["seed"] for r in runs}) == 10
     readme = (ROOT / "README.md").read_text()
     row = re.search(
-        rf"\| Yin-Yang \| 5-120-3 \| 10 \| {re.escape(ROWS[key])} \| "
+        rf"\| Yin-Yang \| 5-160-3 \| 10 \| {re.escape(ROWS[key])} \| "
         r"([\d.]+) \+- ([\d.]+) % \(([\d.]+) to ([\d.]+)\) \|",
         readme,
     )

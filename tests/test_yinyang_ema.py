@@ -55,10 +55,11 @@ def test_the_average_is_validated_and_kept_training_goes_on_from_the_raw_weights
 
 
 def test_yinyang_default_is_the_screened_configuration():
-    """The Yin-Yang default trains 60 epochs on a half cosine, keeps the average (R5) and
-    anneals the bump and (R4) with the step (chosen on validation data, README)."""
+    """The Yin-Yang default trains 5-160-3 for 60 epochs on a half cosine, keeps the average
+    (R5) and anneals the bump and (R4) with the step (chosen on validation data, README)."""
     cfg = tr.default_config("yinyang")
-    assert (cfg.epochs, cfg.lr_decay, cfg.lr_cosine, cfg.ema, cfg.rescue_anneal) == (
+    assert (cfg.hidden, cfg.epochs, cfg.lr_decay, cfg.lr_cosine, cfg.ema, cfg.rescue_anneal) == (
+        (160,),
         60,
         1.0,
         True,

@@ -532,7 +532,7 @@ def test_yinyang_draws_a_readable_subset_and_says_so():
     nodes = [t for t in f["data"] if t.get("mode") == "markers" and t.get("name") != "synapses"]
     hidden = [h for t in nodes for h in (t.get("customdata") or []) if h >= 0]
     assert 0 < len(hidden) <= 24
-    assert "24 of 120 hidden neurons drawn" in _caption(at)
+    assert "24 of 160 hidden neurons drawn" in _caption(at)
 
 
 def test_neuron_map_is_the_neurons_first_spike():
