@@ -1,7 +1,7 @@
 """Fixtures of the app tests: a ``streamlit run`` server and Playwright with chromium.
 
-The browser tests share one server, started once per session on a free port and stopped
-at teardown. AppTest helpers live in ``apphelpers.py``.
+The browser tests share one server per pytest worker (one in all without pytest-xdist),
+started on a free port and stopped at teardown. AppTest helpers live in ``apphelpers.py``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from browser import CHROMIUM, CHROMIUM_ARGS, server  # noqa: E402  (bench/browse
 @pytest.fixture(scope="session")
 def server_url():
     """``streamlit run app.py`` on a free port (the bench scripts' server); stopped after
-    the session, its log beside the screenshots."""
+    the session, its log beside the screenshots (one server and log per xdist worker)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with server(log=SCREENSHOTS.parent / "streamlit.log") as (url, _):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    log = SCREENSHOTS.parent / f"streamlit{'-' + worker if worker else ''}.log"
+    with server(log=log) as (url, _):
         yield url
 
 
