@@ -98,6 +98,12 @@ def to_json(net: Network, inputs=None, t_max: float | None = None, meta: dict | 
         raise ValueError(f"meta is nested too deeply (at most {MAX_DEPTH} levels)") from None
 
 
+#: The types of JSON's scalars as ``json.loads`` gives them (any other type, subclasses of
+#: ``list`` and ``dict`` included, goes through ``isinstance``).
+_SCALAR_TYPES = frozenset((int, float, str, bool, type(None)))
+#: The types of JSON numbers as ``json.loads`` gives them (not bool).
+_NUMBER_TYPES = frozenset((int, float))
+_BOOL_TYPE = frozenset((bool,))  # bool has no subclasses
 _NESTED = (list, dict)
 
 
@@ -116,14 +122,6 @@ def _depth(doc) -> int:
             continue
         stack.extend((v, d + 1) for v in values if isinstance(v, _NESTED))
     return deepest
-
-
-#: The types of JSON's scalars as ``json.loads`` gives them (any other type, subclasses of
-#: ``list`` and ``dict`` included, goes through ``isinstance``).
-_SCALAR_TYPES = frozenset((int, float, str, bool, type(None)))
-#: The types of JSON numbers as ``json.loads`` gives them (not bool).
-_NUMBER_TYPES = frozenset((int, float))
-_BOOL_TYPE = frozenset((bool,))  # bool has no subclasses
 
 
 def _numbers_only(rows) -> bool:
