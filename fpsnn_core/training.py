@@ -671,35 +671,44 @@ def evaluate(net: Network, split: Split, config: TrainConfig, chunk: int = 500) 
     correct output fires first (and strictly before the others): the prediction of the
     confusion matrix equals the label."""
     C = len(net.layers[-1])
-    times, losses, runaway = [], [], 0
+    times, runaway = [], 0
     for lo in range(0, len(split), chunk):
-        inputs, labels = split.inputs[lo : lo + chunk], split.labels[lo : lo + chunk]
+        inputs = split.inputs[lo : lo + chunk]
         try:
             T = simulate_batch(net, inputs, config.t_max).first_times
         except RunawayFiringError:  # one sample at a time; runaways stay silent
-            T = np.full((len(labels), C), np.inf)
-            for k in range(len(labels)):
+            T = np.full((len(inputs), C), np.inf)
+            for k in range(len(inputs)):
                 try:
                     T[k] = simulate_batch(net, inputs[k : k + 1], config.t_max).first_times[0]
                 except RunawayFiringError:
                     runaway += 1
-        loss = first_spike_loss(
-            _Times(T, config.t_max),
-            labels,
-            tau_0=config.tau_0,
-            gamma=config.gamma,
-            tau_1=config.tau_1,
-            silent=config.silent,
-        )
         times.append(T)
-        losses.append(loss.values)
-    T = np.concatenate(times)
-    pred = predict(T)
-    correct = pred == split.labels
+    return scored(np.concatenate(times), split.labels, config, runaway)
+
+
+def scored(first_times: np.ndarray, labels, config: TrainConfig, runaway: int = 0) -> Evaluation:
+    """The :class:`Evaluation` of output first spikes ``(n, C)`` (``inf``: silent) against
+    ``labels``: :func:`evaluate`'s last step, for a caller that has simulated already."""
+    C = first_times.shape[1]
+    loss = first_spike_loss(
+        _Times(first_times, config.t_max),
+        labels,
+        tau_0=config.tau_0,
+        gamma=config.gamma,
+        tau_1=config.tau_1,
+        silent=config.silent,
+    )
+    pred = predict(first_times)
     confusion = np.zeros((C, C + 1), dtype=int)
-    np.add.at(confusion, (split.labels, np.where(pred < 0, C, pred)), 1)
+    np.add.at(confusion, (labels, np.where(pred < 0, C, pred)), 1)
     return Evaluation(
-        float(correct.mean()), float(np.concatenate(losses).mean()), confusion, pred, T, runaway
+        float((pred == labels).mean()),
+        float(loss.values.mean()),
+        confusion,
+        pred,
+        first_times,
+        runaway,
     )
 
 

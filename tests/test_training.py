@@ -329,3 +329,21 @@ def test_real_runaway_in_training_and_evaluation(monkeypatch):
     state = tr.train(train, val, 3, cfg)
     assert state.skipped_batches == 3 == state.history[0].skipped_batches
     assert np.array_equal(state.network.weights, net.weights)
+
+
+def test_scored_of_one_simulation_is_evaluate_in_chunks():
+    """``scored`` (the Training page scores its one simulation with it) gives what
+    ``evaluate`` gives simulating in chunks, loss and confusion included."""
+    cfg = tr.default_config("yinyang", hidden=(20,))
+    task = ds.load_task("yinyang", **cfg.encoding_kwargs())
+    split = tr.Split(
+        task.encoding.encode(task.validation.values[:300]), task.validation.labels[:300]
+    )
+    net = tr.init_network(5, 3, cfg)
+    chunked = tr.evaluate(net, split, cfg, chunk=70)
+    once = tr.scored(bt.simulate_batch(net, split.inputs, cfg.t_max).first_times, split.labels, cfg)
+    assert once.accuracy == chunked.accuracy and 0 < once.accuracy < 1
+    assert once.loss == pytest.approx(chunked.loss, rel=1e-14)
+    np.testing.assert_array_equal(once.confusion, chunked.confusion)
+    np.testing.assert_array_equal(once.first_times, chunked.first_times)
+    assert once.confusion.sum() == 300

@@ -581,10 +581,12 @@ def evaluation_scene(
     data = task_data(task, **cfg.encoding_kwargs())
     view = data.view
     val = view_split(data.validation)
-    ev = tr.evaluate(net, val, cfg)
-    try:
-        fired, max_count = hidden_activity(bt.simulate_batch(net, val.inputs, cfg.t_max))
+    try:  # one simulation for the evaluation and the hidden neurons' activity
+        run = bt.simulate_batch(net, val.inputs, cfg.t_max)
+        ev = tr.scored(run.first_times, val.labels, cfg)
+        fired, max_count = hidden_activity(run)
     except fp.RunawayFiringError:  # some sample exceeds the spike bound
+        ev = tr.evaluate(net, val, cfg)  # sample by sample, runaways counted silent
         H = sum(len(l) for l in net.layers[:-1])
         fired, max_count = np.full(H, len(val)), np.full(H, bt.MAX_SPIKES_PER_NEURON)
     names = data.class_names
